@@ -1,1 +1,7 @@
-export {};
+// The only public surface of @llama-orch/core.
+export { Scheduler } from './scheduler.js';
+export { CoreError, ERROR_TABLE, ERROR_CODES, coreError, isErrorCode } from './errors.js';
+export type { ErrorCode, ErrorEnvelope, ErrorSpec, CoreErrorOptions } from './errors.js';
+export { injectSeed, resolveSeed } from './seed.js';
+export { ENGINES, PRIORITIES } from './types.js';
+export type * from './types.js';
