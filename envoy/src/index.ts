@@ -1,1 +1,9 @@
-export {};
+export {
+  DESTINATION_HEADER,
+  ENVOY_DEFAULTS,
+  LEASE_HEADER,
+  buildEnvoyBootstrap,
+  renderEnvoyBootstrap,
+  resolveEnvoyOptions,
+} from './bootstrap.js';
+export type { EnvoyBootstrapOptions, ResolvedEnvoyOptions } from './bootstrap.js';

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { buildEnvoyBootstrap, renderEnvoyBootstrap, resolveEnvoyOptions } from './bootstrap.js';
+
+interface Route {
+  name: string;
+  match: Record<string, unknown>;
+  route?: Record<string, unknown>;
+  typed_per_filter_config?: Record<string, { disabled?: boolean }>;
+}
+
+function hcm(yamlText: string): Record<string, unknown> {
+  const doc = parse(yamlText) as {
+    static_resources: {
+      listeners: { filter_chains: { filters: { typed_config: Record<string, unknown> }[] }[] }[];
+    };
+  };
+  const config = doc.static_resources.listeners[0]?.filter_chains[0]?.filters[0]?.typed_config;
+  if (!config) throw new Error('no HCM');
+  return config;
+}
+
+function routes(config: Record<string, unknown>): Route[] {
+  const rc = config.route_config as { virtual_hosts: { routes: Route[] }[] };
+  return rc.virtual_hosts[0]?.routes ?? [];
+}
+
+describe('renderEnvoyBootstrap', () => {
+  it('ORCH-4001: listener and admin bind loopback on the default ports', () => {
+    const doc = parse(renderEnvoyBootstrap()) as Record<string, unknown>;
+    expect(JSON.stringify(doc)).toContain('"port_value":8080');
+    expect(JSON.stringify(doc)).toContain('"port_value":9901');
+    expect(JSON.stringify(doc)).not.toContain('0.0.0.0');
+  });
+
+  it('ORCH-4002: only the stream route runs ext_proc, with route timeout 0', () => {
+    const all = routes(hcm(renderEnvoyBootstrap()));
+    const stream = all.find((r) => r.name === 'task_stream');
+    expect(stream?.route).toMatchObject({ cluster: 'replicas', timeout: '0s' });
+    expect(stream?.typed_per_filter_config).toBeUndefined();
+    for (const r of all.filter((x) => x.name !== 'task_stream')) {
+      expect(r.typed_per_filter_config?.['envoy.filters.http.ext_proc']?.disabled).toBe(true);
+    }
+    const regex = new RegExp((stream?.match.safe_regex as { regex: string }).regex);
+    expect(regex.test('/v1/tasks/abc/stream')).toBe(true);
+    expect(regex.test('/v1/tasks/abc/cancel')).toBe(false);
+    expect(regex.test('/v1/tasks/a/b/stream')).toBe(false);
+  });
+
+  it('ORCH-4002/ORCH-4004: ext_proc sends request headers only, holds long, fails closed', () => {
+    const filters = hcm(renderEnvoyBootstrap()).http_filters as {
+      name: string;
+      typed_config: Record<string, unknown>;
+    }[];
+    expect(filters.map((f) => f.name)).toEqual([
+      'envoy.filters.http.ext_proc',
+      'envoy.filters.http.router',
+    ]);
+    expect(filters[0]?.typed_config).toMatchObject({
+      failure_mode_allow: false,
+      message_timeout: '300s',
+      processing_mode: {
+        request_header_mode: 'SEND',
+        response_header_mode: 'SKIP',
+        request_body_mode: 'NONE',
+        response_body_mode: 'NONE',
+      },
+    });
+  });
+
+  it('ORCH-4003: client copies of the routing and lease headers are removed by the HCM', () => {
+    expect(hcm(renderEnvoyBootstrap()).request_headers_to_remove).toEqual([
+      'x-gateway-destination-endpoint',
+      'x-orch-lease-id',
+    ]);
+  });
+
+  it('ORCH-4003: the replica cluster is ORIGINAL_DST on the placement header; ext_proc is HTTP/2', () => {
+    const doc = buildEnvoyBootstrap({ extProcPort: 19002 }) as {
+      static_resources: { clusters: Record<string, unknown>[] };
+    };
+    const byName = Object.fromEntries(doc.static_resources.clusters.map((c) => [c.name, c]));
+    expect(byName.replicas).toMatchObject({
+      type: 'ORIGINAL_DST',
+      lb_policy: 'CLUSTER_PROVIDED',
+      original_dst_lb_config: {
+        use_http_header: true,
+        http_header_name: 'x-gateway-destination-endpoint',
+      },
+    });
+    expect(JSON.stringify(byName.placement_ext_proc)).toContain('http2_protocol_options');
+    expect(JSON.stringify(byName.placement_ext_proc)).toContain('19002');
+  });
+
+  it('ORCH-4005: the idle timeout always exceeds the hold time', () => {
+    expect(resolveEnvoyOptions({ extProcMessageTimeoutMs: 10_000 }).streamIdleTimeoutMs).toBe(
+      70_000,
+    );
+    expect(() =>
+      resolveEnvoyOptions({ extProcMessageTimeoutMs: 10_000, streamIdleTimeoutMs: 5_000 }),
+    ).toThrow(RangeError);
+    expect(() => resolveEnvoyOptions({ listenPort: 0 })).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,87 @@
+// Envoy ext_proc messages <-> plain PlacementRequest / PlacementDecision. The only code that
+// builds Envoy messages. Header values go out as raw_value only: `value` alone is dropped by
+// Envoy ≥1.27 and setting both is rejected (envoy-ext-proc.md §3).
+import type { PlacementDecision, PlacementRequest } from './handler.js';
+import type {
+  EnvoyHeaderMutation,
+  EnvoyHttpHeaders,
+  ProcessingRequestKind,
+  ProcessingResponse,
+} from './envoy-types.js';
+
+const STREAM_PATH = /^\/v1\/tasks\/([^/?#]+)\/stream$/;
+
+export function decodeRequestHeaders(message: EnvoyHttpHeaders): PlacementRequest {
+  const headers: Record<string, string> = {};
+  for (const h of message.headers?.headers ?? []) {
+    const key = h.key.toLowerCase();
+    const value =
+      h.raw_value !== undefined && h.raw_value.length > 0
+        ? Buffer.from(h.raw_value).toString('utf8')
+        : (h.value ?? '');
+    headers[key] = key in headers ? `${headers[key]},${value}` : value;
+  }
+  const rawPath = headers[':path'] ?? '';
+  const path = rawPath.split('?')[0] ?? '';
+  const match = STREAM_PATH.exec(path);
+  return {
+    method: headers[':method'] ?? '',
+    path,
+    taskId: match?.[1] === undefined ? undefined : safeDecode(match[1]),
+    correlationId: headers['x-correlation-id'] || undefined,
+    headers,
+  };
+}
+
+export function encodeDecision(decision: PlacementDecision): ProcessingResponse {
+  if (decision.kind === 'route') {
+    return {
+      request_headers: {
+        response: { status: 'CONTINUE', header_mutation: setHeaders(decision.setHeaders) },
+      },
+    };
+  }
+  return {
+    immediate_response: {
+      status: { code: decision.status },
+      headers: setHeaders(decision.headers),
+      body: Buffer.from(decision.body, 'utf8'),
+      details: decision.details,
+    },
+  };
+}
+
+/** The one reply owed to a message placement does not act on (e.g. a body it never asked for). */
+export function passThrough(kind: ProcessingRequestKind): ProcessingResponse {
+  switch (kind) {
+    case 'request_headers':
+      return { request_headers: { response: { status: 'CONTINUE' } } };
+    case 'response_headers':
+      return { response_headers: { response: { status: 'CONTINUE' } } };
+    case 'request_body':
+      return { request_body: { response: { status: 'CONTINUE' } } };
+    case 'response_body':
+      return { response_body: { response: { status: 'CONTINUE' } } };
+    case 'request_trailers':
+      return { request_trailers: {} };
+    case 'response_trailers':
+      return { response_trailers: {} };
+  }
+}
+
+function setHeaders(headers: Readonly<Record<string, string>>): EnvoyHeaderMutation {
+  return {
+    set_headers: Object.entries(headers).map(([key, value]) => ({
+      header: { key: key.toLowerCase(), raw_value: Buffer.from(value, 'utf8') },
+      append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' as const,
+    })),
+  };
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}

@@ -1,0 +1,39 @@
+// The small interface the ext_proc loop calls (STYLE.md: the handler layer defines it). Plain
+// TypeScript only: the codec turns Envoy messages into these and back.
+
+/** A stream request as placement sees it, stripped of every Envoy type. */
+export interface PlacementRequest {
+  readonly method: string;
+  readonly path: string;
+  /** Task id parsed from `/v1/tasks/{id}/stream`; undefined when the path has another shape. */
+  readonly taskId: string | undefined;
+  readonly correlationId: string | undefined;
+  /** Lower-case header names; multi-valued headers are comma-joined. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Forward the request upstream with these headers set (overwriting any existing copy). */
+export interface RouteDecision {
+  readonly kind: 'route';
+  readonly setHeaders: Readonly<Record<string, string>>;
+}
+
+/** Answer the client directly; the request never reaches an upstream. */
+export interface RespondDecision {
+  readonly kind: 'respond';
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+  /** Goes to Envoy's %RESPONSE_CODE_DETAILS% (access logs). */
+  readonly details: string;
+}
+
+export type PlacementDecision = RouteDecision | RespondDecision;
+
+export interface Placer {
+  /**
+   * Decide where the stream goes. May hold for as long as the task waits in the queue; `signal`
+   * aborts when Envoy (or the client behind it) goes away.
+   */
+  decide(request: PlacementRequest, signal: AbortSignal): Promise<PlacementDecision>;
+}
