@@ -1,0 +1,40 @@
+import GithubSlugger from 'github-slugger';
+import { nodeText, parseMarkdown, visitNodes } from '../spec-extract/markdown.js';
+
+export interface MarkdownLink {
+  readonly url: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+export interface MarkdownFacts {
+  readonly links: MarkdownLink[];
+  /** Every anchor a link may target in this file, lowercased, without '#'. */
+  readonly anchors: Set<string>;
+}
+
+/** Explicit anchors in raw HTML: `<a name="x">`, `<a id="x">`, `<span id="x">`. */
+const HTML_ANCHOR = /\s(?:id|name)\s*=\s*["']([^"']+)["']/gi;
+
+/**
+ * Collects links (inline, images and reference definitions) and heading anchors. Anchors follow
+ * GitHub: slugs of headings, with `-1`, `-2` suffixes for repeats, plus explicit HTML ids.
+ */
+export function extractMarkdown(text: string): MarkdownFacts {
+  const tree = parseMarkdown(text);
+  const slugger = new GithubSlugger();
+  const links: MarkdownLink[] = [];
+  const anchors = new Set<string>();
+  visitNodes(tree, (node) => {
+    if (node.type === 'heading') {
+      anchors.add(slugger.slug(nodeText(node).trim()));
+    } else if (node.type === 'link' || node.type === 'image' || node.type === 'definition') {
+      const start = node.position?.start;
+      links.push({ url: node.url, line: start?.line ?? 0, column: start?.column ?? 0 });
+    } else if (node.type === 'html') {
+      for (const match of node.value.matchAll(HTML_ANCHOR))
+        anchors.add((match[1] ?? '').toLowerCase());
+    }
+  });
+  return { links, anchors };
+}
