@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { SseParser, formatSseEvent, parseSseTranscript } from './sse.js';
+import type { SseEvent } from './types.js';
+import { validateSseTranscript } from './validate.js';
+
+const stream: SseEvent[] = [
+  { event: 'started', data: { queue_position: 0, predicted_start_ms: 5 } },
+  { event: 'token', data: { t: 'line one\nline "two"', i: 0 } },
+  { event: 'token', data: { t: ' ✓', i: 1 } },
+  { event: 'metrics', data: { queue_depth: 0, kv_warmth: true } },
+  { event: 'end', data: { tokens_out: 2, decode_time_ms: 9, reason: 'stop' } },
+];
+
+describe('ORCH-2002: SSE framing', () => {
+  it('ORCH-2002: each event is event line, one data line, blank line', () => {
+    const text = formatSseEvent(stream[1] as SseEvent);
+    expect(text).toBe('event: token\ndata: {"t":"line one\\nline \\"two\\"","i":0}\n\n');
+  });
+
+  it('ORCH-2002: parser reassembles events split at every byte boundary', () => {
+    const text = stream.map(formatSseEvent).join('');
+    for (let cut = 1; cut < text.length; cut += 7) {
+      const p = new SseParser();
+      const got = [...p.push(text.slice(0, cut)), ...p.push(text.slice(cut))];
+      expect(got.map((e) => e.event)).toEqual(stream.map((e) => e.event));
+      expect(p.pending).toBe('');
+    }
+  });
+
+  it('ORCH-2027: a well-formed stream validates; a cut-off one does not', () => {
+    const text = stream.map(formatSseEvent).join('');
+    expect(validateSseTranscript(text).issues).toEqual([]);
+    expect(() => parseSseTranscript(text.slice(0, -1))).toThrow(/incomplete/);
+    expect(validateSseTranscript(text.slice(0, text.lastIndexOf('event: end'))).ok).toBe(false);
+  });
+
+  it('ORCH-2029: two terminal events are rejected', () => {
+    const text = [
+      ...stream,
+      {
+        event: 'error',
+        data: { code: 'INTERNAL', message: 'x', engine: 'llamacpp', retriable: false },
+      } as SseEvent,
+    ]
+      .map(formatSseEvent)
+      .join('');
+    const r = validateSseTranscript(text);
+    expect(r.ok).toBe(false);
+    expect(r.issues.map((i) => i.message).join()).toMatch(/exactly one terminal/);
+  });
+
+  it('ORCH-4005: a lone terminal event (canceled while queued) is a valid stream', () => {
+    const text = formatSseEvent({
+      event: 'end',
+      data: { tokens_out: 0, decode_time_ms: 0, reason: 'canceled' },
+    });
+    expect(validateSseTranscript(text).ok).toBe(true);
+  });
+});
