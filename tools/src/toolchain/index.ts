@@ -1,0 +1,12 @@
+export { ensureToolchain } from './ensure.js';
+export type { EnsureOptions, EnsureResult, StepReport } from './ensure.js';
+export { BOOTSTRAP_HINT, ToolchainError, isToolchainError } from './errors.js';
+export type { ToolchainErrorCode } from './errors.js';
+export { loadToolchain } from './load.js';
+export type { LoadOptions, Toolchain } from './load.js';
+export { toDigest, verifyModelFile } from './model-digest.js';
+export { cacheRoot } from './paths.js';
+export { ENVOY, LLAMA_CPP, MODEL, selectedFlavour } from './pins.js';
+export type { Flavour } from './pins.js';
+export { STEPS } from './steps/index.js';
+export type { Installed, Step, StepContext } from './steps/index.js';

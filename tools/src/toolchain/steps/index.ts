@@ -1,0 +1,11 @@
+// The bootstrap, in order. Add a tool by writing one Step module and listing it here.
+import { envoyStep } from './envoy.js';
+import { llamaServerStep } from './llama-server.js';
+import { modelStep } from './model.js';
+import type { Step } from './step.js';
+
+// Quick downloads first, so a registry problem shows up before the long llama-server build.
+export const STEPS: readonly Step[] = [envoyStep, modelStep, llamaServerStep] as readonly Step[];
+
+export { envoyStep, llamaServerStep, modelStep };
+export type { Installed, Step, StepContext } from './step.js';
