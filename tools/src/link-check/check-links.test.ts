@@ -13,6 +13,8 @@ const GOOD: Record<string, string> = {
     '![logo](img/logo.png) [ref][spec] [ext](https://example.com/x) <https://example.org>',
     '[mail](mailto:ops@example.com)',
     '',
+    '<p><img src="img/logo.png"> <a href="docs/spec.md#notes">notes</a></p>',
+    '',
     '## Usage',
     '',
     '[spec]: docs/spec.md#anchor-here',
@@ -40,7 +42,7 @@ describe('ORCH-5009: link checker', () => {
     const report = checkLinks(tree.root);
     expect(report.broken).toEqual([]);
     expect(report.files).toBe(3);
-    expect(report.checked).toBe(11);
+    expect(report.checked).toBe(13);
     expect(report.external.map((e) => e.url)).toEqual([
       'https://example.com/x',
       'https://example.org',
@@ -56,6 +58,8 @@ describe('ORCH-5009: link checker', () => {
         '',
         '[gone](missing.md) and [no such heading](spec.md#part-three)',
         '[self](#nope) [escape](../../outside.md) [line](../src/a.ts#not-a-line)',
+        '',
+        '<a href="gone.md">html</a>',
       ].join('\n'),
     });
     const report = checkLinks(tree.root);
@@ -65,6 +69,7 @@ describe('ORCH-5009: link checker', () => {
       ['docs/bad.md', 4, '#nope', 'no heading for #nope in docs/bad.md'],
       ['docs/bad.md', 4, '../../outside.md', 'points outside the repository'],
       ['docs/bad.md', 4, '../src/a.ts#not-a-line', 'anchor #not-a-line in a non-markdown file'],
+      ['docs/bad.md', 6, 'gone.md', 'file not found: docs/gone.md'],
     ]);
     const log: string[] = [];
     expect(run(['--root', tree.root], (l) => log.push(l))).toBe(1);
