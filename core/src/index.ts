@@ -3,5 +3,18 @@ export { Scheduler } from './scheduler.js';
 export { CoreError, ERROR_TABLE, ERROR_CODES, coreError, isErrorCode } from './errors.js';
 export type { ErrorCode, ErrorEnvelope, ErrorSpec, CoreErrorOptions } from './errors.js';
 export { injectSeed, resolveSeed } from './seed.js';
+export { estimatePromptTokens } from './admission/estimate.js';
+export { replicaSetKey } from './scheduling/replica-registry.js';
+export { DEFAULT_QUEUES } from './config.js';
 export { ENGINES, PRIORITIES } from './types.js';
 export type * from './types.js';
+export type {
+  Candidate,
+  Filter,
+  Picker,
+  PlacementContext,
+  PlacementProfile,
+  Scorer,
+  ScoredCandidate,
+  WeightedScorer,
+} from './scheduling/plugins.js';

@@ -1,6 +1,19 @@
 // The facade: the only stateful object the gateway holds. Every method is synchronous, does no I/O
 // and reads time only through the injected clock, so the same call sequence gives the same result.
+import { admit } from './admission/admit.js';
+import {
+  cancelTask,
+  leaseFailed,
+  leaseFinished,
+  leaseStarted,
+  removeReplica,
+} from './cancel/lease-events.js';
+import { normalizeConfig } from './config.js';
 import { CoreError } from './errors.js';
+import { tick } from './queue/expiry.js';
+import { sessionInfo, snapshot, taskView } from './read-models.js';
+import { dispatchLoop } from './scheduling/dispatch-loop.js';
+import { CoreState } from './state.js';
 import type {
   AdmitHints,
   AdmitResult,
@@ -19,59 +32,95 @@ import type {
   TickResult,
 } from './types.js';
 
-function todo(): never {
-  throw new CoreError('INTERNAL', 'core: not implemented yet');
-}
-
 export class Scheduler {
-  constructor(_options: SchedulerOptions) {}
+  private readonly s: CoreState;
 
-  /** ORCH-2001/3014/3015/3036/3079: admission before enqueue. */
-  admit(_spec: TaskSpecInput, _tenant: string, _hints?: AdmitHints): AdmitResult {
-    return todo();
+  /** Throws CoreError(INVALID_PARAMS) on an impossible config. */
+  constructor(options: SchedulerOptions) {
+    this.s = new CoreState(normalizeConfig(options.config), options.clock);
   }
-  /** A client now waits on the stream; only attached tasks are dispatched. */
-  attach(_taskId: string): AttachResult {
-    return todo();
+
+  /** ORCH-2001/3014/3015/3024/3036/3079/3004/3005: admission before enqueue. */
+  admit(spec: TaskSpecInput, tenant: string, hints?: AdmitHints): AdmitResult {
+    return admit(this.s, spec, tenant, hints);
   }
-  detach(_taskId: string): void {
-    todo();
+
+  /**
+   * A client now waits on the stream (ext_proc request headers arrived). Queued tasks become
+   * dispatchable; a terminal task returns its terminal event for an ImmediateResponse (ORCH-4005).
+   */
+  attach(taskId: string): AttachResult {
+    const task = this.s.tasks.get(taskId);
+    if (!task) return { ok: false, error: new CoreError('NOT_FOUND', `task ${taskId} not found`) };
+    if (task.terminal) return { ok: true, state: task.state, terminal: task.terminal };
+    task.attached = true;
+    if (task.state === 'queued') this.s.makeEligible(task);
+    return { ok: true, state: task.state };
   }
-  /** ORCH-2003/3017/3026: idempotent, race-free cancel. */
-  cancel(_taskId: string, _reason?: string): CancelOutcome {
-    return todo();
+
+  /** The waiting client went away before dispatch: keep the task queued but stop dispatching it. */
+  detach(taskId: string): void {
+    const task = this.s.tasks.get(taskId);
+    if (!task || task.terminal) return;
+    task.attached = false;
+    if (task.state === 'queued') this.s.makeIneligible(task);
   }
-  upsertReplica(_state: ReplicaState): void {
-    todo();
+
+  /**
+   * ORCH-2003/3017/3026: queued → canceled now (deliver the event); dispatched/running →
+   * cancel_requested (send Cancel to the sidecar, the lease outcome ends it); terminal → no-op.
+   */
+  cancel(taskId: string, _reason?: string): CancelOutcome {
+    return cancelTask(this.s, taskId);
   }
-  removeReplica(_replicaId: string): RemoveReplicaResult {
-    return todo();
+
+  /** Register or refresh a replica from its sidecar's Register/Heartbeat (ORCH-3019/4011). */
+  upsertReplica(state: ReplicaState): void {
+    this.s.registry.upsert(state);
   }
-  dispatch(_limit?: number): DispatchBatch {
-    return todo();
+
+  /** The replica's control stream is gone: its leases requeue (never started) or fail. */
+  removeReplica(replicaId: string): RemoveReplicaResult {
+    return removeReplica(this.s, replicaId);
   }
-  leaseStarted(_leaseId: string): LeaseResult {
-    return todo();
+
+  /** Dispatch as many attached tasks as free slots allow (at most `limit`). */
+  dispatch(limit?: number): DispatchBatch {
+    return dispatchLoop(this.s, limit);
   }
-  leaseFinished(_leaseId: string, _outcome: LeaseOutcome): LeaseResult {
-    return todo();
+
+  leaseStarted(leaseId: string): LeaseResult {
+    return leaseStarted(this.s, leaseId);
   }
-  leaseFailed(_leaseId: string, _code: string, _message?: string): LeaseResult {
-    return todo();
+
+  /** ORCH-4015: the sidecar's LeaseFinished; feeds service times, quotas, sessions, deadlines. */
+  leaseFinished(leaseId: string, outcome: LeaseOutcome): LeaseResult {
+    return leaseFinished(this.s, leaseId, outcome);
   }
+
+  /** The lease could not be served (no LeaseAccepted in time, sidecar refused, ...). */
+  leaseFailed(leaseId: string, code: string, message?: string): LeaseResult {
+    return leaseFailed(this.s, leaseId, code, message);
+  }
+
+  /** Expire queue-wait timeouts, infeasible deadlines and idle sessions as of clock(). */
   tick(): TickResult {
-    return todo();
+    return tick(this.s);
   }
+
   snapshot(): SchedulerSnapshot {
-    return todo();
+    return snapshot(this.s);
   }
-  session(_sessionId: string): SessionInfo | undefined {
-    return todo();
+
+  session(sessionId: string): SessionInfo | undefined {
+    return sessionInfo(this.s, sessionId);
   }
-  deleteSession(_sessionId: string): boolean {
-    return todo();
+
+  deleteSession(sessionId: string): boolean {
+    return this.s.sessions.delete(sessionId);
   }
-  task(_taskId: string): TaskView | undefined {
-    return todo();
+
+  task(taskId: string): TaskView | undefined {
+    return taskView(this.s, taskId);
   }
 }

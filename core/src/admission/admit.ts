@@ -1,0 +1,207 @@
+// ORCH-2001 admission, in order: duplicate id (3024), shape, pool (2013/2014/3018), ctx and token
+// budget (3014/3015), sampler profile, session budget (3099), tenant quotas (3036), deadline
+// feasibility (3079), then the bounded queue (3004/3005). Nothing is mutated until every check
+// passed, so a rejected task leaves no trace.
+import { tenantConfig } from '../config.js';
+import { CoreError } from '../errors.js';
+import type { TaskRec } from '../model.js';
+import { decideFull } from '../queue/full-policy.js';
+import { resolveSeed } from '../seed.js';
+import type { CoreState } from '../state.js';
+import type { AdmitHints, AdmitResult, TaskSpec, TaskSpecInput, TerminalEvent } from '../types.js';
+import { estimatePromptTokens } from './estimate.js';
+import { resolvePool } from './pool-resolution.js';
+import { predictServiceMs, predictStartMs } from './service-time.js';
+import { validateSpec } from './validate.js';
+
+export function admit(
+  s: CoreState,
+  spec: TaskSpecInput,
+  tenant: string,
+  hints: AdmitHints = {},
+): AdmitResult {
+  const fail = (error: CoreError): AdmitResult => ({ ok: false, error });
+  const now = s.now();
+  if (s.tasks.has(spec.task_id)) {
+    return fail(new CoreError('INVALID_PARAMS', `duplicate task_id ${spec.task_id}`));
+  }
+  const promptTokens = hints.promptTokens ?? estimatePromptTokens(spec.prompt);
+  const invalid = validateSpec(spec, promptTokens);
+  if (invalid) return fail(invalid);
+  const engine = spec.engine;
+
+  const pool = resolvePool(s, spec);
+  if (pool instanceof CoreError) return fail(pool);
+  const pc = pool.config;
+  if (spec.ctx > pc.ctxMax) {
+    return fail(
+      new CoreError('INVALID_PARAMS', `ctx ${spec.ctx} exceeds ctx_max ${pc.ctxMax}`, { engine }),
+    );
+  }
+  const estTokens = promptTokens + spec.max_tokens;
+  if (estTokens > spec.ctx) {
+    return fail(
+      new CoreError(
+        'INVALID_PARAMS',
+        `prompt (${promptTokens}) + max_tokens (${spec.max_tokens}) exceeds ctx ${spec.ctx}`,
+        { engine },
+      ),
+    );
+  }
+  const sampler = spec.sampler_profile_version ?? 'v1';
+  const serving = pool.serving;
+  if (serving && serving.samplerProfileVersion !== sampler) {
+    return fail(
+      new CoreError(
+        'INVALID_PARAMS',
+        `sampler_profile_version ${sampler} not served by pool ${pc.id} (${serving.samplerProfileVersion})`,
+        { engine },
+      ),
+    );
+  }
+
+  const sessionId = spec.session_id ?? '';
+  const session = sessionId ? s.sessions.peekForTurn(sessionId, now) : undefined;
+  if (session) {
+    const over = s.sessions.budgetExceeded(session, estTokens);
+    if (over) {
+      return fail(
+        new CoreError('ADMISSION_REJECT', `session ${sessionId} ${over} budget exhausted`, {
+          engine,
+          retriable: false,
+          policyLabel: `session.budget.${over}`,
+        }),
+      );
+    }
+  }
+
+  const kvMb = estTokens * pc.kvMbPerToken;
+  const quotaError = s.quotas.check(
+    tenant,
+    tenantConfig(s.config, tenant),
+    estTokens,
+    kvMb,
+    now,
+    pool.meanServiceMs,
+  );
+  if (quotaError) return fail(quotaError);
+
+  const lanes = pool.lanes;
+  const lane = lanes[spec.priority];
+  const qc = pc.queues[spec.priority];
+  const full = decideFull(lane.arrivals.size, qc.capacity, qc.fullPolicy);
+  if (full === 'reject') {
+    return fail(
+      new CoreError('ADMISSION_REJECT', `${spec.priority} queue of pool ${pc.id} is full`, {
+        engine,
+        retryAfterMs: pool.meanServiceMs,
+        policyLabel: 'queue.reject',
+      }),
+    );
+  }
+  // Interactive goes first under the 8:1 weights, so a batch task waits behind both queues.
+  const dropAdjust = full === 'drop-oldest' ? 1 : 0;
+  const ahead =
+    lane.arrivals.size -
+    dropAdjust +
+    (spec.priority === 'batch' ? lanes.interactive.arrivals.size : 0);
+  const predictedStartMs = predictStartMs(
+    pool,
+    ahead,
+    serving?.freeSlots ?? 0,
+    serving?.readySlots ?? 0,
+  );
+  const deadlineMs = spec.deadline_ms ?? 0;
+  const serviceMs = predictServiceMs(pool, spec.max_tokens);
+  if (deadlineMs > 0 && predictedStartMs + serviceMs > deadlineMs) {
+    return fail(
+      new CoreError(
+        'DEADLINE_UNMET',
+        `deadline_ms ${deadlineMs} infeasible: predicted start ${predictedStartMs} ms + service ${Math.ceil(serviceMs)} ms`,
+        { engine, policyLabel: 'deadline.infeasible' },
+      ),
+    );
+  }
+
+  // Every check passed: commit.
+  const dropped: TerminalEvent[] = [];
+  if (full === 'drop-oldest' && lane.arrivals.head) {
+    const victim = lane.arrivals.head;
+    const ev = s.finish(
+      victim,
+      'drop',
+      'error',
+      new CoreError('QUEUE_FULL_DROP_LRU', `dropped from the full ${spec.priority} queue`, {
+        engine: victim.spec.engine,
+        retryAfterMs: pool.meanServiceMs,
+        policyLabel: 'queue.drop-lru',
+      }),
+    );
+    if (ev) dropped.push(ev);
+  }
+  const seed = resolveSeed(spec.task_id, spec.seed);
+  const task: TaskSpec = {
+    task_id: spec.task_id,
+    session_id: sessionId,
+    tenant,
+    workload: spec.workload ?? 'completion',
+    model_ref: spec.model_ref,
+    engine,
+    ctx: spec.ctx,
+    priority: spec.priority,
+    max_tokens: spec.max_tokens,
+    deadline_ms: deadlineMs,
+    seed,
+    determinism: spec.determinism ?? 'strict',
+    sampler_profile_version: sampler,
+    prompt: spec.prompt ?? '',
+    correlation_id: spec.correlation_id ?? '',
+  };
+  const rec: TaskRec = {
+    id: spec.task_id,
+    spec: task,
+    tenant,
+    poolId: pc.id,
+    priority: spec.priority,
+    seq: s.seq++,
+    admittedAt: now,
+    absDeadline: deadlineMs > 0 ? now + deadlineMs : Infinity,
+    latestStart: deadlineMs > 0 ? now + deadlineMs - serviceMs : Infinity,
+    estTokens,
+    kvMb,
+    queuePosition: ahead,
+    predictedStartMs,
+    state: 'queued',
+    attached: false,
+    attempts: 0,
+    leaseId: undefined,
+    replicaId: undefined,
+    kvWarmth: false,
+    started: false,
+    startedAt: 0,
+    flowPos: -1,
+    deadlinePos: -1,
+    prev: null,
+    next: null,
+    inList: false,
+    charge: undefined,
+    terminal: undefined,
+  };
+  rec.charge = s.quotas.admit(tenant, estTokens, kvMb, now);
+  if (session) s.sessions.touch(session, now);
+  s.tasks.set(rec.id, rec);
+  s.live++;
+  s.enqueue(rec);
+  const occupancy = lane.arrivals.size / Math.max(1, qc.capacity);
+  return {
+    ok: true,
+    taskId: rec.id,
+    queuePosition: ahead,
+    predictedStartMs,
+    backoffMs: occupancy >= 0.75 ? Math.ceil(pool.meanServiceMs) : 0,
+    seed,
+    poolId: pc.id,
+    task,
+    dropped,
+  };
+}

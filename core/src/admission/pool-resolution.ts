@@ -1,0 +1,82 @@
+// Which pool serves a task. Pinned (ORCH-2013/2014): the named pool or a typed error, never a
+// fallback. Otherwise: pools whose engine and model_ref match; among Ready ones the least backlog
+// per Ready replica wins, ties by pool id. No Ready pool → POOL_UNREADY when replicas exist but
+// none is Ready, POOL_UNAVAILABLE when none is registered (ORCH-3018), both with retry hints.
+import { CoreError } from '../errors.js';
+import type { PoolState } from '../model.js';
+import type { CoreState } from '../state.js';
+import type { TaskSpecInput } from '../types.js';
+
+const UNREADY_RETRY_MS = 1_000;
+const UNAVAILABLE_RETRY_MS = 5_000;
+
+function backlog(pool: PoolState): number {
+  return pool.lanes.interactive.arrivals.size + pool.lanes.batch.arrivals.size;
+}
+
+export function isReady(pool: PoolState): boolean {
+  return pool.serving !== undefined && pool.serving.readyCount > 0;
+}
+
+export function resolvePool(s: CoreState, spec: TaskSpecInput): PoolState | CoreError {
+  const engine = spec.engine;
+  if (spec.placement?.mode === 'pin') {
+    const id = spec.placement.pin_pool_id;
+    const pool = id === undefined ? undefined : s.pools.get(id);
+    if (!pool) {
+      return new CoreError('INVALID_PARAMS', `pinned pool ${id ?? '(none)'} is unknown`, {
+        engine,
+        policyLabel: 'placement.pin',
+      });
+    }
+    if (pool.config.engine !== spec.engine || pool.config.modelRef !== spec.model_ref) {
+      return new CoreError(
+        'INVALID_PARAMS',
+        `pinned pool ${pool.config.id} serves ${pool.config.engine}/${pool.config.modelRef}`,
+        { engine, policyLabel: 'placement.pin' },
+      );
+    }
+    if (!isReady(pool)) {
+      return new CoreError('POOL_UNREADY', `pinned pool ${pool.config.id} has no Ready replica`, {
+        engine,
+        retryAfterMs: UNREADY_RETRY_MS,
+        policyLabel: 'placement.pin',
+      });
+    }
+    return pool;
+  }
+  let best: PoolState | undefined;
+  let bestLoad = Infinity;
+  let anyMatch = false;
+  let anyMembers = false;
+  for (const pool of s.poolList) {
+    if (pool.config.engine !== spec.engine || pool.config.modelRef !== spec.model_ref) continue;
+    anyMatch = true;
+    if (s.registry.hasMembers(pool)) anyMembers = true;
+    if (!isReady(pool)) continue;
+    const load = backlog(pool) / (pool.serving?.readyCount ?? 1);
+    if (load < bestLoad) {
+      best = pool;
+      bestLoad = load;
+    }
+  }
+  if (best) return best;
+  if (!anyMatch) {
+    return new CoreError(
+      'INVALID_PARAMS',
+      `no pool serves model_ref ${spec.model_ref} on engine ${spec.engine}`,
+      { engine },
+    );
+  }
+  return anyMembers
+    ? new CoreError('POOL_UNREADY', `no Ready replica for ${spec.model_ref}`, {
+        engine,
+        retryAfterMs: UNREADY_RETRY_MS,
+        policyLabel: 'pool.unready',
+      })
+    : new CoreError('POOL_UNAVAILABLE', `no replica registered for ${spec.model_ref}`, {
+        engine,
+        retryAfterMs: UNAVAILABLE_RETRY_MS,
+        policyLabel: 'pool.unavailable',
+      });
+}

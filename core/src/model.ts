@@ -1,0 +1,99 @@
+// Internal records. Not exported from index.ts: callers see TaskView/ReplicaLoad read models.
+import type { QuotaCharge } from './admission/quotas.js';
+import type { NormPool } from './config.js';
+import type { ArrivalList, ArrivalNode } from './queue/arrival-list.js';
+import type { StrideFlow, StrideScheduler } from './fairness/stride-scheduler.js';
+import type { IndexedHeap } from './util/indexed-heap.js';
+import type { Priority, ReplicaState, TaskSpec, TaskState, TerminalEvent } from './types.js';
+
+export interface TaskRec extends ArrivalNode<TaskRec> {
+  id: string;
+  spec: TaskSpec;
+  tenant: string;
+  poolId: string;
+  priority: Priority;
+  admittedAt: number;
+  /** Infinity when the task has no deadline. */
+  absDeadline: number;
+  /** Last moment a dispatch can still finish by the deadline (predicted at admission). */
+  latestStart: number;
+  estTokens: number;
+  kvMb: number;
+  queuePosition: number;
+  predictedStartMs: number;
+  state: TaskState;
+  attached: boolean;
+  attempts: number;
+  leaseId: string | undefined;
+  replicaId: string | undefined;
+  kvWarmth: boolean;
+  /** True once the sidecar reported LeaseStarted for the current lease. */
+  started: boolean;
+  startedAt: number;
+  flowPos: number;
+  deadlinePos: number;
+  /** Token charge recorded against the tenant's tokens/minute window (corrected on finish). */
+  charge: QuotaCharge | undefined;
+  terminal: TerminalEvent | undefined;
+}
+
+export interface ReplicaRec {
+  state: ReplicaState;
+  setKey: string;
+  activeLeases: number;
+  /** True while the latest heartbeat is newer than our latest lease change on this replica. */
+  reportFresh: boolean;
+  readyPos: number;
+  /** Identity fits the pool's config (computed on every upsert). */
+  eligible: boolean;
+  /** Counted in its set's readyCount (ready and eligible). */
+  countedReady: boolean;
+  /** Its contribution to the set's freeSlots / readySlots totals. */
+  countedFree: number;
+  countedSlots: number;
+}
+
+export interface ReplicaSet {
+  key: string;
+  poolId: string;
+  members: Set<ReplicaRec>;
+  /** Ready members with at least one free slot, least loaded first. */
+  ready: IndexedHeap<ReplicaRec>;
+  readyCount: number;
+  /** Free and total slots over Ready members (for predicted_start_ms). */
+  freeSlots: number;
+  readySlots: number;
+  samplerProfileVersion: string;
+  /** Order of first registration; the serving-set choice never depends on Map order. */
+  createdSeq: number;
+}
+
+export interface Flow extends StrideFlow {
+  tenant: string;
+  tasks: IndexedHeap<TaskRec>;
+}
+
+export interface PriorityLane extends StrideFlow {
+  priority: Priority;
+  arrivals: ArrivalList<TaskRec>;
+  flows: Map<string, Flow>;
+  tenants: StrideScheduler<Flow>;
+}
+
+export interface PoolState {
+  config: NormPool;
+  lanes: Record<Priority, PriorityLane>;
+  priorities: StrideScheduler<PriorityLane>;
+  sets: Map<string, ReplicaSet>;
+  serving: ReplicaSet | undefined;
+  /** EWMA service-time observations (ORCH-3029 predicted_start_ms, ORCH-3079 feasibility). */
+  firstTokenMs: number;
+  msPerToken: number;
+  meanServiceMs: number;
+}
+
+export const TERMINAL_STATES: ReadonlySet<TaskState> = new Set(['completed', 'canceled', 'failed']);
+
+export function isTerminal(state: TaskState): boolean {
+  return TERMINAL_STATES.has(state);
+}

@@ -1,0 +1,51 @@
+// tick(): everything that ends because time passed. Queue-wait timeouts scan each queue from its
+// oldest task (admission order = time order), deadline misses pop the latest-start heap, and idle
+// sessions expire from the head of the activity-ordered session map. Cost is O(expired).
+import { CoreError } from '../errors.js';
+import type { CoreState } from '../state.js';
+import { PRIORITIES } from '../types.js';
+import type { TerminalEvent, TickResult } from '../types.js';
+
+export function tick(s: CoreState): TickResult {
+  const now = s.now();
+  const terminal: TerminalEvent[] = [];
+  for (const pool of s.poolList) {
+    for (const priority of PRIORITIES) {
+      const lane = pool.lanes[priority];
+      const maxWait = pool.config.queues[priority].maxWaitMs;
+      while (lane.arrivals.head && lane.arrivals.head.admittedAt + maxWait <= now) {
+        const task = lane.arrivals.head;
+        const ev = s.finish(
+          task,
+          'expire',
+          'error',
+          new CoreError('REPLICA_EXHAUSTED', `no replica became free within ${maxWait} ms`, {
+            engine: task.spec.engine,
+            retryAfterMs: pool.meanServiceMs,
+            policyLabel: 'queue.wait_timeout',
+          }),
+        );
+        if (!ev) break;
+        terminal.push(ev);
+      }
+    }
+  }
+  for (
+    let task = s.deadlineHeap.peek();
+    task && task.latestStart < now;
+    task = s.deadlineHeap.peek()
+  ) {
+    const ev = s.finish(
+      task,
+      'expire',
+      'error',
+      new CoreError('DEADLINE_UNMET', 'deadline can no longer be met', {
+        engine: task.spec.engine,
+        policyLabel: 'deadline.expired',
+      }),
+    );
+    if (!ev) break;
+    terminal.push(ev);
+  }
+  return { terminal, expiredSessions: s.sessions.expire(now) };
+}

@@ -1,0 +1,111 @@
+// The scheduler loop. Per pool (in id order): pick a priority lane by weighted stride (interactive
+// 8 : batch 1), a tenant flow by WFQ inside it, the flow's head task (EDF, then FIFO), and a replica
+// of the pool's serving set through the placement profile. Only attached tasks are in flows, so
+// only tasks a client waits for are dispatched; a task that can no longer meet its deadline ends
+// with DEADLINE_UNMET instead. Each decision touches a constant number of heap tops.
+import { CoreError } from '../errors.js';
+import type { PoolState, ReplicaRec, TaskRec } from '../model.js';
+import type { CoreState } from '../state.js';
+import type { Dispatch, DispatchBatch } from '../types.js';
+import { smallestK } from '../util/indexed-heap.js';
+import { place } from './placer.js';
+import type { Candidate, PlacementContext } from './plugins.js';
+import { readyLess } from './replica-registry.js';
+
+function candidatesFor(
+  s: CoreState,
+  pool: PoolState,
+  affinity: ReplicaRec | undefined,
+): { list: Candidate[]; recs: Map<string, ReplicaRec> } {
+  const set = pool.serving;
+  const recs = new Map<string, ReplicaRec>();
+  if (!set) return { list: [], recs };
+  for (const rec of smallestK(set.ready, s.config.candidates, readyLess)) {
+    recs.set(rec.state.replica_id, rec);
+  }
+  if (affinity) recs.set(affinity.state.replica_id, affinity);
+  const list: Candidate[] = [];
+  for (const rec of recs.values()) list.push(s.registry.candidate(rec));
+  return { list, recs };
+}
+
+function assign(
+  s: CoreState,
+  pool: PoolState,
+  task: TaskRec,
+  rec: ReplicaRec,
+  now: number,
+): Dispatch {
+  const lane = pool.lanes[task.priority];
+  const flow = lane.flows.get(task.tenant);
+  // Charge fairness while the flow and lane are still active, then take the task out.
+  if (flow) lane.tenants.charge(flow);
+  pool.priorities.charge(lane);
+  s.unqueue(task);
+  s.move(task, 'dispatch');
+  const leaseId = `${s.config.leasePrefix}${++s.leaseSeq}`;
+  const session = task.spec.session_id ? s.sessions.get(task.spec.session_id) : undefined;
+  task.leaseId = leaseId;
+  task.replicaId = rec.state.replica_id;
+  task.kvWarmth = session?.lastReplicaId === rec.state.replica_id;
+  task.started = false;
+  task.attempts += 1;
+  s.leases.set(leaseId, task);
+  s.registry.leaseDelta(rec, +1);
+  s.shares.record(task.priority, task.tenant);
+  return {
+    taskId: task.id,
+    leaseId,
+    replicaId: rec.state.replica_id,
+    poolId: pool.config.id,
+    replicaSetKey: rec.setKey,
+    kvWarmth: task.kvWarmth,
+    queuePosition: task.queuePosition,
+    predictedStartMs: task.predictedStartMs,
+    queueTimeMs: now - task.admittedAt,
+    attempt: task.attempts,
+    task: task.spec,
+  };
+}
+
+export function dispatchLoop(s: CoreState, limit = Infinity): DispatchBatch {
+  const batch: DispatchBatch = { dispatches: [], terminal: [] };
+  const now = s.now();
+  for (const pool of s.poolList) {
+    while (batch.dispatches.length < limit) {
+      const set = pool.serving;
+      if (!set || set.ready.size === 0) break;
+      const task = pool.priorities.peek()?.tenants.peek()?.tasks.peek();
+      if (!task) break;
+      if (task.latestStart < now) {
+        const ev = s.finish(
+          task,
+          'expire',
+          'error',
+          new CoreError('DEADLINE_UNMET', 'deadline can no longer be met', {
+            engine: task.spec.engine,
+            policyLabel: 'deadline.expired',
+          }),
+        );
+        if (ev) batch.terminal.push(ev);
+        continue;
+      }
+      const session = task.spec.session_id ? s.sessions.get(task.spec.session_id) : undefined;
+      const affinityId = session?.lastReplicaId;
+      const affinity = affinityId !== undefined ? s.registry.replicas.get(affinityId) : undefined;
+      const ctx: PlacementContext = {
+        taskId: task.id,
+        poolId: pool.config.id,
+        setKey: set.key,
+        affinityReplicaId: affinityId,
+      };
+      const { list, recs } = candidatesFor(s, pool, affinity);
+      const chosen = place(s.profile, ctx, list);
+      const rec = chosen ? recs.get(chosen.replicaId) : undefined;
+      // Unreachable while the ready index is consistent; stop rather than spin.
+      if (!rec) break;
+      batch.dispatches.push(assign(s, pool, task, rec, now));
+    }
+  }
+  return batch;
+}

@@ -1,0 +1,232 @@
+// All mutable scheduler state and the few operations every part shares: moving tasks in and out of
+// the queues and ending a task (the one place a TerminalEvent is created, so exactly-once holds).
+import type { NormConfig } from './config.js';
+import { tenantConfig } from './config.js';
+import type { CoreError } from './errors.js';
+import { DeadlineRatio } from './fairness/deadline-ratio.js';
+import { EwmaShare } from './fairness/ewma-share.js';
+import { StrideScheduler } from './fairness/stride-scheduler.js';
+import type { Flow, PoolState, PriorityLane, ReplicaRec, TaskRec } from './model.js';
+import { isTerminal } from './model.js';
+import { ArrivalList } from './queue/arrival-list.js';
+import { edfFifoLess } from './queue/edf-fifo.js';
+import { TenantQuotaBook } from './admission/quotas.js';
+import { transition } from './cancel/state-machine.js';
+import type { TaskEvent } from './cancel/state-machine.js';
+import { ReplicaRegistry } from './scheduling/replica-registry.js';
+import type { PlacementProfile } from './scheduling/plugins.js';
+import { defaultProfile } from './scheduling/register.js';
+import { SessionStore } from './sessions/session-store.js';
+import { PRIORITIES } from './types.js';
+import type { Clock, EndReason, Priority, TerminalEvent } from './types.js';
+import { IndexedHeap } from './util/indexed-heap.js';
+
+function deadlineLess(a: TaskRec, b: TaskRec): boolean {
+  return a.latestStart !== b.latestStart ? a.latestStart < b.latestStart : a.seq < b.seq;
+}
+
+export class CoreState {
+  readonly pools = new Map<string, PoolState>();
+  readonly poolList: PoolState[] = [];
+  readonly registry: ReplicaRegistry;
+  readonly tasks = new Map<string, TaskRec>();
+  readonly leases = new Map<string, TaskRec>();
+  readonly sessions: SessionStore;
+  readonly quotas = new TenantQuotaBook();
+  readonly shares: EwmaShare;
+  readonly deadlines = new DeadlineRatio();
+  readonly profile: PlacementProfile;
+  /** Queued tasks with a deadline, by latest feasible start. */
+  readonly deadlineHeap = new IndexedHeap<TaskRec>(deadlineLess, {
+    get: (t) => t.deadlinePos,
+    set: (t, p) => {
+      t.deadlinePos = p;
+    },
+  });
+  private readonly terminalOrder: string[] = [];
+  private terminalHead = 0;
+  seq = 0;
+  leaseSeq = 0;
+  live = 0;
+
+  constructor(
+    readonly config: NormConfig,
+    readonly clock: Clock,
+  ) {
+    for (const pc of config.pools) {
+      const lanes = {} as Record<Priority, PriorityLane>;
+      PRIORITIES.forEach((priority, i) => {
+        lanes[priority] = {
+          priority,
+          tie: String(i),
+          weight: config.priorityWeights[priority],
+          pass: 0,
+          stridePos: -1,
+          arrivals: new ArrivalList<TaskRec>(),
+          flows: new Map(),
+          tenants: new StrideScheduler<Flow>(),
+        };
+      });
+      const st = config.serviceTime;
+      const pool: PoolState = {
+        config: pc,
+        lanes,
+        priorities: new StrideScheduler<PriorityLane>(),
+        sets: new Map(),
+        serving: undefined,
+        firstTokenMs: st.firstTokenMs,
+        msPerToken: st.msPerToken,
+        meanServiceMs: st.firstTokenMs + 128 * st.msPerToken,
+      };
+      this.pools.set(pc.id, pool);
+      this.poolList.push(pool);
+    }
+    this.registry = new ReplicaRegistry(this.pools);
+    this.sessions = new SessionStore(config.sessions);
+    this.shares = new EwmaShare(config.shareAlpha);
+    this.profile = defaultProfile(config.weights);
+  }
+
+  now(): number {
+    return this.clock();
+  }
+
+  pool(task: TaskRec): PoolState {
+    return this.pools.get(task.poolId) as PoolState;
+  }
+
+  lane(task: TaskRec): PriorityLane {
+    return this.pool(task).lanes[task.priority];
+  }
+
+  /** Put a task in its (pool, priority) queue; a requeued task keeps its admission place. */
+  enqueue(task: TaskRec, requeue = false): void {
+    const lane = this.lane(task);
+    if (requeue) lane.arrivals.insertBySeq(task);
+    else lane.arrivals.append(task);
+    if (task.absDeadline !== Infinity) this.deadlineHeap.push(task);
+    if (task.attached) this.makeEligible(task);
+  }
+
+  /** An attached queued task joins its tenant flow and can be dispatched. */
+  makeEligible(task: TaskRec): void {
+    const pool = this.pool(task);
+    const lane = pool.lanes[task.priority];
+    let flow = lane.flows.get(task.tenant);
+    if (!flow) {
+      flow = {
+        tenant: task.tenant,
+        tie: task.tenant,
+        weight: tenantConfig(this.config, task.tenant).weight,
+        pass: 0,
+        stridePos: -1,
+        tasks: new IndexedHeap<TaskRec>(edfFifoLess, {
+          get: (t) => t.flowPos,
+          set: (t, p) => {
+            t.flowPos = p;
+          },
+        }),
+      };
+      lane.flows.set(task.tenant, flow);
+    }
+    if (flow.tasks.has(task)) return;
+    flow.tasks.push(task);
+    lane.tenants.activate(flow);
+    pool.priorities.activate(lane);
+  }
+
+  makeIneligible(task: TaskRec): void {
+    const pool = this.pool(task);
+    const lane = pool.lanes[task.priority];
+    const flow = lane.flows.get(task.tenant);
+    if (!flow || !flow.tasks.remove(task)) return;
+    if (flow.tasks.size === 0) {
+      // The flow record stays (one per tenant) so its pass survives short idle gaps.
+      lane.tenants.deactivate(flow);
+      if (lane.tenants.activeCount === 0) pool.priorities.deactivate(lane);
+    }
+  }
+
+  unqueue(task: TaskRec): void {
+    this.lane(task).arrivals.unlink(task);
+    this.deadlineHeap.remove(task);
+    this.makeIneligible(task);
+  }
+
+  /** Apply a non-terminal transition; returns false when the event does not apply. */
+  move(task: TaskRec, event: TaskEvent): boolean {
+    const next = transition(task.state, event);
+    if (next === undefined || isTerminal(next)) return false;
+    task.state = next;
+    return true;
+  }
+
+  releaseLease(task: TaskRec): ReplicaRec | undefined {
+    if (task.leaseId === undefined) return undefined;
+    this.leases.delete(task.leaseId);
+    const rec =
+      task.replicaId !== undefined ? this.registry.replicas.get(task.replicaId) : undefined;
+    if (rec) this.registry.leaseDelta(rec, -1);
+    return rec;
+  }
+
+  /**
+   * End a task. The event must lead to a terminal state; returns undefined (a no-op) when the task
+   * is already terminal or the event does not apply, which is what makes exactly-once hold.
+   */
+  finish(
+    task: TaskRec,
+    event: TaskEvent,
+    reason: EndReason,
+    error?: CoreError,
+    actualTokens?: number,
+  ): TerminalEvent | undefined {
+    const next = transition(task.state, event);
+    if (next === undefined || !isTerminal(next)) return undefined;
+    const wasQueued = task.state === 'queued';
+    const wasDispatched = task.attempts > 0;
+    if (wasQueued) this.unqueue(task);
+    this.releaseLease(task);
+    task.state = next;
+    const now = this.now();
+    const ev: TerminalEvent = {
+      taskId: task.id,
+      tenant: task.tenant,
+      poolId: task.poolId,
+      priority: task.priority,
+      state: next as TerminalEvent['state'],
+      reason: next === 'canceled' ? 'canceled' : next === 'failed' ? 'error' : reason,
+      wasDispatched: wasDispatched && !wasQueued,
+      at: now,
+    };
+    if (next === 'failed' && error) ev.error = error;
+    if (task.leaseId !== undefined) ev.leaseId = task.leaseId;
+    if (task.replicaId !== undefined) ev.replicaId = task.replicaId;
+    task.terminal = ev;
+    this.quotas.release(task.tenant, task.kvMb, task.charge, actualTokens);
+    if (task.absDeadline !== Infinity && next !== 'canceled') {
+      this.deadlines.record(task.priority, next === 'completed' && now <= task.absDeadline);
+    }
+    this.live--;
+    // Keep the record for idempotent cancel and duplicate detection, without its prompt.
+    task.spec = { ...task.spec, prompt: '' };
+    this.retain(task.id);
+    return ev;
+  }
+
+  private retain(id: string): void {
+    this.terminalOrder.push(id);
+    while (this.terminalOrder.length - this.terminalHead > this.config.terminalRetention) {
+      const old = this.terminalOrder[this.terminalHead++] as string;
+      this.tasks.delete(old);
+    }
+    if (this.terminalHead > 1024 && this.terminalHead * 2 > this.terminalOrder.length) {
+      this.terminalOrder.splice(0, this.terminalHead);
+      this.terminalHead = 0;
+    }
+  }
+
+  get retainedTerminal(): number {
+    return this.terminalOrder.length - this.terminalHead;
+  }
+}
