@@ -53,10 +53,11 @@ describe('renderEnvoyBootstrap', () => {
       typed_config: Record<string, unknown>;
     }[];
     expect(filters.map((f) => f.name)).toEqual([
+      'envoy.filters.http.header_mutation',
       'envoy.filters.http.ext_proc',
       'envoy.filters.http.router',
     ]);
-    expect(filters[0]?.typed_config).toMatchObject({
+    expect(filters[1]?.typed_config).toMatchObject({
       failure_mode_allow: false,
       message_timeout: '300s',
       processing_mode: {
@@ -68,8 +69,13 @@ describe('renderEnvoyBootstrap', () => {
     });
   });
 
-  it('ORCH-4003: client copies of the routing and lease headers are removed by the HCM', () => {
-    expect(hcm(renderEnvoyBootstrap()).request_headers_to_remove).toEqual([
+  it('ORCH-4003: client copies of the routing and lease headers are removed before ext_proc', () => {
+    const filters = hcm(renderEnvoyBootstrap()).http_filters as {
+      name: string;
+      typed_config: { mutations?: { request_mutations: { remove: string }[] } };
+    }[];
+    expect(filters[0]?.name).toBe('envoy.filters.http.header_mutation');
+    expect(filters[0]?.typed_config.mutations?.request_mutations.map((m) => m.remove)).toEqual([
       'x-gateway-destination-endpoint',
       'x-orch-lease-id',
     ]);

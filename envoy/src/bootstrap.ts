@@ -56,7 +56,8 @@ const CLUSTER_REST = 'gateway_rest';
 const CLUSTER_REPLICAS = 'replicas';
 // Only the path shape we route; the query string is not part of a safe_regex path match.
 const STREAM_PATH_REGEX = '^/v1/tasks/[^/]+/stream$';
-const MAX_HOLD_MS = 3_600_000; // Envoy's ceiling for message_timeout.
+const MAX_HOLD_MS = 3_600_000;
+const EXT_PROC_ERROR_STATUS = 502; // Envoy's ceiling for message_timeout.
 
 export function resolveEnvoyOptions(options: EnvoyBootstrapOptions = {}): ResolvedEnvoyOptions {
   const merged = { ...ENVOY_DEFAULTS, ...stripUndefined(options) };
@@ -118,11 +119,9 @@ function httpConnectionManager(o: ResolvedEnvoyOptions): Record<string, unknown>
       'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
     stat_prefix: 'public',
     codec_type: 'AUTO',
-    // ORCH-4003: the HCM removes client copies before any filter runs, so the only values the
-    // router and the ORIGINAL_DST cluster can see are the ones ext_proc (placement) sets.
-    request_headers_to_remove: [DESTINATION_HEADER, LEASE_HEADER],
     route_config: routeConfig(o),
     http_filters: [
+      stripRoutingHeadersFilter(),
       extProcFilter(o),
       {
         name: 'envoy.filters.http.router',
@@ -198,6 +197,22 @@ function routeConfig(o: ResolvedEnvoyOptions): Record<string, unknown> {
   };
 }
 
+// ORCH-4003: runs before ext_proc and removes client copies, so the only values the router and
+// the ORIGINAL_DST cluster can see are the ones placement set. (Route-level
+// request_headers_to_remove would run in the router, after ext_proc, and strip placement's too.)
+function stripRoutingHeadersFilter(): Record<string, unknown> {
+  return {
+    name: 'envoy.filters.http.header_mutation',
+    typed_config: {
+      '@type':
+        'type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation',
+      mutations: {
+        request_mutations: [{ remove: DESTINATION_HEADER }, { remove: LEASE_HEADER }],
+      },
+    },
+  };
+}
+
 function extProcFilter(o: ResolvedEnvoyOptions): Record<string, unknown> {
   return {
     name: EXT_PROC_FILTER,
@@ -206,6 +221,9 @@ function extProcFilter(o: ResolvedEnvoyOptions): Record<string, unknown> {
       grpc_service: { envoy_grpc: { cluster_name: CLUSTER_EXT_PROC } },
       // ORCH-4004: fail closed; placement unreachable never yields an unrouted request.
       failure_mode_allow: false,
+      // A status placement itself never sends, so the local-reply mapper can tell Envoy's own
+      // ext_proc failures from placement's ImmediateResponses.
+      status_on_error: { code: EXT_PROC_ERROR_STATUS },
       // ORCH-4005: the reply to request headers is held while the task waits in the queue.
       message_timeout: durationMs(o.extProcMessageTimeoutMs),
       processing_mode: {
@@ -261,12 +279,15 @@ function localReplyConfig(): Record<string, unknown> {
         ...envelope('POOL_UNAVAILABLE', 'placement timed out: %RESPONSE_CODE_DETAILS%', true),
       },
       {
-        // ext_proc stream failed (placement down or reset) → Envoy's 500.
+        // ext_proc stream failed (placement down or reset) → status_on_error.
         filter: {
           status_code_filter: {
             comparison: {
               op: 'EQ',
-              value: { default_value: 500, runtime_key: 'orch.local_reply.error' },
+              value: {
+                default_value: EXT_PROC_ERROR_STATUS,
+                runtime_key: 'orch.local_reply.error',
+              },
             },
           },
         },
