@@ -1,1 +1,4 @@
-export {};
+// Public surface of @llama-orch/gateway.
+export { startGateway } from './gateway.js';
+export type { GatewayHandle, GatewayOptions } from './gateway.js';
+export { DESTINATION_HEADER, LEASE_HEADER } from './placement/director.js';

@@ -1,0 +1,120 @@
+// startGateway: wires core, the sidecar registry, the director, the ext_proc server, the control
+// server and the REST app into one placement service. main.ts only parses flags and calls this.
+import { randomUUID } from 'node:crypto';
+import { Scheduler } from '@llama-orch/core';
+import type { SchedulerConfig } from '@llama-orch/core';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import { toImmediateError } from './errors/immediate-error.js';
+import { startExtProcServer } from './extproc/server.js';
+import { buildHttpApp } from './http/app.js';
+import { createMetrics } from './metrics/metrics.js';
+import type { GatewayMetrics } from './metrics/metrics.js';
+import { ControlBridge } from './placement/control.js';
+import { Director } from './placement/director.js';
+import { TaskService } from './placement/tasks.js';
+import { startControlServer } from './replicas/control-server.js';
+import { ReplicaRegistry } from './replicas/registry.js';
+
+export interface GatewayOptions {
+  /** Bind address of all three servers (default 127.0.0.1). */
+  readonly host?: string;
+  /** REST port (default 8081); 0 picks a free port. */
+  readonly restPort?: number;
+  /** ext_proc gRPC port (default 9002); 0 picks a free port. */
+  readonly extProcPort?: number;
+  /** Sidecar control gRPC port (default 9003); 0 picks a free port. */
+  readonly controlPort?: number;
+  /** Pools, queues, tenants, sessions: core's scheduler config. */
+  readonly scheduler: SchedulerConfig;
+  /** A heartbeat older than this makes a replica Unready (default 5000 ms). */
+  readonly heartbeatTimeoutMs?: number;
+  /** How long a sidecar has to accept an Assign (default 2000 ms). */
+  readonly acceptTimeoutMs?: number;
+  /** Interval of core.tick() and heartbeat sweeps (default 250 ms). */
+  readonly tickIntervalMs?: number;
+  /** Tenant for every request until API-key auth lands (default "default"). */
+  readonly tenant?: string;
+  /** pino logger, or a level for a JSON logger on stdout (default "info"). */
+  readonly logger?: Logger | string;
+  readonly clock?: () => number;
+}
+
+export interface GatewayHandle {
+  readonly restPort: number;
+  readonly extProcPort: number;
+  readonly controlPort: number;
+  readonly metrics: GatewayMetrics;
+  close(): Promise<void>;
+}
+
+export async function startGateway(options: GatewayOptions): Promise<GatewayHandle> {
+  const log =
+    typeof options.logger === 'object' ? options.logger : pino({ level: options.logger ?? 'info' });
+  const clock = options.clock ?? (() => performance.now());
+  const host = options.host ?? '127.0.0.1';
+  const metrics = createMetrics();
+  // Each boot gets its own lease prefix so a restarted gateway never reissues a live lease id.
+  const core = new Scheduler({
+    config: { leasePrefix: `L${randomUUID().slice(0, 8)}-`, ...options.scheduler },
+    clock,
+  });
+  const registry = new ReplicaRegistry({
+    clock,
+    heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 5000,
+    log: log.child({ component: 'control' }),
+  });
+  const director = new Director({
+    core,
+    registry,
+    metrics,
+    clock,
+    acceptTimeoutMs: options.acceptTimeoutMs ?? 2000,
+    log: log.child({ component: 'placement' }),
+  });
+  registry.bind(new ControlBridge({ core, registry, director, metrics, log }));
+  const tasks = new TaskService({ core, director, registry, metrics, log });
+  const poolEngine = new Map(options.scheduler.pools.map((p) => [p.id, p.engine as string]));
+  const engineOf = (poolId: string): string => poolEngine.get(poolId) ?? 'unknown';
+
+  const control = await startControlServer({ registry, host, port: options.controlPort ?? 9003 });
+  const extProc = await startExtProcServer({
+    placer: director,
+    errorToDecision: (error, request) => toImmediateError(error, request.correlationId),
+    log: log.child({ component: 'ext_proc' }),
+    host,
+    port: options.extProcPort ?? 9002,
+  });
+  const app = buildHttpApp({ tasks, metrics, tenant: options.tenant ?? 'default', logger: log });
+  app.addHook('onResponse', async () => tasks.refreshQueueGauge(engineOf));
+  await app.listen({ host, port: options.restPort ?? 8081 });
+  const address = app.server.address();
+  const restPort = typeof address === 'object' && address ? address.port : 0;
+
+  const timer = setInterval(() => {
+    try {
+      director.tick();
+      tasks.refreshQueueGauge(engineOf);
+    } catch (error) {
+      log.error({ err: error }, 'tick failed');
+    }
+  }, options.tickIntervalMs ?? 250);
+  timer.unref();
+
+  log.info({ restPort, extProcPort: extProc.port, controlPort: control.port }, 'gateway listening');
+  let closing: Promise<void> | undefined;
+  return {
+    restPort,
+    extProcPort: extProc.port,
+    controlPort: control.port,
+    metrics,
+    close: () => {
+      closing ??= (async () => {
+        clearInterval(timer);
+        director.close();
+        await Promise.all([extProc.close(), control.close(), app.close()]);
+      })();
+      return closing;
+    },
+  };
+}

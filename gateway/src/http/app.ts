@@ -1,0 +1,76 @@
+// The REST app (fastify): correlation ids, one error handler, and one plugin per route family.
+// Handlers are thin: validation comes from contracts, decisions from placement/ and core.
+import { randomUUID } from 'node:crypto';
+import Fastify from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { CoreError } from '@llama-orch/core';
+import { toHttpError } from '../errors/http-error.js';
+import type { GatewayMetrics } from '../metrics/metrics.js';
+import type { TaskService } from '../placement/tasks.js';
+import { capabilityRoutes } from './capabilities.js';
+import { metricsRoutes } from './metrics-route.js';
+import { sessionRoutes } from './sessions.js';
+import { taskRoutes } from './tasks.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    correlationId: string;
+  }
+}
+
+export interface HttpAppOptions {
+  readonly tasks: TaskService;
+  readonly metrics: GatewayMetrics;
+  /** Tenant for requests until API-key auth lands (ORCH-3035). */
+  readonly tenant?: string;
+  readonly logger?: Logger;
+}
+
+const UUID_LIKE = /^[0-9A-Za-z._:-]{1,128}$/;
+
+export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger | undefined,
+    disableRequestLogging: true,
+    bodyLimit: 8 * 1024 * 1024,
+  });
+  app.decorateRequest('correlationId', '');
+  // ORCH-2052: echo the client's X-Correlation-Id, or mint a UUIDv4, on every non-204 response.
+  app.addHook('onRequest', async (request) => {
+    const given = request.headers['x-correlation-id'];
+    request.correlationId =
+      typeof given === 'string' && UUID_LIKE.test(given) ? given : randomUUID();
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (reply.statusCode !== 204) reply.header('x-correlation-id', request.correlationId);
+    return payload;
+  });
+  app.setErrorHandler((error, request, reply) => {
+    const reply_ = toHttpError(fromFastify(error), request.correlationId);
+    return reply.code(reply_.status).headers(reply_.headers).send(reply_.body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const r = toHttpError(
+      new CoreError('NOT_FOUND', `no route ${request.method} ${request.url}`),
+      request.correlationId,
+    );
+    return reply.code(r.status).headers(r.headers).send(r.body);
+  });
+  const deps = { tasks: options.tasks, tenant: options.tenant ?? 'default' };
+  void app.register(taskRoutes, deps);
+  void app.register(sessionRoutes, deps);
+  void app.register(capabilityRoutes, deps);
+  void app.register(metricsRoutes, { metrics: options.metrics });
+  return app;
+}
+
+/** Fastify's own client errors (bad JSON, wrong content type, too large) are INVALID_PARAMS. */
+function fromFastify(error: unknown): unknown {
+  if (error instanceof CoreError) return error;
+  const status = (error as { statusCode?: number }).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new CoreError('INVALID_PARAMS', (error as Error).message);
+  }
+  return error;
+}

@@ -1,0 +1,7 @@
+// GET /v1/capabilities (ORCH-3095): derived from live sidecar registrations.
+import type { FastifyPluginAsync } from 'fastify';
+import type { RouteDeps } from './tasks.js';
+
+export const capabilityRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
+  app.get('/v1/capabilities', async () => deps.tasks.capabilities());
+};

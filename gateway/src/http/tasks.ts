@@ -1,0 +1,24 @@
+// POST /v1/tasks (ORCH-2001) and POST /v1/tasks/:id/cancel (ORCH-2003).
+import { formatIssues, validateTaskRequest } from '@llama-orch/contracts';
+import { CoreError } from '@llama-orch/core';
+import type { FastifyPluginAsync } from 'fastify';
+import type { TaskService } from '../placement/tasks.js';
+
+export interface RouteDeps {
+  readonly tasks: TaskService;
+  readonly tenant: string;
+}
+
+export const taskRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
+  app.post('/v1/tasks', async (request, reply) => {
+    const checked = validateTaskRequest(request.body);
+    if (!checked.ok) throw new CoreError('INVALID_PARAMS', formatIssues(checked.issues));
+    const admitted = deps.tasks.submit(checked.value, deps.tenant, request.correlationId);
+    return reply.code(202).send(admitted);
+  });
+
+  app.post<{ Params: { id: string } }>('/v1/tasks/:id/cancel', async (request, reply) => {
+    deps.tasks.cancel(request.params.id);
+    return reply.code(204).send();
+  });
+};

@@ -1,0 +1,131 @@
+// Turns registry events (sidecar control streams) into core calls and metrics (ORCH-4010/4011/4015).
+import type { Engine, Scheduler } from '@llama-orch/core';
+import type { LeaseEvent } from '@llama-orch/proto';
+import type { Logger } from 'pino';
+import type { GatewayMetrics } from '../metrics/metrics.js';
+import type { ControlSink, ReplicaRecord, ReplicaRegistry } from '../replicas/registry.js';
+import type { Director } from './director.js';
+
+export interface ControlBridgeOptions {
+  readonly core: Scheduler;
+  readonly registry: ReplicaRegistry;
+  readonly director: Director;
+  readonly metrics: GatewayMetrics;
+  readonly log: Logger;
+}
+
+export class ControlBridge implements ControlSink {
+  constructor(private readonly o: ControlBridgeOptions) {}
+
+  replicaChanged(record: ReplicaRecord): void {
+    const state = this.o.registry.toReplicaState(record);
+    this.o.core.upsertReplica(state);
+    this.o.metrics.kvUsage.set(this.replicaLabels(record), state.kv_usage_ratio ?? 0);
+    this.refreshReplicaGauges();
+    // A replica turning Ready or freeing a slot may unblock queued work.
+    this.o.director.kick();
+  }
+
+  replicaGone(record: ReplicaRecord): void {
+    this.o.director.replicaGone(record.replicaId);
+    this.o.metrics.kvUsage.remove(this.replicaLabels(record));
+    this.refreshReplicaGauges();
+  }
+
+  leaseEvent(record: ReplicaRecord, event: LeaseEvent): void {
+    const body = event.event;
+    if (!body) return;
+    const log = { lease_id: event.leaseId, task_id: event.taskId, replica_id: record.replicaId };
+    if (body.$case === 'accepted') {
+      this.o.director.leaseAccepted(record.replicaId, event.leaseId);
+      return;
+    }
+    if (body.$case === 'started') {
+      const result = this.o.core.leaseStarted(event.leaseId);
+      if (!result.ok)
+        this.o.log.warn({ ...log, err: result.error.message }, 'LeaseStarted for unknown lease');
+      return;
+    }
+    const f = body.value;
+    const dispatch = this.o.director.leaseMeta(event.leaseId);
+    // ORCH-4015: token counters come from the sidecar's own counts, whatever core thinks.
+    const labels = this.replicaLabels(record);
+    this.o.metrics.tokensIn.inc(labels, f.tokensIn);
+    this.o.metrics.tokensOut.inc(labels, f.tokensOut);
+    if (dispatch) {
+      const queueLabels = {
+        engine: record.engine,
+        engine_version: labels.engine_version,
+        pool_id: record.register.poolId,
+        priority: dispatch.task.priority,
+      };
+      if (f.tokensOut > 0) {
+        // otel-prom.md: admission → Assign (gateway) plus Assign → first token (sidecar).
+        this.o.metrics.latencyFirstToken.observe(
+          queueLabels,
+          dispatch.queueTimeMs + f.firstTokenMs,
+        );
+        this.o.metrics.latencyDecode.observe(queueLabels, f.decodeTimeMs);
+      }
+    }
+    const reason =
+      f.reason === 'stop' || f.reason === 'length' || f.reason === 'canceled' ? f.reason : 'error';
+    const result = this.o.core.leaseFinished(event.leaseId, {
+      reason,
+      ...(f.errorCode ? { errorCode: f.errorCode } : {}),
+      tokensIn: f.tokensIn,
+      tokensOut: f.tokensOut,
+      firstTokenMs: f.firstTokenMs,
+      decodeTimeMs: f.decodeTimeMs,
+    });
+    this.o.log.info(
+      {
+        ...log,
+        reason: f.reason,
+        error_code: f.errorCode || undefined,
+        tokens_in: f.tokensIn,
+        tokens_out: f.tokensOut,
+        first_token_ms: f.firstTokenMs,
+        decode_time_ms: f.decodeTimeMs,
+        engine: record.engine,
+        engine_version: record.register.engineVersion,
+        model_digest: record.register.modelDigest,
+      },
+      'lease finished',
+    );
+    if (!result.ok) {
+      this.o.log.warn({ ...log, err: result.error.message }, 'LeaseFinished for unknown lease');
+    } else if (result.terminal) {
+      this.o.director.deliver([result.terminal], 'client');
+    }
+    this.o.director.kick();
+  }
+
+  private replicaLabels(record: ReplicaRecord): {
+    engine: Engine;
+    engine_version: string;
+    pool_id: string;
+    replica_id: string;
+  } {
+    return {
+      engine: record.engine,
+      engine_version: record.register.engineVersion || 'unknown',
+      pool_id: record.register.poolId,
+      replica_id: record.replicaId,
+    };
+  }
+
+  private refreshReplicaGauges(): void {
+    const gauge = this.o.metrics.replicasReady;
+    gauge.reset();
+    for (const r of this.o.registry.list()) {
+      const labels = {
+        engine: r.engine,
+        engine_version: r.register.engineVersion || 'unknown',
+        pool_id: r.register.poolId,
+      };
+      gauge.inc(labels, this.o.registry.isReady(r) ? 1 : 0);
+    }
+    this.o.metrics.controlStreams.set(this.o.registry.connected);
+  }
+}

@@ -1,0 +1,215 @@
+import { CoreError } from '@llama-orch/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { PlacementRequest } from '../extproc/handler.js';
+import { MODEL_REF, createHarness } from '../testing/harness.js';
+import type { FakeControlCall, Harness } from '../testing/harness.js';
+
+const TASK = '11111111-1111-4111-8111-111111111111';
+const SESSION = '22222222-2222-4222-8222-222222222222';
+
+function submit(h: Harness, taskId = TASK): void {
+  h.tasks.submit(
+    {
+      task_id: taskId,
+      session_id: SESSION,
+      workload: 'completion',
+      model_ref: MODEL_REF,
+      engine: 'llamacpp',
+      ctx: 512,
+      priority: 'interactive',
+      max_tokens: 16,
+      deadline_ms: 0,
+      prompt: 'hi',
+    },
+    'default',
+    'corr-1',
+  );
+}
+
+const streamRequest = (taskId: string | undefined): PlacementRequest => ({
+  method: 'GET',
+  path: `/v1/tasks/${taskId}/stream`,
+  taskId,
+  correlationId: 'corr-2',
+  headers: {},
+});
+
+const settle = () => new Promise((r) => setTimeout(r, 5));
+
+function accept(call: FakeControlCall, index = 0): string {
+  const assign = call.commands('assign')[index];
+  if (!assign?.task) throw new Error('no assign');
+  call.push({
+    msg: {
+      $case: 'lease',
+      value: {
+        leaseId: assign.leaseId,
+        taskId: assign.task.taskId,
+        event: { $case: 'accepted', value: {} },
+      },
+    },
+  });
+  return assign.leaseId;
+}
+
+describe('Director (core + registry + fake control streams)', () => {
+  let h: Harness;
+  afterEach(() => h.close());
+
+  it('ORCH-4005: holds until dispatch, sends Assign, routes with destination and lease headers', async () => {
+    h = createHarness();
+    const call = h.connect({ advertiseAddress: '127.0.0.1:8123' });
+    submit(h);
+    const decision = h.director.decide(streamRequest(TASK), new AbortController().signal);
+    await settle();
+    const assign = call.commands('assign')[0];
+    expect(assign?.task?.taskId).toBe(TASK);
+    expect(assign?.task?.seed).toBeTypeOf('number'); // ORCH-3091: always filled
+    const leaseId = accept(call);
+    await expect(decision).resolves.toEqual({
+      kind: 'route',
+      setHeaders: {
+        'x-gateway-destination-endpoint': '127.0.0.1:8123',
+        'x-orch-lease-id': leaseId,
+      },
+    });
+    expect(await h.metrics.registry.getSingleMetricAsString('tasks_started_total')).toContain(
+      'replica_id="r1"',
+    );
+  });
+
+  it('ORCH-4005: unknown task → NOT_FOUND', async () => {
+    h = createHarness();
+    h.connect();
+    await expect(
+      h.director.decide(streamRequest('nope'), new AbortController().signal),
+    ).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    await expect(
+      h.director.decide(streamRequest(undefined), new AbortController().signal),
+    ).rejects.toBeInstanceOf(CoreError);
+  });
+
+  it('ORCH-4005: cancel while queued answers the held request with a terminal end{canceled}', async () => {
+    h = createHarness();
+    const call = h.connect({}, 0); // no free slot: the task stays queued
+    submit(h);
+    const decision = h.director.decide(streamRequest(TASK), new AbortController().signal);
+    await settle();
+    expect(call.commands('assign')).toHaveLength(0);
+    h.tasks.cancel(TASK);
+    const d = await decision;
+    expect(d).toMatchObject({
+      kind: 'respond',
+      status: 200,
+      headers: { 'content-type': 'text/event-stream' },
+    });
+    expect(d.kind === 'respond' && d.body).toBe(
+      'event: end\ndata: {"tokens_out":0,"decode_time_ms":0,"reason":"canceled"}\n\n',
+    );
+    expect(await h.metrics.registry.getSingleMetricAsString('tasks_canceled_total')).toContain(
+      'reason="client"',
+    );
+  });
+
+  it('ORCH-4005: canceled before the client attached → terminal event at attach', async () => {
+    h = createHarness();
+    h.connect({}, 0);
+    submit(h);
+    h.tasks.cancel(TASK);
+    const d = await h.director.decide(streamRequest(TASK), new AbortController().signal);
+    expect(d.kind === 'respond' && d.body).toContain('"reason":"canceled"');
+  });
+
+  it('ORCH-4005: client gone while queued → detached, never dispatched', async () => {
+    h = createHarness();
+    const call = h.connect({}, 0);
+    submit(h);
+    const abort = new AbortController();
+    void h.director.decide(streamRequest(TASK), abort.signal);
+    await settle();
+    abort.abort();
+    expect(h.core.task(TASK)?.attached).toBe(false);
+    // A slot frees up: the detached task must not be sent anywhere.
+    call.push({
+      msg: {
+        $case: 'heartbeat',
+        value: {
+          ready: true,
+          unreadyReason: '',
+          slotsFree: 1,
+          running: 0,
+          waiting: 0,
+          kvUsageRatio: 0,
+        },
+      },
+    });
+    await settle();
+    expect(call.commands('assign')).toHaveLength(0);
+  });
+
+  it('ORCH-4011: Assign not accepted in time → lease failed and retried, then routed', async () => {
+    h = createHarness(30);
+    const call = h.connect();
+    submit(h);
+    const decision = h.director.decide(streamRequest(TASK), new AbortController().signal);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(call.commands('cancel').some((c) => c.reason === 'accept_timeout')).toBe(true);
+    expect(call.commands('assign').length).toBeGreaterThanOrEqual(2);
+    const leaseId = accept(call, call.commands('assign').length - 1);
+    await expect(decision).resolves.toMatchObject({
+      kind: 'route',
+      setHeaders: { 'x-orch-lease-id': leaseId },
+    });
+  });
+
+  it('ORCH-4011: control stream end removes the replica; admission then sees no replica', async () => {
+    h = createHarness();
+    const call = h.connect();
+    call.emit('end');
+    expect(h.registry.connected).toBe(0);
+    expect(() => submit(h)).toThrow(CoreError);
+  });
+
+  it('ORCH-4015: LeaseFinished feeds tokens_in/out and first-token latency', async () => {
+    h = createHarness();
+    const call = h.connect();
+    submit(h);
+    const decision = h.director.decide(streamRequest(TASK), new AbortController().signal);
+    await settle();
+    const leaseId = accept(call);
+    await decision;
+    call.push({
+      msg: {
+        $case: 'lease',
+        value: { leaseId, taskId: TASK, event: { $case: 'started', value: {} } },
+      },
+    });
+    call.push({
+      msg: {
+        $case: 'lease',
+        value: {
+          leaseId,
+          taskId: TASK,
+          event: {
+            $case: 'finished',
+            value: {
+              reason: 'stop',
+              errorCode: '',
+              tokensIn: 7,
+              tokensOut: 5,
+              firstTokenMs: 40,
+              decodeTimeMs: 90,
+            },
+          },
+        },
+      },
+    });
+    const text = await h.metrics.registry.metrics();
+    expect(text).toMatch(/tokens_out_total\{[^}]*replica_id="r1"\} 5/);
+    expect(text).toMatch(/tokens_in_total\{[^}]*\} 7/);
+    expect(text).toMatch(/latency_first_token_ms_count\{[^}]*priority="interactive"\} 1/);
+    expect(h.core.task(TASK)?.state).toBe('completed');
+  });
+});

@@ -1,0 +1,373 @@
+// The director: stream request → attach → wait for core's dispatch → Assign to the chosen sidecar
+// → LeaseAccepted (bounded) → route decision. Core makes every queueing and placement decision;
+// this class only moves events between core, the sidecars and the held ext_proc replies.
+import { CoreError } from '@llama-orch/core';
+import type {
+  Dispatch,
+  Engine,
+  Priority,
+  Scheduler,
+  TaskSpec,
+  TerminalEvent,
+} from '@llama-orch/core';
+import type { Logger } from 'pino';
+import type { PlacementDecision, PlacementRequest, Placer } from '../extproc/handler.js';
+import type { ExtProcOutcome, GatewayMetrics } from '../metrics/metrics.js';
+import type { ReplicaRegistry } from '../replicas/registry.js';
+import { LeaseWaits } from './lease-waits.js';
+import { terminalDecision, terminalOutcome } from './terminal.js';
+
+export const DESTINATION_HEADER = 'x-gateway-destination-endpoint';
+export const LEASE_HEADER = 'x-orch-lease-id';
+
+export interface DirectorOptions {
+  readonly core: Scheduler;
+  readonly registry: ReplicaRegistry;
+  readonly metrics: GatewayMetrics;
+  readonly clock: () => number;
+  /** How long a sidecar has to accept an Assign (wire-protocol.md: e.g. 2 s). */
+  readonly acceptTimeoutMs: number;
+  readonly log: Logger;
+}
+
+/** Labels and facts the gateway needs about a live task that core's views do not carry. */
+export interface TaskMeta {
+  readonly engine: Engine;
+  readonly priority: Priority;
+  readonly poolId: string;
+  readonly correlationId: string;
+}
+
+export type CancelReasonLabel =
+  'client' | 'watchdog' | 'deadline' | 'drop_lru' | 'unattached' | 'session_deleted';
+
+// Answer for a waiter whose ext_proc stream already ended; never reaches Envoy.
+const passDecision: PlacementDecision = { kind: 'route', setHeaders: {} };
+
+interface Waiter {
+  readonly correlationId: string | undefined;
+  readonly since: number;
+  /** queued: in core's queue; assigning: Assign sent, waiting for LeaseAccepted. */
+  phase: 'queued' | 'assigning';
+  abandoned: boolean;
+  resolve(decision: PlacementDecision, outcome: ExtProcOutcome): void;
+}
+
+export class Director implements Placer {
+  private readonly waiters = new Map<string, Waiter>();
+  private readonly leases = new Map<string, Dispatch>();
+  private readonly tasks = new Map<string, TaskMeta>();
+  private readonly acceptWaits = new LeaseWaits();
+  private dispatchScheduled = false;
+  private closed = false;
+
+  constructor(private readonly o: DirectorOptions) {}
+
+  /** Called by the REST side after a successful admit. */
+  rememberTask(task: TaskSpec, poolId: string): void {
+    this.tasks.set(task.task_id, {
+      engine: task.engine,
+      priority: task.priority,
+      poolId,
+      correlationId: task.correlation_id,
+    });
+  }
+
+  taskMeta(taskId: string): TaskMeta | undefined {
+    return this.tasks.get(taskId);
+  }
+
+  leaseMeta(leaseId: string): Dispatch | undefined {
+    return this.leases.get(leaseId);
+  }
+
+  /** ORCH-4005: hold the ext_proc reply until the task is dispatched and its lease accepted. */
+  async decide(request: PlacementRequest, signal: AbortSignal): Promise<PlacementDecision> {
+    const since = this.o.clock();
+    const taskId = request.taskId;
+    if (taskId === undefined || request.method !== 'GET') {
+      throw new CoreError('NOT_FOUND', `no stream at ${request.method} ${request.path}`);
+    }
+    const attached = this.o.core.attach(taskId);
+    if (!attached.ok) throw attached.error;
+    const meta = this.tasks.get(taskId);
+    if (attached.terminal) {
+      this.count(meta?.poolId ?? 'unknown', terminalOutcome(attached.terminal), since);
+      return terminalDecision(attached.terminal, meta?.engine ?? 'llamacpp', request.correlationId);
+    }
+    if (attached.state !== 'queued' || this.waiters.has(taskId)) {
+      throw new CoreError('LEASE_INVALID', `task ${taskId} is already streaming`);
+    }
+    this.o.log.debug({ task_id: taskId }, 'ext_proc: holding stream request');
+    return new Promise<PlacementDecision>((resolve) => {
+      const waiter: Waiter = {
+        correlationId: request.correlationId ?? meta?.correlationId,
+        since,
+        phase: 'queued',
+        abandoned: false,
+        resolve: (decision, outcome) => {
+          this.waiters.delete(taskId);
+          this.count(meta?.poolId ?? 'unknown', outcome, since);
+          resolve(decision);
+        },
+      };
+      this.waiters.set(taskId, waiter);
+      signal.addEventListener('abort', () => this.abandon(taskId, waiter), { once: true });
+      this.kick();
+    });
+  }
+
+  /** Run core's dispatch soon, coalescing bursts of triggers into one pass. */
+  kick(): void {
+    if (this.dispatchScheduled || this.closed) return;
+    this.dispatchScheduled = true;
+    setImmediate(() => {
+      this.dispatchScheduled = false;
+      if (!this.closed) this.runDispatch();
+    });
+  }
+
+  /** Periodic: queue timeouts, deadlines and session expiry live in core.tick(). */
+  tick(): void {
+    const result = this.o.core.tick();
+    this.deliver(result.terminal, 'watchdog');
+    this.o.registry.sweep();
+    if (result.terminal.length > 0) this.kick();
+  }
+
+  /** Route terminal events: metrics, and the held reply of a client that was never routed. */
+  deliver(events: readonly TerminalEvent[], cancelReason: CancelReasonLabel): void {
+    for (const event of events) {
+      const meta = this.tasks.get(event.taskId);
+      if (event.state === 'canceled') {
+        this.o.metrics.tasksCanceled.inc({
+          engine: meta?.engine ?? 'unknown',
+          engine_version: this.engineVersionOf(event.poolId),
+          pool_id: event.poolId,
+          priority: event.priority,
+          reason: cancelReason,
+        });
+      }
+      if (event.leaseId) this.leases.delete(event.leaseId);
+      const waiter = this.waiters.get(event.taskId);
+      if (waiter) {
+        waiter.resolve(
+          terminalDecision(event, meta?.engine ?? 'llamacpp', waiter.correlationId),
+          terminalOutcome(event),
+        );
+      }
+      this.tasks.delete(event.taskId);
+      this.o.log.info(
+        {
+          task_id: event.taskId,
+          tenant: event.tenant,
+          pool_id: event.poolId,
+          replica_id: event.replicaId,
+          state: event.state,
+          reason: event.reason,
+          code: event.error?.code,
+        },
+        'task terminal',
+      );
+    }
+  }
+
+  /** A LeaseAccepted arrived from a sidecar. */
+  leaseAccepted(replicaId: string, leaseId: string): void {
+    if (!this.acceptWaits.accept(leaseId, replicaId)) {
+      this.o.log.debug(
+        { lease_id: leaseId, replica_id: replicaId },
+        'late or foreign LeaseAccepted',
+      );
+    }
+  }
+
+  /** The replica's control stream ended. */
+  replicaGone(replicaId: string): void {
+    this.acceptWaits.replicaGone(replicaId);
+    const result = this.o.core.removeReplica(replicaId);
+    this.deliver(result.terminal, 'client');
+    for (const [leaseId, d] of this.leases)
+      if (d.replicaId === replicaId) this.leases.delete(leaseId);
+    this.kick();
+  }
+
+  engineVersionOf(poolId: string): string {
+    const record = this.o.registry.list().find((r) => r.register.poolId === poolId);
+    return record?.register.engineVersion || 'unknown';
+  }
+
+  close(): void {
+    this.closed = true;
+    this.acceptWaits.closeAll();
+    for (const [taskId, waiter] of this.waiters) {
+      waiter.resolve(
+        {
+          kind: 'respond',
+          status: 503,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(
+            new CoreError('POOL_UNAVAILABLE', 'placement shutting down', {
+              retryAfterMs: 1000,
+            }).toEnvelope(),
+          ),
+          details: 'orch_shutdown',
+        },
+        'error',
+      );
+      this.waiters.delete(taskId);
+    }
+  }
+
+  private runDispatch(): void {
+    const batch = this.o.core.dispatch();
+    this.deliver(batch.terminal, 'deadline');
+    for (const d of batch.dispatches) void this.assign(d);
+  }
+
+  private async assign(d: Dispatch): Promise<void> {
+    this.leases.set(d.leaseId, d);
+    const waiter = this.waiters.get(d.taskId);
+    if (waiter) waiter.phase = 'assigning';
+    const task = d.task;
+    const sent = this.o.registry.send(d.replicaId, {
+      cmd: {
+        $case: 'assign',
+        value: {
+          leaseId: d.leaseId,
+          queuePosition: d.queuePosition,
+          predictedStartMs: Math.round(d.predictedStartMs),
+          kvWarmth: d.kvWarmth,
+          task: {
+            taskId: task.task_id,
+            sessionId: task.session_id,
+            tenant: task.tenant,
+            workload: task.workload,
+            modelRef: task.model_ref,
+            engine: task.engine,
+            ctx: task.ctx,
+            priority: task.priority,
+            maxTokens: task.max_tokens,
+            deadlineMs: task.deadline_ms,
+            seed: task.seed,
+            determinism: task.determinism,
+            samplerProfileVersion: task.sampler_profile_version,
+            prompt: task.prompt,
+            correlationId: task.correlation_id,
+          },
+        },
+      },
+    });
+    const outcome = sent
+      ? await this.acceptWaits.wait(d.leaseId, d.replicaId, this.o.acceptTimeoutMs)
+      : 'gone';
+    if (outcome === 'accepted') return this.accepted(d);
+    if (outcome === 'timeout') {
+      this.o.metrics.assignTimeouts.inc({ pool_id: d.poolId });
+      // The sidecar may still hold the Assign: tell it to drop the lease.
+      this.o.registry.send(d.replicaId, {
+        cmd: {
+          $case: 'cancel',
+          value: { leaseId: d.leaseId, taskId: d.taskId, reason: 'accept_timeout' },
+        },
+      });
+    }
+    this.o.log.warn(
+      { task_id: d.taskId, lease_id: d.leaseId, replica_id: d.replicaId, outcome },
+      'Assign not accepted',
+    );
+    if (outcome === 'timeout' || !sent) {
+      // 'gone' after a sent Assign means removeReplica already requeued or failed it in core.
+      const result = this.o.core.leaseFailed(
+        d.leaseId,
+        'WORKER_RESET',
+        `lease not accepted (${outcome})`,
+      );
+      if (result.ok && result.terminal) this.deliver([result.terminal], 'client');
+    }
+    this.leases.delete(d.leaseId);
+    const still = this.waiters.get(d.taskId);
+    if (still?.abandoned) {
+      still.resolve(passDecision, 'canceled');
+      this.o.core.detach(d.taskId);
+    } else if (still) {
+      still.phase = 'queued';
+    }
+    this.kick();
+  }
+
+  private accepted(d: Dispatch): void {
+    const waiter = this.waiters.get(d.taskId);
+    const record = this.o.registry.get(d.replicaId);
+    if (!waiter || waiter.abandoned || !record) {
+      // Client left while we waited for the sidecar: free the slot (ORCH-3017). The ext_proc
+      // stream is gone, so resolving only clears the waiter.
+      waiter?.resolve(passDecision, 'canceled');
+      this.cancelTask(d.taskId, 'unattached');
+      return;
+    }
+    const meta = this.tasks.get(d.taskId);
+    this.o.metrics.tasksStarted.inc({
+      engine: d.task.engine,
+      engine_version: record.register.engineVersion || 'unknown',
+      pool_id: d.poolId,
+      replica_id: d.replicaId,
+      priority: d.task.priority,
+    });
+    this.o.log.info(
+      {
+        task_id: d.taskId,
+        session_id: d.task.session_id,
+        tenant: d.task.tenant,
+        lease_id: d.leaseId,
+        replica_id: d.replicaId,
+        pool_id: d.poolId,
+        kv_warmth: d.kvWarmth,
+        queue_time_ms: d.queueTimeMs,
+        correlation_id: meta?.correlationId,
+      },
+      'stream routed',
+    );
+    waiter.resolve(
+      {
+        kind: 'route',
+        setHeaders: {
+          [DESTINATION_HEADER]: record.register.advertiseAddress,
+          [LEASE_HEADER]: d.leaseId,
+        },
+      },
+      'routed',
+    );
+  }
+
+  /** Cancel through core and push Cancel to the sidecar when the task is already on one. */
+  cancelTask(taskId: string, reason: CancelReasonLabel): ReturnType<Scheduler['cancel']> {
+    const outcome = this.o.core.cancel(taskId, reason);
+    if (outcome.kind === 'canceled') this.deliver([outcome.event], reason);
+    if (outcome.kind === 'cancel_requested') {
+      this.o.registry.send(outcome.replicaId, {
+        cmd: { $case: 'cancel', value: { leaseId: outcome.leaseId, taskId, reason } },
+      });
+    }
+    this.kick();
+    return outcome;
+  }
+
+  private abandon(taskId: string, waiter: Waiter): void {
+    if (this.waiters.get(taskId) !== waiter) return; // already answered
+    if (waiter.phase === 'queued') {
+      // ORCH-4005: the client went away while queued; core stops considering it for dispatch.
+      this.waiters.delete(taskId);
+      this.o.core.detach(taskId);
+      this.count(this.tasks.get(taskId)?.poolId ?? 'unknown', 'canceled', waiter.since);
+      this.o.log.info({ task_id: taskId }, 'ext_proc: client left while queued; task detached');
+    } else {
+      waiter.abandoned = true; // resolved by assign() once the sidecar answers or times out
+    }
+  }
+
+  private count(poolId: string, outcome: ExtProcOutcome, since: number): void {
+    this.o.metrics.extProcRequests.inc({ outcome });
+    this.o.metrics.extProcHold.observe({ pool_id: poolId, outcome }, this.o.clock() - since);
+  }
+}

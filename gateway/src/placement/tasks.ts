@@ -1,0 +1,176 @@
+// What the REST routes call: admission, cancel, sessions, capabilities. Route handlers stay thin;
+// every decision is core's (ORCH-2001/2003/2004/2005/3095).
+import { openApiVersion } from '@llama-orch/contracts';
+import type {
+  AdmissionResponse,
+  Capabilities,
+  SessionInfo,
+  TaskRequest,
+} from '@llama-orch/contracts';
+import { CoreError } from '@llama-orch/core';
+import type { Engine, Scheduler, TaskSpecInput } from '@llama-orch/core';
+import type { Logger } from 'pino';
+import type { GatewayMetrics } from '../metrics/metrics.js';
+import type { ReplicaRegistry } from '../replicas/registry.js';
+import type { Director } from './director.js';
+
+export interface TaskServiceOptions {
+  readonly core: Scheduler;
+  readonly director: Director;
+  readonly registry: ReplicaRegistry;
+  readonly metrics: GatewayMetrics;
+  readonly log: Logger;
+}
+
+export class TaskService {
+  constructor(private readonly o: TaskServiceOptions) {}
+
+  /** ORCH-2001/3014/3015: validate-before-enqueue is core's admission; 202 on success. */
+  submit(body: TaskRequest, tenant: string, correlationId: string): AdmissionResponse {
+    const spec: TaskSpecInput = {
+      task_id: body.task_id,
+      session_id: body.session_id,
+      workload: body.workload,
+      model_ref: body.model_ref,
+      engine: body.engine,
+      ctx: body.ctx,
+      priority: body.priority,
+      max_tokens: body.max_tokens,
+      deadline_ms: body.deadline_ms,
+      prompt: body.prompt,
+      correlation_id: correlationId,
+      ...(body.seed !== undefined ? { seed: body.seed } : {}),
+      ...(body.determinism !== undefined ? { determinism: body.determinism } : {}),
+      ...(body.sampler_profile_version !== undefined
+        ? { sampler_profile_version: body.sampler_profile_version }
+        : {}),
+      ...(body.placement?.mode === 'pin' && body.placement.pin_pool_id
+        ? { placement: { mode: 'pin' as const, pin_pool_id: body.placement.pin_pool_id } }
+        : {}),
+    };
+    const result = this.o.core.admit(spec, tenant);
+    if (!result.ok) {
+      this.rejected(body.engine, result.error);
+      throw result.error;
+    }
+    this.o.director.rememberTask(result.task, result.poolId);
+    this.o.metrics.tasksEnqueued.inc({
+      engine: body.engine,
+      engine_version: this.o.director.engineVersionOf(result.poolId),
+      pool_id: result.poolId,
+      priority: body.priority,
+    });
+    if (result.dropped.length > 0) {
+      this.o.metrics.backpressure.inc(
+        { engine: body.engine, policy: 'drop-lru' },
+        result.dropped.length,
+      );
+      this.o.director.deliver(result.dropped, 'drop_lru');
+    }
+    this.o.log.info(
+      {
+        task_id: result.taskId,
+        session_id: body.session_id,
+        tenant,
+        engine: body.engine,
+        pool_id: result.poolId,
+        priority: body.priority,
+        queue_position: result.queuePosition,
+        correlation_id: correlationId,
+      },
+      'task admitted',
+    );
+    this.o.director.kick();
+    return {
+      task_id: result.taskId,
+      queue_position: result.queuePosition,
+      predicted_start_ms: Math.max(0, Math.round(result.predictedStartMs)),
+      backoff_ms: Math.max(0, Math.round(result.backoffMs)),
+    };
+  }
+
+  /** ORCH-2003: idempotent; unknown ids are 404. */
+  cancel(taskId: string): void {
+    const outcome = this.o.director.cancelTask(taskId, 'client');
+    if (outcome.kind === 'not_found') throw outcome.error;
+  }
+
+  session(sessionId: string): SessionInfo {
+    const s = this.o.core.session(sessionId);
+    if (!s) throw new CoreError('NOT_FOUND', `no session ${sessionId}`);
+    return {
+      session_id: s.sessionId,
+      ttl_ms_remaining: Math.max(0, Math.round(s.ttlMsRemaining)),
+      turns: s.turns,
+      kv_bytes: s.kvBytes,
+      kv_warmth: s.kvWarmth,
+    };
+  }
+
+  deleteSession(sessionId: string): void {
+    if (!this.o.core.deleteSession(sessionId))
+      throw new CoreError('NOT_FOUND', `no session ${sessionId}`);
+  }
+
+  /** ORCH-3095: derived from live registrations; api_version is the OpenAPI info.version. */
+  capabilities(): Capabilities {
+    const snapshot = this.o.core.snapshot();
+    const capacity = (priority: 'interactive' | 'batch'): number =>
+      snapshot.queueDepth
+        .filter((q) => q.priority === priority)
+        .reduce((n, q) => n + q.capacity, 0);
+    const byEngine = new Map<Engine, Capabilities['engines'][number]>();
+    for (const r of this.o.registry.list()) {
+      const reg = r.register;
+      const entry = byEngine.get(r.engine) ?? {
+        engine: r.engine,
+        engine_versions: [],
+        ctx_max: 1,
+        max_tokens: 1,
+        slots: 0,
+        workloads: ['completion'],
+        limits: {
+          queue_capacity: { interactive: capacity('interactive'), batch: capacity('batch') },
+        },
+        features: [],
+      };
+      if (reg.engineVersion && !entry.engine_versions.includes(reg.engineVersion)) {
+        entry.engine_versions.push(reg.engineVersion);
+      }
+      entry.ctx_max = Math.max(entry.ctx_max, reg.ctxMax);
+      entry.max_tokens = entry.ctx_max;
+      if (this.o.registry.isReady(r)) entry.slots += reg.slots;
+      for (const f of reg.features) if (!entry.features.includes(f)) entry.features.push(f);
+      byEngine.set(r.engine, entry);
+    }
+    return { api_version: openApiVersion, engines: [...byEngine.values()] };
+  }
+
+  /** Refresh gauges that mirror core's queues (called after admits and on every tick). */
+  refreshQueueGauge(poolEngine: (poolId: string) => string): void {
+    const gauge = this.o.metrics.queueDepth;
+    gauge.reset();
+    for (const q of this.o.core.snapshot().queueDepth) {
+      gauge.set(
+        {
+          engine: poolEngine(q.poolId),
+          engine_version: this.o.director.engineVersionOf(q.poolId),
+          pool_id: q.poolId,
+          priority: q.priority,
+        },
+        q.depth,
+      );
+    }
+  }
+
+  private rejected(engine: Engine, error: CoreError): void {
+    this.o.metrics.tasksRejected.inc({ engine, reason: error.code });
+    if (error.httpStatus === 429) {
+      const policy =
+        error.policyLabel?.split(':')[0] ??
+        (error.code === 'QUEUE_FULL_DROP_LRU' ? 'drop-lru' : 'reject');
+      this.o.metrics.backpressure.inc({ engine, policy });
+    }
+    this.o.log.info({ engine, code: error.code, err: error.message }, 'task rejected');
+  }
+}

@@ -1,0 +1,227 @@
+// Sidecar registry: one record per connected control stream (ORCH-4010). It tracks what each
+// sidecar reported (Register + latest Heartbeat) and whether that is still fresh, sends commands
+// down, and reports every change to a ControlSink. It makes no scheduling decision itself.
+import type { EventEmitter } from 'node:events';
+import { ENGINES } from '@llama-orch/core';
+import type { Engine, ReplicaState } from '@llama-orch/core';
+import type {
+  Heartbeat,
+  LeaseEvent,
+  PlacementCommand,
+  Register,
+  SidecarMessage,
+} from '@llama-orch/proto';
+
+/** The part of a grpc-js ServerDuplexStream the registry uses (a fake in tests). */
+export interface ControlCall extends EventEmitter {
+  write(message: PlacementCommand): boolean;
+  end(): void;
+}
+
+export interface ReplicaRecord {
+  readonly replicaId: string;
+  readonly register: Register;
+  readonly engine: Engine;
+  readonly connectedAt: number;
+  heartbeat: Heartbeat | undefined;
+  lastHeartbeatAt: number;
+  /** Readiness last reported to the sink, so changes are reported once. */
+  reportedReady: boolean;
+}
+
+/** Receives registry changes; placement implements it and turns them into core calls. */
+export interface ControlSink {
+  replicaChanged(record: ReplicaRecord): void;
+  replicaGone(record: ReplicaRecord): void;
+  leaseEvent(record: ReplicaRecord, event: LeaseEvent): void;
+}
+
+export interface RegistryLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface RegistryOptions {
+  readonly clock: () => number;
+  /** A heartbeat older than this makes the replica Unready (ORCH-4011). */
+  readonly heartbeatTimeoutMs: number;
+  readonly log?: RegistryLogger;
+}
+
+export class ReplicaRegistry {
+  private readonly records = new Map<string, { record: ReplicaRecord; call: ControlCall }>();
+  private sink: ControlSink | undefined;
+
+  constructor(private readonly options: RegistryOptions) {}
+
+  bind(sink: ControlSink): void {
+    this.sink = sink;
+  }
+
+  /** Serve one `Placement.Connect` stream. */
+  handleConnect(call: ControlCall): void {
+    let record: ReplicaRecord | undefined;
+    const onMessage = (message: SidecarMessage): void => {
+      const msg = message.msg;
+      if (!msg) return;
+      if (msg.$case === 'register') {
+        if (record) {
+          this.options.log?.warn(
+            { replica_id: record.replicaId },
+            'control: duplicate Register ignored',
+          );
+          return;
+        }
+        record = this.register(call, msg.value);
+        return;
+      }
+      if (!record) {
+        // Register must come first; anything else means a confused peer.
+        call.write({
+          cmd: { $case: 'ack', value: { accepted: false, message: 'Register first' } },
+        });
+        call.end();
+        return;
+      }
+      if (msg.$case === 'heartbeat') this.heartbeat(record, msg.value);
+      else this.sink?.leaseEvent(record, msg.value);
+    };
+    const onGone = (): void => {
+      if (!record) return;
+      const current = this.records.get(record.replicaId);
+      if (current?.call !== call) return; // already replaced by a newer stream
+      this.records.delete(record.replicaId);
+      this.options.log?.info(
+        { replica_id: record.replicaId },
+        'control: stream ended, replica removed',
+      );
+      this.sink?.replicaGone(record);
+      record = undefined;
+    };
+    call.on('data', onMessage);
+    call.on('end', () => {
+      onGone();
+      call.end();
+    });
+    call.on('error', onGone);
+    call.on('cancelled', onGone);
+    call.on('close', onGone);
+  }
+
+  send(replicaId: string, command: PlacementCommand): boolean {
+    const entry = this.records.get(replicaId);
+    if (!entry) return false;
+    entry.call.write(command);
+    return true;
+  }
+
+  get(replicaId: string): ReplicaRecord | undefined {
+    return this.records.get(replicaId)?.record;
+  }
+
+  list(): ReplicaRecord[] {
+    return [...this.records.values()].map((e) => e.record);
+  }
+
+  get connected(): number {
+    return this.records.size;
+  }
+
+  /** ORCH-4011: Ready only while the stream is up, the heartbeat fresh and the sidecar ready. */
+  isReady(record: ReplicaRecord): boolean {
+    const fresh = this.options.clock() - record.lastHeartbeatAt <= this.options.heartbeatTimeoutMs;
+    return fresh && record.heartbeat?.ready === true;
+  }
+
+  toReplicaState(record: ReplicaRecord): ReplicaState {
+    const r = record.register;
+    return {
+      replica_id: r.replicaId,
+      pool_id: r.poolId,
+      engine: record.engine,
+      engine_version: r.engineVersion,
+      model_ref: r.modelRef,
+      model_digest: r.modelDigest,
+      sampler_profile_version: r.samplerProfileVersion,
+      canary_hash: r.canaryHash,
+      ctx_max: r.ctxMax,
+      ready: this.isReady(record),
+      slots_total: r.slots,
+      slots_free: record.heartbeat?.slotsFree ?? 0,
+      kv_usage_ratio: record.heartbeat?.kvUsageRatio ?? 0,
+    };
+  }
+
+  /** Re-check heartbeat freshness; report replicas whose readiness changed. */
+  sweep(): void {
+    for (const { record } of this.records.values()) {
+      if (this.isReady(record) !== record.reportedReady) this.report(record);
+    }
+  }
+
+  /** End every control stream (gateway shutdown). */
+  closeAll(): void {
+    for (const { call } of this.records.values()) call.end();
+    this.records.clear();
+  }
+
+  private register(call: ControlCall, reg: Register): ReplicaRecord | undefined {
+    const engine = ENGINES.find((e) => e === reg.engine);
+    const problem = !reg.replicaId
+      ? 'replica_id is required'
+      : !engine
+        ? `engine must be one of ${ENGINES.join('|')}`
+        : !/^[0-9.]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$/.test(reg.advertiseAddress)
+          ? 'advertise_address must be a literal ip:port'
+          : undefined;
+    if (problem || !engine) {
+      call.write({ cmd: { $case: 'ack', value: { accepted: false, message: problem ?? '' } } });
+      call.end();
+      this.options.log?.warn({ replica_id: reg.replicaId, problem }, 'control: Register refused');
+      return undefined;
+    }
+    const previous = this.records.get(reg.replicaId);
+    if (previous) {
+      // A reconnect beats a half-dead older stream: keep the newest.
+      this.records.delete(reg.replicaId);
+      previous.call.end();
+    }
+    const now = this.options.clock();
+    const record: ReplicaRecord = {
+      replicaId: reg.replicaId,
+      register: reg,
+      engine,
+      connectedAt: now,
+      heartbeat: undefined,
+      lastHeartbeatAt: Number.NEGATIVE_INFINITY,
+      reportedReady: false,
+    };
+    this.records.set(reg.replicaId, { record, call });
+    call.write({ cmd: { $case: 'ack', value: { accepted: true, message: '' } } });
+    this.options.log?.info(
+      {
+        replica_id: reg.replicaId,
+        pool_id: reg.poolId,
+        engine: reg.engine,
+        engine_version: reg.engineVersion,
+        model_digest: reg.modelDigest,
+        address: reg.advertiseAddress,
+        active_leases: reg.activeLeases.length,
+      },
+      'control: replica registered',
+    );
+    this.report(record);
+    return record;
+  }
+
+  private heartbeat(record: ReplicaRecord, hb: Heartbeat): void {
+    record.heartbeat = hb;
+    record.lastHeartbeatAt = this.options.clock();
+    this.report(record);
+  }
+
+  private report(record: ReplicaRecord): void {
+    record.reportedReady = this.isReady(record);
+    this.sink?.replicaChanged(record);
+  }
+}

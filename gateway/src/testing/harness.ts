@@ -1,0 +1,111 @@
+// In-process wiring for unit tests: real core, registry, director and task service, with fake
+// control streams instead of gRPC (no network).
+import { EventEmitter } from 'node:events';
+import { Scheduler } from '@llama-orch/core';
+import type { SchedulerConfig } from '@llama-orch/core';
+import type { PlacementCommand, Register, SidecarMessage } from '@llama-orch/proto';
+import { pino } from 'pino';
+import { createMetrics } from '../metrics/metrics.js';
+import type { GatewayMetrics } from '../metrics/metrics.js';
+import { ControlBridge } from '../placement/control.js';
+import { Director } from '../placement/director.js';
+import { TaskService } from '../placement/tasks.js';
+import type { ControlCall } from '../replicas/registry.js';
+import { ReplicaRegistry } from '../replicas/registry.js';
+
+export const MODEL_REF = 'smollm2-135m';
+
+export const TEST_SCHEDULER: SchedulerConfig = {
+  pools: [{ id: 'pool-a', engine: 'llamacpp', modelRef: MODEL_REF, ctxMax: 2048 }],
+};
+
+export class FakeControlCall extends EventEmitter implements ControlCall {
+  readonly sent: PlacementCommand[] = [];
+  ended = false;
+  write(message: PlacementCommand): boolean {
+    this.sent.push(message);
+    return true;
+  }
+  end(): void {
+    this.ended = true;
+  }
+  push(message: SidecarMessage): void {
+    this.emit('data', message);
+  }
+  commands<K extends NonNullable<PlacementCommand['cmd']>['$case']>(
+    kind: K,
+  ): Extract<NonNullable<PlacementCommand['cmd']>, { $case: K }>['value'][] {
+    return this.sent.flatMap((c) => (c.cmd?.$case === kind ? [c.cmd.value as never] : []));
+  }
+}
+
+export function register(overrides: Partial<Register> = {}): Register {
+  return {
+    replicaId: 'r1',
+    poolId: 'pool-a',
+    engine: 'llamacpp',
+    engineVersion: 'b1-test',
+    modelRef: MODEL_REF,
+    modelDigest: 'sha256:00',
+    samplerProfileVersion: 'v1',
+    advertiseAddress: '127.0.0.1:8100',
+    slots: 1,
+    ctxMax: 2048,
+    features: [],
+    canaryHash: 'c0',
+    determinismStrict: false,
+    activeLeases: [],
+    ...overrides,
+  };
+}
+
+export interface Harness {
+  readonly now: { t: number };
+  readonly core: Scheduler;
+  readonly registry: ReplicaRegistry;
+  readonly director: Director;
+  readonly tasks: TaskService;
+  readonly metrics: GatewayMetrics;
+  connect(reg?: Partial<Register>, slotsFree?: number): FakeControlCall;
+  close(): void;
+}
+
+export function createHarness(acceptTimeoutMs = 200): Harness {
+  const now = { t: 1000 };
+  const clock = (): number => now.t;
+  const log = pino({ level: 'silent' });
+  const metrics = createMetrics();
+  const core = new Scheduler({ config: { ...TEST_SCHEDULER, leasePrefix: 'T-' }, clock });
+  const registry = new ReplicaRegistry({ clock, heartbeatTimeoutMs: 5000, log });
+  const director = new Director({ core, registry, metrics, clock, acceptTimeoutMs, log });
+  registry.bind(new ControlBridge({ core, registry, director, metrics, log }));
+  const tasks = new TaskService({ core, director, registry, metrics, log });
+  return {
+    now,
+    core,
+    registry,
+    director,
+    tasks,
+    metrics,
+    connect(reg = {}, slotsFree = 1) {
+      const call = new FakeControlCall();
+      registry.handleConnect(call);
+      call.push({ msg: { $case: 'register', value: register(reg) } });
+      call.push({
+        msg: {
+          $case: 'heartbeat',
+          value: {
+            ready: true,
+            unreadyReason: '',
+            slotsFree,
+            running: 0,
+            waiting: 0,
+            kvUsageRatio: 0,
+          },
+        },
+      });
+      return call;
+    },
+    close: () => director.close(),
+  };
+}
