@@ -43,7 +43,8 @@ async function phase(name, fn) {
   const code = await fn();
   const secs = (Date.now() - start) / 1000;
   timings.push(`${name} ${secs.toFixed(1)}s`);
-  log(`${name}: ${code === 0 ? 'ok' : `FAILED (exit ${code})`} in ${secs.toFixed(1)}s`);
+  const how = code === 0 ? 'ok' : code === 130 || code === 143 ? 'stopped by signal' : 'FAILED';
+  log(`${name}: ${how} (exit ${code}) in ${secs.toFixed(1)}s`);
   return code;
 }
 

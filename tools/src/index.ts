@@ -1,4 +1,5 @@
-// @llama-orch/tools: the real toolchain (Envoy, llama-server, model) and a process supervisor
-// shared by `npm run up` and the test harness.
+// @llama-orch/tools: the real toolchain (Envoy, llama-server, model), a process supervisor, and
+// the pieces of `npm run up` that tests reuse (loopback Envoy config, llama-server flags).
 export * from './toolchain/index.js';
 export * from './procs/index.js';
+export * from './up/index.js';

@@ -52,6 +52,7 @@ function signalGroup(child: ChildProcess, sig: NodeJS.Signals): void {
 
 export class Supervisor {
   private readonly children: SupervisedChild[] = [];
+  private stopAllPromise: Promise<void> | undefined;
   private readonly graceMs: number;
   private readonly write: (s: string) => void;
   private readonly tailLines: number;
@@ -110,19 +111,24 @@ export class Supervisor {
       });
     });
     const graceMs = this.graceMs;
+    let stopping: Promise<ExitInfo> | undefined;
     const child: SupervisedChild = {
       name: spec.name,
       pid: proc.pid,
       exited,
       tail: () => [...lines],
       isRunning: () => running,
-      async stop() {
+      stop() {
         if (!running) return exited;
-        signalGroup(proc, 'SIGTERM');
-        const timer = setTimeout(() => signalGroup(proc, 'SIGKILL'), graceMs);
-        const info = await exited;
-        clearTimeout(timer);
-        return info;
+        // Idempotent: a second stop() waits for the first instead of signalling again.
+        stopping ??= (async () => {
+          signalGroup(proc, 'SIGTERM');
+          const timer = setTimeout(() => signalGroup(proc, 'SIGKILL'), graceMs);
+          const info = await exited;
+          clearTimeout(timer);
+          return info;
+        })();
+        return stopping;
       },
     };
     this.children.push(child);
@@ -133,10 +139,18 @@ export class Supervisor {
     return this.children;
   }
 
+  /** True once stopAll() was called (children exiting after that are expected). */
+  isStopping(): boolean {
+    return this.stopAllPromise !== undefined;
+  }
+
   /** Stops every child, last started first (the edge goes down before what it fronts). */
-  async stopAll(): Promise<void> {
-    for (const c of [...this.children].reverse()) await c.stop();
-    process.off('exit', this.onExitSync);
+  stopAll(): Promise<void> {
+    this.stopAllPromise ??= (async () => {
+      for (const c of [...this.children].reverse()) await c.stop();
+      process.off('exit', this.onExitSync);
+    })();
+    return this.stopAllPromise;
   }
 
   /**

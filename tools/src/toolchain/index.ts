@@ -1,5 +1,7 @@
 export { ensureToolchain } from './ensure.js';
 export type { EnsureOptions, EnsureResult, StepReport } from './ensure.js';
+export { run as runCommand } from './exec.js';
+export type { RunOptions, RunResult } from './exec.js';
 export { BOOTSTRAP_HINT, ToolchainError, isToolchainError } from './errors.js';
 export type { ToolchainErrorCode } from './errors.js';
 export { loadToolchain } from './load.js';

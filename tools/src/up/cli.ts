@@ -1,6 +1,7 @@
 // `npm run up`: verify the toolchain, start every service in order (each proven healthy before
 // the next), print where to go, and stop everything on Ctrl-C (ORCH-5003).
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,12 +60,9 @@ async function main(): Promise<number> {
   const tmp = await mkdtemp(join(tmpdir(), 'llama-orch-up-'));
   const ctx: UpContext = { toolchain, ports, tmp, log };
   const sup = new Supervisor();
-  const cleanup = async (): Promise<void> => {
-    await sup.stopAll();
-    await rm(tmp, { recursive: true, force: true });
-  };
+  // Synchronous, so it also runs when a signal handler calls process.exit().
+  process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
   sup.installSignalHandlers((sig) => log(`${sig}: stopping ${sup.list().length} process(es)`));
-  process.on('exit', () => void rm(tmp, { recursive: true, force: true }));
   try {
     for (const svc of SERVICES) {
       const spec = await svc.prepare(ctx);
@@ -81,7 +79,7 @@ async function main(): Promise<number> {
     }
   } catch (e) {
     log(`start failed: ${e instanceof Error ? e.message : String(e)}`);
-    await cleanup();
+    await sup.stopAll();
     return 1;
   }
   process.stdout.write(banner(ctx) + '\n');
@@ -89,8 +87,13 @@ async function main(): Promise<number> {
   const first = await Promise.race(
     sup.list().map((c) => c.exited.then((e) => ({ name: c.name, ...e }))),
   );
+  if (sup.isStopping()) {
+    // A signal handler is shutting everything down and will exit with 130/143.
+    await sup.stopAll();
+    return 130;
+  }
   log(`${first.name} exited unexpectedly (code ${first.code}, signal ${first.signal}); stopping`);
-  await cleanup();
+  await sup.stopAll();
   return 1;
 }
 

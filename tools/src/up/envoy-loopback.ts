@@ -16,6 +16,19 @@ export function renderLoopbackEnvoy(o: LoopbackEnvoyOptions): string {
   });
   const config = {
     admin: { address: sock(o.adminPort) },
+    // An explicit connection cap (Envoy warns at startup without one).
+    overload_manager: {
+      resource_monitors: [
+        {
+          name: 'envoy.resource_monitors.global_downstream_max_connections',
+          typed_config: {
+            '@type':
+              'type.googleapis.com/envoy.extensions.resource_monitors.downstream_connections.v3.DownstreamConnectionsConfig',
+            max_active_downstream_connections: 10_000,
+          },
+        },
+      ],
+    },
     static_resources: {
       listeners: [
         {
