@@ -1,0 +1,125 @@
+// llama.cpp adapter: drives llama-server's native streaming POST /completion (ORCH-3054).
+import type {
+  DeterminismReport,
+  EngineAdapter,
+  EngineHealth,
+  EngineIdentity,
+  GenerationEvent,
+  GenerationRequest,
+  LaunchFacts,
+  LoadSignals,
+} from '../types.js';
+import { CompletionStreamMapper } from './completion-stream.js';
+import { checkLlamaDeterminism } from './determinism.js';
+import { describe, mapHttpError, mapTransportError } from './errors.js';
+import { getJson, getStatus, parsePromText, parseSlots } from './probe.js';
+import { buildCompletionBody } from './request.js';
+import { LLAMACPP_SAMPLER_PROFILES, samplerProfile } from './sampler-profiles.js';
+import { SseLineParser } from './sse-lines.js';
+
+export class LlamaCppAdapter implements EngineAdapter {
+  readonly engine = 'llamacpp';
+  readonly samplerProfiles = Object.keys(LLAMACPP_SAMPLER_PROFILES);
+
+  constructor(private readonly baseUrl: string) {}
+
+  async *generate(req: GenerationRequest): AsyncGenerator<GenerationEvent> {
+    const mapper = new CompletionStreamMapper();
+    const params = samplerProfile(req.samplerProfile);
+    if (!params) {
+      yield* mapper.fail({
+        code: 'INVALID_PARAMS',
+        message: `unknown sampler profile ${req.samplerProfile}`,
+        retriable: false,
+      });
+      return;
+    }
+    let res: Response;
+    try {
+      res = await fetch(new URL('/completion', this.baseUrl), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+        body: JSON.stringify(buildCompletionBody(req, params)),
+        signal: req.signal,
+      });
+    } catch (err) {
+      yield* req.signal.aborted ? mapper.close(true) : mapper.fail(mapTransportError(err));
+      return;
+    }
+    if (!res.ok || !res.body) {
+      const text = await res.text().catch(() => '');
+      yield* mapper.fail(mapHttpError(res.status, text));
+      return;
+    }
+    const parser = new SseLineParser();
+    const reader = res.body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        for (const raw of parser.push(value)) {
+          for (const ev of mapper.map(raw)) yield ev;
+        }
+        if (mapper.finished) return;
+      }
+      for (const raw of parser.flush()) {
+        for (const ev of mapper.map(raw)) yield ev;
+      }
+      yield* mapper.close(req.signal.aborted, 'connection closed without a final event');
+    } catch (err) {
+      yield* req.signal.aborted ? mapper.close(true) : mapper.close(false, describe(err));
+    } finally {
+      // Closing the body closes the socket: llama-server is told to stop the task (#4911).
+      await reader.cancel().catch(() => undefined);
+    }
+  }
+
+  async health(signal?: AbortSignal): Promise<EngineHealth> {
+    try {
+      const { status, body } = await getStatus(this.baseUrl, '/health', signal);
+      if (status === 200) return { ready: true };
+      return { ready: false, reason: `engine /health ${status}: ${body.slice(0, 120)}` };
+    } catch (err) {
+      return { ready: false, reason: `engine /health unreachable: ${describe(err)}` };
+    }
+  }
+
+  async identify(signal?: AbortSignal): Promise<EngineIdentity> {
+    const props = (await getJson(this.baseUrl, '/props', signal)) as Record<string, unknown>;
+    const gen = (props.default_generation_settings ?? {}) as Record<string, unknown>;
+    const slots = parseSlots(await getJson(this.baseUrl, '/slots', signal));
+    const ctxFromGen = typeof gen.n_ctx === 'number' ? gen.n_ctx : 0;
+    return {
+      engine: this.engine,
+      engineVersion: typeof props.build_info === 'string' ? props.build_info : 'unknown',
+      modelPath: typeof props.model_path === 'string' ? props.model_path : '',
+      ctxMax: slots[0]?.nCtx ?? ctxFromGen,
+      slots: typeof props.total_slots === 'number' ? props.total_slots : slots.length,
+    };
+  }
+
+  async load(signal?: AbortSignal): Promise<LoadSignals> {
+    const [metricsRes, slotsJson] = await Promise.all([
+      getStatus(this.baseUrl, '/metrics', signal),
+      getJson(this.baseUrl, '/slots', signal),
+    ]);
+    const m =
+      metricsRes.status === 200 ? parsePromText(metricsRes.body) : new Map<string, number>();
+    const slots = parseSlots(slotsJson);
+    const busy = slots.filter((s) => s.isProcessing).length;
+    return {
+      running: m.get('llamacpp:requests_processing') ?? busy,
+      waiting: m.get('llamacpp:requests_deferred') ?? 0,
+      slotsTotal: slots.length,
+      slotsBusy: busy,
+      kvUsageRatio: m.get('llamacpp:kv_cache_usage_ratio') ?? 0,
+    };
+  }
+
+  checkDeterminism(
+    launch: LaunchFacts | undefined,
+    signal?: AbortSignal,
+  ): Promise<DeterminismReport> {
+    return checkLlamaDeterminism(this.baseUrl, launch, signal);
+  }
+}

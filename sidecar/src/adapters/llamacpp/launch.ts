@@ -1,0 +1,59 @@
+// llama-server command line for supervised mode, with the determinism recipe from
+// shared/notes/engines.md (ORCH-4016). Optional flags are passed only when the build's --help
+// lists them, so older and newer builds both start.
+import type { EngineLauncher, LaunchOptions } from '../types.js';
+
+export function helpHas(helpText: string, flag: string): boolean {
+  const escaped = flag.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[\\s,])${escaped}(?=[\\s,=]|$)`, 'm').test(helpText);
+}
+
+/** Flags whose presence in the launch args the determinism check requires. */
+export const REQUIRED_FLAGS: readonly (readonly string[])[] = [
+  ['-np', '1'],
+  ['--no-cont-batching'],
+  ['-t'],
+  ['-b'],
+  ['-ub'],
+  ['-c'],
+];
+
+export const llamacppLauncher: EngineLauncher = {
+  launchArgs(o: LaunchOptions): string[] {
+    const has = (f: string): boolean => helpHas(o.helpText, f);
+    const args = ['-m', o.modelPath, '--host', o.host, '--port', String(o.port)];
+    args.push('-np', '1', '--no-cont-batching', '--metrics');
+    args.push('-c', String(o.ctx), '-b', String(o.batch), '-ub', String(o.ubatch));
+    args.push('-t', String(o.threads));
+    if (has('--threads-batch')) args.push('-tb', String(o.threads));
+    if (has('--no-webui')) args.push('--no-webui');
+    if (has('--slots')) args.push('--slots');
+    // Prompt caches: in-slot reuse, host-RAM cache, idle-slot save (each only if the build has it).
+    if (has('--no-cache-prompt')) args.push('--no-cache-prompt');
+    if (has('--cache-ram')) args.push('--cache-ram', '0');
+    if (has('--cache-reuse')) args.push('--cache-reuse', '0');
+    if (has('--no-cache-idle-slots')) args.push('--no-cache-idle-slots');
+    // --fit adjusts unset arguments to device memory: values would differ per machine.
+    if (has('--fit')) args.push('--fit', 'off');
+    if (has('--no-context-shift')) args.push('--no-context-shift');
+    if (
+      /--flash-attn\s*\[?on\|off\|auto/i.test(o.helpText) ||
+      /-fa,?\s+--flash-attn\s+\[?on/i.test(o.helpText)
+    ) {
+      args.push('-fa', 'off');
+    }
+    return args;
+  },
+};
+
+/** Which required flags are missing from a launch command line. */
+export function missingRequiredFlags(args: readonly string[]): string[] {
+  const missing: string[] = [];
+  for (const req of REQUIRED_FLAGS) {
+    const [flag, value] = req;
+    if (flag === undefined) continue;
+    const idx = args.indexOf(flag);
+    if (idx < 0 || (value !== undefined && args[idx + 1] !== value)) missing.push(req.join(' '));
+  }
+  return missing;
+}

@@ -1,0 +1,36 @@
+// Builds llama-server's native POST /completion body from our normalised request (ORCH-4016):
+// one pinned slot, no prompt cache, explicit seed, n_predict and every sampler field.
+import type { GenerationRequest } from '../types.js';
+import type { LlamaSamplerParams } from './sampler-profiles.js';
+
+export interface CompletionBody extends LlamaSamplerParams {
+  prompt: string;
+  stream: true;
+  seed: number;
+  n_predict: number;
+  id_slot: number;
+  cache_prompt: false;
+  return_tokens: true;
+  n_indent: number;
+  stop: string[];
+}
+
+export function buildCompletionBody(
+  req: Omit<GenerationRequest, 'signal'>,
+  params: LlamaSamplerParams,
+): CompletionBody {
+  return {
+    ...params,
+    samplers: [...params.samplers],
+    prompt: req.prompt,
+    stream: true,
+    seed: req.seed,
+    n_predict: req.maxTokens,
+    id_slot: 0,
+    cache_prompt: false,
+    // Token ids feed the canary hash and make token counting independent of text splitting.
+    return_tokens: true,
+    n_indent: 0,
+    stop: [],
+  };
+}

@@ -1,0 +1,120 @@
+// The adapter seam (ORCH-3054, ORCH-4014): the only surface shared code sees of an engine.
+// Each engine lives in its own folder under adapters/ and implements these interfaces; nothing
+// engine-specific (URLs, field names, flags) leaks outside that folder.
+
+/** Public error codes an adapter may raise; a subset of the contract's ErrorEnvelope codes. */
+export type AdapterErrorCode = 'WORKER_RESET' | 'DECODE_TIMEOUT' | 'INVALID_PARAMS' | 'INTERNAL';
+
+export interface AdapterError {
+  code: AdapterErrorCode;
+  message: string;
+  retriable: boolean;
+}
+
+/** What shared code asks an engine to do: already normalised (seed filled, profile chosen). */
+export interface GenerationRequest {
+  prompt: string;
+  maxTokens: number;
+  seed: number;
+  /** Sampler profile name, e.g. `v1` or `greedy` (ORCH-3058). */
+  samplerProfile: string;
+  signal: AbortSignal;
+}
+
+export type FinishReason = 'stop' | 'length' | 'canceled' | 'error';
+
+export interface GenerationOutcome {
+  reason: FinishReason;
+  tokensIn: number;
+  tokensOut: number;
+  /** Engine-reported prompt (prefill) time, when known. */
+  promptMs?: number;
+  /** Engine-reported decode time, when known. */
+  decodeMs?: number;
+  error?: AdapterError;
+}
+
+/**
+ * Normalised stream: zero or more `token` events, then exactly one `outcome`.
+ * A generate() iterable never throws; every failure becomes an outcome with reason `error`.
+ */
+export type GenerationEvent =
+  | { type: 'token'; text: string; tokenIds: readonly number[] }
+  | { type: 'outcome'; outcome: GenerationOutcome };
+
+export interface EngineHealth {
+  ready: boolean;
+  reason?: string;
+}
+
+export interface EngineIdentity {
+  engine: string;
+  /** Build identity, e.g. llama.cpp `b6497-abcdef0` (ORCH-3032). */
+  engineVersion: string;
+  modelPath: string;
+  ctxMax: number;
+  slots: number;
+}
+
+export interface LoadSignals {
+  running: number;
+  waiting: number;
+  slotsTotal: number;
+  slotsBusy: number;
+  /** 0..1 when the engine reports it, else 0. */
+  kvUsageRatio: number;
+}
+
+export interface DeterminismReport {
+  compliant: boolean;
+  /** Human-readable reasons for non-compliance (empty when compliant). */
+  reasons: string[];
+}
+
+/** What the engine was launched with, if the sidecar launched it (supervised mode). */
+export interface LaunchFacts {
+  args: readonly string[];
+  ctx: number;
+}
+
+export interface EngineAdapter {
+  readonly engine: string;
+  readonly samplerProfiles: readonly string[];
+  generate(req: GenerationRequest): AsyncIterable<GenerationEvent>;
+  health(signal?: AbortSignal): Promise<EngineHealth>;
+  identify(signal?: AbortSignal): Promise<EngineIdentity>;
+  load(signal?: AbortSignal): Promise<LoadSignals>;
+  /** Checks the live engine (and its launch flags when known) against the determinism recipe. */
+  checkDeterminism(
+    launch: LaunchFacts | undefined,
+    signal?: AbortSignal,
+  ): Promise<DeterminismReport>;
+}
+
+export interface LaunchOptions {
+  binary: string;
+  modelPath: string;
+  host: string;
+  port: number;
+  ctx: number;
+  threads: number;
+  batch: number;
+  ubatch: number;
+  /** The binary's `--help` text, so optional flags are only passed when supported. */
+  helpText: string;
+}
+
+/** Builds the command line for a supervised engine (ORCH-4016). */
+export interface EngineLauncher {
+  launchArgs(opts: LaunchOptions): string[];
+}
+
+export interface AdapterFactoryOptions {
+  baseUrl: string;
+}
+
+export interface AdapterModule {
+  engine: string;
+  create(opts: AdapterFactoryOptions): EngineAdapter;
+  launcher?: EngineLauncher;
+}

@@ -1,0 +1,106 @@
+// HTTP surface of the sidecar: the routed stream (ORCH-4012/4013), /metrics and /healthz.
+// Route handlers only translate HTTP ↔ the streaming layer; logic lives in streaming/.
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import type { ClaimFailure, LeaseStore } from '../control/lease-store.js';
+import { SseStreamWriter } from '../sse/stream-writer.js';
+import type { LeaseStream } from '../streaming/lease-stream.js';
+import type { SidecarMetrics } from './metrics.js';
+
+export interface HttpDeps {
+  leases: LeaseStore;
+  metrics: SidecarMetrics;
+  engine: string;
+  /** Builds the stream session for a claimed lease. */
+  openStream(leaseId: string, writer: SseStreamWriter): LeaseStream;
+  healthz(): { ready: boolean; reason: string };
+}
+
+const REFUSAL: Record<ClaimFailure, string> = {
+  missing: 'no x-orch-lease-id header',
+  unknown: 'unknown lease',
+  task_mismatch: 'lease belongs to another task',
+  used: 'lease already used',
+  expired: 'lease expired',
+};
+
+const LEASE_HEADER = 'x-orch-lease-id';
+const CORRELATION_HEADER = 'x-correlation-id';
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  const s = Array.isArray(v) ? v[0] : v;
+  return s && s.length > 0 ? s : undefined;
+}
+
+function leaseInvalid(
+  reply: FastifyReply,
+  correlationId: string,
+  engine: string,
+  reason: ClaimFailure,
+): FastifyReply {
+  return reply
+    .code(403)
+    .header(CORRELATION_HEADER, correlationId)
+    .send({
+      code: 'LEASE_INVALID',
+      message: `stream refused: ${REFUSAL[reason]}`,
+      engine,
+      retriable: false,
+      correlation_id: correlationId,
+    });
+}
+
+export function buildHttpServer(deps: HttpDeps): FastifyInstance {
+  const app = Fastify({ logger: false, forceCloseConnections: true });
+
+  app.get<{ Params: { id: string } }>('/v1/tasks/:id/stream', (req, reply) => {
+    const taskId = req.params.id;
+    const leaseId = headerValue(req.headers[LEASE_HEADER]);
+    const claim = deps.leases.claim(leaseId, taskId);
+    const headerCorrelation = headerValue(req.headers[CORRELATION_HEADER]);
+    if (!claim.ok) {
+      deps.metrics.leaseRejected(claim.reason);
+      return leaseInvalid(reply, headerCorrelation ?? randomUUID(), deps.engine, claim.reason);
+    }
+    const lease = claim.lease;
+    const correlationId = headerCorrelation ?? (lease.task.correlationId || randomUUID());
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+      [CORRELATION_HEADER]: correlationId,
+    });
+    raw.flushHeaders();
+    const writer = new SseStreamWriter({
+      write: (chunk) => {
+        if (!raw.destroyed) raw.write(chunk);
+      },
+      end: () => {
+        if (!raw.destroyed) raw.end();
+      },
+    });
+    const session = deps.openStream(lease.leaseId, writer);
+    // 'close' before our own end means the client (or Envoy) went away mid-stream.
+    raw.on('close', () => {
+      if (!raw.writableFinished) session.clientGone();
+    });
+    void session.run();
+  });
+
+  app.get('/metrics', async (_req, reply) => {
+    const body = await deps.metrics.registry.metrics();
+    return reply.header('content-type', deps.metrics.registry.contentType).send(body);
+  });
+
+  app.get('/healthz', (_req, reply) => {
+    const h = deps.healthz();
+    return reply
+      .code(h.ready ? 200 : 503)
+      .send({ status: h.ready ? 'ready' : 'unready', reason: h.reason });
+  });
+
+  return app;
+}

@@ -1,0 +1,91 @@
+// Sidecar process entry point: flags/env → startSidecar. Wiring only.
+// Flags (env in brackets): --replica-id [SIDECAR_REPLICA_ID] --pool-id [SIDECAR_POOL_ID]
+//   --port [SIDECAR_PORT, 8100] --host [SIDECAR_HOST] --placement [SIDECAR_PLACEMENT, 127.0.0.1:9003]
+//   --engine [SIDECAR_ENGINE, llamacpp] --model-ref [SIDECAR_MODEL_REF]
+//   supervised: --supervise [SIDECAR_SUPERVISE=1] --engine-binary --model-path --model-digest
+//     --engine-port [8200] --ctx [2048] --threads [2] --batch [2048] --ubatch [512]
+//   external:   --engine-url [SIDECAR_ENGINE_URL] (--model-digest optional)
+//   --strict/--no-strict [SIDECAR_DETERMINISM_STRICT] --sampler-profile [v1]
+import { parseArgs } from 'node:util';
+import { startSidecar } from './sidecar.js';
+
+const { values: v } = parseArgs({
+  options: {
+    'replica-id': { type: 'string' },
+    'pool-id': { type: 'string' },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    'advertise-host': { type: 'string' },
+    placement: { type: 'string' },
+    engine: { type: 'string' },
+    'model-ref': { type: 'string' },
+    supervise: { type: 'boolean' },
+    'engine-binary': { type: 'string' },
+    'model-path': { type: 'string' },
+    'model-digest': { type: 'string' },
+    'engine-port': { type: 'string' },
+    'engine-url': { type: 'string' },
+    ctx: { type: 'string' },
+    threads: { type: 'string' },
+    batch: { type: 'string' },
+    ubatch: { type: 'string' },
+    strict: { type: 'boolean' },
+    'no-strict': { type: 'boolean' },
+    'sampler-profile': { type: 'string' },
+  },
+});
+
+const env = process.env;
+const str = (flag: string | undefined, name: string, dflt?: string): string => {
+  const val = flag ?? env[name] ?? dflt;
+  if (val === undefined)
+    throw new Error(
+      `missing --${name
+        .toLowerCase()
+        .replace(/^sidecar_/, '')
+        .replace(/_/g, '-')} / ${name}`,
+    );
+  return val;
+};
+const int = (flag: string | undefined, name: string, dflt: number): number =>
+  Number(flag ?? env[name] ?? dflt);
+
+const supervise = v.supervise ?? env.SIDECAR_SUPERVISE === '1';
+const handle = await startSidecar({
+  replicaId: str(v['replica-id'], 'SIDECAR_REPLICA_ID'),
+  poolId: str(v['pool-id'], 'SIDECAR_POOL_ID', 'default'),
+  engine: str(v.engine, 'SIDECAR_ENGINE', 'llamacpp'),
+  modelRef: str(v['model-ref'], 'SIDECAR_MODEL_REF'),
+  host: str(v.host, 'SIDECAR_HOST', '127.0.0.1'),
+  port: int(v.port, 'SIDECAR_PORT', 8100),
+  advertiseHost: v['advertise-host'] ?? env.SIDECAR_ADVERTISE_HOST,
+  placementAddress: str(v.placement, 'SIDECAR_PLACEMENT', '127.0.0.1:9003'),
+  samplerProfile: str(v['sampler-profile'], 'SIDECAR_SAMPLER_PROFILE', 'v1'),
+  determinismStrict: v['no-strict'] ? false : (v.strict ?? env.SIDECAR_DETERMINISM_STRICT !== '0'),
+  supervise: supervise
+    ? {
+        binary: str(v['engine-binary'], 'SIDECAR_ENGINE_BINARY'),
+        modelPath: str(v['model-path'], 'SIDECAR_MODEL_PATH'),
+        modelDigest: str(v['model-digest'], 'SIDECAR_MODEL_DIGEST'),
+        port: int(v['engine-port'], 'SIDECAR_ENGINE_PORT', 8200),
+        ctx: int(v.ctx, 'SIDECAR_CTX', 2048),
+        threads: int(v.threads, 'SIDECAR_THREADS', 2),
+        batch: int(v.batch, 'SIDECAR_BATCH', 2048),
+        ubatch: int(v.ubatch, 'SIDECAR_UBATCH', 512),
+      }
+    : undefined,
+  external: supervise
+    ? undefined
+    : {
+        baseUrl: str(v['engine-url'], 'SIDECAR_ENGINE_URL', 'http://127.0.0.1:8200'),
+        modelDigest: v['model-digest'] ?? env.SIDECAR_MODEL_DIGEST,
+      },
+});
+const s = handle.status();
+process.stdout.write(
+  `sidecar listening on :${handle.port} engine=${s.engineVersion} digest=${s.modelDigest.slice(0, 12)} ` +
+    `canary=${s.canaryHash.slice(0, 12)} ready=${String(s.ready)}${s.ready ? '' : ` (${s.reason})`}\n`,
+);
+const stop = (): void => void handle.close().then(() => process.exit(0));
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);

@@ -1,0 +1,269 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { LeaseFinished, Register, SidecarMessage } from '@llama-orch/proto';
+import { startSidecar, type SidecarHandle } from './sidecar.js';
+import { startFakeLlama, type FakeLlama } from './testing/fake-llama-server.js';
+import { startFakePlacement, type FakePlacement } from './testing/fake-placement.js';
+import { grammarViolations, readSse } from './testing/sse-client.js';
+
+let fake: FakeLlama;
+let placement: FakePlacement;
+let sidecar: SidecarHandle;
+let n = 0;
+
+const DIGEST = 'ab'.repeat(32);
+
+beforeAll(async () => {
+  fake = await startFakeLlama({ tokens: ['Hello', ',', ' world'] });
+  placement = await startFakePlacement();
+  sidecar = await startSidecar({
+    replicaId: 'r-unit',
+    poolId: 'pool-unit',
+    modelRef: 'fake-model',
+    external: { baseUrl: fake.baseUrl, modelDigest: DIGEST },
+    determinismStrict: false,
+    placementAddress: placement.address,
+    heartbeatMs: 100,
+    backoffInitialMs: 50,
+    backoffMaxMs: 200,
+    cancelIdleDeadlineMs: 500,
+    log: (m) => process.env.SIDECAR_TEST_LOG && console.log(m),
+  });
+  await placement.waitFor((m) => m.msg?.$case === 'heartbeat');
+});
+
+afterAll(async () => {
+  await sidecar.close();
+  await placement.close();
+  await fake.close();
+});
+
+afterEach(() => {
+  fake.script = { tokens: ['Hello', ',', ' world'] };
+});
+
+const leaseOf = (m: SidecarMessage) => (m.msg?.$case === 'lease' ? m.msg.value : undefined);
+
+function finishedFor(leaseId: string): Promise<LeaseFinished> {
+  return placement
+    .waitFor((m) => {
+      const l = leaseOf(m);
+      return l?.leaseId === leaseId && l.event?.$case === 'finished';
+    })
+    .then((m) => {
+      const ev = leaseOf(m)?.event;
+      if (ev?.$case !== 'finished') throw new Error('not finished');
+      return ev.value;
+    });
+}
+
+async function assignAndAccept(
+  extra: { prompt?: string; correlationId?: string; seed?: number } = {},
+) {
+  // The previous test's lease may still hold the slot until the engine confirms it idle.
+  await until(() => sidecar.status().ready && sidecar.status().leases === 0, 3000);
+  n += 1;
+  const leaseId = `lease-${n}`;
+  const taskId = `task-${n}`;
+  placement.assign(leaseId, { taskId, ...extra }, { queuePosition: 3, predictedStartMs: 120 });
+  await placement.waitFor((m) => {
+    const l = leaseOf(m);
+    return l?.leaseId === leaseId && l.event?.$case === 'accepted';
+  });
+  return { leaseId, taskId };
+}
+
+function stream(taskId: string, leaseId?: string, init: RequestInit = {}): Promise<Response> {
+  const headers: Record<string, string> = leaseId ? { 'x-orch-lease-id': leaseId } : {};
+  return fetch(`http://127.0.0.1:${sidecar.port}/v1/tasks/${taskId}/stream`, { ...init, headers });
+}
+
+describe('ORCH-4010: sidecar control stream (fake placement, fake engine)', () => {
+  it('ORCH-3032/4017: Register carries identity, digest, canary hash, slots and ctx', async () => {
+    const m = await placement.waitFor((x) => x.msg?.$case === 'register');
+    const reg = (m.msg?.$case === 'register' ? m.msg.value : undefined) as Register;
+    expect(reg).toMatchObject({
+      replicaId: 'r-unit',
+      poolId: 'pool-unit',
+      engine: 'llamacpp',
+      engineVersion: 'b9999-fake',
+      modelDigest: DIGEST,
+      samplerProfileVersion: 'v1',
+      advertiseAddress: `127.0.0.1:${sidecar.port}`,
+      slots: 1,
+      ctxMax: 2048,
+      determinismStrict: false,
+    });
+    expect(reg.canaryHash).toMatch(/^[0-9a-f]{64}$/);
+    const hb = await placement.waitFor((x) => x.msg?.$case === 'heartbeat' && x.msg.value.ready);
+    expect(hb.msg?.$case === 'heartbeat' && hb.msg.value.slotsFree).toBe(1);
+  });
+});
+
+describe('ORCH-4012/2027: routed stream', () => {
+  it('ORCH-2027: streams started, consecutive tokens and one end; echoes the correlation id; reports the outcome', async () => {
+    const { leaseId, taskId } = await assignAndAccept({ correlationId: 'corr-123' });
+    const res = await stream(taskId, leaseId);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    expect(res.headers.get('x-correlation-id')).toBe('corr-123');
+    const { events } = await readSse(res);
+    expect(grammarViolations(events)).toEqual([]);
+    expect(events[0]?.data).toEqual({ queue_position: 3, predicted_start_ms: 120 });
+    expect(events.filter((e) => e.event === 'token').map((e) => e.data.t)).toEqual([
+      'Hello',
+      ',',
+      ' world',
+    ]);
+    expect(events.at(-1)).toMatchObject({ event: 'end', data: { reason: 'stop', tokens_out: 3 } });
+    const fin = await finishedFor(leaseId);
+    expect(fin).toMatchObject({ reason: 'stop', tokensOut: 3, tokensIn: 5, errorCode: '' });
+    // ORCH-3091: task without a seed runs with FNV-1a(task_id).
+    expect(fake.requests.at(-1)?.seed).toBe(expectSeed(taskId));
+  });
+
+  it('ORCH-4012: no lease, wrong task, reused lease → 403 LEASE_INVALID envelope', async () => {
+    const none = await stream('task-x');
+    expect(none.status).toBe(403);
+    expect(none.headers.get('x-correlation-id')).toBeTruthy();
+    expect(await none.json()).toMatchObject({ code: 'LEASE_INVALID', retriable: false });
+    const { leaseId, taskId } = await assignAndAccept();
+    expect((await stream('other-task', leaseId)).status).toBe(403);
+    await readSse(await stream(taskId, leaseId));
+    const again = await stream(taskId, leaseId, { headers: { 'x-correlation-id': 'c-9' } });
+    expect(again.status).toBe(403);
+    const metrics = await (await fetch(`http://127.0.0.1:${sidecar.port}/metrics`)).text();
+    expect(metrics).toMatch(
+      /sidecar_lease_rejections_total\{pool_id="pool-unit",replica_id="r-unit",reason="missing"\} 1/,
+    );
+  });
+
+  it('ORCH-4013/3026: Cancel mid-stream → end{canceled} promptly, no later token, engine slot freed', async () => {
+    fake.script = { tokens: Array.from({ length: 200 }, (_, i) => `w${i} `), delayMs: 15 };
+    const { leaseId, taskId } = await assignAndAccept();
+    let cancelAt = 0;
+    const { events } = await readSse(await stream(taskId, leaseId), (ev, all) => {
+      if (ev.event === 'token' && all.filter((e) => e.event === 'token').length === 3) {
+        cancelAt = ev.at;
+        placement.cancel(leaseId, taskId);
+      }
+    });
+    expect(grammarViolations(events)).toEqual([]);
+    const end = events.at(-1);
+    expect(end).toMatchObject({ event: 'end', data: { reason: 'canceled' } });
+    expect((end?.at ?? 0) - cancelAt).toBeLessThan(500);
+    expect(events.filter((e) => e.event === 'token').length).toBeLessThan(10);
+    expect(await finishedFor(leaseId)).toMatchObject({ reason: 'canceled' });
+    await until(() => !fake.processing, 2000);
+    expect(fake.processing).toBe(false);
+  });
+
+  it('ORCH-4013: engine ignoring the abort (slot stays busy) turns the replica unready', async () => {
+    fake.script = {
+      tokens: Array.from({ length: 200 }, (_, i) => `w${i} `),
+      delayMs: 15,
+      ignoreDisconnect: true,
+    };
+    const { leaseId, taskId } = await assignAndAccept();
+    await readSse(await stream(taskId, leaseId), (ev) => {
+      if (ev.event === 'token') placement.cancel(leaseId, taskId);
+    });
+    await finishedFor(leaseId);
+    await until(() => sidecar.status().reason.includes('slot'), 3000);
+    expect(sidecar.status()).toMatchObject({ ready: false });
+    expect(sidecar.status().reason).toContain('slot still busy after cancel');
+    fake.processing = false;
+    await until(() => sidecar.status().ready, 3000);
+    expect(sidecar.status().ready).toBe(true);
+  });
+
+  it('ORCH-4013: client disconnect aborts the engine request and reports canceled', async () => {
+    fake.script = { tokens: Array.from({ length: 200 }, (_, i) => `w${i} `), delayMs: 15 };
+    const { leaseId, taskId } = await assignAndAccept();
+    const ac = new AbortController();
+    const res = await stream(taskId, leaseId, { signal: ac.signal });
+    await readSse(res, (ev) => {
+      if (ev.event === 'token') ac.abort();
+    }).catch(() => undefined);
+    expect(await finishedFor(leaseId)).toMatchObject({ reason: 'canceled' });
+    await until(() => !fake.processing, 2000);
+    expect(fake.processing).toBe(false);
+  });
+
+  it('ORCH-2028: engine reset mid-stream → error{WORKER_RESET, retriable} event', async () => {
+    fake.script = {
+      tokens: ['a', 'b', 'c', 'd'],
+      delayMs: 20,
+      failAfter: { tokens: 2, kind: 'reset' },
+    };
+    const { leaseId, taskId } = await assignAndAccept();
+    const { events } = await readSse(await stream(taskId, leaseId));
+    expect(grammarViolations(events)).toEqual([]);
+    expect(events.at(-1)).toMatchObject({
+      event: 'error',
+      data: { code: 'WORKER_RESET', retriable: true, engine: 'llamacpp' },
+    });
+    expect(await finishedFor(leaseId)).toMatchObject({
+      reason: 'error',
+      errorCode: 'WORKER_RESET',
+    });
+  });
+});
+
+describe('ORCH-4007: placement restart', () => {
+  it('ORCH-4007: a stream in flight survives; the sidecar re-registers with its active lease', async () => {
+    fake.script = { tokens: Array.from({ length: 40 }, (_, i) => `z${i}`), delayMs: 20 };
+    const { leaseId, taskId } = await assignAndAccept();
+    const port = placement.port;
+    const reading = readSse(await stream(taskId, leaseId));
+    await new Promise((r) => setTimeout(r, 100));
+    await placement.close();
+    placement = await startFakePlacement(port);
+    const reg = await placement.waitFor((m) => m.msg?.$case === 'register', 5000);
+    expect(reg.msg?.$case === 'register' && reg.msg.value.activeLeases).toEqual([
+      { leaseId, taskId },
+    ]);
+    const { events } = await reading;
+    expect(grammarViolations(events)).toEqual([]);
+    expect(events.at(-1)).toMatchObject({ event: 'end', data: { reason: 'stop', tokens_out: 40 } });
+    expect(await finishedFor(leaseId)).toMatchObject({ reason: 'stop', tokensOut: 40 });
+  });
+});
+
+describe('ORCH-4016: strict determinism', () => {
+  it('ORCH-4016: strict mode on an engine whose launch flags are unknown refuses Ready and says why', async () => {
+    const p2 = await startFakePlacement();
+    const strict = await startSidecar({
+      replicaId: 'r-strict',
+      poolId: 'pool-unit',
+      modelRef: 'fake-model',
+      external: { baseUrl: fake.baseUrl, modelDigest: DIGEST },
+      determinismStrict: true,
+      placementAddress: p2.address,
+      heartbeatMs: 100,
+      log: () => undefined,
+    });
+    try {
+      const hb = await p2.waitFor((m) => m.msg?.$case === 'heartbeat');
+      const v = hb.msg?.$case === 'heartbeat' ? hb.msg.value : undefined;
+      expect(v?.ready).toBe(false);
+      expect(v?.unreadyReason).toContain('ORCH-4016');
+      expect(v?.slotsFree).toBe(0);
+      const hz = await fetch(`http://127.0.0.1:${strict.port}/healthz`);
+      expect(hz.status).toBe(503);
+    } finally {
+      await strict.close();
+      await p2.close();
+    }
+  });
+});
+
+async function until(pred: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pred() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+
+function expectSeed(taskId: string): number {
+  let h = 0x811c9dc5;
+  for (const b of new TextEncoder().encode(taskId)) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  return h;
+}

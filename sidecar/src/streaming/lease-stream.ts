@@ -1,0 +1,157 @@
+// One routed stream: drives the engine through the adapter seam and writes our SSE events.
+// Cancel (placement) or client disconnect aborts the engine request; the terminal event for a
+// cancel is written at the moment the cancel is received, so no token can follow it
+// (ORCH-3026, ORCH-4013). Engine failures become coded error events (ORCH-2028, ORCH-4014).
+import { resolveSeed } from '@llama-orch/core';
+import type { LeaseFinished } from '@llama-orch/proto';
+import type { EngineAdapter, GenerationOutcome } from '../adapters/types.js';
+import type { Lease } from '../control/lease-store.js';
+import type { AbortReason } from '../http/metrics.js';
+import type { SseStreamWriter } from '../sse/stream-writer.js';
+
+export interface LeaseStreamDeps {
+  adapter: EngineAdapter;
+  defaultSamplerProfile: string;
+  now: () => number;
+  onStarted(lease: Lease): void;
+  /** The stream ended early; `reason` is a sidecar_stream_aborts_total label value. */
+  onAborted(reason: AbortReason): void;
+  onFinished(lease: Lease, finished: LeaseFinished): void;
+  /** The engine connection broke (WORKER_RESET): the replica should turn unready. */
+  onEngineFailure(reason: string): void;
+}
+
+export class LeaseStream {
+  private readonly ac = new AbortController();
+  private canceledBy: string | undefined;
+  private startAt = 0;
+  private firstTokenAt: number | undefined;
+  private lastTokenAt: number | undefined;
+
+  constructor(
+    private readonly lease: Lease,
+    private readonly writer: SseStreamWriter,
+    private readonly deps: LeaseStreamDeps,
+  ) {}
+
+  /** Placement's Cancel (or drain): end the client stream now, then abort the engine. */
+  cancel(reason: string, kind: 'cancel' | 'drain' = 'cancel'): void {
+    if (this.canceledBy !== undefined || this.writer.status === 'terminated') return;
+    this.canceledBy = reason;
+    this.deps.onAborted(kind);
+    this.writer.end({
+      tokens_out: this.writer.tokensWritten,
+      decode_time_ms: this.decodeMs(),
+      reason: 'canceled',
+    });
+    this.ac.abort();
+  }
+
+  /** The client went away: nothing more can be written; abort the engine. */
+  clientGone(): void {
+    if (this.canceledBy !== undefined || this.writer.status === 'terminated') return;
+    this.canceledBy = 'client disconnected';
+    this.deps.onAborted('client_disconnect');
+    this.writer.abandon();
+    this.ac.abort();
+  }
+
+  async run(): Promise<void> {
+    const task = this.lease.task;
+    this.startAt = this.deps.now();
+    this.writer.started({
+      queue_position: this.lease.queuePosition,
+      predicted_start_ms: this.lease.predictedStartMs,
+    });
+    this.deps.onStarted(this.lease);
+    // Canceled between Assign and the stream request: the stream still ends well-formed.
+    if (this.lease.canceled !== undefined) this.cancel(this.lease.canceled);
+    let outcome: GenerationOutcome | undefined;
+    try {
+      for await (const ev of this.deps.adapter.generate({
+        prompt: task.prompt,
+        maxTokens: task.maxTokens,
+        seed: resolveSeed(task.taskId, task.seed),
+        samplerProfile: task.samplerProfileVersion || this.deps.defaultSamplerProfile,
+        signal: this.ac.signal,
+      })) {
+        if (ev.type === 'outcome') {
+          outcome = ev.outcome;
+          continue;
+        }
+        if (this.canceledBy !== undefined) continue;
+        const t = this.deps.now();
+        this.firstTokenAt ??= t;
+        this.lastTokenAt = t;
+        this.writer.token(ev.text);
+      }
+    } catch (err) {
+      outcome = {
+        reason: 'error',
+        tokensIn: 0,
+        tokensOut: this.writer.tokensWritten,
+        error: { code: 'INTERNAL', message: `adapter failed: ${String(err)}`, retriable: false },
+      };
+    }
+    this.finish(outcome);
+  }
+
+  private finish(outcome: GenerationOutcome | undefined): void {
+    const engine = this.deps.adapter.engine;
+    const base = {
+      tokensIn: outcome?.tokensIn ?? 0,
+      firstTokenMs:
+        this.firstTokenAt === undefined ? 0 : Math.round(this.firstTokenAt - this.startAt),
+      decodeTimeMs: this.decodeMs(),
+    };
+    if (this.canceledBy !== undefined) {
+      this.deps.onFinished(this.lease, {
+        ...base,
+        reason: 'canceled',
+        errorCode: '',
+        tokensOut: this.writer.tokensWritten,
+      });
+      return;
+    }
+    if (!outcome || outcome.reason === 'error' || outcome.reason === 'canceled') {
+      const error = outcome?.error ?? {
+        code: 'WORKER_RESET' as const,
+        message: 'engine stream ended without an outcome',
+        retriable: true,
+      };
+      this.writer.error({
+        code: error.code,
+        message: error.message,
+        engine,
+        retriable: error.retriable,
+      });
+      this.deps.onAborted('engine_error');
+      if (error.code === 'WORKER_RESET') this.deps.onEngineFailure(error.message);
+      this.deps.onFinished(this.lease, {
+        ...base,
+        reason: 'error',
+        errorCode: error.code,
+        tokensOut: outcome?.tokensOut ?? this.writer.tokensWritten,
+      });
+      return;
+    }
+    this.writer.end({
+      tokens_out: outcome.tokensOut,
+      decode_time_ms: base.decodeTimeMs,
+      reason: outcome.reason,
+    });
+    this.deps.onFinished(this.lease, {
+      ...base,
+      reason: outcome.reason,
+      errorCode: '',
+      tokensOut: outcome.tokensOut,
+    });
+  }
+
+  private decodeMs(): number {
+    if (this.firstTokenAt === undefined) return 0;
+    const last =
+      this.canceledBy !== undefined ? this.deps.now() : (this.lastTokenAt ?? this.firstTokenAt);
+    return Math.max(0, Math.round(last - this.firstTokenAt));
+  }
+}
