@@ -9,3 +9,4 @@ export { openApiVersion, dataDocument, controlDocument, openApiPath } from './op
 export type { OpenApiDocument } from './openapi/documents.js';
 export { listOperations, findOperation, responseSpec } from './openapi/operations.js';
 export type { OperationInfo, ResponseSpec } from './openapi/operations.js';
+export * from './config/index.js';

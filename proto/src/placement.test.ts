@@ -19,7 +19,7 @@ const register: SidecarMessage = {
       engine: 'llamacpp',
       engineVersion: 'b6000',
       modelRef: 'hf:HuggingFaceTB/SmolLM2-135M-Instruct',
-      modelDigest: 'ab'.repeat(32),
+      modelDigest: 'sha256:' + 'ab'.repeat(32),
       samplerProfileVersion: 'v1',
       advertiseAddress: '127.0.0.1:8100',
       slots: 1,

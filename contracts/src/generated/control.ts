@@ -131,14 +131,15 @@ export interface components {
         ReloadRequest: {
             new_model_ref: string;
             /** @description Expected sha256 of the new artifact; verified before load (ORCH-3037). */
-            new_model_digest?: components["schemas"]["Sha256Hex"];
+            new_model_digest?: components["schemas"]["ModelDigest"];
         };
         PoolActionAccepted: {
             pool_id: components["schemas"]["PoolIdString"];
             /** @enum {string} */
             action: "drain" | "reload";
         };
-        Sha256Hex: string;
+        /** @description sha256 of the model artifact as `sha256:<64 lowercase hex>` (ORCH-3032, ORCH-5002). */
+        ModelDigest: string;
         ReplicaStatus: {
             replica_id: string;
             ready: boolean;
@@ -146,7 +147,7 @@ export interface components {
             engine: components["schemas"]["Engine"];
             engine_version: string;
             model_ref: string;
-            model_digest: components["schemas"]["Sha256Hex"];
+            model_digest: components["schemas"]["ModelDigest"];
             sampler_profile_version: string;
             advertise_address?: string;
             canary_hash?: string;
@@ -189,7 +190,7 @@ export interface components {
             engine: components["schemas"]["Engine"];
             engine_version: string;
             model_ref: string;
-            model_digest: components["schemas"]["Sha256Hex"];
+            model_digest: components["schemas"]["ModelDigest"];
             sampler_profile_version: string;
             ctx_max: number;
             canary_hash?: string;

@@ -52,7 +52,7 @@ export interface Register {
   engine: string;
   engineVersion: string;
   modelRef: string;
-  /** sha256 of the model artifact, lowercase hex (ORCH-3032, ORCH-5002). */
+  /** "sha256:<64 lowercase hex>" of the model artifact (ORCH-3032, ORCH-5002). */
   modelDigest: string;
   samplerProfileVersion: string;
   /**

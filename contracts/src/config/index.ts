@@ -1,0 +1,7 @@
+// Config schema and loader (ORCH-3030).
+export { ConfigSchema, PoolSchema, TenantSchema, QueueSchema, ENGINES } from './schema.js';
+export type { ConfigInput, PoolInput, TenantInput, FullPolicy } from './schema.js';
+export type { Config, PoolConfig, TenantConfig, QueueConfig, QueueClassConfig } from './types.js';
+export { ConfigError, loadConfig, parseConfig, validateConfig, dottedPath } from './load.js';
+export type { ConfigIssue } from './semantic.js';
+export { renderConfigSchema, configSchemaPath, CONFIG_SCHEMA_ID } from './emit.js';

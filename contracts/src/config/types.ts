@@ -1,0 +1,76 @@
+// The config after defaults: every defaulted field is present, pool queues are merged over the
+// global queue, per-replica device masks are explicit. Checked against the TypeBox input type
+// at compile time (bottom of file), so the two cannot drift apart silently.
+import type { ConfigInput, Engine, FullPolicy, PoolInput, TenantInput } from './schema.js';
+
+export interface QueueClassConfig {
+  capacity: number;
+  full_policy: FullPolicy;
+}
+
+export interface QueueConfig {
+  interactive: QueueClassConfig;
+  batch: QueueClassConfig;
+}
+
+export interface PoolConfig {
+  id: string;
+  engine: Engine;
+  model_ref: string;
+  model_digest?: string;
+  model_path?: string;
+  devices: string[];
+  cpu_carve_out: boolean;
+  tensor_split?: number[];
+  /** One device mask per replica (defaults to `devices` for each). */
+  replica_devices: string[][];
+  ctx_max: number;
+  slots: number;
+  replicas: number;
+  sampler_profile_version: string;
+  determinism: 'strict' | 'best_effort';
+  supervise: boolean;
+  engine_endpoints?: string[];
+  engine_args: string[];
+  /** The pool's own queue merged over the global one. */
+  queue: QueueConfig;
+}
+
+export interface TenantConfig {
+  id: string;
+  api_key_sha256: string[];
+  weight: number;
+  quotas: { concurrent?: number; tokens_per_minute?: number; kv_mb?: number };
+}
+
+export interface Config {
+  version: 1;
+  listen: {
+    host: string;
+    envoy_port: number;
+    envoy_admin_port: number;
+    rest_port: number;
+    ext_proc_port: number;
+    control_port: number;
+    sidecar_port_base: number;
+    engine_port_base: number;
+  };
+  auth: { required: boolean };
+  pools: PoolConfig[];
+  queue: QueueConfig;
+  timeouts: { wall_ms: number; idle_ms: number; queue_wait_ms: number };
+  sessions: { ttl_ms: number; max_turns: number };
+  fairness: { kind: 'wfq' | 'fifo'; default_weight: number };
+  control: {
+    heartbeat_interval_ms: number;
+    heartbeat_timeout_ms: number;
+    assign_accept_timeout_ms: number;
+  };
+  tenants: TenantConfig[];
+}
+
+// Compile-time drift guards: a resolved config is a valid input config.
+type Assert<T extends true> = T;
+export type _ConfigMatchesInput = Assert<Config extends ConfigInput ? true : false>;
+export type _PoolMatchesInput = Assert<PoolConfig extends PoolInput ? true : false>;
+export type _TenantMatchesInput = Assert<TenantConfig extends TenantInput ? true : false>;
