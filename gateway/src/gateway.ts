@@ -85,8 +85,8 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
     host,
     port: options.extProcPort ?? 9002,
   });
-  const app = buildHttpApp({ tasks, metrics, tenant: options.tenant ?? 'default', logger: log });
-  app.addHook('onResponse', async () => tasks.refreshQueueGauge(engineOf));
+  const app = buildHttpApp({ tasks, metrics, tenant: options.tenant ?? 'default' });
+  app.addHook('onResponse', async () => tasks.refreshGauges(engineOf));
   await app.listen({ host, port: options.restPort ?? 8081 });
   const address = app.server.address();
   const restPort = typeof address === 'object' && address ? address.port : 0;
@@ -94,7 +94,7 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
   const timer = setInterval(() => {
     try {
       director.tick();
-      tasks.refreshQueueGauge(engineOf);
+      tasks.refreshGauges(engineOf);
     } catch (error) {
       log.error({ err: error }, 'tick failed');
     }

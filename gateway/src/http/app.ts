@@ -2,8 +2,7 @@
 // Handlers are thin: validation comes from contracts, decisions from placement/ and core.
 import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
+import type { FastifyInstance } from 'fastify';
 import { CoreError } from '@llama-orch/core';
 import { toHttpError } from '../errors/http-error.js';
 import type { GatewayMetrics } from '../metrics/metrics.js';
@@ -24,17 +23,13 @@ export interface HttpAppOptions {
   readonly metrics: GatewayMetrics;
   /** Tenant for requests until API-key auth lands (ORCH-3035). */
   readonly tenant?: string;
-  readonly logger?: Logger;
 }
 
 const UUID_LIKE = /^[0-9A-Za-z._:-]{1,128}$/;
 
 export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
-  const app = Fastify({
-    loggerInstance: options.logger as FastifyBaseLogger | undefined,
-    disableRequestLogging: true,
-    bodyLimit: 8 * 1024 * 1024,
-  });
+  // Fastify's per-request logging stays off: the gateway logs task events itself (ORCH-3027).
+  const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024 });
   app.decorateRequest('correlationId', '');
   // ORCH-2052: echo the client's X-Correlation-Id, or mint a UUIDv4, on every non-204 response.
   app.addHook('onRequest', async (request) => {

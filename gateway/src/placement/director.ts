@@ -84,6 +84,24 @@ export class Director implements Placer {
   /** ORCH-4005: hold the ext_proc reply until the task is dispatched and its lease accepted. */
   async decide(request: PlacementRequest, signal: AbortSignal): Promise<PlacementDecision> {
     const since = this.o.clock();
+    try {
+      return await this.hold(request, signal, since);
+    } catch (error) {
+      const notFound = error instanceof CoreError && error.code === 'NOT_FOUND';
+      this.count(
+        this.tasks.get(request.taskId ?? '')?.poolId ?? 'unknown',
+        notFound ? 'not_found' : 'error',
+        since,
+      );
+      throw error;
+    }
+  }
+
+  private hold(
+    request: PlacementRequest,
+    signal: AbortSignal,
+    since: number,
+  ): Promise<PlacementDecision> {
     const taskId = request.taskId;
     if (taskId === undefined || request.method !== 'GET') {
       throw new CoreError('NOT_FOUND', `no stream at ${request.method} ${request.path}`);
@@ -93,7 +111,9 @@ export class Director implements Placer {
     const meta = this.tasks.get(taskId);
     if (attached.terminal) {
       this.count(meta?.poolId ?? 'unknown', terminalOutcome(attached.terminal), since);
-      return terminalDecision(attached.terminal, meta?.engine ?? 'llamacpp', request.correlationId);
+      return Promise.resolve(
+        terminalDecision(attached.terminal, meta?.engine ?? 'llamacpp', request.correlationId),
+      );
     }
     if (attached.state !== 'queued' || this.waiters.has(taskId)) {
       throw new CoreError('LEASE_INVALID', `task ${taskId} is already streaming`);

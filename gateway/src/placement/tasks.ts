@@ -146,11 +146,17 @@ export class TaskService {
     return { api_version: openApiVersion, engines: [...byEngine.values()] };
   }
 
-  /** Refresh gauges that mirror core's queues (called after admits and on every tick). */
-  refreshQueueGauge(poolEngine: (poolId: string) => string): void {
+  /** Refresh gauges that mirror core's state (called after REST calls and on every tick). */
+  refreshGauges(poolEngine: (poolId: string) => string): void {
     const gauge = this.o.metrics.queueDepth;
+    const snapshot = this.o.core.snapshot();
     gauge.reset();
-    for (const q of this.o.core.snapshot().queueDepth) {
+    const leases = new Map<string, number>();
+    for (const r of snapshot.replicas)
+      leases.set(r.poolId, (leases.get(r.poolId) ?? 0) + r.activeLeases);
+    this.o.metrics.leasesActive.reset();
+    for (const [poolId, n] of leases) this.o.metrics.leasesActive.set({ pool_id: poolId }, n);
+    for (const q of snapshot.queueDepth) {
       gauge.set(
         {
           engine: poolEngine(q.poolId),

@@ -70,12 +70,15 @@ export interface Harness {
   close(): void;
 }
 
-export function createHarness(acceptTimeoutMs = 200): Harness {
+export function createHarness(acceptTimeoutMs = 200, queues?: SchedulerConfig['queues']): Harness {
   const now = { t: 1000 };
   const clock = (): number => now.t;
   const log = pino({ level: 'silent' });
   const metrics = createMetrics();
-  const core = new Scheduler({ config: { ...TEST_SCHEDULER, leasePrefix: 'T-' }, clock });
+  const core = new Scheduler({
+    config: { ...TEST_SCHEDULER, leasePrefix: 'T-', ...(queues ? { queues } : {}) },
+    clock,
+  });
   const registry = new ReplicaRegistry({ clock, heartbeatTimeoutMs: 5000, log });
   const director = new Director({ core, registry, metrics, clock, acceptTimeoutMs, log });
   registry.bind(new ControlBridge({ core, registry, director, metrics, log }));

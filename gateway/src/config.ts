@@ -1,0 +1,61 @@
+// The validated orchestrator config (contracts' loadConfig, ORCH-3030) → startGateway options.
+import type { Config } from '@llama-orch/contracts';
+import type { SchedulerConfig, TenantConfig as CoreTenant } from '@llama-orch/core';
+import type { GatewayOptions } from './gateway.js';
+
+export function schedulerConfigFrom(config: Config): SchedulerConfig {
+  const wait = config.timeouts.queue_wait_ms;
+  return {
+    pools: config.pools.map((p) => ({
+      id: p.id,
+      engine: p.engine,
+      modelRef: p.model_ref,
+      ctxMax: p.ctx_max,
+      expect: {
+        sampler_profile_version: p.sampler_profile_version,
+        ...(p.model_digest ? { model_digest: p.model_digest } : {}),
+      },
+      queues: {
+        interactive: {
+          capacity: p.queue.interactive.capacity,
+          fullPolicy: p.queue.interactive.full_policy,
+          maxWaitMs: wait,
+        },
+        batch: {
+          capacity: p.queue.batch.capacity,
+          fullPolicy: p.queue.batch.full_policy,
+          maxWaitMs: wait,
+        },
+      },
+    })),
+    tenants: Object.fromEntries(
+      config.tenants.map((t): [string, CoreTenant] => [
+        t.id,
+        {
+          weight: t.weight,
+          quotas: {
+            ...(t.quotas.concurrent !== undefined ? { maxConcurrent: t.quotas.concurrent } : {}),
+            ...(t.quotas.tokens_per_minute !== undefined
+              ? { tokensPerMinute: t.quotas.tokens_per_minute }
+              : {}),
+            ...(t.quotas.kv_mb !== undefined ? { kvMb: t.quotas.kv_mb } : {}),
+          },
+        },
+      ]),
+    ),
+    defaultTenant: { weight: config.fairness.default_weight },
+    sessions: { ttlMs: config.sessions.ttl_ms, maxTurns: config.sessions.max_turns },
+  };
+}
+
+export function gatewayOptionsFrom(config: Config): GatewayOptions {
+  return {
+    host: config.listen.host,
+    restPort: config.listen.rest_port,
+    extProcPort: config.listen.ext_proc_port,
+    controlPort: config.listen.control_port,
+    scheduler: schedulerConfigFrom(config),
+    heartbeatTimeoutMs: config.control.heartbeat_timeout_ms,
+    acceptTimeoutMs: config.control.assign_accept_timeout_ms,
+  };
+}

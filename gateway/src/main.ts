@@ -1,0 +1,42 @@
+// Entry point of the placement service: flags/env → config → startGateway. Wiring only.
+//   tsx gateway/src/main.ts --config contracts/examples/config/local-cpu.yaml [--rest-port N]
+//   env: ORCH_CONFIG, ORCH_REST_PORT, ORCH_EXT_PROC_PORT, ORCH_CONTROL_PORT, ORCH_LOG_LEVEL
+import { parseArgs } from 'node:util';
+import { loadConfig } from '@llama-orch/contracts';
+import { gatewayOptionsFrom } from './config.js';
+import { startGateway } from './gateway.js';
+
+const { values } = parseArgs({
+  options: {
+    config: { type: 'string' },
+    host: { type: 'string' },
+    'rest-port': { type: 'string' },
+    'ext-proc-port': { type: 'string' },
+    'control-port': { type: 'string' },
+    'log-level': { type: 'string' },
+  },
+});
+
+const configPath = values.config ?? process.env.ORCH_CONFIG;
+if (!configPath) {
+  process.stderr.write('usage: gateway --config <config.yaml> (or ORCH_CONFIG)\n');
+  process.exit(2);
+}
+const port = (flag: string | undefined, env: string | undefined): number | undefined =>
+  (flag ?? env) ? Number(flag ?? env) : undefined;
+
+const base = gatewayOptionsFrom(loadConfig(configPath));
+const gateway = await startGateway({
+  ...base,
+  host: values.host ?? base.host,
+  restPort: port(values['rest-port'], process.env.ORCH_REST_PORT) ?? base.restPort,
+  extProcPort: port(values['ext-proc-port'], process.env.ORCH_EXT_PROC_PORT) ?? base.extProcPort,
+  controlPort: port(values['control-port'], process.env.ORCH_CONTROL_PORT) ?? base.controlPort,
+  logger: values['log-level'] ?? process.env.ORCH_LOG_LEVEL ?? 'info',
+});
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void gateway.close().then(() => process.exit(0));
+  });
+}

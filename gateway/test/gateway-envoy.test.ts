@@ -1,0 +1,200 @@
+// Real Envoy + the real gateway + a fake sidecar (real gRPC control stream, tiny SSE server).
+// Proves the stream route end to end: placement chooses, Envoy forwards (ORCH-4001..4005).
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { validateSseTranscript } from '@llama-orch/contracts';
+import { renderEnvoyBootstrap } from '@llama-orch/envoy';
+import { freePorts, loadToolchain, waitForHttp } from '@llama-orch/tools';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway } from '../src/index.js';
+import type { GatewayHandle } from '../src/index.js';
+import { startFakeSidecar } from './support/fake-sidecar.js';
+import type { FakeSidecar } from './support/fake-sidecar.js';
+
+const MODEL = 'fake-model';
+
+describe('gateway + real Envoy + fake sidecar', () => {
+  let gateway: GatewayHandle;
+  let sidecar: FakeSidecar;
+  let envoy: ChildProcess | undefined;
+  let decoy: Server;
+  let decoyHits = 0;
+  let decoyPort = 0;
+  let dir = '';
+  let base = '';
+  let envoyLog = '';
+
+  beforeAll(async () => {
+    const toolchain = await loadToolchain();
+    gateway = await startGateway({
+      restPort: 0,
+      extProcPort: 0,
+      controlPort: 0,
+      logger: 'silent',
+      scheduler: { pools: [{ id: 'pool-a', engine: 'llamacpp', modelRef: MODEL, ctxMax: 2048 }] },
+    });
+    sidecar = await startFakeSidecar({
+      controlPort: gateway.controlPort,
+      replicaId: 'fake-a',
+      poolId: 'pool-a',
+      modelRef: MODEL,
+    });
+    // Where a client-supplied routing header would send the request if Envoy trusted it.
+    decoy = createServer((_req, res) => {
+      decoyHits += 1;
+      res.end('hijacked');
+    });
+    await new Promise<void>((r) => decoy.listen(0, '127.0.0.1', r));
+    const a = decoy.address();
+    decoyPort = typeof a === 'object' && a ? a.port : 0;
+
+    const [listenPort, adminPort] = await freePorts(2);
+    dir = await mkdtemp(join(tmpdir(), 'orch-gw-envoy-'));
+    const file = join(dir, 'envoy.yaml');
+    await writeFile(
+      file,
+      renderEnvoyBootstrap({
+        listenPort,
+        adminPort,
+        restPort: gateway.restPort,
+        extProcPort: gateway.extProcPort,
+        extProcMessageTimeoutMs: 20_000,
+      }),
+    );
+    envoy = spawn(
+      toolchain.envoy.bin,
+      [
+        '-c',
+        file,
+        '--use-dynamic-base-id',
+        '--log-level',
+        'warn',
+        '--concurrency',
+        '1',
+        '--disable-hot-restart',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    envoy.stdout?.on('data', (d: Buffer) => (envoyLog += d.toString()));
+    envoy.stderr?.on('data', (d: Buffer) => (envoyLog += d.toString()));
+    const exited = new Promise<string>((r) =>
+      envoy?.once('exit', (code) => r(`envoy exited ${code}: ${envoyLog}`)),
+    );
+    await waitForHttp(`http://127.0.0.1:${adminPort}/ready`, {
+      timeoutMs: 20_000,
+      abortOn: exited,
+    });
+    base = `http://127.0.0.1:${listenPort}`;
+  }, 60_000);
+
+  afterAll(async () => {
+    envoy?.kill('SIGTERM');
+    await sidecar?.close();
+    await gateway?.close();
+    decoy?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  async function submit(taskId: string): Promise<Response> {
+    return fetch(`${base}/v1/tasks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        task_id: taskId,
+        session_id: randomUUID(),
+        workload: 'completion',
+        model_ref: MODEL,
+        engine: 'llamacpp',
+        ctx: 256,
+        priority: 'interactive',
+        max_tokens: 8,
+        deadline_ms: 0,
+        prompt: 'Say hello',
+      }),
+    });
+  }
+
+  it('ORCH-4001/ORCH-4003: a stream goes through Envoy to the sidecar placement chose, with its lease', async () => {
+    const taskId = randomUUID();
+    const admitted = await submit(taskId);
+    expect(admitted.status).toBe(202);
+    expect(admitted.headers.get('x-correlation-id')).toBeTruthy();
+    const res = await fetch(`${base}/v1/tasks/${taskId}/stream`, {
+      headers: {
+        'x-gateway-destination-endpoint': `127.0.0.1:${decoyPort}`,
+        'x-orch-lease-id': 'forged-lease',
+        'x-correlation-id': 'corr-stream-1',
+      },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const text = await res.text();
+    expect(validateSseTranscript(text).issues).toEqual([]);
+    expect(text).toContain('event: end');
+    expect(decoyHits).toBe(0);
+    const assign = sidecar.assigns.find((a) => a.task?.taskId === taskId);
+    const seen = sidecar.requests.find((r) => r.url.includes(taskId));
+    expect(seen?.headers['x-orch-lease-id']).toBe(assign?.leaseId);
+    expect(seen?.headers['x-gateway-destination-endpoint']).toBe(sidecar.address);
+    expect(seen?.headers['x-correlation-id']).toBe('corr-stream-1');
+  });
+
+  it('ORCH-4005: unknown task → 404 ErrorEnvelope through Envoy', async () => {
+    const res = await fetch(`${base}/v1/tasks/${randomUUID()}/stream`, {
+      headers: { 'x-correlation-id': 'c-404' },
+    });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toContain('application/json');
+    expect(await res.json()).toMatchObject({
+      code: 'NOT_FOUND',
+      retriable: false,
+      correlation_id: 'c-404',
+    });
+  });
+
+  it('ORCH-4005: cancel while queued → the held stream gets a terminal end{canceled}', async () => {
+    sidecar.setSlotsFree(0);
+    await new Promise((r) => setTimeout(r, 50));
+    const taskId = randomUUID();
+    expect((await submit(taskId)).status).toBe(202);
+    const stream = fetch(`${base}/v1/tasks/${taskId}/stream`);
+    await new Promise((r) => setTimeout(r, 300)); // let ext_proc attach and hold
+    const cancel = await fetch(`${base}/v1/tasks/${taskId}/cancel`, { method: 'POST' });
+    expect(cancel.status).toBe(204);
+    const res = await stream;
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const text = await res.text();
+    expect(text).toBe(
+      'event: end\ndata: {"tokens_out":0,"decode_time_ms":0,"reason":"canceled"}\n\n',
+    );
+    expect(validateSseTranscript(text).issues).toEqual([]);
+    expect(sidecar.assigns.some((a) => a.task?.taskId === taskId)).toBe(false);
+    sidecar.setSlotsFree(1);
+  });
+
+  it('ORCH-3028: /metrics through Envoy counts the routed stream and its tokens', async () => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).toMatch(/tasks_started_total\{[^}]*replica_id="fake-a"[^}]*\} 1/);
+    expect(text).toMatch(/tokens_out_total\{[^}]*replica_id="fake-a"\} 3/);
+    expect(text).toMatch(/placement_extproc_requests_total\{outcome="not_found"\} 1/);
+  });
+
+  it('ORCH-4004: placement down → Envoy fails closed with a typed 503, never an unrouted request', async () => {
+    const before = sidecar.requests.length;
+    await gateway.close();
+    const res = await fetch(`${base}/v1/tasks/${randomUUID()}/stream`, {
+      headers: { 'x-gateway-destination-endpoint': sidecar.address },
+    });
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ code: 'POOL_UNAVAILABLE', retriable: true });
+    expect(sidecar.requests.length).toBe(before);
+    expect(decoyHits).toBe(0);
+  });
+});

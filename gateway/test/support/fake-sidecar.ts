@@ -1,0 +1,180 @@
+// A minimal stand-in for a sidecar, for tests of placement and Envoy routing: a real gRPC control
+// client (Register, Heartbeat, LeaseAccepted/Started/Finished) and a tiny HTTP server that
+// serves `GET /v1/tasks/:id/stream` only for a lease it was assigned, writing a few SSE events.
+import { createServer } from 'node:http';
+import type { IncomingHttpHeaders, Server } from 'node:http';
+import { credentials } from '@grpc/grpc-js';
+import type { ClientDuplexStream } from '@grpc/grpc-js';
+import { formatSseEvent } from '@llama-orch/contracts';
+import { PlacementClient } from '@llama-orch/proto';
+import type { Assign, Cancel, PlacementCommand, SidecarMessage } from '@llama-orch/proto';
+
+export interface FakeSidecarOptions {
+  readonly controlPort: number;
+  readonly replicaId: string;
+  readonly poolId: string;
+  readonly modelRef: string;
+  readonly slotsFree?: number;
+  readonly tokens?: readonly string[];
+}
+
+export interface SeenRequest {
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+}
+
+export interface FakeSidecar {
+  readonly port: number;
+  readonly address: string;
+  readonly assigns: Assign[];
+  readonly cancels: Cancel[];
+  readonly requests: SeenRequest[];
+  setSlotsFree(n: number): void;
+  close(): Promise<void>;
+}
+
+export async function startFakeSidecar(o: FakeSidecarOptions): Promise<FakeSidecar> {
+  const assigns: Assign[] = [];
+  const cancels: Cancel[] = [];
+  const requests: SeenRequest[] = [];
+  const used = new Set<string>();
+  let slotsFree = o.slotsFree ?? 1;
+  const tokens = o.tokens ?? ['Hello', ',', ' world'];
+
+  const client = new PlacementClient(`127.0.0.1:${o.controlPort}`, credentials.createInsecure());
+  const call: ClientDuplexStream<SidecarMessage, PlacementCommand> = client.connect();
+  call.on('error', () => undefined); // gateway shutdown ends the stream; not a test failure
+  const send = (msg: NonNullable<SidecarMessage['msg']>): void => {
+    call.write({ msg });
+  };
+  const heartbeat = (): void => {
+    call.write({
+      msg: {
+        $case: 'heartbeat',
+        value: {
+          ready: true,
+          unreadyReason: '',
+          slotsFree,
+          running: 0,
+          waiting: 0,
+          kvUsageRatio: 0,
+        },
+      },
+    });
+  };
+
+  const server: Server = createServer((req, res) => {
+    requests.push({ url: req.url ?? '', headers: req.headers });
+    const match = /^\/v1\/tasks\/([^/?]+)\/stream/.exec(req.url ?? '');
+    const leaseId = req.headers['x-orch-lease-id'];
+    const assign = assigns.find((a) => a.leaseId === leaseId && a.task?.taskId === match?.[1]);
+    if (!match || typeof leaseId !== 'string' || !assign || used.has(leaseId)) {
+      res.writeHead(403, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({ code: 'LEASE_INVALID', message: 'no valid lease', retriable: false }),
+      );
+      return;
+    }
+    used.add(leaseId);
+    const taskId = match[1] ?? '';
+    send({ $case: 'lease', value: { leaseId, taskId, event: { $case: 'started', value: {} } } });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'x-correlation-id': String(req.headers['x-correlation-id'] ?? ''),
+    });
+    res.write(
+      formatSseEvent({ event: 'started', data: { queue_position: 0, predicted_start_ms: 0 } }),
+    );
+    tokens.forEach((t, i) => res.write(formatSseEvent({ event: 'token', data: { t, i } })));
+    res.end(
+      formatSseEvent({
+        event: 'end',
+        data: { tokens_out: tokens.length, decode_time_ms: 5, reason: 'stop' },
+      }),
+    );
+    send({
+      $case: 'lease',
+      value: {
+        leaseId,
+        taskId,
+        event: {
+          $case: 'finished',
+          value: {
+            reason: 'stop',
+            errorCode: '',
+            tokensIn: 3,
+            tokensOut: tokens.length,
+            firstTokenMs: 2,
+            decodeTimeMs: 5,
+          },
+        },
+      },
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  const address = `127.0.0.1:${port}`;
+
+  const registered = new Promise<void>((resolve, reject) => {
+    call.on('data', (cmd: PlacementCommand) => {
+      const c = cmd.cmd;
+      if (c?.$case === 'ack') {
+        if (c.value.accepted) resolve();
+        else reject(new Error(`Register refused: ${c.value.message}`));
+      } else if (c?.$case === 'assign') {
+        assigns.push(c.value);
+        const taskId = c.value.task?.taskId ?? '';
+        send({
+          $case: 'lease',
+          value: { leaseId: c.value.leaseId, taskId, event: { $case: 'accepted', value: {} } },
+        });
+      } else if (c?.$case === 'cancel') {
+        cancels.push(c.value);
+      }
+    });
+  });
+  call.write({
+    msg: {
+      $case: 'register',
+      value: {
+        replicaId: o.replicaId,
+        poolId: o.poolId,
+        engine: 'llamacpp',
+        engineVersion: 'fake-1',
+        modelRef: o.modelRef,
+        modelDigest: 'sha256:' + '0'.repeat(64),
+        samplerProfileVersion: 'v1',
+        advertiseAddress: address,
+        slots: 1,
+        ctxMax: 2048,
+        features: [],
+        canaryHash: 'fake',
+        determinismStrict: false,
+        activeLeases: [],
+      },
+    },
+  });
+  await registered;
+  heartbeat();
+  const timer = setInterval(heartbeat, 200);
+
+  return {
+    port,
+    address,
+    assigns,
+    cancels,
+    requests,
+    setSlotsFree(n: number) {
+      slotsFree = n;
+      heartbeat();
+    },
+    async close() {
+      clearInterval(timer);
+      call.end();
+      client.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
