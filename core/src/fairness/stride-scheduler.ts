@@ -1,8 +1,8 @@
 // ORCH-3075/3076: weighted fair queueing by stride scheduling. Each backlogged flow carries a
 // virtual "pass"; the flow with the smallest pass is served next and then advances by cost/weight.
 // A flow that (re)joins starts at the current virtual time, so idle flows cannot hoard credit.
-// With every flow backlogged, flow i's share of n picks stays within one pick per flow of
-// n * w_i / sum(w) (see stride-scheduler.test.ts for the stated tolerance).
+// With k flows backlogged, flow i's count after any n picks stays within (k + 1) / 2 of
+// n * w_i / sum(w) (property-tested in test/properties/fairness.property.test.ts).
 import { IndexedHeap } from '../util/indexed-heap.js';
 
 export interface StrideFlow {
@@ -13,8 +13,12 @@ export interface StrideFlow {
   stridePos: number;
 }
 
+// Ordered by virtual finish time (pass + 1/weight), as in WFQ proper: a heavy flow does not
+// wait behind light flows that merely share its start time, which keeps the lag within one task.
 function strideLess(a: StrideFlow, b: StrideFlow): boolean {
-  if (a.pass !== b.pass) return a.pass < b.pass;
+  const fa = a.pass + 1 / a.weight;
+  const fb = b.pass + 1 / b.weight;
+  if (fa !== fb) return fa < fb;
   return a.tie < b.tie;
 }
 
