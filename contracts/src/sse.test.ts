@@ -27,6 +27,14 @@ describe('ORCH-2002: SSE framing', () => {
     }
   });
 
+  it('ORCH-2002: CRLF framing split between \\r and \\n parses as one event per block', () => {
+    const text = stream.map(formatSseEvent).join('').replace(/\n/g, '\r\n');
+    const p = new SseParser();
+    const got = [];
+    for (let i = 0; i < text.length; i++) got.push(...p.push(text[i] ?? ''));
+    expect(got.map((e) => e.event)).toEqual(stream.map((e) => e.event));
+  });
+
   it('ORCH-2027: a well-formed stream validates; a cut-off one does not', () => {
     const text = stream.map(formatSseEvent).join('');
     expect(validateSseTranscript(text).issues).toEqual([]);

@@ -32,9 +32,14 @@ export interface RawSseEvent {
  */
 export class SseParser {
   private buffer = '';
+  // A chunk ending in \r may be the first half of \r\n; hold it until the next chunk.
+  private carryCr = false;
 
   push(chunk: string): RawSseEvent[] {
-    this.buffer += chunk.replace(/\r\n?/g, '\n');
+    let text = this.carryCr ? `\r${chunk}` : chunk;
+    this.carryCr = text.endsWith('\r');
+    if (this.carryCr) text = text.slice(0, -1);
+    this.buffer += text.replace(/\r\n?/g, '\n');
     const out: RawSseEvent[] = [];
     let cut = this.buffer.indexOf('\n\n');
     while (cut !== -1) {

@@ -4,6 +4,7 @@ import {
   formatIssues,
   validateResponse,
   validateTaskRequest,
+  warmValidators,
 } from './validate.js';
 import type { TaskRequest } from './types.js';
 
@@ -32,6 +33,10 @@ describe('ORCH-2001: validateTaskRequest', () => {
     expect(r.ok).toBe(false);
     expect(r.issues.map((i) => i.path).sort()).toEqual(['/extra', '/priority', '/seed']);
     expect(formatIssues(r.issues)).toContain('/priority:');
+  });
+
+  it('ORCH-2001: warmValidators compiles every hot-path schema without error', () => {
+    expect(warmValidators()).toBe(10);
   });
 
   it('ORCH-2001: non-objects are rejected', () => {

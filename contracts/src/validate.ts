@@ -170,6 +170,22 @@ export function validateResponse(
   return issues.length === 0 ? { ok: true, value: body, issues: [] } : { ok: false, issues };
 }
 
+/**
+ * Compile the hot-path validators now (request bodies, SSE events) so the first request does
+ * not pay Ajv's compile cost. Safe to call more than once; returns how many were compiled.
+ */
+export function warmValidators(): number {
+  const data = [
+    'TaskRequest',
+    'ErrorEnvelope',
+    'BackpressureErrorEnvelope',
+    ...Object.values(SSE_SCHEMA),
+  ];
+  for (const name of data) schemaValidator('data', name);
+  for (const name of ['DrainRequest', 'ReloadRequest']) schemaValidator('control', name);
+  return data.length + 2;
+}
+
 /** Render issues as one line each, e.g. for an INVALID_PARAMS message. */
 export function formatIssues(issues: ValidationIssue[]): string {
   return issues.map((i) => `${i.path}: ${i.message}`).join('; ');
