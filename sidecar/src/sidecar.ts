@@ -101,7 +101,7 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     if (strict) state.set('determinism', `ORCH-4016 engine not deterministic: ${why}`);
     else log(`determinism best-effort: ${why}`);
   }
-  if (eng.canary.error) state.set('canary', `canary failed: ${eng.canary.error}`);
+  if (eng.canary.error) state.set('canary', eng.canary.error);
   void eng.process?.exited.then((x) => {
     state.set('engine', `engine exited (code ${String(x.code)}, signal ${String(x.signal)})`);
     metrics.engineUp(false);

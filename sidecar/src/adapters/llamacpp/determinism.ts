@@ -23,6 +23,10 @@ export async function checkLlamaDeterminism(
   if (typeof props.build_info !== 'string' || props.build_info.length === 0) {
     reasons.push('build_info missing from /props');
   }
+  // Cancel confirmation and load reporting need these endpoints.
+  if (props.endpoint_slots === false) reasons.push('/slots endpoint disabled');
+  if (props.endpoint_metrics === false)
+    reasons.push('/metrics endpoint disabled (--metrics missing)');
   const slots = parseSlots(await getJson(baseUrl, '/slots', signal));
   if (slots.length !== 1) reasons.push(`/slots lists ${slots.length} slots, need 1`);
   const nCtx = slots[0]?.nCtx;

@@ -22,6 +22,8 @@ export interface LlamaSamplerParams {
   dry_base: number;
   dry_allowed_length: number;
   dry_penalty_last_n: number;
+  adaptive_target: number;
+  adaptive_decay: number;
   mirostat: number;
   mirostat_tau: number;
   mirostat_eta: number;
@@ -47,7 +49,11 @@ const NEUTRAL = {
   dry_multiplier: 0,
   dry_base: 1.75,
   dry_allowed_length: 2,
-  dry_penalty_last_n: -1,
+  // Inert while dry_multiplier is 0; this build rejects -1.
+  dry_penalty_last_n: 64,
+  // Adaptive sampling off (target < 0); newer builds know these fields, older ones ignore them.
+  adaptive_target: -1,
+  adaptive_decay: 0.9,
   mirostat: 0,
   mirostat_tau: 5,
   mirostat_eta: 0.1,
