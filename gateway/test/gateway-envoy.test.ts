@@ -179,6 +179,28 @@ describe('gateway + real Envoy + fake sidecar', () => {
     sidecar.setSlotsFree(1);
   });
 
+  it('ORCH-4005: a client that disconnects while held is detached and never dispatched', async () => {
+    sidecar.setSlotsFree(0);
+    await new Promise((r) => setTimeout(r, 50));
+    const taskId = randomUUID();
+    expect((await submit(taskId)).status).toBe(202);
+    const abort = new AbortController();
+    const stream = fetch(`${base}/v1/tasks/${taskId}/stream`, { signal: abort.signal }).catch(
+      () => 'aborted',
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    abort.abort();
+    expect(await stream).toBe('aborted');
+    await new Promise((r) => setTimeout(r, 200)); // Envoy resets the ext_proc stream
+    sidecar.setSlotsFree(1);
+    await new Promise((r) => setTimeout(r, 400)); // a few dispatch rounds and heartbeats
+    expect(sidecar.assigns.some((a) => a.task?.taskId === taskId)).toBe(false);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(
+      /placement_extproc_hold_ms_count\{pool_id="pool-a",outcome="canceled"\} 2/,
+    );
+  });
+
   it('ORCH-3028: /metrics through Envoy counts the routed stream and its tokens', async () => {
     const text = await (await fetch(`${base}/metrics`)).text();
     expect(text).toMatch(/tasks_started_total\{[^}]*replica_id="fake-a"[^}]*\} 1/);

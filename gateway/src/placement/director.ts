@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import type { PlacementDecision, PlacementRequest, Placer } from '../extproc/handler.js';
 import type { ExtProcOutcome, GatewayMetrics } from '../metrics/metrics.js';
 import type { ReplicaRegistry } from '../replicas/registry.js';
+import { assignCommand } from './assign.js';
 import { LeaseWaits } from './lease-waits.js';
 import { terminalDecision, terminalOutcome } from './terminal.js';
 
@@ -249,35 +250,7 @@ export class Director implements Placer {
     this.leases.set(d.leaseId, d);
     const waiter = this.waiters.get(d.taskId);
     if (waiter) waiter.phase = 'assigning';
-    const task = d.task;
-    const sent = this.o.registry.send(d.replicaId, {
-      cmd: {
-        $case: 'assign',
-        value: {
-          leaseId: d.leaseId,
-          queuePosition: d.queuePosition,
-          predictedStartMs: Math.round(d.predictedStartMs),
-          kvWarmth: d.kvWarmth,
-          task: {
-            taskId: task.task_id,
-            sessionId: task.session_id,
-            tenant: task.tenant,
-            workload: task.workload,
-            modelRef: task.model_ref,
-            engine: task.engine,
-            ctx: task.ctx,
-            priority: task.priority,
-            maxTokens: task.max_tokens,
-            deadlineMs: task.deadline_ms,
-            seed: task.seed,
-            determinism: task.determinism,
-            samplerProfileVersion: task.sampler_profile_version,
-            prompt: task.prompt,
-            correlationId: task.correlation_id,
-          },
-        },
-      },
-    });
+    const sent = this.o.registry.send(d.replicaId, assignCommand(d));
     const outcome = sent
       ? await this.acceptWaits.wait(d.leaseId, d.replicaId, this.o.acceptTimeoutMs)
       : 'gone';

@@ -141,7 +141,7 @@ export class ReplicaRegistry {
       engine: record.engine,
       engine_version: r.engineVersion,
       model_ref: r.modelRef,
-      model_digest: r.modelDigest,
+      model_digest: normalizeDigest(r.modelDigest),
       sampler_profile_version: r.samplerProfileVersion,
       canary_hash: r.canaryHash,
       ctx_max: r.ctxMax,
@@ -224,4 +224,9 @@ export class ReplicaRegistry {
     record.reportedReady = this.isReady(record);
     this.sink?.replicaChanged(record);
   }
+}
+
+/** Register carries bare hex (placement.proto); config and metrics use `sha256:<hex>`. */
+export function normalizeDigest(digest: string): string {
+  return /^[0-9a-f]{64}$/.test(digest) ? `sha256:${digest}` : digest;
 }

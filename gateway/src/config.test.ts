@@ -1,0 +1,31 @@
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '@llama-orch/contracts';
+import { Scheduler } from '@llama-orch/core';
+import { describe, expect, it } from 'vitest';
+import { gatewayOptionsFrom } from './config.js';
+
+const EXAMPLE = fileURLToPath(
+  new URL('../../contracts/examples/config/local-cpu.yaml', import.meta.url),
+);
+
+describe('config → gateway options', () => {
+  it('ORCH-3030: the local example maps to ports, pools, queues and control timings core accepts', () => {
+    const options = gatewayOptionsFrom(loadConfig(EXAMPLE));
+    expect(options).toMatchObject({
+      host: '127.0.0.1',
+      restPort: 8081,
+      extProcPort: 9002,
+      controlPort: 9003,
+      heartbeatTimeoutMs: 5000,
+      acceptTimeoutMs: 2000,
+    });
+    expect(options.scheduler.pools[0]).toMatchObject({
+      id: 'default',
+      engine: 'llamacpp',
+      modelRef: 'SmolLM2-135M-Instruct-Q4_1',
+      ctxMax: 2048,
+      queues: { interactive: { capacity: 64, fullPolicy: 'reject', maxWaitMs: 30000 } },
+    });
+    expect(() => new Scheduler({ config: options.scheduler, clock: () => 0 })).not.toThrow();
+  });
+});

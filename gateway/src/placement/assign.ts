@@ -1,0 +1,36 @@
+// core's Dispatch → the Assign command a sidecar receives (wire-protocol.md: lease id plus the
+// full task spec; the seed is always filled, ORCH-3091).
+import type { Dispatch } from '@llama-orch/core';
+import type { PlacementCommand } from '@llama-orch/proto';
+
+export function assignCommand(d: Dispatch): PlacementCommand {
+  const task = d.task;
+  return {
+    cmd: {
+      $case: 'assign',
+      value: {
+        leaseId: d.leaseId,
+        queuePosition: d.queuePosition,
+        predictedStartMs: Math.max(0, Math.round(d.predictedStartMs)),
+        kvWarmth: d.kvWarmth,
+        task: {
+          taskId: task.task_id,
+          sessionId: task.session_id,
+          tenant: task.tenant,
+          workload: task.workload,
+          modelRef: task.model_ref,
+          engine: task.engine,
+          ctx: task.ctx,
+          priority: task.priority,
+          maxTokens: task.max_tokens,
+          deadlineMs: task.deadline_ms,
+          seed: task.seed,
+          determinism: task.determinism,
+          samplerProfileVersion: task.sampler_profile_version,
+          prompt: task.prompt,
+          correlationId: task.correlation_id,
+        },
+      },
+    },
+  };
+}
