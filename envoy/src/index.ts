@@ -7,3 +7,5 @@ export {
   resolveEnvoyOptions,
 } from './bootstrap.js';
 export type { EnvoyBootstrapOptions, ResolvedEnvoyOptions } from './bootstrap.js';
+export { envoyOptionsFromListen } from './from-config.js';
+export type { ListenConfig } from './from-config.js';

@@ -8,6 +8,7 @@ import { loadToolchain } from '@llama-orch/tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderEnvoyBootstrap } from './bootstrap.js';
 import type { EnvoyBootstrapOptions } from './bootstrap.js';
+import { envoyOptionsFromListen } from './from-config.js';
 
 const run = promisify(execFile);
 
@@ -25,6 +26,13 @@ const VARIANTS: Record<string, EnvoyBootstrapOptions> = {
     accessLog: true,
   },
   'max hold': { extProcMessageTimeoutMs: 3_600_000 },
+  'from the local config listen block': envoyOptionsFromListen({
+    host: '127.0.0.1',
+    envoy_port: 8080,
+    envoy_admin_port: 9901,
+    rest_port: 8081,
+    ext_proc_port: 9002,
+  }),
 };
 
 describe('envoy --mode validate', () => {
