@@ -38,6 +38,23 @@ export function buildJobs(env: NodeJS.ProcessEnv): number {
 const STEP_RE = /^\[\s*(\d+)\s*\/\s*(\d+)\s*\]/; // ninja: [12/204]
 const PCT_RE = /^\[\s*(\d+)%\]/; // make: [ 45%]
 
+/**
+ * Fails fast, before any download, when a build tool is missing; returns the cmake path.
+ */
+export function checkBuildPrerequisites(flavour: Flavour): string {
+  const cmake = requireCommand('cmake', 'install cmake >= 3.14 (e.g. `apt-get install cmake`)');
+  if (which('c++') === undefined && which('g++') === undefined) {
+    requireCommand('g++', 'install a C++17 compiler (e.g. `apt-get install g++`)');
+  }
+  if (flavour === 'cuda') {
+    requireCommand(
+      'nvcc',
+      'LLAMA_ORCH_GPU=cuda needs the NVIDIA CUDA toolkit (nvcc) on PATH; unset LLAMA_ORCH_GPU for the CPU (CI-only) build',
+    );
+  }
+  return cmake;
+}
+
 export interface BuildInput {
   srcDir: string;
   buildDir: string;
@@ -49,16 +66,7 @@ export interface BuildInput {
 
 export async function buildLlamaServer(input: BuildInput): Promise<string[]> {
   const { srcDir, buildDir, flavour, logFile, jobs, progress } = input;
-  const cmake = requireCommand('cmake', 'install cmake >= 3.14 (e.g. `apt-get install cmake`)');
-  if (which('c++') === undefined && which('g++') === undefined) {
-    requireCommand('g++', 'install a C++17 compiler (e.g. `apt-get install g++`)');
-  }
-  if (flavour === 'cuda') {
-    requireCommand(
-      'nvcc',
-      'LLAMA_ORCH_GPU=cuda needs the NVIDIA CUDA toolkit (nvcc) on PATH; unset LLAMA_ORCH_GPU for the CPU (CI-only) build',
-    );
-  }
+  const cmake = checkBuildPrerequisites(flavour);
   const ninja = which('ninja') !== undefined;
   const args = cmakeConfigureArgs(flavour, ninja);
   await writeFile(logFile, `# llama-server ${flavour} build\n# cmake ${args.join(' ')}\n`);

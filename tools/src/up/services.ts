@@ -37,7 +37,12 @@ export const llamaServerService: Service = {
     const { bin, buildInfo, flavour } = ctx.toolchain.llamaServer;
     const flags = await probeLlamaFlags(bin);
     const built = llamaServerArgs(
-      { modelPath: ctx.toolchain.model.path, port: ctx.ports.engine },
+      {
+        modelPath: ctx.toolchain.model.path,
+        port: ctx.ports.engine,
+        // The cuda flavour offloads every layer; the CPU carve-out keeps them on the host.
+        gpuLayers: flavour === 'cuda' ? 999 : 0,
+      },
       flags,
     );
     if (built.unsupported.length > 0) {

@@ -3,7 +3,7 @@ import { access, constants, copyFile, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BOOTSTRAP_HINT, ToolchainError } from '../errors.js';
 import { run } from '../exec.js';
-import { buildJobs, buildLlamaServer } from '../llama-build.js';
+import { buildJobs, buildLlamaServer, checkBuildPrerequisites } from '../llama-build.js';
 import { prepareLlamaSource } from '../llama-source.js';
 import type { LlamaServerManifest } from '../manifest.js';
 import { atomicInstall, readManifest } from '../manifest.js';
@@ -106,6 +106,7 @@ export const llamaServerStep: Step<LlamaServerManifest> = {
 
   async install(ctx) {
     const flavour = selectedFlavour(ctx.env);
+    checkBuildPrerequisites(flavour);
     const work = workDir(ctx.root, TOOL);
     const src = await prepareLlamaSource(work, ctx.progress);
     const key = `${src.commit.slice(0, 12)}-${flavour}`;
