@@ -81,6 +81,7 @@ describe('ORCH-3030: loadConfig applies defaults', () => {
       id: 't',
       api_key_sha256: ['a'.repeat(64)],
       weight: 1,
+      operator: false,
       quotas: {},
     });
   });

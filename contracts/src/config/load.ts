@@ -111,6 +111,7 @@ export function validateConfig(value: unknown, source = '(inline)'): Config {
     tenants: (c.tenants ?? []).map((t) => ({
       ...t,
       weight: t.weight ?? c.fairness.default_weight,
+      operator: t.operator ?? false,
       quotas: t.quotas ?? {},
     })),
   };

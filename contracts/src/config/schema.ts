@@ -177,6 +177,12 @@ export const TenantSchema = Strict(
         description: 'WFQ weight (ORCH-3075, ORCH-3076).',
       }),
     ),
+    operator: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description: 'Keys of this tenant may call the control plane (/v1/pools/*) (ORCH-3035).',
+      }),
+    ),
     quotas: Type.Optional(
       Strict(
         {

@@ -40,6 +40,8 @@ export interface TenantConfig {
   id: string;
   api_key_sha256: string[];
   weight: number;
+  /** May call the control plane (ORCH-3035). */
+  operator: boolean;
   quotas: { concurrent?: number; tokens_per_minute?: number; kv_mb?: number };
 }
 

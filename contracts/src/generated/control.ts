@@ -75,7 +75,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Replica sets, each a group of identical replicas (ORCH-3007). */
+        /**
+         * Replica sets, each a group of identical replicas (ORCH-3007).
+         * @description Lists only replica sets with at least one Ready replica (ORCH-2104).
+         */
         get: operations["listReplicaSets"];
         put?: never;
         post?: never;
@@ -165,6 +168,8 @@ export interface components {
             at: string;
         };
         PoolMetrics: {
+            replicas_ready: number;
+            replicas_total: number;
             queue_depth: {
                 interactive: number;
                 batch: number;
@@ -248,7 +253,7 @@ export interface components {
             engine?: components["schemas"]["Engine"];
             retriable: boolean;
             retry_after_ms?: number;
-            /** @description Full-queue policy or quota that fired, e.g. reject, drop-lru, quota:tokens_per_minute (ORCH-2007). */
+            /** @description Policy that fired (reject, drop-lru, rate_limit, session_budget, quota:concurrent, quota:tokens_per_min, quota:kv_mb); ORCH-2007, ORCH-3036, ORCH-3099. */
             policy_label?: string;
             correlation_id?: string;
         };

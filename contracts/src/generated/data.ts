@@ -198,7 +198,7 @@ export interface components {
             engine?: components["schemas"]["Engine"];
             retriable: boolean;
             retry_after_ms?: number;
-            /** @description Full-queue policy or quota that fired, e.g. reject, drop-lru, quota:tokens_per_minute (ORCH-2007). */
+            /** @description Policy that fired (reject, drop-lru, rate_limit, session_budget, quota:concurrent, quota:tokens_per_min, quota:kv_mb); ORCH-2007, ORCH-3036, ORCH-3099. */
             policy_label?: string;
             correlation_id?: string;
         };
