@@ -212,4 +212,33 @@ describe('Director (core + registry + fake control streams)', () => {
     expect(text).toMatch(/latency_first_token_ms_count\{[^}]*priority="interactive"\} 1/);
     expect(h.core.task(TASK)?.state).toBe('completed');
   });
+
+  it('ORCH-4007: after a placement restart, a re-reported lease finishing is still counted exactly', async () => {
+    h = createHarness();
+    const call = h.connect({ activeLeases: [{ leaseId: 'old-1', taskId: 'from-before' }] }, 0);
+    call.push({
+      msg: {
+        $case: 'lease',
+        value: {
+          leaseId: 'old-1',
+          taskId: 'from-before',
+          event: {
+            $case: 'finished',
+            value: {
+              reason: 'stop',
+              errorCode: '',
+              tokensIn: 4,
+              tokensOut: 9,
+              firstTokenMs: 10,
+              decodeTimeMs: 50,
+            },
+          },
+        },
+      },
+    });
+    expect(await h.metrics.registry.getSingleMetricAsString('tokens_out_total')).toMatch(
+      /replica_id="r1"\} 9/,
+    );
+    expect(h.registry.connected).toBe(1);
+  });
 });
