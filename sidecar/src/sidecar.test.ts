@@ -1,3 +1,4 @@
+import { validateSseTranscript } from '@llama-orch/contracts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LeaseFinished, Register, SidecarMessage } from '@llama-orch/proto';
 import { startSidecar, type SidecarHandle } from './sidecar.js';
@@ -106,8 +107,9 @@ describe('ORCH-4012/2027: routed stream', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     expect(res.headers.get('x-correlation-id')).toBe('corr-123');
-    const { events } = await readSse(res);
+    const { events, raw } = await readSse(res);
     expect(grammarViolations(events)).toEqual([]);
+    expect(validateSseTranscript(raw).issues).toEqual([]);
     expect(events[0]?.data).toEqual({ queue_position: 3, predicted_start_ms: 120 });
     expect(events.filter((e) => e.event === 'token').map((e) => e.data.t)).toEqual([
       'Hello',
@@ -141,13 +143,14 @@ describe('ORCH-4012/2027: routed stream', () => {
     fake.script = { tokens: Array.from({ length: 200 }, (_, i) => `w${i} `), delayMs: 15 };
     const { leaseId, taskId } = await assignAndAccept();
     let cancelAt = 0;
-    const { events } = await readSse(await stream(taskId, leaseId), (ev, all) => {
+    const { events, raw } = await readSse(await stream(taskId, leaseId), (ev, all) => {
       if (ev.event === 'token' && all.filter((e) => e.event === 'token').length === 3) {
         cancelAt = ev.at;
         placement.cancel(leaseId, taskId);
       }
     });
     expect(grammarViolations(events)).toEqual([]);
+    expect(validateSseTranscript(raw).issues).toEqual([]);
     const end = events.at(-1);
     expect(end).toMatchObject({ event: 'end', data: { reason: 'canceled' } });
     expect((end?.at ?? 0) - cancelAt).toBeLessThan(500);
@@ -196,8 +199,9 @@ describe('ORCH-4012/2027: routed stream', () => {
       failAfter: { tokens: 2, kind: 'reset' },
     };
     const { leaseId, taskId } = await assignAndAccept();
-    const { events } = await readSse(await stream(taskId, leaseId));
+    const { events, raw } = await readSse(await stream(taskId, leaseId));
     expect(grammarViolations(events)).toEqual([]);
+    expect(validateSseTranscript(raw).issues).toEqual([]);
     expect(events.at(-1)).toMatchObject({
       event: 'error',
       data: { code: 'WORKER_RESET', retriable: true, engine: 'llamacpp' },
@@ -222,8 +226,9 @@ describe('ORCH-4007: placement restart', () => {
     expect(reg.msg?.$case === 'register' && reg.msg.value.activeLeases).toEqual([
       { leaseId, taskId },
     ]);
-    const { events } = await reading;
+    const { events, raw } = await reading;
     expect(grammarViolations(events)).toEqual([]);
+    expect(validateSseTranscript(raw).issues).toEqual([]);
     expect(events.at(-1)).toMatchObject({ event: 'end', data: { reason: 'stop', tokens_out: 40 } });
     expect(await finishedFor(leaseId)).toMatchObject({ reason: 'stop', tokensOut: 40 });
   });

@@ -43,6 +43,8 @@ export interface SidecarOptions {
   backoffMaxMs?: number;
   /** Unclaimed Assigns expire after this (default 60 s). */
   leaseTtlMs?: number;
+  /** Idle watchdog per stream: no engine output for this long → DECODE_TIMEOUT (default 30 s). */
+  idleTimeoutMs?: number;
   /** After a cancel, the engine slot must be idle within this (default 3 s) or the replica turns unready. */
   cancelIdleDeadlineMs?: number;
   log?: (msg: string) => void;
@@ -144,6 +146,7 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
         now: () => performance.now(),
         onStarted: (l) => sendLease(l, { $case: 'started', value: {} }),
         onAborted: (reason) => metrics.streamAborted(reason),
+        idleTimeoutMs: o.idleTimeoutMs ?? 30_000,
         onFinished,
         onEngineFailure: (reason) => {
           state.set('engine', `WORKER_RESET: ${reason}`);

@@ -1,6 +1,7 @@
 // Integration: the sidecar supervising the REAL llama-server with the real GGUF from the toolchain,
 // driven by a fake placement gRPC server that pushes Assign / Cancel.
 // CPU carve-out (ORCH-1101): inference on CPU is CI-only; production runs on NVIDIA GPUs.
+import { validateSseTranscript } from '@llama-orch/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadToolchain } from '@llama-orch/tools';
 import type { SidecarMessage } from '@llama-orch/proto';
@@ -85,6 +86,7 @@ describe(`ORCH-4014: sidecar on real llama-server ${LABEL}`, () => {
     const t0 = performance.now();
     const { events, raw } = await readSse(await open(taskId, leaseId), undefined, 90_000);
     expect(grammarViolations(events)).toEqual([]);
+    expect(validateSseTranscript(raw).issues).toEqual([]);
     expect(
       raw.startsWith('event: started\ndata: {"queue_position":0,"predicted_start_ms":5}\n\n'),
     ).toBe(true);
@@ -115,7 +117,8 @@ describe(`ORCH-4014: sidecar on real llama-server ${LABEL}`, () => {
         maxTokens: 8,
         taskId: 'same-task-id',
       });
-      const { events } = await readSse(await open(taskId, leaseId), undefined, 90_000);
+      const { events, raw } = await readSse(await open(taskId, leaseId), undefined, 90_000);
+      expect(validateSseTranscript(raw).issues).toEqual([]);
       expect(events.at(-1)?.event).toBe('end');
       runs.push(text(events));
     }
@@ -137,7 +140,7 @@ describe(`ORCH-4014: sidecar on real llama-server ${LABEL}`, () => {
       seed: 3,
     });
     let cancelAt = -1;
-    const { events } = await readSse(
+    const { events, raw } = await readSse(
       await open(taskId, leaseId),
       (ev, all) => {
         if (
@@ -152,6 +155,7 @@ describe(`ORCH-4014: sidecar on real llama-server ${LABEL}`, () => {
       90_000,
     );
     expect(grammarViolations(events)).toEqual([]);
+    expect(validateSseTranscript(raw).issues).toEqual([]);
     const end = events.at(-1);
     expect(end).toMatchObject({ event: 'end', data: { reason: 'canceled' } });
     const lag = (end?.at ?? 0) - cancelAt;
@@ -171,7 +175,7 @@ describe(`ORCH-4014: sidecar on real llama-server ${LABEL}`, () => {
       seed: 5,
     });
     let killAt = -1;
-    const { events } = await readSse(
+    const { events, raw } = await readSse(
       await open(taskId, leaseId),
       (ev) => {
         if (ev.event === 'token' && killAt < 0) {
@@ -182,6 +186,7 @@ describe(`ORCH-4014: sidecar on real llama-server ${LABEL}`, () => {
       30_000,
     );
     expect(grammarViolations(events)).toEqual([]);
+    expect(validateSseTranscript(raw).issues).toEqual([]);
     const last = events.at(-1);
     expect(last).toMatchObject({
       event: 'error',

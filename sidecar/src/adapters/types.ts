@@ -1,9 +1,13 @@
 // The adapter seam (ORCH-3054, ORCH-4014): the only surface shared code sees of an engine.
 // Each engine lives in its own folder under adapters/ and implements these interfaces; nothing
 // engine-specific (URLs, field names, flags) leaks outside that folder.
+import type { Engine, ErrorCode } from '@llama-orch/contracts';
 
 /** Public error codes an adapter may raise; a subset of the contract's ErrorEnvelope codes. */
-export type AdapterErrorCode = 'WORKER_RESET' | 'DECODE_TIMEOUT' | 'INVALID_PARAMS' | 'INTERNAL';
+export type AdapterErrorCode = Extract<
+  ErrorCode,
+  'WORKER_RESET' | 'DECODE_TIMEOUT' | 'INVALID_PARAMS' | 'INTERNAL'
+>;
 
 export interface AdapterError {
   code: AdapterErrorCode;
@@ -48,7 +52,7 @@ export interface EngineHealth {
 }
 
 export interface EngineIdentity {
-  engine: string;
+  engine: Engine;
   /** Build identity, e.g. llama.cpp `b6497-abcdef0` (ORCH-3032). */
   engineVersion: string;
   modelPath: string;
@@ -78,7 +82,7 @@ export interface LaunchFacts {
 }
 
 export interface EngineAdapter {
-  readonly engine: string;
+  readonly engine: Engine;
   readonly samplerProfiles: readonly string[];
   generate(req: GenerationRequest): AsyncIterable<GenerationEvent>;
   health(signal?: AbortSignal): Promise<EngineHealth>;
@@ -114,7 +118,7 @@ export interface AdapterFactoryOptions {
 }
 
 export interface AdapterModule {
-  engine: string;
+  engine: Engine;
   create(opts: AdapterFactoryOptions): EngineAdapter;
   launcher?: EngineLauncher;
 }

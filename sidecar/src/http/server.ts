@@ -1,6 +1,7 @@
 // HTTP surface of the sidecar: the routed stream (ORCH-4012/4013), /metrics and /healthz.
 // Route handlers only translate HTTP ↔ the streaming layer; logic lives in streaming/.
 import { randomUUID } from 'node:crypto';
+import { errorResponse, type Engine } from '@llama-orch/contracts';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { ClaimFailure, LeaseStore } from '../control/lease-store.js';
 import { SseStreamWriter } from '../sse/stream-writer.js';
@@ -10,7 +11,7 @@ import type { SidecarMetrics } from './metrics.js';
 export interface HttpDeps {
   leases: LeaseStore;
   metrics: SidecarMetrics;
-  engine: string;
+  engine: Engine;
   /** Builds the stream session for a claimed lease. */
   openStream(leaseId: string, writer: SseStreamWriter): LeaseStream;
   healthz(): { ready: boolean; reason: string };
@@ -35,19 +36,16 @@ function headerValue(v: string | string[] | undefined): string | undefined {
 function leaseInvalid(
   reply: FastifyReply,
   correlationId: string,
-  engine: string,
+  engine: Engine,
   reason: ClaimFailure,
 ): FastifyReply {
-  return reply
-    .code(403)
-    .header(CORRELATION_HEADER, correlationId)
-    .send({
-      code: 'LEASE_INVALID',
-      message: `stream refused: ${REFUSAL[reason]}`,
-      engine,
-      retriable: false,
-      correlation_id: correlationId,
-    });
+  const r = errorResponse({
+    code: 'LEASE_INVALID',
+    message: `stream refused: ${REFUSAL[reason]}`,
+    engine,
+    correlation_id: correlationId,
+  });
+  return reply.code(r.status).headers(r.headers).send(r.body);
 }
 
 export function buildHttpServer(deps: HttpDeps): FastifyInstance {

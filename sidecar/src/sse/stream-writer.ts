@@ -1,30 +1,20 @@
-// Enforces the stream grammar started → token* → metrics* → exactly one terminal (end | error)
-// and nothing after it (ORCH-2027, ORCH-2028, ORCH-2029). Token indices are assigned here, so
-// they are consecutive from 0 by construction.
-import { formatSseEvent, type SseEventName } from './framing.js';
+// The only sidecar code that writes SSE on the data path. Framing itself is the contract's
+// formatSseEvent (one function for every writer); this class enforces the stream grammar
+// started → token* → metrics* → exactly one terminal (end | error) and nothing after it
+// (ORCH-2027, ORCH-2028, ORCH-2029). Token indices are assigned here, so they are consecutive
+// from 0 by construction.
+import {
+  formatSseEvent,
+  type SseEnd,
+  type SseError,
+  type SseEvent,
+  type SseMetrics,
+  type SseStarted,
+} from '@llama-orch/contracts';
 
 export interface SseSink {
   write(chunk: string): void;
   end(): void;
-}
-
-export interface StartedData {
-  queue_position: number;
-  predicted_start_ms: number;
-}
-
-export interface EndData {
-  tokens_out: number;
-  decode_time_ms: number;
-  reason: 'stop' | 'length' | 'canceled';
-}
-
-export interface ErrorData {
-  code: string;
-  message: string;
-  engine: string;
-  retriable: boolean;
-  retry_after_ms?: number;
 }
 
 export type WriterState = 'idle' | 'streaming' | 'terminated';
@@ -47,34 +37,38 @@ export class SseStreamWriter {
     return this.nextIndex;
   }
 
-  started(data: StartedData): void {
+  started(data: SseStarted): void {
     if (this.state !== 'idle') throw new StreamGrammarError(`started after ${this.state}`);
     this.state = 'streaming';
-    this.emit('started', data);
+    this.emit({ event: 'started', data });
   }
 
   /** Returns false (and writes nothing) once the stream is terminated: late tokens are dropped. */
   token(text: string): boolean {
     if (this.state === 'terminated') return false;
     this.requireStarted('token');
-    this.emit('token', { t: text, i: this.nextIndex });
+    this.emit({ event: 'token', data: { t: text, i: this.nextIndex } });
     this.nextIndex += 1;
     return true;
   }
 
-  metrics(data: Record<string, unknown>): boolean {
+  metrics(data: SseMetrics): boolean {
     if (this.state === 'terminated') return false;
     this.requireStarted('metrics');
-    this.emit('metrics', data);
+    this.emit({ event: 'metrics', data });
     return true;
   }
 
-  end(data: EndData): boolean {
-    return this.terminate('end', data);
+  end(data: SseEnd): boolean {
+    if (this.state === 'terminated') return false;
+    if (this.state === 'idle') throw new StreamGrammarError('end before started');
+    return this.terminate({ event: 'end', data });
   }
 
-  error(data: ErrorData): boolean {
-    return this.terminate('error', data);
+  /** An error may be the only event (failure before started is still a well-formed stream). */
+  error(data: SseError): boolean {
+    if (this.state === 'terminated') return false;
+    return this.terminate({ event: 'error', data });
   }
 
   /** Closes the transport without an event (client already gone). */
@@ -84,13 +78,9 @@ export class SseStreamWriter {
     this.sink.end();
   }
 
-  private terminate(name: 'end' | 'error', data: EndData | ErrorData): boolean {
-    if (this.state === 'terminated') return false;
-    // A failure before `started` still gets a well-formed stream: the terminal may come first
-    // only for errors; an end always follows started.
-    if (this.state === 'idle' && name === 'end') throw new StreamGrammarError('end before started');
+  private terminate(ev: SseEvent): boolean {
     this.state = 'terminated';
-    this.emit(name, data);
+    this.emit(ev);
     this.sink.end();
     return true;
   }
@@ -99,7 +89,7 @@ export class SseStreamWriter {
     if (this.state === 'idle') throw new StreamGrammarError(`${what} before started`);
   }
 
-  private emit(name: SseEventName, data: unknown): void {
-    this.sink.write(formatSseEvent(name, data));
+  private emit(ev: SseEvent): void {
+    this.sink.write(formatSseEvent(ev));
   }
 }

@@ -19,6 +19,8 @@ export interface LeaseStreamDeps {
   onFinished(lease: Lease, finished: LeaseFinished): void;
   /** The engine connection broke (WORKER_RESET): the replica should turn unready. */
   onEngineFailure(reason: string): void;
+  /** Idle watchdog (ORCH-3016): no engine event for this long → DECODE_TIMEOUT. 0 disables. */
+  idleTimeoutMs: number;
 }
 
 export class LeaseStream {
@@ -27,6 +29,8 @@ export class LeaseStream {
   private startAt = 0;
   private firstTokenAt: number | undefined;
   private lastTokenAt: number | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  private watchdogFired = false;
 
   constructor(
     private readonly lease: Lease,
@@ -67,6 +71,7 @@ export class LeaseStream {
     // Canceled between Assign and the stream request: the stream still ends well-formed.
     if (this.lease.canceled !== undefined) this.cancel(this.lease.canceled);
     let outcome: GenerationOutcome | undefined;
+    this.armWatchdog();
     try {
       for await (const ev of this.deps.adapter.generate({
         prompt: task.prompt,
@@ -75,6 +80,7 @@ export class LeaseStream {
         samplerProfile: task.samplerProfileVersion || this.deps.defaultSamplerProfile,
         signal: this.ac.signal,
       })) {
+        this.armWatchdog();
         if (ev.type === 'outcome') {
           outcome = ev.outcome;
           continue;
@@ -93,7 +99,18 @@ export class LeaseStream {
         error: { code: 'INTERNAL', message: `adapter failed: ${String(err)}`, retriable: false },
       };
     }
+    clearTimeout(this.watchdog);
     this.finish(outcome);
+  }
+
+  private armWatchdog(): void {
+    clearTimeout(this.watchdog);
+    if (this.deps.idleTimeoutMs <= 0) return;
+    this.watchdog = setTimeout(() => {
+      if (this.canceledBy !== undefined) return;
+      this.watchdogFired = true;
+      this.ac.abort();
+    }, this.deps.idleTimeoutMs);
   }
 
   private finish(outcome: GenerationOutcome | undefined): void {
@@ -113,6 +130,18 @@ export class LeaseStream {
       });
       return;
     }
+    if (this.watchdogFired) {
+      outcome = {
+        reason: 'error',
+        tokensIn: outcome?.tokensIn ?? 0,
+        tokensOut: this.writer.tokensWritten,
+        error: {
+          code: 'DECODE_TIMEOUT',
+          message: `no engine output for ${this.deps.idleTimeoutMs} ms (idle watchdog)`,
+          retriable: true,
+        },
+      };
+    }
     if (!outcome || outcome.reason === 'error' || outcome.reason === 'canceled') {
       const error = outcome?.error ?? {
         code: 'WORKER_RESET' as const,
@@ -125,7 +154,7 @@ export class LeaseStream {
         engine,
         retriable: error.retriable,
       });
-      this.deps.onAborted('engine_error');
+      this.deps.onAborted(this.watchdogFired ? 'watchdog' : 'engine_error');
       if (error.code === 'WORKER_RESET') this.deps.onEngineFailure(error.message);
       this.deps.onFinished(this.lease, {
         ...base,

@@ -18,7 +18,7 @@ import { LLAMACPP_SAMPLER_PROFILES, samplerProfile } from './sampler-profiles.js
 import { SseLineParser } from './sse-lines.js';
 
 export class LlamaCppAdapter implements EngineAdapter {
-  readonly engine = 'llamacpp';
+  readonly engine = 'llamacpp' as const;
   readonly samplerProfiles = Object.keys(LLAMACPP_SAMPLER_PROFILES);
 
   constructor(private readonly baseUrl: string) {}

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { TaskSpec, type LeaseFinished } from '@llama-orch/proto';
+import type { EngineAdapter, GenerationEvent, GenerationRequest } from '../adapters/types.js';
+import type { Lease } from '../control/lease-store.js';
+import type { AbortReason } from '../http/metrics.js';
+import { SseStreamWriter } from '../sse/stream-writer.js';
+import { LeaseStream } from './lease-stream.js';
+
+/** Emits `tokens`, then hangs until aborted (an engine that went silent). */
+function hangingAdapter(tokens: string[]): EngineAdapter {
+  return {
+    engine: 'llamacpp',
+    samplerProfiles: ['v1'],
+    async *generate(req: GenerationRequest): AsyncGenerator<GenerationEvent> {
+      for (const t of tokens) yield { type: 'token', text: t, tokenIds: [1] };
+      await new Promise<void>((resolve) => req.signal.addEventListener('abort', () => resolve()));
+      yield {
+        type: 'outcome',
+        outcome: { reason: 'canceled', tokensIn: 2, tokensOut: tokens.length },
+      };
+    },
+    health: () => Promise.resolve({ ready: true }),
+    identify: () => Promise.reject(new Error('unused')),
+    load: () => Promise.reject(new Error('unused')),
+    checkDeterminism: () => Promise.reject(new Error('unused')),
+  };
+}
+
+function setup(idleTimeoutMs: number) {
+  const chunks: string[] = [];
+  const aborted: AbortReason[] = [];
+  const finished: LeaseFinished[] = [];
+  const failures: string[] = [];
+  const lease: Lease = {
+    leaseId: 'l',
+    task: TaskSpec.fromPartial({ taskId: 't', prompt: 'p', maxTokens: 4 }),
+    queuePosition: 0,
+    predictedStartMs: 0,
+    state: 'streaming',
+    assignedAt: 0,
+  };
+  const writer = new SseStreamWriter({ write: (c) => chunks.push(c), end: () => undefined });
+  const stream = new LeaseStream(lease, writer, {
+    adapter: hangingAdapter(['a', 'b']),
+    defaultSamplerProfile: 'v1',
+    now: () => performance.now(),
+    onStarted: () => undefined,
+    onAborted: (r) => aborted.push(r),
+    onFinished: (_l, f) => finished.push(f),
+    onEngineFailure: (r) => failures.push(r),
+    idleTimeoutMs,
+  });
+  return { stream, chunks, aborted, finished, failures };
+}
+
+describe('ORCH-3016/3026: lease stream', () => {
+  it('ORCH-3016: an engine silent past the idle watchdog ends with error{DECODE_TIMEOUT}', async () => {
+    const s = setup(100);
+    const t0 = performance.now();
+    await s.stream.run();
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(s.chunks.at(-1)).toContain('event: error');
+    expect(s.chunks.at(-1)).toContain('"code":"DECODE_TIMEOUT"');
+    expect(s.aborted).toEqual(['watchdog']);
+    expect(s.finished[0]).toMatchObject({
+      reason: 'error',
+      errorCode: 'DECODE_TIMEOUT',
+      tokensOut: 2,
+    });
+  });
+
+  it('ORCH-3026: cancel writes end{canceled} at once; nothing follows', async () => {
+    const s = setup(0);
+    const running = s.stream.run();
+    await new Promise((r) => setTimeout(r, 20));
+    s.stream.cancel('client');
+    const n = s.chunks.length;
+    expect(s.chunks.at(-1)).toMatch(
+      /^event: end\ndata: \{"tokens_out":2,"decode_time_ms":\d+,"reason":"canceled"\}\n\n$/,
+    );
+    await running;
+    expect(s.chunks.length).toBe(n);
+    expect(s.aborted).toEqual(['cancel']);
+    expect(s.finished[0]).toMatchObject({ reason: 'canceled', tokensOut: 2 });
+  });
+});
