@@ -12,6 +12,7 @@ import { createMetrics } from './metrics/metrics.js';
 import type { GatewayMetrics } from './metrics/metrics.js';
 import { ControlBridge } from './placement/control.js';
 import { Director } from './placement/director.js';
+import { PoolService } from './placement/pools.js';
 import { TaskService } from './placement/tasks.js';
 import { startControlServer } from './replicas/control-server.js';
 import { ReplicaRegistry } from './replicas/registry.js';
@@ -85,7 +86,8 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
     host,
     port: options.extProcPort ?? 9002,
   });
-  const app = buildHttpApp({ tasks, metrics, tenant: options.tenant ?? 'default' });
+  const pools = new PoolService(core, registry, clock);
+  const app = buildHttpApp({ tasks, pools, metrics, tenant: options.tenant ?? 'default' });
   app.addHook('onResponse', async () => tasks.refreshGauges(engineOf));
   await app.listen({ host, port: options.restPort ?? 8081 });
   const address = app.server.address();

@@ -30,7 +30,7 @@ describe('REST app (fastify inject, fresh server per test)', () => {
   let app: FastifyInstance;
   beforeEach(() => {
     h = createHarness();
-    app = buildHttpApp({ tasks: h.tasks, metrics: h.metrics });
+    app = buildHttpApp({ tasks: h.tasks, pools: h.pools, metrics: h.metrics });
   });
   afterEach(async () => {
     await app.close();
@@ -104,7 +104,7 @@ describe('REST app (fastify inject, fresh server per test)', () => {
   it('ORCH-2007: a full interactive queue → 429 with Retry-After and X-Backoff-Ms', async () => {
     h = createHarness(200, { interactive: { capacity: 1 } });
     await app.close();
-    app = buildHttpApp({ tasks: h.tasks, metrics: h.metrics });
+    app = buildHttpApp({ tasks: h.tasks, pools: h.pools, metrics: h.metrics });
     h.connect({}, 0);
     expect(
       (await app.inject({ method: 'POST', url: '/v1/tasks', payload: body(taskId(7)) })).statusCode,
@@ -178,5 +178,35 @@ describe('REST app (fastify inject, fresh server per test)', () => {
     const res = await app.inject({ method: 'GET', url: '/v1/nope' });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('ORCH-2103: pool health reports replicas and queue state; unknown pool → 404', async () => {
+    h.connect({}, 1);
+    const res = await app.inject({ method: 'GET', url: '/v1/pools/pool-a/health' });
+    expect(res.statusCode).toBe(200);
+    expect(validateResponse('getPoolHealth', 200, res.json()).issues).toEqual([]);
+    expect(res.json()).toMatchObject({
+      pool_id: 'pool-a',
+      ready: true,
+      metrics: { replicas_ready: 1 },
+    });
+    const missing = await app.inject({ method: 'GET', url: '/v1/pools/nope/health' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().code).toBe('NOT_FOUND');
+  });
+
+  it('ORCH-2104: replica sets group identical replicas', async () => {
+    h.connect({ replicaId: 'r1' }, 1);
+    h.connect({ replicaId: 'r2', advertiseAddress: '127.0.0.1:8101' }, 1);
+    h.connect(
+      { replicaId: 'r3', engineVersion: 'b2-other', advertiseAddress: '127.0.0.1:8102' },
+      1,
+    );
+    const res = await app.inject({ method: 'GET', url: '/v1/replicasets' });
+    expect(validateResponse('listReplicaSets', 200, res.json()).issues).toEqual([]);
+    const sets = res.json().replica_sets as { replicas: string[] }[];
+    expect(sets.map((s) => s.replicas.sort())).toEqual(
+      expect.arrayContaining([['r1', 'r2'], ['r3']]),
+    );
   });
 });

@@ -6,9 +6,11 @@ import type { FastifyInstance } from 'fastify';
 import { CoreError } from '@llama-orch/core';
 import { toHttpError } from '../errors/http-error.js';
 import type { GatewayMetrics } from '../metrics/metrics.js';
+import type { PoolService } from '../placement/pools.js';
 import type { TaskService } from '../placement/tasks.js';
 import { capabilityRoutes } from './capabilities.js';
 import { metricsRoutes } from './metrics-route.js';
+import { poolRoutes } from './pools.js';
 import { sessionRoutes } from './sessions.js';
 import { taskRoutes } from './tasks.js';
 
@@ -20,6 +22,7 @@ declare module 'fastify' {
 
 export interface HttpAppOptions {
   readonly tasks: TaskService;
+  readonly pools: PoolService;
   readonly metrics: GatewayMetrics;
   /** Tenant for requests until API-key auth lands (ORCH-3035). */
   readonly tenant?: string;
@@ -56,6 +59,7 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   void app.register(taskRoutes, deps);
   void app.register(sessionRoutes, deps);
   void app.register(capabilityRoutes, deps);
+  void app.register(poolRoutes, { pools: options.pools });
   void app.register(metricsRoutes, { metrics: options.metrics });
   return app;
 }

@@ -9,6 +9,7 @@ import { createMetrics } from '../metrics/metrics.js';
 import type { GatewayMetrics } from '../metrics/metrics.js';
 import { ControlBridge } from '../placement/control.js';
 import { Director } from '../placement/director.js';
+import { PoolService } from '../placement/pools.js';
 import { TaskService } from '../placement/tasks.js';
 import type { ControlCall } from '../replicas/registry.js';
 import { ReplicaRegistry } from '../replicas/registry.js';
@@ -46,7 +47,7 @@ export function register(overrides: Partial<Register> = {}): Register {
     engine: 'llamacpp',
     engineVersion: 'b1-test',
     modelRef: MODEL_REF,
-    modelDigest: 'sha256:00',
+    modelDigest: 'b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53',
     samplerProfileVersion: 'v1',
     advertiseAddress: '127.0.0.1:8100',
     slots: 1,
@@ -65,6 +66,7 @@ export interface Harness {
   readonly registry: ReplicaRegistry;
   readonly director: Director;
   readonly tasks: TaskService;
+  readonly pools: PoolService;
   readonly metrics: GatewayMetrics;
   connect(reg?: Partial<Register>, slotsFree?: number): FakeControlCall;
   close(): void;
@@ -89,6 +91,7 @@ export function createHarness(acceptTimeoutMs = 200, queues?: SchedulerConfig['q
     registry,
     director,
     tasks,
+    pools: new PoolService(core, registry, clock),
     metrics,
     connect(reg = {}, slotsFree = 1) {
       const call = new FakeControlCall();

@@ -1,0 +1,102 @@
+// Read-only control plane: pool health (ORCH-2103) and replica sets (ORCH-2104, ORCH-3007), from
+// what sidecars reported (registry) and core's view of queues and leases (snapshot).
+import type { PoolHealth, ReplicaSet, ReplicaSetList, ReplicaStatus } from '@llama-orch/contracts';
+import { CoreError } from '@llama-orch/core';
+import type { Scheduler } from '@llama-orch/core';
+import type { ReplicaRecord, ReplicaRegistry } from '../replicas/registry.js';
+import { normalizeDigest } from '../replicas/registry.js';
+
+export class PoolService {
+  constructor(
+    private readonly core: Scheduler,
+    private readonly registry: ReplicaRegistry,
+    private readonly clock: () => number,
+  ) {}
+
+  health(poolId: string): PoolHealth {
+    const snapshot = this.core.snapshot();
+    const queues = snapshot.queueDepth.filter((q) => q.poolId === poolId);
+    if (queues.length === 0) throw new CoreError('NOT_FOUND', `no pool ${poolId}`);
+    const records = this.registry.list().filter((r) => r.register.poolId === poolId);
+    const ready = records.filter((r) => this.registry.isReady(r));
+    const loads = snapshot.replicas.filter((r) => r.poolId === poolId);
+    const depth = (p: string): number => queues.find((q) => q.priority === p)?.depth ?? 0;
+    const kv = records.map((r) => r.heartbeat?.kvUsageRatio ?? 0);
+    return {
+      pool_id: poolId,
+      live: true,
+      ready: ready.length > 0,
+      draining: false,
+      replicas: records.map((r) => this.status(r)),
+      last_error: null,
+      metrics: {
+        queue_depth: { interactive: depth('interactive'), batch: depth('batch') },
+        replicas_ready: ready.length,
+        replicas_total: records.length,
+        slots_total: records.reduce((n, r) => n + r.register.slots, 0),
+        slots_free: ready.reduce((n, r) => n + (r.heartbeat?.slotsFree ?? 0), 0),
+        tasks_running: loads.reduce((n, r) => n + r.activeLeases, 0),
+        kv_usage_ratio: kv.length === 0 ? 0 : clamp01(kv.reduce((a, b) => a + b, 0) / kv.length),
+      },
+    };
+  }
+
+  replicaSets(): ReplicaSetList {
+    const byKey = new Map<string, ReplicaSet>();
+    for (const load of this.core.snapshot().replicas) {
+      const record = this.registry.get(load.replicaId);
+      if (!record) continue;
+      const reg = record.register;
+      const set = byKey.get(load.replicaSetKey) ?? {
+        id: load.replicaSetKey,
+        pool_id: load.poolId,
+        engine: record.engine,
+        engine_version: reg.engineVersion,
+        model_ref: reg.modelRef,
+        model_digest: normalizeDigest(reg.modelDigest),
+        sampler_profile_version: reg.samplerProfileVersion,
+        ctx_max: Math.max(1, reg.ctxMax),
+        ...(reg.canaryHash ? { canary_hash: reg.canaryHash } : {}),
+        replicas: [],
+        load: 0,
+        slots_total: 0,
+        slots_free: 0,
+      };
+      set.replicas.push(load.replicaId);
+      set.slots_total += load.slotsTotal;
+      set.slots_free += load.ready ? load.slotsFree : 0;
+      set.load = set.slots_total === 0 ? 0 : clamp01(1 - set.slots_free / set.slots_total);
+      byKey.set(load.replicaSetKey, set);
+    }
+    return { replica_sets: [...byKey.values()] };
+  }
+
+  private status(r: ReplicaRecord): ReplicaStatus {
+    const hb = r.heartbeat;
+    const ready = this.registry.isReady(r);
+    const since = Number.isFinite(r.lastHeartbeatAt) ? r.lastHeartbeatAt : r.connectedAt;
+    const reason = !hb ? 'no heartbeat yet' : !ready ? hb.unreadyReason || 'heartbeat stale' : '';
+    return {
+      replica_id: r.replicaId,
+      ready,
+      ...(reason ? { unready_reason: reason } : {}),
+      engine: r.engine,
+      engine_version: r.register.engineVersion,
+      model_ref: r.register.modelRef,
+      model_digest: normalizeDigest(r.register.modelDigest),
+      sampler_profile_version: r.register.samplerProfileVersion,
+      advertise_address: r.register.advertiseAddress,
+      ...(r.register.canaryHash ? { canary_hash: r.register.canaryHash } : {}),
+      slots: r.register.slots,
+      slots_free: hb?.slotsFree ?? 0,
+      running: hb?.running ?? 0,
+      waiting: hb?.waiting ?? 0,
+      kv_usage_ratio: clamp01(hb?.kvUsageRatio ?? 0),
+      heartbeat_age_ms: Math.max(0, Math.round(this.clock() - since)),
+    };
+  }
+}
+
+function clamp01(x: number): number {
+  return Math.min(1, Math.max(0, x));
+}
