@@ -75,10 +75,21 @@ describe('renderEnvoyBootstrap', () => {
       typed_config: { mutations?: { request_mutations: { remove: string }[] } };
     }[];
     expect(filters[0]?.name).toBe('envoy.filters.http.header_mutation');
-    expect(filters[0]?.typed_config.mutations?.request_mutations.map((m) => m.remove)).toEqual([
-      'x-gateway-destination-endpoint',
-      'x-orch-lease-id',
-    ]);
+    expect(
+      filters[0]?.typed_config.mutations?.request_mutations.slice(0, 2).map((m) => m.remove),
+    ).toEqual(['x-gateway-destination-endpoint', 'x-orch-lease-id']);
+  });
+
+  it('ORCH-2052: a missing X-Correlation-Id is filled from x-request-id, never overwritten', () => {
+    const filters = hcm(renderEnvoyBootstrap()).http_filters as {
+      typed_config: { mutations?: { request_mutations: Record<string, unknown>[] } };
+    }[];
+    expect(filters[0]?.typed_config.mutations?.request_mutations[2]).toEqual({
+      append: {
+        header: { key: 'x-correlation-id', value: '%REQ(X-REQUEST-ID)%' },
+        append_action: 'ADD_IF_ABSENT',
+      },
+    });
   });
 
   it('ORCH-4003: the replica cluster is ORIGINAL_DST on the placement header; ext_proc is HTTP/2', () => {

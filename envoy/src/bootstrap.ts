@@ -9,6 +9,7 @@ import { stringify } from 'yaml';
 
 export const DESTINATION_HEADER = 'x-gateway-destination-endpoint';
 export const LEASE_HEADER = 'x-orch-lease-id';
+export const CORRELATION_HEADER = 'x-correlation-id';
 
 export interface EnvoyBootstrapOptions {
   /** Address every listener binds to (loopback by default). */
@@ -121,7 +122,7 @@ function httpConnectionManager(o: ResolvedEnvoyOptions): Record<string, unknown>
     codec_type: 'AUTO',
     route_config: routeConfig(o),
     http_filters: [
-      stripRoutingHeadersFilter(),
+      edgeHeadersFilter(),
       extProcFilter(o),
       {
         name: 'envoy.filters.http.router',
@@ -197,17 +198,28 @@ function routeConfig(o: ResolvedEnvoyOptions): Record<string, unknown> {
   };
 }
 
-// ORCH-4003: runs before ext_proc and removes client copies, so the only values the router and
-// the ORIGINAL_DST cluster can see are the ones placement set. (Route-level
-// request_headers_to_remove would run in the router, after ext_proc, and strip placement's too.)
-function stripRoutingHeadersFilter(): Record<string, unknown> {
+// Runs before ext_proc. ORCH-4003: removes client copies of the routing and lease headers, so the
+// only values the router and the ORIGINAL_DST cluster can see are the ones placement set
+// (route-level request_headers_to_remove would run in the router, after ext_proc, and strip
+// placement's too). ORCH-2052: a request without X-Correlation-Id gets Envoy's x-request-id
+// (a UUIDv4), so gateway, sidecar and Envoy's own replies all echo the same id.
+function edgeHeadersFilter(): Record<string, unknown> {
   return {
     name: 'envoy.filters.http.header_mutation',
     typed_config: {
       '@type':
         'type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation',
       mutations: {
-        request_mutations: [{ remove: DESTINATION_HEADER }, { remove: LEASE_HEADER }],
+        request_mutations: [
+          { remove: DESTINATION_HEADER },
+          { remove: LEASE_HEADER },
+          {
+            append: {
+              header: { key: CORRELATION_HEADER, value: '%REQ(X-REQUEST-ID)%' },
+              append_action: 'ADD_IF_ABSENT',
+            },
+          },
+        ],
       },
     },
   };
@@ -255,7 +267,14 @@ function localReplyConfig(): Record<string, unknown> {
         correlation_id: '%REQ(X-CORRELATION-ID)%',
       },
       content_type: 'application/json',
+      omit_empty_values: true,
     },
+    headers_to_add: [
+      {
+        header: { key: CORRELATION_HEADER, value: '%REQ(X-CORRELATION-ID)%' },
+        append_action: 'OVERWRITE_IF_EXISTS_OR_ADD',
+      },
+    ],
   });
   return {
     mappers: [

@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { validateSseTranscript } from '@llama-orch/contracts';
+import { validateResponse, validateSseTranscript } from '@llama-orch/contracts';
 import { renderEnvoyBootstrap } from '@llama-orch/envoy';
 import { freePorts, loadToolchain, waitForHttp } from '@llama-orch/tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -215,7 +215,15 @@ describe('gateway + real Envoy + fake sidecar', () => {
       headers: { 'x-gateway-destination-endpoint': sidecar.address },
     });
     expect(res.status).toBe(503);
-    expect(await res.json()).toMatchObject({ code: 'POOL_UNAVAILABLE', retriable: true });
+    const body: unknown = await res.json();
+    expect(body).toMatchObject({ code: 'POOL_UNAVAILABLE', retriable: true });
+    expect(validateResponse('streamTask', 503, body).issues).toEqual([]);
+    // ORCH-2052: no client id → Envoy's x-request-id (UUIDv4), echoed in header and body.
+    const correlation = res.headers.get('x-correlation-id');
+    expect(correlation).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    expect(body).toMatchObject({ correlation_id: correlation });
     expect(sidecar.requests.length).toBe(before);
     expect(decoyHits).toBe(0);
   });

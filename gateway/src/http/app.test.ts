@@ -23,6 +23,7 @@ function body(taskId: string, overrides: Record<string, unknown> = {}): Record<s
   };
 }
 
+const hdrs = (h: object) => h as Record<string, string>;
 const taskId = (n: number) => `11111111-1111-4111-8111-${String(n).padStart(12, '0')}`;
 
 describe('REST app (fastify inject, fresh server per test)', () => {
@@ -47,9 +48,7 @@ describe('REST app (fastify inject, fresh server per test)', () => {
     });
     expect(res.statusCode).toBe(202);
     expect(res.headers['x-correlation-id']).toBe('abc-123');
-    expect(
-      validateResponse('createTask', 202, res.json(), res.headers as Record<string, string>).issues,
-    ).toEqual([]);
+    expect(validateResponse('createTask', 202, res.json(), hdrs(res.headers)).issues).toEqual([]);
     expect(res.json()).toMatchObject({ task_id: taskId(1), queue_position: 0 });
   });
 
@@ -72,6 +71,7 @@ describe('REST app (fastify inject, fresh server per test)', () => {
     });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ code: 'INVALID_PARAMS', retriable: false });
+    expect(validateResponse('createTask', 400, res.json(), hdrs(res.headers)).issues).toEqual([]);
     expect(res.headers['x-correlation-id']).toBeDefined();
     expect(h.core.snapshot().liveTasks).toBe(0);
   });
@@ -99,6 +99,7 @@ describe('REST app (fastify inject, fresh server per test)', () => {
     const res = await app.inject({ method: 'POST', url: '/v1/tasks', payload: body(taskId(6)) });
     expect(res.statusCode).toBe(503);
     expect(res.json()).toMatchObject({ code: 'POOL_UNAVAILABLE', retriable: true });
+    expect(validateResponse('createTask', 503, res.json(), hdrs(res.headers)).issues).toEqual([]);
   });
 
   it('ORCH-2007: a full interactive queue → 429 with Retry-After and X-Backoff-Ms', async () => {
@@ -114,6 +115,7 @@ describe('REST app (fastify inject, fresh server per test)', () => {
     expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(Number(res.headers['x-backoff-ms'])).toBeGreaterThan(0);
     expect(res.json().code).toBe('ADMISSION_REJECT');
+    expect(validateResponse('createTask', 429, res.json(), hdrs(res.headers)).issues).toEqual([]);
     const metrics = await app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toMatch(
       /tasks_rejected_total\{engine="llamacpp",reason="ADMISSION_REJECT"\} 1/,
@@ -130,6 +132,9 @@ describe('REST app (fastify inject, fresh server per test)', () => {
     const unknown = await app.inject({ method: 'POST', url: `/v1/tasks/${taskId(99)}/cancel` });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().code).toBe('NOT_FOUND');
+    expect(
+      validateResponse('cancelTask', 404, unknown.json(), hdrs(unknown.headers)).issues,
+    ).toEqual([]);
   });
 
   it('ORCH-2004/ORCH-2005: sessions get and delete; unknown → 404', async () => {
