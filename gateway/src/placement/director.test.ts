@@ -241,4 +241,22 @@ describe('Director (core + registry + fake control streams)', () => {
     );
     expect(h.registry.connected).toBe(1);
   });
+
+  it('ORCH-4005: expired while queued → the held request gets a terminal error event', async () => {
+    h = createHarness(200, { interactive: { maxWaitMs: 1000 } });
+    h.connect({}, 0);
+    submit(h);
+    const decision = h.director.decide(streamRequest(TASK), new AbortController().signal);
+    await settle();
+    h.now.t += 1001;
+    h.director.tick();
+    const d = await decision;
+    expect(d).toMatchObject({ kind: 'respond', status: 200 });
+    expect(d.kind === 'respond' && d.body).toMatch(
+      /^event: error\ndata: \{"code":"[A-Z_]+".*"engine":"llamacpp"/,
+    );
+    expect(
+      await h.metrics.registry.getSingleMetricAsString('placement_extproc_requests_total'),
+    ).toContain('outcome="expired"');
+  });
 });
