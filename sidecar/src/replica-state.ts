@@ -1,7 +1,10 @@
 // Readiness of this replica (ORCH-4011): Ready only while no reason to be unready is recorded.
 // Each concern (engine, determinism, canary, drain, cancel confirmation) sets or clears its own key.
 
-export type UnreadyKey = 'starting' | 'engine' | 'determinism' | 'canary' | 'draining' | 'slot';
+// `engine`: the supervised process is down (cleared only by a verified restart); `probe`: a
+// transient failure seen on the wire (cleared by the next successful probe).
+export type UnreadyKey =
+  'starting' | 'engine' | 'probe' | 'determinism' | 'canary' | 'draining' | 'slot';
 
 export class ReplicaState {
   private readonly reasons = new Map<UnreadyKey, string>();

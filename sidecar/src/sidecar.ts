@@ -3,7 +3,9 @@ import type { Heartbeat, LeaseEvent, LeaseFinished, Register } from '@llama-orch
 import { adapterModule } from './adapters/registry.js';
 import { LeaseStore, type Lease } from './control/lease-store.js';
 import { PlacementConnection } from './control/placement-client.js';
+import { runCanary } from './engine/canary.js';
 import type { EngineProcess } from './engine/process.js';
+import { DEFAULT_RESTART_POLICY, EngineRestarter, type RestartPolicy } from './engine/restarter.js';
 import {
   bringUpEngine,
   type ExternalEngineOptions,
@@ -47,6 +49,9 @@ export interface SidecarOptions {
   idleTimeoutMs?: number;
   /** After a cancel, the engine slot must be idle within this (default 3 s) or the replica turns unready. */
   cancelIdleDeadlineMs?: number;
+  /** Supervised mode: restart a crashed engine with backoff (ORCH-3038); default on. */
+  restart?: boolean;
+  restartPolicy?: Partial<RestartPolicy>;
   log?: (msg: string) => void;
 }
 
@@ -104,11 +109,59 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     else log(`determinism best-effort: ${why}`);
   }
   if (eng.canary.error) state.set('canary', eng.canary.error);
-  void eng.process?.exited.then((x) => {
-    state.set('engine', `engine exited (code ${String(x.code)}, signal ${String(x.signal)})`);
-    metrics.engineUp(false);
-    log(`engine exited: ${eng.process?.recentOutput().split('\n').slice(-3).join(' | ') ?? ''}`);
-  });
+  let engineProc = eng.process;
+  const restarter =
+    eng.relaunch && engineProc
+      ? new EngineRestarter(
+          eng.relaunch,
+          {
+            onDown: (x) => {
+              state.set(
+                'engine',
+                `engine exited (code ${String(x.code)}, signal ${String(x.signal)})`,
+              );
+              metrics.engineUp(false);
+              log(
+                `engine exited: ${engineProc?.recentOutput().split('\n').slice(-3).join(' | ') ?? ''}`,
+              );
+            },
+            onUp: (proc, problem) => {
+              engineProc = proc;
+              metrics.engineRestart();
+              if (problem) {
+                state.set('engine', `engine restarted but failed checks: ${problem}`);
+                return;
+              }
+              state.clear('engine');
+              metrics.engineUp(true);
+              log('engine restarted and verified');
+            },
+            onGiveUp: (why) => state.set('engine', why),
+            verify: async () => {
+              const det = await adapter.checkDeterminism(eng.launch);
+              if (strict && !det.compliant) return `ORCH-4016 ${det.reasons.join('; ')}`;
+              if (!eng.canary.hash) return undefined;
+              const c = await runCanary(adapter);
+              // ORCH-4017: the replica's identity is its canary; a different hash must not rejoin.
+              return c.hash === eng.canary.hash
+                ? undefined
+                : `canary hash changed (${c.hash.slice(0, 12)})`;
+            },
+            log,
+          },
+          { ...DEFAULT_RESTART_POLICY, ...o.restartPolicy },
+        )
+      : undefined;
+  if (engineProc) {
+    if (restarter && o.restart !== false) {
+      restarter.watch(engineProc);
+    } else {
+      void engineProc.exited.then((x) => {
+        state.set('engine', `engine exited (code ${String(x.code)}, signal ${String(x.signal)})`);
+        metrics.engineUp(false);
+      });
+    }
+  }
 
   // Created after the HTTP server (Register needs its port); lease events before that are dropped.
   const ctl: { conn?: PlacementConnection } = {};
@@ -149,7 +202,7 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
         idleTimeoutMs: o.idleTimeoutMs ?? 30_000,
         onFinished,
         onEngineFailure: (reason) => {
-          state.set('engine', `WORKER_RESET: ${reason}`);
+          state.set('probe', `WORKER_RESET: ${reason}`);
           metrics.engineUp(false);
         },
       });
@@ -192,11 +245,9 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
       running = load.running;
       waiting = load.waiting;
       kv = load.kvUsageRatio;
-      // A probe success clears a transient engine failure, unless our supervised child is gone.
-      if (eng.process?.running !== false) {
-        state.clear('engine');
-        metrics.engineUp(true);
-      }
+      // A probe success clears a transient failure; a dead supervised child stays `engine`.
+      state.clear('probe');
+      if (!state.has('engine')) metrics.engineUp(true);
       if (state.has('slot') && load.slotsBusy === 0 && sessions.size === 0) state.clear('slot');
     } catch (err) {
       state.set(
@@ -293,11 +344,20 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     closing ??= (async () => {
       control.close();
       for (const s of sessions.values()) s.cancel('sidecar shutting down');
+      restarter?.stop();
       await app.close();
-      await eng.process?.stop();
+      await engineProc?.stop();
     })();
     return closing;
   };
 
-  return { port, close, status, engineProcess: eng.process, engineBaseUrl: eng.baseUrl };
+  return {
+    port,
+    close,
+    status,
+    get engineProcess() {
+      return engineProc;
+    },
+    engineBaseUrl: eng.baseUrl,
+  };
 }

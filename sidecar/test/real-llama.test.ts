@@ -31,6 +31,7 @@ beforeAll(async () => {
       healthTimeoutMs: 120_000,
     },
     heartbeatMs: 500,
+    restartPolicy: { initialBackoffMs: 200 },
     log: (m) => process.env.SIDECAR_TEST_LOG && console.log(m),
   });
   await placement.waitFor((m) => m.msg?.$case === 'heartbeat' && m.msg.value.ready, 30_000);
@@ -204,4 +205,17 @@ describe(`ORCH-4014: sidecar on real llama-server ${LABEL}`, () => {
     );
     expect(hb.msg?.$case === 'heartbeat' && hb.msg.value.unreadyReason).toMatch(/engine/);
   }, 60_000);
+
+  it(`ORCH-3038: the crashed engine is restarted, re-verified (same canary) and the replica is Ready again ${LABEL}`, async () => {
+    const t0 = Date.now();
+    await until(() => sidecar.status().ready, 120_000);
+    expect(sidecar.status()).toMatchObject({ ready: true, reason: '' });
+    console.log(`${LABEL} engine restarted and Ready again after ${Date.now() - t0} ms`);
+    const metrics = await (await fetch(`http://127.0.0.1:${sidecar.port}/metrics`)).text();
+    expect(metrics).toMatch(/sidecar_engine_restarts_total\{[^}]*replica_id="r-real"\} 1/);
+    expect(metrics).toMatch(/sidecar_engine_up\{[^}]*\} 1/);
+    const { leaseId, taskId } = await assign({ prompt: 'The sea is', maxTokens: 4, seed: 11 });
+    const { events } = await readSse(await open(taskId, leaseId), undefined, 90_000);
+    expect(events.at(-1)).toMatchObject({ event: 'end', data: { tokens_out: 4 } });
+  }, 150_000);
 });

@@ -47,6 +47,8 @@ export interface EngineStartup {
   modelDigest: string;
   launch?: LaunchFacts;
   process?: EngineProcess;
+  /** Supervised mode: launches a fresh engine with the same options (digest re-verified). */
+  relaunch?: () => Promise<EngineProcess>;
 }
 
 export async function bringUpEngine(
@@ -58,6 +60,7 @@ export async function bringUpEngine(
   let launch: LaunchFacts | undefined;
   let proc: EngineProcess | undefined;
   let modelDigest = '';
+  let relaunch: (() => Promise<EngineProcess>) | undefined;
   if (opts.supervise) {
     const s = opts.supervise;
     if (!mod.launcher)
@@ -65,7 +68,7 @@ export async function bringUpEngine(
     const port = s.port || (await freePort());
     baseUrl = `http://127.0.0.1:${port}`;
     adapter = mod.create({ baseUrl });
-    const started = await startSupervisedEngine({
+    const launchOpts = {
       launcher: mod.launcher,
       adapter,
       binary: s.binary,
@@ -79,7 +82,9 @@ export async function bringUpEngine(
       ubatch: s.ubatch ?? 512,
       healthTimeoutMs: s.healthTimeoutMs ?? 120_000,
       env: s.env,
-    });
+    };
+    relaunch = async () => (await startSupervisedEngine(launchOpts)).process;
+    const started = await startSupervisedEngine(launchOpts);
     launch = started.launch;
     proc = started.process;
     modelDigest = started.modelDigest;
@@ -96,7 +101,17 @@ export async function bringUpEngine(
     const identity = await adapter.identify();
     const determinism = await adapter.checkDeterminism(launch);
     const canary = await canaryOrReason(adapter, opts.canary);
-    return { adapter, baseUrl, identity, determinism, canary, modelDigest, launch, process: proc };
+    return {
+      adapter,
+      baseUrl,
+      identity,
+      determinism,
+      canary,
+      modelDigest,
+      launch,
+      process: proc,
+      relaunch,
+    };
   } catch (err) {
     await proc?.stop();
     throw err;
