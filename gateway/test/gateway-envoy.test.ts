@@ -19,7 +19,7 @@ import type { FakeSidecar } from './support/fake-sidecar.js';
 
 const MODEL = 'fake-model';
 
-describe('gateway + real Envoy + fake sidecar', () => {
+describe('gateway + real Envoy + fake sidecar', { timeout: 15_000 }, () => {
   let gateway: GatewayHandle;
   let sidecar: FakeSidecar;
   let envoy: ChildProcess | undefined;
@@ -94,7 +94,7 @@ describe('gateway + real Envoy + fake sidecar', () => {
   }, 60_000);
 
   afterAll(async () => {
-    envoy?.kill('SIGTERM');
+    await stopProcess(envoy);
     await sidecar?.close();
     await gateway?.close();
     decoy?.close();
@@ -228,3 +228,13 @@ describe('gateway + real Envoy + fake sidecar', () => {
     expect(decoyHits).toBe(0);
   });
 });
+
+/** SIGTERM, then SIGKILL if the process is still there after 5 s. */
+async function stopProcess(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
