@@ -55,6 +55,8 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
   const clock = options.clock ?? (() => performance.now());
   const host = options.host ?? '127.0.0.1';
   const metrics = createMetrics();
+  const poolEngine = new Map(options.scheduler.pools.map((p) => [p.id, p.engine]));
+  const engineOf = (poolId: string): string => poolEngine.get(poolId) ?? 'unknown';
   // Each boot gets its own lease prefix so a restarted gateway never reissues a live lease id.
   const core = new Scheduler({
     config: { leasePrefix: `L${randomUUID().slice(0, 8)}-`, ...options.scheduler },
@@ -71,12 +73,11 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
     metrics,
     clock,
     acceptTimeoutMs: options.acceptTimeoutMs ?? 2000,
+    poolEngine: (poolId) => poolEngine.get(poolId),
     log: log.child({ component: 'placement' }),
   });
   registry.bind(new ControlBridge({ core, registry, director, metrics, log }));
   const tasks = new TaskService({ core, director, registry, metrics, log });
-  const poolEngine = new Map(options.scheduler.pools.map((p) => [p.id, p.engine as string]));
-  const engineOf = (poolId: string): string => poolEngine.get(poolId) ?? 'unknown';
 
   const control = await startControlServer({ registry, host, port: options.controlPort ?? 9003 });
   const extProc = await startExtProcServer({

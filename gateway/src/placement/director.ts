@@ -28,6 +28,8 @@ export interface DirectorOptions {
   readonly clock: () => number;
   /** How long a sidecar has to accept an Assign (wire-protocol.md: e.g. 2 s). */
   readonly acceptTimeoutMs: number;
+  /** The configured engine of a pool, for events about tasks the gateway holds no record of. */
+  readonly poolEngine: (poolId: string) => Engine | undefined;
   readonly log: Logger;
 }
 
@@ -113,7 +115,11 @@ export class Director implements Placer {
     if (attached.terminal) {
       this.count(meta?.poolId ?? 'unknown', terminalOutcome(attached.terminal), since);
       return Promise.resolve(
-        terminalDecision(attached.terminal, meta?.engine ?? 'llamacpp', request.correlationId),
+        terminalDecision(
+          attached.terminal,
+          this.engineOf(attached.terminal, meta),
+          request.correlationId,
+        ),
       );
     }
     if (attached.state !== 'queued' || this.waiters.has(taskId)) {
@@ -173,7 +179,7 @@ export class Director implements Placer {
       const waiter = this.waiters.get(event.taskId);
       if (waiter) {
         waiter.resolve(
-          terminalDecision(event, meta?.engine ?? 'llamacpp', waiter.correlationId),
+          terminalDecision(event, this.engineOf(event, meta), waiter.correlationId),
           terminalOutcome(event),
         );
       }
@@ -357,6 +363,10 @@ export class Director implements Placer {
     } else {
       waiter.abandoned = true; // resolved by assign() once the sidecar answers or times out
     }
+  }
+
+  private engineOf(event: TerminalEvent, meta: TaskMeta | undefined): Engine {
+    return event.error?.engine ?? meta?.engine ?? this.o.poolEngine(event.poolId) ?? 'llamacpp';
   }
 
   private count(poolId: string, outcome: ExtProcOutcome, since: number): void {

@@ -82,7 +82,15 @@ export function createHarness(acceptTimeoutMs = 200, queues?: SchedulerConfig['q
     clock,
   });
   const registry = new ReplicaRegistry({ clock, heartbeatTimeoutMs: 5000, log });
-  const director = new Director({ core, registry, metrics, clock, acceptTimeoutMs, log });
+  const director = new Director({
+    core,
+    registry,
+    metrics,
+    clock,
+    acceptTimeoutMs,
+    log,
+    poolEngine: () => 'llamacpp',
+  });
   registry.bind(new ControlBridge({ core, registry, director, metrics, log }));
   const tasks = new TaskService({ core, director, registry, metrics, log });
   return {
