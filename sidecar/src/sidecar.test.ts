@@ -272,3 +272,25 @@ function expectSeed(taskId: string): number {
   for (const b of new TextEncoder().encode(taskId)) h = Math.imul(h ^ b, 0x01000193) >>> 0;
   return h;
 }
+
+describe('ORCH-2101: drain', () => {
+  it('ORCH-2101: Drain turns the replica not-ready and refuses new Assigns; the running stream finishes', async () => {
+    fake.script = { tokens: Array.from({ length: 10 }, (_, i) => `d${i}`), delayMs: 20 };
+    const { leaseId, taskId } = await assignAndAccept();
+    const reading = readSse(await stream(taskId, leaseId));
+    placement.push({ cmd: { $case: 'drain', value: { deadlineMs: 0 } } });
+    const hb = await placement.waitFor(
+      (m) =>
+        m.msg?.$case === 'heartbeat' &&
+        !m.msg.value.ready &&
+        m.msg.value.unreadyReason.includes('draining'),
+    );
+    expect(hb.msg?.$case === 'heartbeat' && hb.msg.value.slotsFree).toBe(0);
+    placement.assign('lease-drained', { taskId: 'task-drained' });
+    const { events } = await reading;
+    expect(events.at(-1)).toMatchObject({ event: 'end', data: { reason: 'stop', tokens_out: 10 } });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(placement.messages.some((m) => leaseOf(m)?.leaseId === 'lease-drained')).toBe(false);
+    expect((await stream('task-drained', 'lease-drained')).status).toBe(403);
+  });
+});
