@@ -213,6 +213,16 @@ describe('ORCH-4012/2027: routed stream', () => {
   });
 });
 
+describe('ORCH-4016: strict tasks', () => {
+  it('ORCH-4016: a strict task is not accepted by a replica whose engine is not proven deterministic', async () => {
+    await until(() => sidecar.status().ready && sidecar.status().leases === 0, 3000);
+    placement.assign('lease-strict', { taskId: 'task-strict', determinism: 'strict' });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(placement.messages.some((m) => leaseOf(m)?.leaseId === 'lease-strict')).toBe(false);
+    expect(sidecar.status().leases).toBe(0);
+  });
+});
+
 describe('ORCH-4007: placement restart', () => {
   it('ORCH-4007: a stream in flight survives; the sidecar re-registers with its active lease', async () => {
     fake.script = { tokens: Array.from({ length: 40 }, (_, i) => `z${i}`), delayMs: 20 };

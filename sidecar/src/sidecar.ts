@@ -47,6 +47,8 @@ export interface SidecarOptions {
   leaseTtlMs?: number;
   /** Idle watchdog per stream: no engine output for this long → DECODE_TIMEOUT (default 30 s). */
   idleTimeoutMs?: number;
+  /** Watchdog before the first token, covering prefill (default 120 s). */
+  firstTokenTimeoutMs?: number;
   /** After a cancel, the engine slot must be idle within this (default 3 s) or the replica turns unready. */
   cancelIdleDeadlineMs?: number;
   /** Supervised mode: restart a crashed engine with backoff (ORCH-3038); default on. */
@@ -200,6 +202,7 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
         onStarted: (l) => sendLease(l, { $case: 'started', value: {} }),
         onAborted: (reason) => metrics.streamAborted(reason),
         idleTimeoutMs: o.idleTimeoutMs ?? 30_000,
+        firstTokenTimeoutMs: o.firstTokenTimeoutMs ?? 120_000,
         onFinished,
         onEngineFailure: (reason) => {
           state.set('probe', `WORKER_RESET: ${reason}`);
@@ -293,13 +296,16 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     handlers: {
       onAssign: (a) => {
         // No `accepted` event means placement times the Assign out and requeues (wire-protocol.md).
+        const strictTask = a.task?.determinism === 'strict';
         const refusal = draining
           ? 'draining'
-          : !state.ready
-            ? state.reason
-            : leases.size > 0
-              ? 'slot taken'
-              : undefined;
+          : strictTask && !eng.determinism.compliant
+            ? 'strict task on a replica that is not deterministic (ORCH-4016)'
+            : !state.ready
+              ? state.reason
+              : leases.size > 0
+                ? 'slot taken'
+                : undefined;
         if (refusal) {
           log(`assign ${a.leaseId} refused: ${refusal}`);
           return false;

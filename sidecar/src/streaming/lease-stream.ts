@@ -21,6 +21,8 @@ export interface LeaseStreamDeps {
   onEngineFailure(reason: string): void;
   /** Idle watchdog (ORCH-3016): no engine event for this long → DECODE_TIMEOUT. 0 disables. */
   idleTimeoutMs: number;
+  /** Before the first token (prefill emits nothing) the watchdog allows this long instead. */
+  firstTokenTimeoutMs?: number;
 }
 
 export class LeaseStream {
@@ -31,6 +33,7 @@ export class LeaseStream {
   private lastTokenAt: number | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private watchdogFired = false;
+  private watchdogLimit = 0;
 
   constructor(
     private readonly lease: Lease,
@@ -106,11 +109,16 @@ export class LeaseStream {
   private armWatchdog(): void {
     clearTimeout(this.watchdog);
     if (this.deps.idleTimeoutMs <= 0) return;
+    const limit =
+      this.firstTokenAt === undefined
+        ? Math.max(this.deps.idleTimeoutMs, this.deps.firstTokenTimeoutMs ?? 0)
+        : this.deps.idleTimeoutMs;
     this.watchdog = setTimeout(() => {
       if (this.canceledBy !== undefined) return;
+      this.watchdogLimit = limit;
       this.watchdogFired = true;
       this.ac.abort();
-    }, this.deps.idleTimeoutMs);
+    }, limit);
   }
 
   private finish(outcome: GenerationOutcome | undefined): void {
@@ -137,7 +145,7 @@ export class LeaseStream {
         tokensOut: this.writer.tokensWritten,
         error: {
           code: 'DECODE_TIMEOUT',
-          message: `no engine output for ${this.deps.idleTimeoutMs} ms (idle watchdog)`,
+          message: `no engine output for ${this.watchdogLimit} ms (watchdog)`,
           retriable: true,
         },
       };

@@ -88,7 +88,7 @@ export async function startFakePlacement(port = 0): Promise<FakePlacement> {
               priority: 'interactive',
               maxTokens: 16,
               deadlineMs: 0,
-              determinism: 'strict',
+              determinism: 'best_effort',
               samplerProfileVersion: 'v1',
               prompt: 'hello',
               correlationId: '',
