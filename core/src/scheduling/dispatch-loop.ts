@@ -87,7 +87,10 @@ export function dispatchLoop(s: CoreState, limit = Infinity): DispatchBatch {
             policyLabel: 'deadline.expired',
           }),
         );
-        if (ev) batch.terminal.push(ev);
+        // finish() only refuses an already-terminal task, which can never head a flow; stop
+        // rather than spin if that invariant were ever broken.
+        if (!ev) break;
+        batch.terminal.push(ev);
         continue;
       }
       const session = task.spec.session_id ? s.sessions.get(task.spec.session_id) : undefined;
