@@ -14,7 +14,7 @@ import {
 import { createMetrics } from './http/metrics.js';
 import { buildHttpServer } from './http/server.js';
 import { ReplicaState } from './replica-state.js';
-import { confirmSlotIdle } from './streaming/confirm-idle.js';
+import { confirmSlotIdle } from './engine/confirm-idle.js';
 import { LeaseStream } from './streaming/lease-stream.js';
 
 const DRAIN_REASON = 'drain deadline';

@@ -3,6 +3,7 @@
 // hashes differ must never share a replica set.
 import { createHash } from 'node:crypto';
 import type { EngineAdapter } from '../adapters/types.js';
+import { confirmSlotIdle } from './confirm-idle.js';
 
 export const CANARY_PROMPT = 'The three primary colours are';
 export const CANARY_MAX_TOKENS = 16;
@@ -39,4 +40,37 @@ export async function runCanary(adapter: EngineAdapter, timeoutMs = 30_000): Pro
   const material = ids.length > 0 ? `ids:${ids.join(',')}` : `text:${text}`;
   const hash = createHash('sha256').update(material).digest('hex');
   return { hash, text, tokenIds: ids, ms: Date.now() - t0 };
+}
+
+/**
+ * Cancel self-test (ORCH-3049): start a decode, abort it after the first token, and require the
+ * engine to report its slot idle within deadlineMs. Catches builds that ignore client disconnects
+ * (llama.cpp #11720, #13262, #24496) before the replica takes traffic.
+ */
+export async function runCancelSelfTest(
+  adapter: EngineAdapter,
+  deadlineMs = 3000,
+): Promise<string | undefined> {
+  const ac = new AbortController();
+  const guard = setTimeout(() => ac.abort(), 30_000);
+  let sawToken = false;
+  try {
+    for await (const ev of adapter.generate({
+      prompt: CANARY_PROMPT,
+      maxTokens: 64,
+      seed: 0,
+      samplerProfile: CANARY_PROFILE,
+      signal: ac.signal,
+    })) {
+      if (ev.type === 'token' && !sawToken) {
+        sawToken = true;
+        ac.abort();
+      }
+    }
+  } finally {
+    clearTimeout(guard);
+  }
+  if (!sawToken) return 'cancel self-test: no token before abort';
+  const idle = await confirmSlotIdle(adapter, deadlineMs);
+  return idle ? undefined : `cancel self-test: engine slot still busy ${deadlineMs} ms after abort`;
 }

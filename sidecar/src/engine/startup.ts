@@ -9,7 +9,7 @@ import type {
   EngineIdentity,
   LaunchFacts,
 } from '../adapters/types.js';
-import { runCanary } from './canary.js';
+import { runCancelSelfTest, runCanary } from './canary.js';
 import { sha256File } from './digest.js';
 import { freePort } from './free-port.js';
 import type { EngineProcess } from './process.js';
@@ -125,6 +125,8 @@ async function canaryOrReason(
   if (!enabled) return { hash: '', ms: 0 };
   try {
     const r = await runCanary(adapter);
+    const cancelProblem = await runCancelSelfTest(adapter);
+    if (cancelProblem) return { hash: r.hash, error: cancelProblem, ms: r.ms };
     return { hash: r.hash, ms: r.ms };
   } catch (err) {
     return { hash: '', error: err instanceof Error ? err.message : String(err), ms: 0 };
