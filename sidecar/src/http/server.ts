@@ -51,6 +51,27 @@ function leaseInvalid(
 export function buildHttpServer(deps: HttpDeps): FastifyInstance {
   const app = Fastify({ logger: false, forceCloseConnections: true });
 
+  // ORCH-2052: every response carries X-Correlation-Id (echoed, else a fresh UUIDv4). The SSE
+  // route writes its own header because it hijacks the reply.
+  app.addHook('onSend', (req, reply, payload, done) => {
+    if (!reply.hasHeader(CORRELATION_HEADER)) {
+      reply.header(
+        CORRELATION_HEADER,
+        headerValue(req.headers[CORRELATION_HEADER]) ?? randomUUID(),
+      );
+    }
+    done(null, payload);
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    const r = errorResponse({
+      code: 'NOT_FOUND',
+      message: `no route ${req.method} ${req.url.split('?')[0] ?? ''}`,
+      correlation_id: headerValue(req.headers[CORRELATION_HEADER]) ?? randomUUID(),
+    });
+    return reply.code(r.status).headers(r.headers).send(r.body);
+  });
+
   app.get<{ Params: { id: string } }>('/v1/tasks/:id/stream', (req, reply) => {
     const taskId = req.params.id;
     const leaseId = headerValue(req.headers[LEASE_HEADER]);
