@@ -71,6 +71,8 @@ function tenant(t: SchedulerConfig['defaultTenant'], what: string): NormTenant {
       maxConcurrent: q.maxConcurrent ?? Infinity,
       tokensPerMinute: q.tokensPerMinute ?? Infinity,
       kvMb: q.kvMb ?? Infinity,
+      ratePerSecond: q.ratePerSecond ?? Infinity,
+      burst: q.burst ?? Math.max(1, q.ratePerSecond ?? 1),
     },
   };
 }

@@ -116,6 +116,10 @@ export interface TenantQuotas {
   tokensPerMinute?: number;
   /** Sum of KV estimates of the tenant's live tasks. */
   kvMb?: number;
+  /** ORCH-3006: token-bucket admission rate limit (admissions per second, bucket size burst). */
+  ratePerSecond?: number;
+  /** Bucket size for ratePerSecond; default max(1, ratePerSecond). */
+  burst?: number;
 }
 
 export interface TenantConfig {

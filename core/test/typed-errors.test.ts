@@ -223,6 +223,27 @@ describe('ORCH-2001: admission errors', () => {
     expect(sched.admit(spec('e', { max_tokens: 48 }), 'acme').ok).toBe(true);
   });
 
+  it('ORCH-3006: per-tenant rate limit → ADMISSION_REJECT quota.rate with the refill time', () => {
+    const clock = manualClock();
+    const { sched } = scheduler(
+      baseConfig({ tenants: { acme: { quotas: { ratePerSecond: 2, burst: 2 } } } }),
+      clock,
+    );
+    sched.upsertReplica(replica('r1'));
+    expect(sched.admit(spec('a'), 'acme').ok).toBe(true);
+    expect(sched.admit(spec('b'), 'acme').ok).toBe(true);
+    const e = rejected(sched.admit(spec('c'), 'acme'));
+    expect([e.code, e.policyLabel, e.retryAfterMs]).toEqual([
+      'ADMISSION_REJECT',
+      'quota.rate',
+      500,
+    ]);
+    expect(sched.admit(spec('c2'), 'other').ok).toBe(true);
+    clock.advance(500);
+    expect(sched.admit(spec('d'), 'acme').ok).toBe(true);
+    expect(sched.admit(spec('e'), 'acme').ok).toBe(false);
+  });
+
   it('ORCH-3036: KV-MB quota → ADMISSION_REJECT quota.kv_mb', () => {
     const { sched } = ready(
       baseConfig({

@@ -1,7 +1,7 @@
 // ORCH-2001 admission, in order: duplicate id (3024), shape, pool (2013/2014/3018), ctx and token
-// budget (3014/3015), sampler profile, session budget (3099), tenant quotas (3036), deadline
-// feasibility (3079), then the bounded queue (3004/3005). Nothing is mutated until every check
-// passed, so a rejected task leaves no trace.
+// budget (3014/3015), sampler profile, session budget (3099), tenant rate limit and quotas
+// (3006/3036), deadline feasibility (3079), then the bounded queue (3004/3005). Nothing is
+// mutated until every check passed, so a rejected task leaves no trace.
 import { tenantConfig } from '../config.js';
 import { CoreError } from '../errors.js';
 import type { TaskRec } from '../model.js';
@@ -76,14 +76,8 @@ export function admit(
   }
 
   const kvMb = estTokens * pc.kvMbPerToken;
-  const quotaError = s.quotas.check(
-    tenant,
-    tenantConfig(s.config, tenant),
-    estTokens,
-    kvMb,
-    now,
-    pool.meanServiceMs,
-  );
+  const tenantCfg = tenantConfig(s.config, tenant);
+  const quotaError = s.quotas.check(tenant, tenantCfg, estTokens, kvMb, now, pool.meanServiceMs);
   if (quotaError) return fail(quotaError);
 
   const lanes = pool.lanes;
@@ -187,7 +181,7 @@ export function admit(
     charge: undefined,
     terminal: undefined,
   };
-  rec.charge = s.quotas.admit(tenant, estTokens, kvMb, now);
+  rec.charge = s.quotas.admit(tenant, tenantCfg, estTokens, kvMb, now);
   if (session) s.sessions.touch(session, now);
   s.tasks.set(rec.id, rec);
   s.live++;

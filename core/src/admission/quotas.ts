@@ -13,6 +13,9 @@ interface Charge {
 }
 
 class TenantUsage {
+  /** Token bucket for ORCH-3006; starts full. */
+  bucket = Infinity;
+  bucketAt = 0;
   live = 0;
   kvMb = 0;
   windowTokens = 0;
@@ -61,6 +64,11 @@ class TenantUsage {
 
 export type QuotaCharge = Charge;
 
+function refill(u: TenantUsage, ratePerSecond: number, burst: number, now: number): number {
+  if (u.bucket === Infinity) return burst;
+  return Math.min(burst, u.bucket + ((now - u.bucketAt) * ratePerSecond) / 1000);
+}
+
 export class TenantQuotaBook {
   private readonly usage = new Map<string, TenantUsage>();
 
@@ -84,6 +92,15 @@ export class TenantQuotaBook {
     const u = this.of(tenant);
     u.evict(now);
     const q = cfg.quotas;
+    if (q.ratePerSecond !== Infinity) {
+      const tokens = refill(u, q.ratePerSecond, q.burst, now);
+      if (tokens < 1) {
+        return new CoreError('ADMISSION_REJECT', `tenant ${tenant}: rate limit reached`, {
+          retryAfterMs: ((1 - tokens) / q.ratePerSecond) * 1000,
+          policyLabel: 'quota.rate',
+        });
+      }
+    }
     if (u.live + 1 > q.maxConcurrent) {
       return new CoreError('ADMISSION_REJECT', `tenant ${tenant}: concurrent task quota reached`, {
         retryAfterMs: serviceHintMs,
@@ -113,8 +130,18 @@ export class TenantQuotaBook {
     return undefined;
   }
 
-  admit(tenant: string, estTokens: number, kvMb: number, now: number): QuotaCharge {
+  admit(
+    tenant: string,
+    cfg: NormTenant,
+    estTokens: number,
+    kvMb: number,
+    now: number,
+  ): QuotaCharge {
     const u = this.of(tenant);
+    if (cfg.quotas.ratePerSecond !== Infinity) {
+      u.bucket = refill(u, cfg.quotas.ratePerSecond, cfg.quotas.burst, now) - 1;
+      u.bucketAt = now;
+    }
     u.live += 1;
     u.kvMb += kvMb;
     return u.charge(now, estTokens);
