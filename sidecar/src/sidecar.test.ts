@@ -213,6 +213,26 @@ describe('ORCH-4012/2027: routed stream', () => {
   });
 });
 
+describe('ORCH-3017: cancel before the stream arrives', () => {
+  it('ORCH-3017: frees the slot at once, reports canceled, and a late stream still ends with end{canceled}', async () => {
+    const { leaseId, taskId } = await assignAndAccept();
+    expect(sidecar.status().leases).toBe(1);
+    placement.cancel(leaseId, taskId);
+    expect(await finishedFor(leaseId)).toMatchObject({ reason: 'canceled', tokensOut: 0 });
+    expect(sidecar.status().leases).toBe(0);
+    const { events, raw } = await readSse(await stream(taskId, leaseId));
+    expect(validateSseTranscript(raw).issues).toEqual([]);
+    expect(events.map((e) => e.event)).toEqual(['started', 'end']);
+    expect(events[1]?.data.reason).toBe('canceled');
+    await new Promise((r) => setTimeout(r, 100));
+    const finishes = placement.messages.filter(
+      (m) => leaseOf(m)?.leaseId === leaseId && leaseOf(m)?.event?.$case === 'finished',
+    );
+    expect(finishes).toHaveLength(1);
+    expect((await stream(taskId, leaseId)).status).toBe(403);
+  });
+});
+
 describe('ORCH-4016: strict tasks', () => {
   it('ORCH-4016: a strict task is not accepted by a replica whose engine is not proven deterministic', async () => {
     await until(() => sidecar.status().ready && sidecar.status().leases === 0, 3000);

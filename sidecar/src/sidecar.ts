@@ -173,6 +173,8 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
   const onFinished = (lease: Lease, f: LeaseFinished): void => {
     sessions.delete(lease.leaseId);
     metrics.streamsActive(sessions.size);
+    // A lease canceled before its stream arrived was reported (and freed) at cancel time.
+    if (lease.reported) return;
     sendLease(lease, { $case: 'finished', value: f });
     if (f.reason !== 'canceled') {
       leases.release(lease.leaseId);
@@ -187,20 +189,38 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     });
   };
 
+  const cancelLease = (leaseId: string, reason: string): void => {
+    const lease = leases.cancel(leaseId, reason);
+    if (lease?.state !== 'assigned') return;
+    // Canceled before its stream arrived: the slot is free now; report the outcome at once.
+    metrics.streamAborted(reason === DRAIN_REASON ? 'drain' : 'cancel');
+    sendLease(lease, {
+      $case: 'finished',
+      value: {
+        reason: 'canceled',
+        errorCode: '',
+        tokensIn: 0,
+        tokensOut: 0,
+        firstTokenMs: 0,
+        decodeTimeMs: 0,
+      },
+    });
+  };
+
   const app = buildHttpServer({
     leases,
     metrics,
     engine: mod.engine,
     healthz: () => ({ ready: state.ready && !draining, reason: state.reason }),
-    openStream: (leaseId, writer) => {
-      const lease = leases.active().find((l) => l.leaseId === leaseId);
-      if (!lease) throw new Error(`lease ${leaseId} vanished between claim and open`);
+    openStream: (lease, writer) => {
       const session = new LeaseStream(lease, writer, {
         adapter,
         defaultSamplerProfile: samplerProfile,
         now: () => performance.now(),
         onStarted: (l) => sendLease(l, { $case: 'started', value: {} }),
-        onAborted: (reason) => metrics.streamAborted(reason),
+        onAborted: (reason) => {
+          if (!lease.reported) metrics.streamAborted(reason);
+        },
         idleTimeoutMs: o.idleTimeoutMs ?? 30_000,
         firstTokenTimeoutMs: o.firstTokenTimeoutMs ?? 120_000,
         onFinished,
@@ -211,7 +231,7 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
       });
       lease.onCancel = (reason) =>
         session.cancel(reason, reason === DRAIN_REASON ? 'drain' : 'cancel');
-      sessions.set(leaseId, session);
+      sessions.set(lease.leaseId, session);
       metrics.streamsActive(sessions.size);
       return session;
     },
@@ -314,12 +334,12 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
         if (!r.ok) log(`assign ${a.leaseId} refused: ${r.reason}`);
         return r.ok;
       },
-      onCancel: (c) => void leases.cancel(c.leaseId, c.reason),
+      onCancel: (c) => cancelLease(c.leaseId, c.reason),
       onDrain: (d) => {
         draining = true;
         if (d.deadlineMs > 0) {
           setTimeout(() => {
-            for (const l of leases.active()) leases.cancel(l.leaseId, DRAIN_REASON);
+            for (const l of leases.active()) cancelLease(l.leaseId, DRAIN_REASON);
           }, d.deadlineMs).unref();
         }
       },

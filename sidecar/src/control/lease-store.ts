@@ -19,6 +19,8 @@ export interface Lease {
   assignedAt: number;
   /** Called on Cancel while streaming; the stream aborts its engine request. */
   onCancel?: (reason: string) => void;
+  /** Its LeaseFinished was already sent (canceled before any stream claimed it). */
+  reported?: boolean;
 }
 
 export type ClaimResult = { ok: true; lease: Lease } | { ok: false; reason: ClaimFailure };
@@ -28,6 +30,9 @@ export type AcceptResult = { ok: true; lease: Lease } | { ok: false; reason: str
 export class LeaseStore {
   private readonly leases = new Map<string, Lease>();
   private readonly expired = new Set<string>();
+  // Leases canceled before their stream arrived: they no longer hold the slot, but a late stream
+  // request still gets a well-formed `started` + `end{canceled}` instead of a 403.
+  private readonly tombstones = new Map<string, Lease>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -53,6 +58,12 @@ export class LeaseStore {
   /** The one stream request a lease authorises: matching task id, not yet used. */
   claim(leaseId: string | undefined, taskId: string): ClaimResult {
     if (!leaseId) return { ok: false, reason: 'missing' };
+    const dead = this.tombstones.get(leaseId);
+    if (dead && dead.task.taskId === taskId) {
+      this.tombstones.delete(leaseId);
+      dead.state = 'streaming';
+      return { ok: true, lease: dead };
+    }
     const lease = this.leases.get(leaseId);
     if (!lease) return { ok: false, reason: this.expired.has(leaseId) ? 'expired' : 'unknown' };
     if (lease.task.taskId !== taskId) return { ok: false, reason: 'task_mismatch' };
@@ -61,11 +72,25 @@ export class LeaseStore {
     return { ok: true, lease };
   }
 
-  /** Marks the lease canceled and tells a running stream; undefined for an unknown lease. */
+  /**
+   * Marks the lease canceled and tells a running stream. A lease not yet claimed frees its slot at
+   * once and is returned with state `assigned` so the caller reports it finished. Undefined for an
+   * unknown lease.
+   */
   cancel(leaseId: string, reason: string): Lease | undefined {
     const lease = this.leases.get(leaseId);
     if (!lease) return undefined;
     lease.canceled = reason || 'canceled';
+    if (lease.state === 'assigned') {
+      this.leases.delete(leaseId);
+      lease.reported = true;
+      this.tombstones.set(leaseId, lease);
+      for (const id of this.tombstones.keys()) {
+        if (this.tombstones.size <= EXPIRED_MEMORY) break;
+        this.tombstones.delete(id);
+      }
+      return lease;
+    }
     lease.onCancel?.(lease.canceled);
     return lease;
   }

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { errorResponse, type Engine } from '@llama-orch/contracts';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import type { ClaimFailure, LeaseStore } from '../control/lease-store.js';
+import type { ClaimFailure, Lease, LeaseStore } from '../control/lease-store.js';
 import { SseStreamWriter } from '../sse/stream-writer.js';
 import type { LeaseStream } from '../streaming/lease-stream.js';
 import type { SidecarMetrics } from './metrics.js';
@@ -13,7 +13,7 @@ export interface HttpDeps {
   metrics: SidecarMetrics;
   engine: Engine;
   /** Builds the stream session for a claimed lease. */
-  openStream(leaseId: string, writer: SseStreamWriter): LeaseStream;
+  openStream(lease: Lease, writer: SseStreamWriter): LeaseStream;
   healthz(): { ready: boolean; reason: string };
 }
 
@@ -101,7 +101,7 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
         if (!raw.destroyed) raw.end();
       },
     });
-    const session = deps.openStream(lease.leaseId, writer);
+    const session = deps.openStream(lease, writer);
     // 'close' before our own end means the client (or Envoy) went away mid-stream.
     raw.on('close', () => {
       if (!raw.writableFinished) session.clientGone();
