@@ -1,6 +1,7 @@
 // The facade: the only stateful object the gateway holds. Every method is synchronous, does no I/O
 // and reads time only through the injected clock, so the same call sequence gives the same result.
 import { admit } from './admission/admit.js';
+import { adoptLease } from './cancel/adopt-lease.js';
 import {
   cancelTask,
   leaseFailed,
@@ -15,6 +16,7 @@ import { sessionInfo, snapshot, taskView } from './read-models.js';
 import { dispatchLoop } from './scheduling/dispatch-loop.js';
 import { CoreState } from './state.js';
 import type {
+  AdoptedLease,
   AdmitHints,
   AdmitResult,
   AttachResult,
@@ -101,6 +103,14 @@ export class Scheduler {
   /** The lease could not be served (no LeaseAccepted in time, sidecar refused, ...). */
   leaseFailed(leaseId: string, code: string, message?: string): LeaseResult {
     return leaseFailed(this.s, leaseId, code, message);
+  }
+
+  /**
+   * ORCH-4007: re-attach a lease a sidecar is still serving after a gateway restart (call after
+   * upsertReplica). Idempotent for the same lease; cancel and leaseFinished then work as usual.
+   */
+  adoptLease(lease: AdoptedLease): LeaseResult {
+    return adoptLease(this.s, lease);
   }
 
   /** Expire queue-wait timeouts, infeasible deadlines and idle sessions as of clock(). */

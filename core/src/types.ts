@@ -261,6 +261,15 @@ export interface LeaseOutcome {
 export type LeaseResult =
   { ok: true; terminal?: TerminalEvent; requeued?: boolean } | { ok: false; error: CoreError };
 
+/** A lease a sidecar re-reported after a gateway restart (ORCH-4007). */
+export interface AdoptedLease {
+  leaseId: string;
+  taskId: string;
+  replicaId: string;
+  tenant?: string;
+  priority?: Priority;
+}
+
 export interface TickResult {
   terminal: TerminalEvent[];
   expiredSessions: string[];

@@ -208,3 +208,26 @@ describe('ORCH-3081/ORCH-3077: read models', () => {
     expect(share).toEqual([{ tenant: 'acme', priority: 'interactive', share: 0.05 }]);
   });
 });
+
+describe('ORCH-4007: leases re-reported after a gateway restart', () => {
+  it('ORCH-4007: an adopted lease holds its slot, can be canceled, and ends through leaseFinished', () => {
+    const { sched } = scheduler(baseConfig({ leasePrefix: 'boot2-' }));
+    sched.upsertReplica(replica('r1', { slots_total: 1, slots_free: 1 }));
+    expect(sched.adoptLease({ leaseId: 'boot1-7', taskId: 'old', replicaId: 'r1' })).toEqual({
+      ok: true,
+    });
+    expect(sched.adoptLease({ leaseId: 'boot1-7', taskId: 'old', replicaId: 'r1' }).ok).toBe(true);
+    const bad = sched.adoptLease({ leaseId: 'x', taskId: 'y', replicaId: 'ghost' });
+    expect(!bad.ok && bad.error.code).toBe('NOT_FOUND');
+    admitAttach(sched, 'new');
+    expect(sched.dispatch().dispatches).toEqual([]); // the only slot is the adopted lease's
+    expect(sched.cancel('old')).toEqual({
+      kind: 'cancel_requested',
+      leaseId: 'boot1-7',
+      replicaId: 'r1',
+    });
+    const r = sched.leaseFinished('boot1-7', { reason: 'canceled' });
+    expect(r.ok && r.terminal?.state).toBe('canceled');
+    expect(sched.dispatch().dispatches.map((d) => d.leaseId)).toEqual(['boot2-1']);
+  });
+});

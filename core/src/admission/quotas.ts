@@ -147,6 +147,11 @@ export class TenantQuotaBook {
     return u.charge(now, estTokens);
   }
 
+  /** Count an adopted live task (no reservation: its tokens were charged by the old process). */
+  track(tenant: string): void {
+    this.of(tenant).live += 1;
+  }
+
   release(tenant: string, kvMb: number, charge: QuotaCharge | undefined, actual?: number): void {
     const u = this.of(tenant);
     u.live = Math.max(0, u.live - 1);

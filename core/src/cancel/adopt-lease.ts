@@ -1,0 +1,93 @@
+// ORCH-4007: after a gateway restart, sidecars re-report the leases they are still serving
+// (Register.active_leases). Adopting them rebuilds enough state for slot accounting, cancel and the
+// eventual LeaseFinished to work; the stream itself never needed the gateway.
+import { CoreError } from '../errors.js';
+import type { TaskRec } from '../model.js';
+import { injectSeed } from '../seed.js';
+import type { CoreState } from '../state.js';
+import type { AdoptedLease, LeaseResult } from '../types.js';
+
+export function adoptLease(s: CoreState, lease: AdoptedLease): LeaseResult {
+  const replica = s.registry.replicas.get(lease.replicaId);
+  if (!replica) {
+    return {
+      ok: false,
+      error: new CoreError('NOT_FOUND', `replica ${lease.replicaId} is not registered`),
+    };
+  }
+  const known = s.leases.get(lease.leaseId);
+  if (known) {
+    // Re-reported twice (e.g. two reconnects): idempotent when it names the same task and replica.
+    return known.id === lease.taskId && known.replicaId === lease.replicaId
+      ? { ok: true }
+      : { ok: false, error: new CoreError('LEASE_INVALID', `lease ${lease.leaseId} conflicts`) };
+  }
+  if (s.tasks.has(lease.taskId)) {
+    return {
+      ok: false,
+      error: new CoreError('INVALID_PARAMS', `task ${lease.taskId} already known`),
+    };
+  }
+  const pool = s.pools.get(replica.state.pool_id);
+  if (!pool) {
+    return {
+      ok: false,
+      error: new CoreError('INVALID_PARAMS', `pool ${replica.state.pool_id} is not configured`),
+    };
+  }
+  const now = s.now();
+  const tenant = lease.tenant ?? '';
+  const priority = lease.priority ?? 'interactive';
+  const rec: TaskRec = {
+    id: lease.taskId,
+    spec: {
+      task_id: lease.taskId,
+      session_id: '',
+      tenant,
+      workload: 'completion',
+      model_ref: replica.state.model_ref,
+      engine: replica.state.engine,
+      ctx: pool.config.ctxMax,
+      priority,
+      max_tokens: 0,
+      deadline_ms: 0,
+      seed: injectSeed(lease.taskId),
+      determinism: 'strict',
+      sampler_profile_version: replica.state.sampler_profile_version,
+      prompt: '',
+      correlation_id: '',
+    },
+    tenant,
+    poolId: pool.config.id,
+    priority,
+    seq: s.seq++,
+    admittedAt: now,
+    absDeadline: Infinity,
+    latestStart: Infinity,
+    estTokens: 0,
+    kvMb: 0,
+    queuePosition: 0,
+    predictedStartMs: 0,
+    state: 'running',
+    attached: true,
+    attempts: 1,
+    leaseId: lease.leaseId,
+    replicaId: lease.replicaId,
+    kvWarmth: false,
+    started: true,
+    startedAt: now,
+    flowPos: -1,
+    deadlinePos: -1,
+    prev: null,
+    next: null,
+    inList: false,
+    charge: undefined,
+    terminal: undefined,
+  };
+  s.tasks.set(rec.id, rec);
+  s.leases.set(lease.leaseId, rec);
+  s.live++;
+  s.quotas.track(tenant);
+  s.registry.leaseDelta(replica, +1);
+  return { ok: true };
+}
