@@ -3,9 +3,9 @@ import type { Heartbeat, LeaseEvent, LeaseFinished, Register } from '@llama-orch
 import { adapterModule } from './adapters/registry.js';
 import { LeaseStore, type Lease } from './control/lease-store.js';
 import { PlacementConnection } from './control/placement-client.js';
-import { runCanary } from './engine/canary.js';
 import type { EngineProcess } from './engine/process.js';
-import { DEFAULT_RESTART_POLICY, EngineRestarter, type RestartPolicy } from './engine/restarter.js';
+import { watchEngine } from './engine/engine-watch.js';
+import type { RestartPolicy } from './engine/restarter.js';
 import {
   bringUpEngine,
   type ExternalEngineOptions,
@@ -111,59 +111,16 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     else log(`determinism best-effort: ${why}`);
   }
   if (eng.canary.error) state.set('canary', eng.canary.error);
-  let engineProc = eng.process;
-  const restarter =
-    eng.relaunch && engineProc
-      ? new EngineRestarter(
-          eng.relaunch,
-          {
-            onDown: (x) => {
-              state.set(
-                'engine',
-                `engine exited (code ${String(x.code)}, signal ${String(x.signal)})`,
-              );
-              metrics.engineUp(false);
-              log(
-                `engine exited: ${engineProc?.recentOutput().split('\n').slice(-3).join(' | ') ?? ''}`,
-              );
-            },
-            onUp: (proc, problem) => {
-              engineProc = proc;
-              metrics.engineRestart();
-              if (problem) {
-                state.set('engine', `engine restarted but failed checks: ${problem}`);
-                return;
-              }
-              state.clear('engine');
-              metrics.engineUp(true);
-              log('engine restarted and verified');
-            },
-            onGiveUp: (why) => state.set('engine', why),
-            verify: async () => {
-              const det = await adapter.checkDeterminism(eng.launch);
-              if (strict && !det.compliant) return `ORCH-4016 ${det.reasons.join('; ')}`;
-              if (!eng.canary.hash) return undefined;
-              const c = await runCanary(adapter);
-              // ORCH-4017: the replica's identity is its canary; a different hash must not rejoin.
-              return c.hash === eng.canary.hash
-                ? undefined
-                : `canary hash changed (${c.hash.slice(0, 12)})`;
-            },
-            log,
-          },
-          { ...DEFAULT_RESTART_POLICY, ...o.restartPolicy },
-        )
-      : undefined;
-  if (engineProc) {
-    if (restarter && o.restart !== false) {
-      restarter.watch(engineProc);
-    } else {
-      void engineProc.exited.then((x) => {
-        state.set('engine', `engine exited (code ${String(x.code)}, signal ${String(x.signal)})`);
-        metrics.engineUp(false);
-      });
-    }
-  }
+  const engineWatch = watchEngine({
+    eng,
+    adapter,
+    state,
+    metrics,
+    strict,
+    restart: o.restart !== false,
+    policy: o.restartPolicy,
+    log,
+  });
 
   // Created after the HTTP server (Register needs its port); lease events before that are dropped.
   const ctl: { conn?: PlacementConnection } = {};
@@ -370,9 +327,9 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     closing ??= (async () => {
       control.close();
       for (const s of sessions.values()) s.cancel('sidecar shutting down');
-      restarter?.stop();
+      engineWatch.stop();
       await app.close();
-      await engineProc?.stop();
+      await engineWatch.current()?.stop();
     })();
     return closing;
   };
@@ -382,7 +339,7 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     close,
     status,
     get engineProcess() {
-      return engineProc;
+      return engineWatch.current();
     },
     engineBaseUrl: eng.baseUrl,
   };
