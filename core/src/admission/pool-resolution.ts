@@ -49,9 +49,13 @@ export function resolvePool(s: CoreState, spec: TaskSpecInput): PoolState | Core
   let bestLoad = Infinity;
   let anyMatch = false;
   let anyMembers = false;
+  let largestCtx = 0;
   for (const pool of s.poolList) {
     if (pool.config.engine !== spec.engine || pool.config.modelRef !== spec.model_ref) continue;
     anyMatch = true;
+    largestCtx = Math.max(largestCtx, pool.config.ctxMax);
+    // ORCH-3014: a pool whose ctx_max is too small is not a candidate at all.
+    if (spec.ctx > pool.config.ctxMax) continue;
     if (s.registry.hasMembers(pool)) anyMembers = true;
     if (!isReady(pool)) continue;
     const load = backlog(pool) / (pool.serving?.readyCount ?? 1);
@@ -67,6 +71,11 @@ export function resolvePool(s: CoreState, spec: TaskSpecInput): PoolState | Core
       `no pool serves model_ref ${spec.model_ref} on engine ${spec.engine}`,
       { engine },
     );
+  }
+  if (spec.ctx > largestCtx) {
+    return new CoreError('INVALID_PARAMS', `ctx ${spec.ctx} exceeds ctx_max ${largestCtx}`, {
+      engine,
+    });
   }
   return anyMembers
     ? new CoreError('POOL_UNREADY', `no Ready replica for ${spec.model_ref}`, {
