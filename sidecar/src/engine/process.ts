@@ -29,8 +29,15 @@ export class EngineProcess {
     };
     this.child.stdout?.on('data', keep);
     this.child.stderr?.on('data', keep);
+    // If our own process exits (even through an uncaught exception) the engine must not be left
+    // running as an orphan holding its port and CPU.
+    const reap = (): void => {
+      if (this.running) this.child.kill('SIGKILL');
+    };
+    process.once('exit', reap);
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
+        process.removeListener('exit', reap);
         this.exitInfo = { code, signal };
         resolve(this.exitInfo);
       });
