@@ -26,10 +26,15 @@ export interface LlamaSource {
 const GIT_FIX = 'install git (e.g. `apt-get install git`)';
 const NPM_FIX = 'npm ships with Node 20+; make sure the npm registry is reachable';
 
+/** Where the result of `npm pack` is recorded, so a resumed bootstrap can reuse the tarball. */
+export function packRecordPath(work: string): string {
+  return join(work, `${LLAMA_CPP.npmName}-${LLAMA_CPP.npmVersion}.pack.json`);
+}
+
 /** npm pack, reusing a previous tarball in `work` when its recorded sha256 still matches. */
 async function packTarball(work: string, progress: Progress): Promise<PackedTarball> {
   const spec = `${LLAMA_CPP.npmName}@${LLAMA_CPP.npmVersion}`;
-  const record = join(work, `${LLAMA_CPP.npmName}-${LLAMA_CPP.npmVersion}.pack.json`);
+  const record = packRecordPath(work);
   try {
     const prev = JSON.parse(await readFile(record, 'utf8')) as PackedTarball;
     if ((await sha256File(prev.file)) === prev.sha256) {

@@ -1,10 +1,10 @@
 // llama-server: built from the llama.cpp git bundle in node-llama-cpp, cached by commit + flavour.
-import { access, constants, copyFile, mkdir, readdir } from 'node:fs/promises';
+import { access, constants, copyFile, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BOOTSTRAP_HINT, ToolchainError } from '../errors.js';
 import { run } from '../exec.js';
 import { buildJobs, buildLlamaServer, checkBuildPrerequisites } from '../llama-build.js';
-import { prepareLlamaSource } from '../llama-source.js';
+import { packRecordPath, prepareLlamaSource } from '../llama-source.js';
 import type { LlamaServerManifest } from '../manifest.js';
 import { atomicInstall, readManifest } from '../manifest.js';
 import { workDir } from '../paths.js';
@@ -156,6 +156,14 @@ export const llamaServerStep: Step<LlamaServerManifest> = {
         buildLog: 'build.log',
       };
     });
+    // The clone, build tree and tarball (~250 MB) only serve an interrupted build; drop them
+    // so CI caches stay small. The build log was copied into the install dir.
+    await Promise.all(
+      [buildDir, src.srcDir, logFile, src.tarball.file, packRecordPath(work)].map((p) =>
+        rm(p, { recursive: true, force: true }),
+      ),
+    );
+    ctx.progress.info(TOOL, `pruned build inputs from ${work}`);
     return { dir, manifest };
   },
 };
