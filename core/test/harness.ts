@@ -102,6 +102,8 @@ export function harnessConfig(): SchedulerConfig {
     },
     serviceTime: { firstTokenMs: 10, msPerToken: 1 },
     maxAttempts: 2,
+    // Quotas exercised under interleavings; their accounting must return to zero.
+    tenants: { 'tenant-0': { quotas: { maxConcurrent: 2 } }, 'tenant-1': { weight: 3 } },
   };
 }
 

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
+import { replica, spec } from '../fixtures.js';
 import { opsArb, run } from '../harness.js';
 
 const RUNS = 1000;
@@ -17,7 +18,11 @@ describe('ORCH-3017/ORCH-3026/ORCH-2029: exactly one terminal state per accepted
         }
         // No terminal event for a task that was never accepted.
         for (const id of t.terminal.keys()) if (!t.accepted.includes(id)) return false;
-        return t.sched.snapshot().liveTasks === 0;
+        if (t.sched.snapshot().liveTasks !== 0) return false;
+        // Quota accounting was released exactly: tenant-0 may hold 2 live tasks again, not 3.
+        t.sched.upsertReplica(replica('fresh'));
+        const ok = ['q1', 'q2', 'q3'].map((id) => t.sched.admit(spec(id), 'tenant-0').ok);
+        return ok[0] === true && ok[1] === true && ok[2] === false;
       }),
       { numRuns: RUNS },
     );
