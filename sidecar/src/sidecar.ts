@@ -13,6 +13,7 @@ import {
 } from './engine/startup.js';
 import { createMetrics } from './http/metrics.js';
 import { buildHttpServer } from './http/server.js';
+import { createLogger } from './logging.js';
 import { ReplicaState } from './replica-state.js';
 import { confirmSlotIdle } from './engine/confirm-idle.js';
 import { LeaseStream } from './streaming/lease-stream.js';
@@ -81,7 +82,11 @@ export interface SidecarHandle {
 }
 
 export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
-  const log = o.log ?? ((m: string) => process.stderr.write(`[sidecar ${o.replicaId}] ${m}\n`));
+  const logger = createLogger(
+    { replica_id: o.replicaId, pool_id: o.poolId, engine: o.engine ?? 'llamacpp' },
+    o.log,
+  );
+  const log = logger.msg;
   const mod = adapterModule(o.engine ?? 'llamacpp');
   const strict = o.determinismStrict ?? true;
   const samplerProfile = o.samplerProfile ?? 'v1';
@@ -133,6 +138,26 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     // A lease canceled before its stream arrived was reported (and freed) at cancel time.
     if (lease.reported) return;
     sendLease(lease, { $case: 'finished', value: f });
+    logger.event(
+      {
+        lease_id: lease.leaseId,
+        task_id: lease.task.taskId,
+        session_id: lease.task.sessionId,
+        tenant: lease.task.tenant,
+        correlation_id: lease.task.correlationId,
+        engine_version: eng.identity.engineVersion,
+        model_digest: eng.modelDigest,
+        sampler_profile_version: lease.task.samplerProfileVersion || samplerProfile,
+        queue_position: lease.queuePosition,
+        reason: f.reason,
+        error_code: f.errorCode || undefined,
+        tokens_in: f.tokensIn,
+        tokens_out: f.tokensOut,
+        first_token_ms: f.firstTokenMs,
+        decode_time_ms: f.decodeTimeMs,
+      },
+      'lease finished',
+    );
     if (f.reason !== 'canceled') {
       leases.release(lease.leaseId);
       return;
