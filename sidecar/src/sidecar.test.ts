@@ -233,6 +233,26 @@ describe('ORCH-3017: cancel before the stream arrives', () => {
   });
 });
 
+describe('ORCH-4007: duplicate Assign', () => {
+  it('ORCH-4007: an Assign resent for a held lease is acknowledged again, not refused', async () => {
+    const { leaseId, taskId } = await assignAndAccept();
+    placement.assign(leaseId, { taskId });
+    await until(
+      () =>
+        placement.messages.filter(
+          (m) => leaseOf(m)?.leaseId === leaseId && leaseOf(m)?.event?.$case === 'accepted',
+        ).length === 2,
+      2000,
+    );
+    const accepted = placement.messages.filter(
+      (m) => leaseOf(m)?.leaseId === leaseId && leaseOf(m)?.event?.$case === 'accepted',
+    );
+    expect(accepted).toHaveLength(2);
+    const { events } = await readSse(await stream(taskId, leaseId));
+    expect(events.at(-1)?.event).toBe('end');
+  });
+});
+
 describe('ORCH-4016: strict tasks', () => {
   it('ORCH-4016: a strict task is not accepted by a replica whose engine is not proven deterministic', async () => {
     await until(() => sidecar.status().ready && sidecar.status().leases === 0, 3000);

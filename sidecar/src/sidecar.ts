@@ -297,6 +297,8 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     log,
     handlers: {
       onAssign: (a) => {
+        // Placement may resend an Assign after a reconnect: acknowledge it again.
+        if (leases.has(a.leaseId)) return true;
         // No `accepted` event means placement times the Assign out and requeues (wire-protocol.md).
         const strictTask = a.task?.determinism === 'strict';
         const refusal = draining

@@ -95,6 +95,10 @@ export class LeaseStore {
     return lease;
   }
 
+  has(leaseId: string): boolean {
+    return this.leases.has(leaseId);
+  }
+
   release(leaseId: string): void {
     this.leases.delete(leaseId);
   }
