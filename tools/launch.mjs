@@ -3,6 +3,7 @@
 // runs before node_modules exists: (1) install npm deps if missing or stale, (2) bootstrap the
 // real toolchain, (3) run the command. Every phase is timed; the exit code propagates.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,6 +70,22 @@ function depsStatus() {
   return null;
 }
 
+/** Runs a command with stderr captured; resolves with its exit code and stderr text. */
+function runCaptured(cmd, args) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c.toString()));
+    child.on('error', (e) => resolve({ code: 127, stderr: e.message }));
+    child.on('exit', (code) => resolve({ code: code ?? 1, stderr }));
+  });
+}
+
+const lockHash = () =>
+  createHash('sha256')
+    .update(readFileSync(join(ROOT, 'package-lock.json')))
+    .digest('hex');
+
 async function ensureDeps() {
   const why = depsStatus();
   if (why === null) {
@@ -76,7 +93,25 @@ async function ensureDeps() {
     return 0;
   }
   log(`deps: ${why}; running npm ci (first run takes a minute)`);
-  return runForeground('npm', ['ci', '--no-audit', '--no-fund']);
+  const ci = await runCaptured('npm', ['ci', '--no-audit', '--no-fund']);
+  if (ci.code === 0) return 0;
+  const lines = ci.stderr
+    .split('\n')
+    .filter((l) => /^npm error (code|`npm ci`|Missing|Invalid)/.test(l));
+  for (const l of lines.slice(0, 6)) log(`deps: ${l}`);
+  if (!/EUSAGE/.test(ci.stderr)) {
+    process.stderr.write(ci.stderr);
+    return ci.code;
+  }
+  // npm ci refuses a lockfile that lacks optional platform packages the registry mirror does not
+  // carry; `npm install` resolves the same locked versions and skips those. Say if the lock moved.
+  log('deps: npm ci rejected the lockfile; falling back to npm install (same locked versions)');
+  const before = lockHash();
+  const code = await runForeground('npm', ['install', '--no-audit', '--no-fund']);
+  if (code === 0 && lockHash() !== before) {
+    log('deps: WARNING npm install changed package-lock.json; review and commit it');
+  }
+  return code;
 }
 
 function tsx(args) {
