@@ -1,0 +1,82 @@
+// How each process of the local stack is launched. Placement and sidecars run as real child
+// processes (the shape production has), so tests can kill and restart them independently.
+import { fileURLToPath } from 'node:url';
+import type { ChildSpec, Toolchain } from '@llama-orch/tools';
+import type { StackPorts } from './stack-config.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** A TypeScript entry point run through tsx with this repo as the working directory. */
+function tsEntry(name: string, entry: string, args: string[]): ChildSpec {
+  return {
+    name,
+    cmd: process.execPath,
+    args: ['--import', 'tsx', entry, ...args],
+    cwd: REPO_ROOT,
+  };
+}
+
+export function gatewaySpec(configPath: string, logLevel: string): ChildSpec {
+  return tsEntry('placement', 'gateway/src/main.ts', [
+    '--config',
+    configPath,
+    '--log-level',
+    logLevel,
+  ]);
+}
+
+export interface SidecarSpecInput {
+  index: number;
+  poolId: string;
+  modelRef: string;
+  ports: StackPorts;
+  toolchain: Toolchain;
+  threads: number;
+  ctx: number;
+}
+
+export function replicaId(poolId: string, index: number): string {
+  return `${poolId}-r${index}`;
+}
+
+export function sidecarSpec(i: SidecarSpecInput): ChildSpec {
+  const port = i.ports.sidecars[i.index];
+  const enginePort = i.ports.engines[i.index];
+  if (port === undefined || enginePort === undefined) {
+    throw new Error(`no ports allocated for replica ${i.index}`);
+  }
+  return tsEntry(`sidecar-${i.index}`, 'sidecar/src/main.ts', [
+    '--replica-id',
+    replicaId(i.poolId, i.index),
+    '--pool-id',
+    i.poolId,
+    '--model-ref',
+    i.modelRef,
+    '--port',
+    String(port),
+    '--placement',
+    `127.0.0.1:${i.ports.control}`,
+    '--supervise',
+    '--engine-binary',
+    i.toolchain.llamaServer.bin,
+    '--model-path',
+    i.toolchain.model.path,
+    '--model-digest',
+    i.toolchain.model.sha256,
+    '--engine-port',
+    String(enginePort),
+    '--threads',
+    String(i.threads),
+    '--ctx',
+    String(i.ctx),
+  ]);
+}
+
+export function envoySpec(toolchain: Toolchain, bootstrapPath: string): ChildSpec {
+  return {
+    name: 'envoy',
+    cmd: toolchain.envoy.bin,
+    // A dynamic base id lets several stacks (tests, `npm run up`) share one machine.
+    args: ['-c', bootstrapPath, '--use-dynamic-base-id', '--log-level', 'warn'],
+  };
+}

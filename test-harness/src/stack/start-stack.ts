@@ -1,0 +1,175 @@
+// startStack: the whole local stack on loopback — placement, N supervised sidecars (each with
+// its own llama-server and the real model), and Envoy in front — proven ready end to end.
+// Shared by `npm run up` and every test that needs the real path (ORCH-5003).
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Config } from '@llama-orch/contracts';
+import { envoyOptionsFromListen, renderEnvoyBootstrap } from '@llama-orch/envoy';
+import { Supervisor, freePorts, loadToolchain, waitForHttp } from '@llama-orch/tools';
+import type { SupervisedChild, Toolchain } from '@llama-orch/tools';
+import { envoySpec, gatewaySpec, replicaId, sidecarSpec } from './services.js';
+import { buildStackConfig, renderStackConfig } from './stack-config.js';
+import type { StackPorts } from './stack-config.js';
+import { waitForReadyReplicas } from './readiness.js';
+
+const run = promisify(execFile);
+
+export interface StackOptions {
+  replicas?: number;
+  /** Use these ports instead of free ones (`npm run up` uses the documented defaults). */
+  ports?: StackPorts;
+  /** Config changes for this run (queue sizes, timeouts...). */
+  tweak?: (config: Config) => void;
+  /** Placement's pino level; default "warn" (tests) — `npm run up` passes "info". */
+  logLevel?: string;
+  /** Where child log lines go; default: kept only in each child's tail. */
+  write?: (s: string) => void;
+  /** Budget for every replica to turn Ready (engine load, self-test, canary). */
+  readyTimeoutMs?: number;
+  log?: (msg: string) => void;
+}
+
+export interface Stack {
+  /** The public edge: every client request goes here (ORCH-4001). */
+  readonly url: string;
+  readonly adminUrl: string;
+  /** Placement's REST port, for tests that must bypass Envoy on purpose. */
+  readonly restUrl: string;
+  readonly ports: StackPorts;
+  readonly config: Config;
+  readonly toolchain: Toolchain;
+  readonly poolId: string;
+  sidecarUrl(index: number): string;
+  replicaId(index: number): string;
+  /** SIGKILL the llama-server behind replica `index` (chaos: engine crash mid-stream). */
+  killEngine(index: number): Promise<void>;
+  /** Stop and start placement on the same ports (ORCH-4007). */
+  restartPlacement(): Promise<void>;
+  /** Last log lines of a child, for assertion messages. */
+  tail(name: string): string[];
+  close(): Promise<void>;
+}
+
+async function allocatePorts(replicas: number): Promise<StackPorts> {
+  const p = await freePorts(5 + 2 * replicas);
+  const at = (i: number): number => p[i] as number;
+  return {
+    envoy: at(0),
+    envoyAdmin: at(1),
+    rest: at(2),
+    extProc: at(3),
+    control: at(4),
+    sidecars: Array.from({ length: replicas }, (_, i) => at(5 + i)),
+    engines: Array.from({ length: replicas }, (_, i) => at(5 + replicas + i)),
+  };
+}
+
+/** Finds the engine of a sidecar by its unique --port argument and kills it. */
+async function killByPort(binary: string, port: number): Promise<void> {
+  await run('pkill', ['-KILL', '-f', `${binary}.*--port ${port}( |$)`]).catch(() => undefined);
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const log = opts.log ?? (() => undefined);
+  const replicas = opts.replicas ?? 1;
+  const toolchain = await loadToolchain({ verifyModel: true });
+  const ports = opts.ports ?? (await allocatePorts(replicas));
+  const config = buildStackConfig({
+    ports,
+    replicas,
+    modelDigest: toolchain.model.digest,
+    tweak: opts.tweak,
+  });
+  const pool = config.pools[0];
+  if (!pool) throw new Error('stack config has no pool');
+  const dir = await mkdtemp(join(tmpdir(), 'llama-orch-stack-'));
+  const configPath = join(dir, 'config.yaml');
+  await writeFile(configPath, renderStackConfig(config));
+  const envoyPath = join(dir, 'envoy.yaml');
+  await writeFile(envoyPath, renderEnvoyBootstrap(envoyOptionsFromListen(config.listen)));
+  await run(toolchain.envoy.bin, ['--mode', 'validate', '-c', envoyPath]);
+
+  const sup = new Supervisor({ write: opts.write ?? (() => undefined) });
+  const children = new Map<string, SupervisedChild>();
+  const start = (spec: Parameters<Supervisor['start']>[0]): SupervisedChild => {
+    const child = sup.start(spec);
+    children.set(spec.name, child);
+    return child;
+  };
+  const restUrl = `http://127.0.0.1:${ports.rest}`;
+  const url = `http://127.0.0.1:${ports.envoy}`;
+  const startPlacement = async (): Promise<void> => {
+    const child = start(gatewaySpec(configPath, opts.logLevel ?? 'warn'));
+    await waitForHttp(`${restUrl}/v1/capabilities`, {
+      timeoutMs: 30_000,
+      abortOn: child.exited.then(() => `placement exited: ${child.tail().join('\n')}`),
+    });
+  };
+  const close = async (): Promise<void> => {
+    await sup.stopAll();
+    await rm(dir, { recursive: true, force: true });
+  };
+
+  try {
+    log(
+      `placement: starting (REST ${ports.rest}, ext_proc ${ports.extProc}, control ${ports.control})`,
+    );
+    await startPlacement();
+    const threads = replicas === 1 ? 2 : 1;
+    for (let i = 0; i < replicas; i++) {
+      start(
+        sidecarSpec({
+          index: i,
+          poolId: pool.id,
+          modelRef: pool.model_ref,
+          ports,
+          toolchain,
+          threads,
+          ctx: pool.ctx_max,
+        }),
+      );
+    }
+    log(`sidecars: ${replicas} starting, each with a supervised llama-server (CPU carve-out)`);
+    await waitForReadyReplicas(restUrl, pool.id, replicas, {
+      timeoutMs: opts.readyTimeoutMs ?? 180_000,
+      diagnose: () =>
+        [...children.values()].map((c) => `${c.name}: ${c.tail().slice(-5).join(' | ')}`),
+    });
+    log('sidecars: all replicas Ready');
+    const envoy = start(envoySpec(toolchain, envoyPath));
+    await waitForHttp(`${url}/v1/capabilities`, {
+      timeoutMs: 30_000,
+      abortOn: envoy.exited.then(() => `envoy exited: ${envoy.tail().join('\n')}`),
+    });
+    log(`envoy: edge ready at ${url}`);
+  } catch (e) {
+    await close();
+    throw e;
+  }
+
+  return {
+    url,
+    adminUrl: `http://127.0.0.1:${ports.envoyAdmin}`,
+    restUrl,
+    ports,
+    config,
+    toolchain,
+    poolId: pool.id,
+    sidecarUrl: (i) => `http://127.0.0.1:${ports.sidecars[i]}`,
+    replicaId: (i) => replicaId(pool.id, i),
+    killEngine: async (i) => {
+      const port = ports.engines[i];
+      if (port === undefined) throw new Error(`no replica ${i}`);
+      await killByPort(toolchain.llamaServer.bin, port);
+    },
+    restartPlacement: async () => {
+      await children.get('placement')?.stop();
+      await startPlacement();
+    },
+    tail: (name) => children.get(name)?.tail() ?? [],
+    close,
+  };
+}

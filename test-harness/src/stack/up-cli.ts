@@ -1,0 +1,76 @@
+// `npm run up`: the whole stack on the documented loopback ports, in the foreground, until
+// Ctrl-C (ORCH-5003). Ports come from the local config; env LLAMA_ORCH_REPLICAS adds replicas.
+import { readFileSync } from 'node:fs';
+import { parseConfig } from '@llama-orch/contracts';
+import { startStack } from './start-stack.js';
+import type { Stack } from './start-stack.js';
+import { LOCAL_CONFIG_PATH } from './stack-config.js';
+import type { StackPorts } from './stack-config.js';
+
+const t0 = performance.now();
+const secs = (): string => ((performance.now() - t0) / 1000).toFixed(1);
+const log = (msg: string): void => {
+  process.stderr.write(`[up +${secs()}s] ${msg}\n`);
+};
+
+function documentedPorts(replicas: number): StackPorts {
+  const { listen } = parseConfig(readFileSync(LOCAL_CONFIG_PATH, 'utf8'), LOCAL_CONFIG_PATH);
+  const n = Array.from({ length: replicas }, (_, i) => i);
+  return {
+    envoy: listen.envoy_port,
+    envoyAdmin: listen.envoy_admin_port,
+    rest: listen.rest_port,
+    extProc: listen.ext_proc_port,
+    control: listen.control_port,
+    sidecars: n.map((i) => (listen.sidecar_port_base ?? 8100) + i),
+    engines: n.map((i) => (listen.engine_port_base ?? 8200) + i),
+  };
+}
+
+function banner(stack: Stack): string {
+  const tc = stack.toolchain;
+  const task = '7d3c1f9e-0000-4000-8000-000000000001';
+  return [
+    '',
+    `llama-orch is up in ${secs()}s at ${stack.url}`,
+    `  engine  llama-server ${tc.llamaServer.buildInfo} (${tc.llamaServer.flavour}${
+      tc.llamaServer.flavour === 'cpu' ? ': the CI-only CPU carve-out' : ''
+    })`,
+    `  model   ${tc.model.name} ${tc.model.digest}`,
+    `  admin   ${stack.adminUrl}/  (Envoy stats: /stats/prometheus)`,
+    '  try:',
+    `    curl -s ${stack.url}/v1/tasks -H 'content-type: application/json' -d '{"task_id":"${task}",`,
+    `      "session_id":"5b0e2a44-0000-4000-8000-000000000001","workload":"completion",`,
+    `      "model_ref":"${stack.config.pools[0]?.model_ref}","engine":"llamacpp","ctx":2048,`,
+    `      "priority":"interactive","max_tokens":48,"deadline_ms":30000,"prompt":"Write about lighthouses."}'`,
+    `    curl -N ${stack.url}/v1/tasks/${task}/stream`,
+    '  Ctrl-C stops every process.',
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<number> {
+  const replicas = Number(process.env.LLAMA_ORCH_REPLICAS ?? 1);
+  const stack = await startStack({
+    replicas,
+    ports: documentedPorts(replicas),
+    logLevel: 'info',
+    write: (s) => process.stderr.write(s),
+    log,
+  });
+  process.stdout.write(banner(stack) + '\n');
+  await new Promise<void>((resolve) => {
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve());
+  });
+  log('stopping every process');
+  await stack.close();
+  return 130;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    log(`cannot start: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  },
+);
