@@ -1,1 +1,1 @@
-export {};
+export * from './stack/index.js';
