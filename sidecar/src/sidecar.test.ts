@@ -253,6 +253,25 @@ describe('ORCH-4007: duplicate Assign', () => {
   });
 });
 
+describe('ORCH-4011: readiness follows engine probes', () => {
+  it('ORCH-4011: a failing probe turns the replica unready; the next good probe restores it', async () => {
+    await until(() => sidecar.status().ready && sidecar.status().leases === 0, 3000);
+    fake.failProbes = true;
+    try {
+      await until(() => !sidecar.status().ready, 2000);
+      expect(sidecar.status().reason).toContain('probe: engine probe failed');
+      const hb = await placement.waitFor(
+        (m) => m.msg?.$case === 'heartbeat' && m.msg.value.unreadyReason.includes('probe'),
+      );
+      expect(hb.msg?.$case === 'heartbeat' && hb.msg.value.ready).toBe(false);
+    } finally {
+      fake.failProbes = false;
+    }
+    await until(() => sidecar.status().ready, 2000);
+    expect(sidecar.status().ready).toBe(true);
+  });
+});
+
 describe('ORCH-4016: strict tasks', () => {
   it('ORCH-4016: a strict task is not accepted by a replica whose engine is not proven deterministic', async () => {
     await until(() => sidecar.status().ready && sidecar.status().leases === 0, 3000);

@@ -255,11 +255,15 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
       if (!state.has('engine')) metrics.engineUp(true);
       if (state.has('slot') && load.slotsBusy === 0 && sessions.size === 0) state.clear('slot');
     } catch (err) {
-      state.set(
-        'engine',
-        `engine probe failed: ${err instanceof Error ? err.message : String(err)}`,
-      );
-      metrics.engineUp(false);
+      const why = `engine probe failed: ${err instanceof Error ? err.message : String(err)}`;
+      // While a stream runs, llama-server answers probes only between decode steps (a long
+      // prefill can exceed the probe timeout); the stream itself reports real failures.
+      if (sessions.size > 0) {
+        log(`${why} (stream in flight; not marking unready)`);
+      } else {
+        state.set('probe', why);
+        metrics.engineUp(false);
+      }
     }
     for (const l of leases.expire(o.leaseTtlMs ?? 60_000)) {
       sendLease(l, {

@@ -27,6 +27,8 @@ export interface FakeLlama {
   requests: Record<string, unknown>[];
   script: FakeScript;
   processing: boolean;
+  /** Answer /slots and /metrics with 500 (a transient probe failure). */
+  failProbes: boolean;
   close(): Promise<void>;
 }
 
@@ -40,6 +42,7 @@ export async function startFakeLlama(initial: FakeScript): Promise<FakeLlama> {
     requests: [],
     script: initial,
     processing: false,
+    failProbes: false,
     close: async () => undefined,
   };
   const json = (res: ServerResponse, status: number, body: unknown): void => {
@@ -130,6 +133,9 @@ export async function startFakeLlama(initial: FakeScript): Promise<FakeLlama> {
       return;
     }
     if (url === '/health') return json(res, 200, { status: 'ok' });
+    if (state.failProbes && (url.startsWith('/slots') || url === '/metrics')) {
+      return json(res, 500, { error: { code: 500, message: 'scripted probe failure' } });
+    }
     if (url === '/props') {
       return json(res, 200, {
         total_slots: 1,
