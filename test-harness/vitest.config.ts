@@ -11,6 +11,7 @@ export default defineProject({
       'e2e/**/*.test.ts',
       'e2e-haiku/**/*.test.ts',
       'determinism-suite/**/*.test.ts',
+      'observability/**/*.test.ts',
     ],
     pool: 'forks',
     poolOptions: { forks: { singleFork: true } },
