@@ -11,6 +11,8 @@ export interface TaskRec extends ArrivalNode<TaskRec> {
   spec: TaskSpec;
   tenant: string;
   poolId: string;
+  /** Set by `placement.pin_replica_id`: only this replica may run the task. */
+  pinReplicaId: string | undefined;
   priority: Priority;
   admittedAt: number;
   /** Infinity when the task has no deadline. */

@@ -33,8 +33,11 @@ export interface TaskSpecInput {
   determinism?: Determinism;
   sampler_profile_version?: string;
   prompt?: string;
-  /** ORCH-2013/2014: `pin` names one pool and never falls back. */
-  placement?: { mode: 'pin' | 'auto'; pin_pool_id?: string };
+  /**
+   * ORCH-2013/2014: `pin` names one pool and never falls back. `pin_replica_id` (with `pin`) also
+   * names one replica of that pool's serving replica set (ORCH-3050 determinism audits).
+   */
+  placement?: { mode: 'pin' | 'auto'; pin_pool_id?: string; pin_replica_id?: string };
   correlation_id?: string;
 }
 

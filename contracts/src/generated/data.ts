@@ -120,6 +120,10 @@ export interface components {
         /**
          * @description Placement override. `pin` goes to `pin_pool_id` only: unknown pool is INVALID_PARAMS,
          *     unready pool is POOL_UNREADY, never a silent fallback (ORCH-2013, ORCH-2014).
+         *     With `pin`, `pin_replica_id` also names one replica of that pool (determinism audits,
+         *     ORCH-3050): it must belong to the pool's serving replica set (ORCH-3046); unknown replica
+         *     is INVALID_PARAMS, unready or outside the serving set is POOL_UNREADY, and the task waits
+         *     for that replica's slot rather than falling back to another replica.
          *     `prefer` tries `prefer_pools` first and falls back when `allow_fallback` is true.
          */
         PlacementHint: {
@@ -129,6 +133,7 @@ export interface components {
              */
             mode?: "pin" | "prefer" | "auto";
             pin_pool_id?: string;
+            pin_replica_id?: string;
             prefer_pools?: string[];
             avoid_pools?: string[];
             /** @default true */

@@ -11,6 +11,7 @@ import type { CoreState } from '../state.js';
 import type { AdmitHints, AdmitResult, TaskSpec, TaskSpecInput, TerminalEvent } from '../types.js';
 import { estimatePromptTokens } from './estimate.js';
 import { resolvePool } from './pool-resolution.js';
+import { checkReplicaPin } from './replica-pin.js';
 import { predictServiceMs, predictStartMs } from './service-time.js';
 import { validateSpec } from './validate.js';
 
@@ -32,6 +33,8 @@ export function admit(
 
   const pool = resolvePool(s, spec);
   if (pool instanceof CoreError) return fail(pool);
+  const pin = checkReplicaPin(s, pool, spec);
+  if (pin instanceof CoreError) return fail(pin);
   const pc = pool.config;
   if (spec.ctx > pc.ctxMax) {
     return fail(
@@ -156,6 +159,7 @@ export function admit(
     spec: task,
     tenant,
     poolId: pc.id,
+    pinReplicaId: pin.replicaId,
     priority: spec.priority,
     seq: s.seq++,
     admittedAt: now,

@@ -58,6 +58,8 @@ export function adoptLease(s: CoreState, lease: AdoptedLease): LeaseResult {
       correlation_id: '',
     },
     tenant,
+    // An adopted lease is already running on its replica; a requeue may place it anywhere.
+    pinReplicaId: undefined,
     poolId: pool.config.id,
     priority,
     seq: s.seq++,

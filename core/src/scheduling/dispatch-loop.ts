@@ -3,6 +3,7 @@
 // of the pool's serving set through the placement profile. Only attached tasks are in flows, so
 // only tasks a client waits for are dispatched; a task that can no longer meet its deadline ends
 // with DEADLINE_UNMET instead. Each decision touches a constant number of heap tops.
+import { pinUnready, pinnedReplicaProblem } from '../admission/replica-pin.js';
 import { CoreError } from '../errors.js';
 import type { PoolState, ReplicaRec, TaskRec } from '../model.js';
 import type { CoreState } from '../state.js';
@@ -15,7 +16,7 @@ import { readyLess } from './replica-registry.js';
 function candidatesFor(
   s: CoreState,
   pool: PoolState,
-  affinity: ReplicaRec | undefined,
+  extra: readonly (ReplicaRec | undefined)[],
 ): { list: Candidate[]; recs: Map<string, ReplicaRec> } {
   const set = pool.serving;
   const recs = new Map<string, ReplicaRec>();
@@ -23,7 +24,7 @@ function candidatesFor(
   for (const rec of smallestK(set.ready, s.config.candidates, readyLess)) {
     recs.set(rec.state.replica_id, rec);
   }
-  if (affinity) recs.set(affinity.state.replica_id, affinity);
+  for (const rec of extra) if (rec) recs.set(rec.state.replica_id, rec);
   const list: Candidate[] = [];
   for (const rec of recs.values()) list.push(s.registry.candidate(rec));
   return { list, recs };
@@ -93,19 +94,33 @@ export function dispatchLoop(s: CoreState, limit = Infinity): DispatchBatch {
         batch.terminal.push(ev);
         continue;
       }
+      const pinId = task.pinReplicaId;
+      const pinProblem = pinId === undefined ? undefined : pinnedReplicaProblem(s, pool, pinId);
+      if (pinProblem !== undefined) {
+        // The pinned replica left the serving set or turned unready after admission: end the
+        // task with the admission-time error instead of holding the pool's queue behind it.
+        const ev = s.finish(task, 'expire', 'error', pinUnready(task.spec.engine, pinProblem));
+        if (!ev) break;
+        batch.terminal.push(ev);
+        continue;
+      }
       const session = task.spec.session_id ? s.sessions.get(task.spec.session_id) : undefined;
       const affinityId = session?.lastReplicaId;
       const affinity = affinityId !== undefined ? s.registry.replicas.get(affinityId) : undefined;
+      const pinned = pinId !== undefined ? s.registry.replicas.get(pinId) : undefined;
       const ctx: PlacementContext = {
         taskId: task.id,
         poolId: pool.config.id,
         setKey: set.key,
         affinityReplicaId: affinityId,
+        pinnedReplicaId: pinId,
       };
-      const { list, recs } = candidatesFor(s, pool, affinity);
+      const { list, recs } = candidatesFor(s, pool, [affinity, pinned]);
       const chosen = place(s.profile, ctx, list);
       const rec = chosen ? recs.get(chosen.replicaId) : undefined;
-      // Unreachable while the ready index is consistent; stop rather than spin.
+      // No candidate: either the pinned replica is Ready but busy (the pool's queue waits for its
+      // slot, bounded by that replica's running work; pins are for audits, not bulk traffic), or
+      // the ready index is inconsistent. Either way stop rather than spin.
       if (!rec) break;
       batch.dispatches.push(assign(s, pool, task, rec, now));
     }

@@ -25,6 +25,8 @@ export interface PlacementContext {
   setKey: string;
   /** The session's last good replica, when there is one. */
   affinityReplicaId: string | undefined;
+  /** The only replica allowed to run the task (`placement.pin_replica_id`), when pinned. */
+  pinnedReplicaId?: string | undefined;
 }
 
 export interface Filter {

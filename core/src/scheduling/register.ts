@@ -1,5 +1,6 @@
 // Wires the default placement profile. A new scorer is one file plus one line here.
 import type { PlacementWeights } from '../types.js';
+import { pinnedReplica } from './filters/pinned-replica.js';
 import { readyWithCapacity } from './filters/ready-with-capacity.js';
 import { sameReplicaSet } from './filters/same-replica-set.js';
 import { maxScore } from './pickers/max-score.js';
@@ -10,7 +11,7 @@ import { sessionAffinity } from './scorers/session-affinity.js';
 
 export function defaultProfile(weights: PlacementWeights): PlacementProfile {
   return {
-    filters: [sameReplicaSet, readyWithCapacity],
+    filters: [sameReplicaSet, pinnedReplica, readyWithCapacity],
     scorers: [
       { scorer: leastLoad, weight: weights.leastLoad },
       { scorer: sessionAffinity, weight: weights.sessionAffinity },
