@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import type { GatewayMetrics } from '../metrics/metrics.js';
 import type { ReplicaRegistry } from '../replicas/registry.js';
 import type { Director } from './director.js';
+import { placementInput } from './placement-hint.js';
 
 export interface TaskServiceOptions {
   readonly core: Scheduler;
@@ -44,9 +45,7 @@ export class TaskService {
       ...(body.sampler_profile_version !== undefined
         ? { sampler_profile_version: body.sampler_profile_version }
         : {}),
-      ...(body.placement?.mode === 'pin' && body.placement.pin_pool_id
-        ? { placement: { mode: 'pin' as const, pin_pool_id: body.placement.pin_pool_id } }
-        : {}),
+      ...placementInput(body.placement),
     };
     const result = this.o.core.admit(spec, tenant);
     if (!result.ok) {
