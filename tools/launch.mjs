@@ -95,14 +95,13 @@ async function ensureDeps() {
   log(`deps: ${why}; running npm ci (first run takes a minute)`);
   const ci = await runCaptured('npm', ['ci', '--no-audit', '--no-fund']);
   if (ci.code === 0) return 0;
-  const lines = ci.stderr
-    .split('\n')
-    .filter((l) => /^npm error (code|`npm ci`|Missing|Invalid)/.test(l));
-  for (const l of lines.slice(0, 6)) log(`deps: ${l}`);
   if (!/EUSAGE/.test(ci.stderr)) {
     process.stderr.write(ci.stderr);
     return ci.code;
   }
+  const missing = [...ci.stderr.matchAll(/^npm error Missing: (\S+?)@/gm)].map((m) => m[1]);
+  const eg = missing.slice(0, 2).join(', ') || '?';
+  log(`deps: npm ci: lockfile out of sync (${missing.length} packages missing, e.g. ${eg})`);
   // npm ci refuses a lockfile that lacks optional platform packages the registry mirror does not
   // carry; `npm install` resolves the same locked versions and skips those. Say if the lock moved.
   log('deps: npm ci rejected the lockfile; falling back to npm install (same locked versions)');
