@@ -54,7 +54,7 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
     typeof options.logger === 'object' ? options.logger : pino({ level: options.logger ?? 'info' });
   const clock = options.clock ?? (() => performance.now());
   const host = options.host ?? '127.0.0.1';
-  const metrics = createMetrics();
+  const metrics = createMetrics({ tenants: options.scheduler.tenants });
   const poolEngine = new Map(options.scheduler.pools.map((p) => [p.id, p.engine]));
   const engineOf = (poolId: string): string => poolEngine.get(poolId) ?? 'unknown';
   // Each boot gets its own lease prefix so a restarted gateway never reissues a live lease id.

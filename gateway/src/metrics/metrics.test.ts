@@ -2,6 +2,7 @@
 // set, buckets): the spec is read at test time, so a drift on either side fails here (ORCH-3028).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { LABEL_BUDGETS } from './label-budget.js';
 import { createMetrics } from './metrics.js';
 
 const SPEC = readFileSync(new URL('../../../.specs/metrics/otel-prom.md', import.meta.url), 'utf8');
@@ -48,30 +49,60 @@ describe('gateway metrics vs the metrics contract', () => {
     }
   });
 
-  it('ORCH-3028: the slice metrics of issue 4 are all exported', async () => {
-    const names = (await createMetrics().registry.getMetricsAsJSON()).map((f) => f.name);
-    for (const name of [
-      'tasks_enqueued_total',
-      'tasks_started_total',
-      'tasks_canceled_total',
-      'tasks_rejected_total',
-      'queue_depth',
-      'tokens_in_total',
-      'tokens_out_total',
-      'latency_first_token_ms',
-    ]) {
-      expect(names).toContain(name);
-    }
+  it('ORCH-3028: every gateway row of the spec is registered, and nothing else', async () => {
+    const names = (await createMetrics().registry.getMetricsAsJSON()).map((f) => f.name).sort();
+    const wanted = [...spec].filter(([, row]) => row.exporter === 'gateway').map(([n]) => n);
+    expect(wanted.length).toBe(22);
+    expect(names).toEqual(wanted.sort());
   });
 
   it('ORCH-3028: histogram buckets follow the spec', async () => {
     const metrics = createMetrics();
-    metrics.latencyFirstToken.observe(
-      { engine: 'llamacpp', engine_version: 'x', pool_id: 'p', priority: 'batch' },
-      1,
+    const labels = { engine: 'llamacpp', engine_version: 'x', pool_id: 'p', priority: 'batch' };
+    metrics.latencyFirstToken.observe(labels, 1);
+    metrics.latencyDecode.observe(labels, 1);
+    metrics.extProcHold.observe({ pool_id: 'p', outcome: 'routed' }, 1);
+    for (const [name, bounds] of specBuckets()) {
+      const text = await metrics.registry.getSingleMetricAsString(name);
+      const found = [...text.matchAll(/le="([0-9.]+)"/g)].map((m) => Number(m[1]));
+      expect(found, name).toEqual(bounds);
+    }
+    expect(specBuckets().size).toBe(3);
+  });
+
+  it('ORCH-4019: label budgets equal the spec table', () => {
+    const table = sectionRows('Label values and cardinality budgets');
+    const fromSpec = Object.fromEntries(
+      table.map(([label = '', budget = '']) => [label, Number.parseInt(budget, 10)]),
     );
-    const text = await metrics.registry.getSingleMetricAsString('latency_first_token_ms');
-    const bounds = [...text.matchAll(/le="([0-9.]+)"/g)].map((m) => Number(m[1]));
-    expect(bounds).toEqual([50, 100, 150, 200, 300, 500, 750, 1000, 1500, 2000, 3000]);
+    expect(fromSpec).toEqual(LABEL_BUDGETS);
   });
 });
+
+function sectionRows(heading: string): string[][] {
+  const after = SPEC.slice(SPEC.indexOf(`## ${heading}`));
+  const rows: string[][] = [];
+  for (const line of after.split('\n').slice(1)) {
+    if (line.startsWith('## ')) break;
+    if (!line.startsWith('|')) {
+      if (rows.length > 0) break;
+      continue;
+    }
+    const cells = line
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim().replace(/`/g, ''));
+    if (cells.every((c) => /^-+$/.test(c))) continue;
+    rows.push(cells);
+  }
+  return rows.slice(1);
+}
+
+function specBuckets(): Map<string, number[]> {
+  return new Map(
+    sectionRows('Histogram buckets').map(([name = '', bounds = '']) => [
+      name,
+      bounds.split(',').map((b) => Number(b.trim())),
+    ]),
+  );
+}

@@ -1,148 +1,202 @@
 // The gateway's Prometheus metrics. Names, types, label sets and buckets are the contract in
-// .specs/metrics/otel-prom.md (ORCH-3028); one registry per gateway instance so tests stay isolated.
+// .specs/metrics/otel-prom.md (ORCH-3028); one registry per gateway instance so tests stay
+// isolated. Every labelled family is written through the cardinality guard (ORCH-4019).
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CounterFacade, GaugeFacade, HistogramFacade } from './guarded.js';
+import { guardCounter, guardGauge, guardHistogram } from './guarded.js';
+import { LabelBudget } from './label-budget.js';
 
-const FIRST_TOKEN_BUCKETS = [50, 100, 150, 200, 300, 500, 750, 1000, 1500, 2000, 3000];
-const DECODE_BUCKETS = [250, 500, 750, 1000, 1500, 2000, 3000, 4000, 6000, 8000, 10000, 12000];
-const HOLD_BUCKETS = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000];
+export const FIRST_TOKEN_BUCKETS = [50, 100, 150, 200, 300, 500, 750, 1000, 1500, 2000, 3000];
+export const DECODE_BUCKETS = [
+  250, 500, 750, 1000, 1500, 2000, 3000, 4000, 6000, 8000, 10000, 12000,
+];
+export const HOLD_BUCKETS = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000];
 
 const QUEUE_LABELS = ['engine', 'engine_version', 'pool_id', 'priority'] as const;
 const REPLICA_LABELS = ['engine', 'engine_version', 'pool_id', 'replica_id'] as const;
+type QueueLabel = (typeof QUEUE_LABELS)[number];
+type ReplicaLabel = (typeof REPLICA_LABELS)[number];
 
 export type ExtProcOutcome =
   'routed' | 'not_found' | 'canceled' | 'expired' | 'unauthorized' | 'error';
+export type DecisionOutcome = 'assigned' | 'no_capacity' | 'unready' | 'rejected';
+export const MODEL_STATES = [
+  'loading',
+  'self_test',
+  'ready',
+  'draining',
+  'unready',
+  'failed',
+] as const;
+export type ModelState = (typeof MODEL_STATES)[number];
 
 export interface GatewayMetrics {
   readonly registry: Registry;
-  readonly tasksEnqueued: Counter<(typeof QUEUE_LABELS)[number]>;
-  readonly tasksStarted: Counter<
-    'engine' | 'engine_version' | 'pool_id' | 'replica_id' | 'priority'
-  >;
-  readonly tasksCanceled: Counter<(typeof QUEUE_LABELS)[number] | 'reason'>;
-  readonly tasksRejected: Counter<'engine' | 'reason'>;
-  readonly queueDepth: Gauge<(typeof QUEUE_LABELS)[number]>;
-  readonly latencyFirstToken: Histogram<(typeof QUEUE_LABELS)[number]>;
-  readonly latencyDecode: Histogram<(typeof QUEUE_LABELS)[number]>;
-  readonly tokensIn: Counter<(typeof REPLICA_LABELS)[number]>;
-  readonly tokensOut: Counter<(typeof REPLICA_LABELS)[number]>;
-  readonly backpressure: Counter<'engine' | 'policy'>;
-  readonly kvUsage: Gauge<(typeof REPLICA_LABELS)[number]>;
-  readonly extProcHold: Histogram<'pool_id' | 'outcome'>;
-  readonly extProcRequests: Counter<'outcome'>;
-  readonly replicasReady: Gauge<'engine' | 'engine_version' | 'pool_id'>;
-  readonly leasesActive: Gauge<'pool_id'>;
+  readonly budget: LabelBudget;
+  readonly tasksEnqueued: CounterFacade<QueueLabel>;
+  readonly tasksStarted: CounterFacade<ReplicaLabel | 'priority'>;
+  readonly tasksCanceled: CounterFacade<QueueLabel | 'reason'>;
+  readonly tasksRejected: CounterFacade<'engine' | 'reason'>;
+  readonly queueDepth: GaugeFacade<QueueLabel>;
+  readonly latencyFirstToken: HistogramFacade<QueueLabel>;
+  readonly latencyDecode: HistogramFacade<QueueLabel>;
+  readonly tokensIn: CounterFacade<ReplicaLabel>;
+  readonly tokensOut: CounterFacade<ReplicaLabel>;
+  readonly backpressure: CounterFacade<'engine' | 'policy'>;
+  readonly kvUsage: GaugeFacade<ReplicaLabel>;
+  readonly admissionShare: GaugeFacade<'tenant' | 'priority'>;
+  readonly deadlinesMet: GaugeFacade<'priority'>;
+  readonly modelState: GaugeFacade<ReplicaLabel | 'model_digest' | 'state'>;
+  readonly preemptions: CounterFacade<'engine' | 'pool_id' | 'priority'>;
+  readonly placementDecisions: CounterFacade<'outcome' | 'pinned' | 'fallback'>;
+  readonly extProcHold: HistogramFacade<'pool_id' | 'outcome'>;
+  readonly extProcRequests: CounterFacade<'outcome'>;
+  readonly replicasReady: GaugeFacade<'engine' | 'engine_version' | 'pool_id'>;
+  readonly leasesActive: GaugeFacade<'pool_id'>;
   readonly controlStreams: Gauge;
-  readonly assignTimeouts: Counter<'pool_id'>;
+  readonly assignTimeouts: CounterFacade<'pool_id'>;
 }
 
-export function createMetrics(): GatewayMetrics {
+export interface MetricsOptions {
+  /** Configured tenants: the highest weights get the `tenant` label budget first. */
+  readonly tenants?: Readonly<Record<string, { weight?: number }>>;
+}
+
+export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
   const registry = new Registry();
   const registers = [registry];
+  const budget = new LabelBudget();
+  const byWeight = Object.entries(options.tenants ?? {})
+    .sort(([a, x], [b, y]) => (y.weight ?? 1) - (x.weight ?? 1) || a.localeCompare(b))
+    .map(([id]) => id);
+  budget.reserve('tenant', byWeight);
+
+  const counter = <T extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly T[],
+  ): CounterFacade<T> => guardCounter(new Counter({ name, help, labelNames, registers }), budget);
+  const gauge = <T extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly T[],
+  ): GaugeFacade<T> => guardGauge(new Gauge({ name, help, labelNames, registers }), budget);
+  const histogram = <T extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly T[],
+    buckets: number[],
+  ): HistogramFacade<T> =>
+    guardHistogram(new Histogram({ name, help, labelNames, buckets, registers }), budget);
+
   return {
     registry,
-    tasksEnqueued: new Counter({
-      name: 'tasks_enqueued_total',
-      help: 'Tasks admitted into a queue (202 answered).',
-      labelNames: QUEUE_LABELS,
-      registers,
-    }),
-    tasksStarted: new Counter({
-      name: 'tasks_started_total',
-      help: 'Tasks whose lease was accepted by a sidecar.',
-      labelNames: ['engine', 'engine_version', 'pool_id', 'replica_id', 'priority'],
-      registers,
-    }),
-    tasksCanceled: new Counter({
-      name: 'tasks_canceled_total',
-      help: 'Tasks that ended canceled, by reason.',
-      labelNames: [...QUEUE_LABELS, 'reason'],
-      registers,
-    }),
-    tasksRejected: new Counter({
-      name: 'tasks_rejected_total',
-      help: 'Tasks refused at admission, by error code.',
-      labelNames: ['engine', 'reason'],
-      registers,
-    }),
-    queueDepth: new Gauge({
-      name: 'queue_depth',
-      help: 'Tasks waiting in a queue now.',
-      labelNames: QUEUE_LABELS,
-      registers,
-    }),
-    latencyFirstToken: new Histogram({
-      name: 'latency_first_token_ms',
-      help: 'Time from admission to the first token.',
-      labelNames: QUEUE_LABELS,
-      buckets: FIRST_TOKEN_BUCKETS,
-      registers,
-    }),
-    latencyDecode: new Histogram({
-      name: 'latency_decode_ms',
-      help: 'Time from the first token to the terminal event.',
-      labelNames: QUEUE_LABELS,
-      buckets: DECODE_BUCKETS,
-      registers,
-    }),
-    tokensIn: new Counter({
-      name: 'tokens_in_total',
-      help: 'Prompt tokens processed, as counted by the engine.',
-      labelNames: REPLICA_LABELS,
-      registers,
-    }),
-    tokensOut: new Counter({
-      name: 'tokens_out_total',
-      help: 'Tokens generated and delivered, as counted by the engine.',
-      labelNames: REPLICA_LABELS,
-      registers,
-    }),
-    backpressure: new Counter({
-      name: 'admission_backpressure_events_total',
-      help: 'Backpressure answers (429 or drop) by the policy that fired.',
-      labelNames: ['engine', 'policy'],
-      registers,
-    }),
-    kvUsage: new Gauge({
-      name: 'kv_cache_usage_ratio',
-      help: 'KV cache in use on a replica, from its last heartbeat.',
-      labelNames: REPLICA_LABELS,
-      registers,
-    }),
-    extProcHold: new Histogram({
-      name: 'placement_extproc_hold_ms',
-      help: 'Time an ext_proc exchange was held before placement answered Envoy.',
-      labelNames: ['pool_id', 'outcome'],
-      buckets: HOLD_BUCKETS,
-      registers,
-    }),
-    extProcRequests: new Counter({
-      name: 'placement_extproc_requests_total',
-      help: 'ext_proc stream requests answered, by outcome.',
-      labelNames: ['outcome'],
-      registers,
-    }),
-    replicasReady: new Gauge({
-      name: 'placement_replicas_ready',
-      help: 'Replicas that are Ready now.',
-      labelNames: ['engine', 'engine_version', 'pool_id'],
-      registers,
-    }),
-    leasesActive: new Gauge({
-      name: 'placement_leases_active',
-      help: 'Leases assigned and not yet finished.',
-      labelNames: ['pool_id'],
-      registers,
-    }),
+    budget,
+    tasksEnqueued: counter(
+      'tasks_enqueued_total',
+      'Tasks admitted into a queue (202 answered).',
+      QUEUE_LABELS,
+    ),
+    tasksStarted: counter('tasks_started_total', 'Tasks whose lease was accepted by a sidecar.', [
+      'engine',
+      'engine_version',
+      'pool_id',
+      'replica_id',
+      'priority',
+    ]),
+    tasksCanceled: counter('tasks_canceled_total', 'Tasks that ended canceled, by reason.', [
+      ...QUEUE_LABELS,
+      'reason',
+    ]),
+    tasksRejected: counter('tasks_rejected_total', 'Tasks refused at admission, by error code.', [
+      'engine',
+      'reason',
+    ]),
+    queueDepth: gauge('queue_depth', 'Tasks waiting in a queue now.', QUEUE_LABELS),
+    latencyFirstToken: histogram(
+      'latency_first_token_ms',
+      'Time from admission to the first token.',
+      QUEUE_LABELS,
+      FIRST_TOKEN_BUCKETS,
+    ),
+    latencyDecode: histogram(
+      'latency_decode_ms',
+      'Time from the first token to the terminal event.',
+      QUEUE_LABELS,
+      DECODE_BUCKETS,
+    ),
+    tokensIn: counter(
+      'tokens_in_total',
+      'Prompt tokens processed, as counted by the engine.',
+      REPLICA_LABELS,
+    ),
+    tokensOut: counter(
+      'tokens_out_total',
+      'Tokens generated and delivered, as counted by the engine.',
+      REPLICA_LABELS,
+    ),
+    backpressure: counter(
+      'admission_backpressure_events_total',
+      'Backpressure answers (429 or drop) by the policy that fired.',
+      ['engine', 'policy'],
+    ),
+    kvUsage: gauge(
+      'kv_cache_usage_ratio',
+      'KV cache in use on a replica, from its last heartbeat.',
+      REPLICA_LABELS,
+    ),
+    admissionShare: gauge('admission_share', 'Share of dispatches per tenant over the last 60 s.', [
+      'tenant',
+      'priority',
+    ]),
+    deadlinesMet: gauge(
+      'deadlines_met_ratio',
+      'Share of finished tasks with a deadline that met it, over the last 300 s.',
+      ['priority'],
+    ),
+    modelState: gauge('model_state', "1 for the replica's current model state, 0 for the others.", [
+      ...REPLICA_LABELS,
+      'model_digest',
+      'state',
+    ]),
+    preemptions: counter(
+      'preemptions_total',
+      'Running tasks preempted to make room for higher-priority work.',
+      ['engine', 'pool_id', 'priority'],
+    ),
+    placementDecisions: counter(
+      'placement_decisions_total',
+      'Scheduler decisions by outcome, pin mode and whether a fallback pool was used.',
+      ['outcome', 'pinned', 'fallback'],
+    ),
+    extProcHold: histogram(
+      'placement_extproc_hold_ms',
+      'Time an ext_proc exchange was held before placement answered Envoy.',
+      ['pool_id', 'outcome'],
+      HOLD_BUCKETS,
+    ),
+    extProcRequests: counter(
+      'placement_extproc_requests_total',
+      'ext_proc stream requests answered, by outcome.',
+      ['outcome'],
+    ),
+    replicasReady: gauge('placement_replicas_ready', 'Replicas that are Ready now.', [
+      'engine',
+      'engine_version',
+      'pool_id',
+    ]),
+    leasesActive: gauge('placement_leases_active', 'Leases assigned and not yet finished.', [
+      'pool_id',
+    ]),
     controlStreams: new Gauge({
       name: 'placement_control_streams_connected',
       help: 'Sidecar control streams connected now.',
       registers,
     }),
-    assignTimeouts: new Counter({
-      name: 'placement_assign_timeouts_total',
-      help: 'Assigns not accepted by the sidecar in time.',
-      labelNames: ['pool_id'],
-      registers,
-    }),
+    assignTimeouts: counter(
+      'placement_assign_timeouts_total',
+      'Assigns not accepted by the sidecar in time.',
+      ['pool_id'],
+    ),
   };
 }

@@ -3,6 +3,7 @@ import type { Engine, Scheduler } from '@llama-orch/core';
 import type { LeaseEvent } from '@llama-orch/proto';
 import type { Logger } from 'pino';
 import type { GatewayMetrics } from '../metrics/metrics.js';
+import { mirrorModelStates } from '../metrics/mirror.js';
 import type { ControlSink, ReplicaRecord, ReplicaRegistry } from '../replicas/registry.js';
 import type { Director } from './director.js';
 
@@ -127,5 +128,18 @@ export class ControlBridge implements ControlSink {
       gauge.inc(labels, this.o.registry.isReady(r) ? 1 : 0);
     }
     this.o.metrics.controlStreams.set(this.o.registry.connected);
+    mirrorModelStates(
+      this.o.metrics,
+      this.o.registry.list().map((r) => ({
+        engine: r.engine,
+        engineVersion: r.register.engineVersion,
+        poolId: r.register.poolId,
+        replicaId: r.replicaId,
+        modelDigest: r.register.modelDigest,
+        ready: this.o.registry.isReady(r),
+        reported: r.heartbeat !== undefined,
+        unreadyReason: r.heartbeat?.unreadyReason ?? '',
+      })),
+    );
   }
 }

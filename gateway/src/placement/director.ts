@@ -39,6 +39,8 @@ export interface TaskMeta {
   readonly priority: Priority;
   readonly poolId: string;
   readonly correlationId: string;
+  /** ORCH-2013: placement mode pin (placement_decisions_total{pinned}). */
+  readonly pinned: boolean;
 }
 
 export type CancelReasonLabel =
@@ -67,12 +69,13 @@ export class Director implements Placer {
   constructor(private readonly o: DirectorOptions) {}
 
   /** Called by the REST side after a successful admit. */
-  rememberTask(task: TaskSpec, poolId: string): void {
+  rememberTask(task: TaskSpec, poolId: string, pinned = false): void {
     this.tasks.set(task.task_id, {
       engine: task.engine,
       priority: task.priority,
       poolId,
       correlationId: task.correlation_id,
+      pinned,
     });
   }
 
@@ -249,7 +252,15 @@ export class Director implements Placer {
   private runDispatch(): void {
     const batch = this.o.core.dispatch();
     this.deliver(batch.terminal, 'deadline');
-    for (const d of batch.dispatches) void this.assign(d);
+    for (const d of batch.dispatches) {
+      // No fallback pools exist yet: a pinned task never leaves its pool (ORCH-2014).
+      this.o.metrics.placementDecisions.inc({
+        outcome: 'assigned',
+        pinned: String(this.tasks.get(d.taskId)?.pinned ?? false),
+        fallback: 'false',
+      });
+      void this.assign(d);
+    }
   }
 
   private async assign(d: Dispatch): Promise<void> {

@@ -10,7 +10,8 @@ import type {
 import { CoreError } from '@llama-orch/core';
 import type { Engine, Scheduler, TaskSpecInput } from '@llama-orch/core';
 import type { Logger } from 'pino';
-import type { GatewayMetrics } from '../metrics/metrics.js';
+import type { DecisionOutcome, GatewayMetrics } from '../metrics/metrics.js';
+import { mirrorSnapshot } from '../metrics/mirror.js';
 import type { ReplicaRegistry } from '../replicas/registry.js';
 import type { Director } from './director.js';
 import { placementInput } from './placement-hint.js';
@@ -49,10 +50,10 @@ export class TaskService {
     };
     const result = this.o.core.admit(spec, tenant);
     if (!result.ok) {
-      this.rejected(body.engine, result.error);
+      this.rejected(body.engine, result.error, body.placement?.mode === 'pin');
       throw result.error;
     }
-    this.o.director.rememberTask(result.task, result.poolId);
+    this.o.director.rememberTask(result.task, result.poolId, body.placement?.mode === 'pin');
     this.o.metrics.tasksEnqueued.inc({
       engine: body.engine,
       engine_version: this.o.director.engineVersionOf(result.poolId),
@@ -149,6 +150,7 @@ export class TaskService {
   refreshGauges(poolEngine: (poolId: string) => string): void {
     const gauge = this.o.metrics.queueDepth;
     const snapshot = this.o.core.snapshot();
+    mirrorSnapshot(this.o.metrics, snapshot);
     gauge.reset();
     const leases = new Map<string, number>();
     for (const r of snapshot.replicas)
@@ -168,8 +170,13 @@ export class TaskService {
     }
   }
 
-  private rejected(engine: Engine, error: CoreError): void {
+  private rejected(engine: Engine, error: CoreError, pinned: boolean): void {
     this.o.metrics.tasksRejected.inc({ engine, reason: error.code });
+    this.o.metrics.placementDecisions.inc({
+      outcome: decisionOutcome(error.code),
+      pinned: String(pinned),
+      fallback: 'false',
+    });
     if (error.httpStatus === 429) {
       const policy =
         error.policyLabel?.split(':')[0] ??
@@ -178,4 +185,11 @@ export class TaskService {
     }
     this.o.log.info({ engine, code: error.code, err: error.message }, 'task rejected');
   }
+}
+
+/** placement_decisions_total{outcome} for a task refused at admission. */
+function decisionOutcome(code: string): DecisionOutcome {
+  if (code === 'POOL_UNREADY') return 'unready';
+  if (code === 'POOL_UNAVAILABLE' || code.startsWith('QUEUE_FULL')) return 'no_capacity';
+  return 'rejected';
 }
