@@ -13,6 +13,7 @@ import { metricsRoutes } from './metrics-route.js';
 import { poolRoutes } from './pools.js';
 import { sessionRoutes } from './sessions.js';
 import { taskRoutes } from './tasks.js';
+import { testHookRoutes } from './test-hooks.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -61,6 +62,7 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   void app.register(capabilityRoutes, deps);
   void app.register(poolRoutes, { pools: options.pools });
   void app.register(metricsRoutes, { metrics: options.metrics });
+  void app.register(testHookRoutes, deps); // test-only: off unless LLAMA_ORCH_TEST_HOOKS=1 + loopback
   return app;
 }
 
