@@ -87,6 +87,8 @@ export function createMetrics(id: MetricIdentity): SidecarMetrics {
   const ctl = { pool_id: id.pool_id, replica_id: id.replica_id };
   canary.set({ ...eng, model_digest: id.model_digest, canary_hash: id.canary_hash }, 1);
   engineUp.set(eng, 0);
+  // Export the restart counter at 0 from the start, so rate() and restart-storm alerts see a series.
+  restarts.inc(eng, 0);
   active.set(short, 0);
   control.set(ctl, 0);
   return {
