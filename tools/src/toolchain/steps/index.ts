@@ -2,6 +2,7 @@
 import { envoyStep } from './envoy.js';
 import { llamaServerStep } from './llama-server.js';
 import { modelStep } from './model.js';
+import { prometheusStep } from './prometheus.js';
 import type { Step } from './step.js';
 import { wiremockStep } from './wiremock.js';
 
@@ -10,6 +11,7 @@ export const STEPS: readonly Step[] = [
   envoyStep,
   modelStep,
   wiremockStep,
+  prometheusStep,
   llamaServerStep,
 ] as readonly Step[];
 
