@@ -1,6 +1,7 @@
 // startSidecar: wires engine startup, the HTTP stream server and the placement control stream.
 import type { Heartbeat, LeaseEvent, LeaseFinished, Register } from '@llama-orch/proto';
 import { adapterModule } from './adapters/registry.js';
+import { identityFeatures } from './adapters/simulated.js';
 import { LeaseStore, type Lease } from './control/lease-store.js';
 import { PlacementConnection } from './control/placement-client.js';
 import type { EngineProcess } from './engine/process.js';
@@ -235,7 +236,12 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     advertiseAddress: `${o.advertiseHost ?? host}:${port}`,
     slots: 1,
     ctxMax: eng.identity.ctxMax,
-    features: ['seed', 'cancel', 'sampler_profiles:' + adapter.samplerProfiles.join(',')],
+    features: [
+      'seed',
+      'cancel',
+      'sampler_profiles:' + adapter.samplerProfiles.join(','),
+      ...identityFeatures(eng.identity),
+    ],
     canaryHash: eng.canary.hash,
     determinismStrict: strict,
     activeLeases: leases.active().map((l) => ({ leaseId: l.leaseId, taskId: l.task.taskId })),

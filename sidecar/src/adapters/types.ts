@@ -6,7 +6,7 @@ import type { Engine, ErrorCode } from '@llama-orch/contracts';
 /** Public error codes an adapter may raise; a subset of the contract's ErrorEnvelope codes. */
 export type AdapterErrorCode = Extract<
   ErrorCode,
-  'WORKER_RESET' | 'DECODE_TIMEOUT' | 'INVALID_PARAMS' | 'INTERNAL'
+  'WORKER_RESET' | 'DECODE_TIMEOUT' | 'INVALID_PARAMS' | 'INTERNAL' | 'REPLICA_EXHAUSTED'
 >;
 
 export interface AdapterError {
@@ -58,6 +58,8 @@ export interface EngineIdentity {
   modelPath: string;
   ctxMax: number;
   slots: number;
+  /** Extra Register features the engine implies, e.g. `simulated` (ORCH-4020). */
+  features?: readonly string[];
 }
 
 export interface LoadSignals {
@@ -115,10 +117,18 @@ export interface EngineLauncher {
 
 export interface AdapterFactoryOptions {
   baseUrl: string;
+  /** Served model name, for engines that route by model (vLLM, Triton); else discovered. */
+  model?: string;
+  /** Metrics endpoint when not on baseUrl (Triton serves it on its own port). */
+  metricsUrl?: string;
+  /** Operator-declared engine properties the API cannot show, e.g. `batch_invariant` (vLLM). */
+  declared?: readonly string[];
 }
 
 export interface AdapterModule {
   engine: Engine;
+  /** Registry key when it differs from `engine` (the in-process `mock`). */
+  name?: string;
   create(opts: AdapterFactoryOptions): EngineAdapter;
   launcher?: EngineLauncher;
 }

@@ -1,0 +1,12 @@
+// Mock adapter module: registered as `mock`, standing in for llama.cpp's engine enum value.
+import type { AdapterModule } from '../types.js';
+import { MockAdapter } from './adapter.js';
+
+export { MockAdapter, mockTokens } from './adapter.js';
+export type { MockFault, MockOptions, MockScript } from './adapter.js';
+
+export const mockModule: AdapterModule = {
+  name: 'mock',
+  engine: 'llamacpp',
+  create: () => new MockAdapter(),
+};
