@@ -88,6 +88,24 @@ describe('REST app (fastify inject, fresh server per test)', () => {
     expect(h.core.snapshot().liveTasks).toBe(0);
   });
 
+  it('ORCH-3028: a body off the contract → 400 and counts in tasks_rejected_total{reason}', async () => {
+    h.connect({}, 0);
+    const { prompt: _omitted, ...missing } = body(taskId(9));
+    const res = await app.inject({ method: 'POST', url: '/v1/tasks', payload: missing });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().code).toBe('INVALID_PARAMS');
+    const odd = await app.inject({
+      method: 'POST',
+      url: '/v1/tasks',
+      payload: body(taskId(10), { engine: 'nope' }),
+    });
+    expect(odd.statusCode).toBe(400);
+    expect(h.core.snapshot().liveTasks).toBe(0);
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/tasks_rejected_total\{engine="llamacpp",reason="INVALID_PARAMS"\} 1/);
+    expect(metrics).toMatch(/tasks_rejected_total\{engine="unknown",reason="INVALID_PARAMS"\} 1/);
+  });
+
   it('ORCH-3024: duplicate task_id → 400', async () => {
     h.connect({}, 0);
     await app.inject({ method: 'POST', url: '/v1/tasks', payload: body(taskId(5)) });

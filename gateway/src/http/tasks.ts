@@ -12,7 +12,11 @@ export interface RouteDeps {
 export const taskRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
   app.post('/v1/tasks', async (request, reply) => {
     const checked = validateTaskRequest(request.body);
-    if (!checked.ok) throw new CoreError('INVALID_PARAMS', formatIssues(checked.issues));
+    if (!checked.ok) {
+      const error = new CoreError('INVALID_PARAMS', formatIssues(checked.issues));
+      deps.tasks.countInvalidBody(request.body, error);
+      throw error;
+    }
     const admitted = deps.tasks.submit(checked.value, deps.tenant, request.correlationId);
     return reply.code(202).send(admitted);
   });

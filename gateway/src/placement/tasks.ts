@@ -7,7 +7,7 @@ import type {
   SessionInfo,
   TaskRequest,
 } from '@llama-orch/contracts';
-import { CoreError } from '@llama-orch/core';
+import { CoreError, ENGINES } from '@llama-orch/core';
 import type { Engine, Scheduler, TaskSpecInput } from '@llama-orch/core';
 import type { Logger } from 'pino';
 import type { DecisionOutcome, GatewayMetrics } from '../metrics/metrics.js';
@@ -168,6 +168,21 @@ export class TaskService {
         q.depth,
       );
     }
+  }
+
+  /**
+   * ORCH-3028: a body refused by the contract check is a task refused at admission too, so it
+   * counts in tasks_rejected_total{reason}. The engine label comes from the body when it names a
+   * known engine, else "unknown".
+   */
+  countInvalidBody(body: unknown, error: CoreError): void {
+    const named = (body as { engine?: unknown } | null | undefined)?.engine;
+    const engine =
+      typeof named === 'string' && (ENGINES as readonly string[]).includes(named)
+        ? named
+        : 'unknown';
+    this.o.metrics.tasksRejected.inc({ engine, reason: error.code });
+    this.o.log.info({ engine, code: error.code, err: error.message }, 'task rejected');
   }
 
   private rejected(engine: Engine, error: CoreError, pinned: boolean): void {
