@@ -12,6 +12,7 @@ export default defineProject({
       'e2e-haiku/**/*.test.ts',
       'determinism-suite/**/*.test.ts',
       'observability/**/*.test.ts',
+      'engine-sim/**/*.test.ts',
     ],
     pool: 'forks',
     poolOptions: { forks: { singleFork: true } },
