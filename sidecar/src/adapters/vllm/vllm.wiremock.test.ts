@@ -80,7 +80,7 @@ describe('ORCH-4014: vLLM adapter against WireMock (OpenAI-compatible completion
     const reqs = (await wm.mock.getRequestsForAPI('POST', COMPLETIONS)) as {
       request: { body: string };
     }[];
-    const body = JSON.parse(reqs.at(-1)?.request.body ?? '{}') as Record<string, unknown>;
+    const body = JSON.parse(reqs[0]?.request.body ?? '{}') as Record<string, unknown>;
     expect(body).toMatchObject({
       model: MODEL,
       prompt: 'The capital of France is',
