@@ -79,9 +79,21 @@ export class ControlBridge implements ControlSink {
       firstTokenMs: f.firstTokenMs,
       decodeTimeMs: f.decodeTimeMs,
     });
+    // ORCH-3027: the one line per task that carries every field the seed asks logs to have.
+    const task = dispatch?.task;
     this.o.log.info(
       {
         ...log,
+        session_id: task?.session_id,
+        tenant: task?.tenant,
+        pool_id: record.register.poolId,
+        model_id: task?.model_ref,
+        sampler_profile_version: task?.sampler_profile_version,
+        seed: task?.seed,
+        priority: task?.priority,
+        kv_warmth: dispatch?.kvWarmth,
+        queue_time_ms: dispatch === undefined ? undefined : Math.round(dispatch.queueTimeMs),
+        correlation_id: task?.correlation_id,
         reason: f.reason,
         error_code: f.errorCode || undefined,
         tokens_in: f.tokensIn,
