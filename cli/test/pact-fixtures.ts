@@ -1,0 +1,48 @@
+// Names and values the consumer pacts and the provider verification share. Provider states carry
+// their parameters, so the provider side needs nothing from here but the file location.
+import { fileURLToPath } from 'node:url';
+
+export const CONSUMER = 'orchctl';
+export const PROVIDER = 'llama-orch-gateway';
+export const PACT_DIR = fileURLToPath(new URL('../../contracts/pacts/', import.meta.url));
+export const PACT_FILE = `${PACT_DIR}${CONSUMER}-${PROVIDER}.json`;
+
+/** The model of the local stack's pool (contracts/examples/config/local-cpu.yaml). */
+export const MODEL = 'SmolLM2-135M-Instruct-Q4_1';
+/** A model of a configured pool that no replica serves (the provider adds that pool). */
+export const STANDBY_MODEL = 'standby-model';
+export const ENGINE = 'llamacpp';
+
+export const IDS = {
+  submitted: '6f1c2b9e-1d2a-4c1e-9a51-3e0f5b7c9d10',
+  rejected: '6f1c2b9e-1d2a-4c1e-9a51-3e0f5b7c9d11',
+  queueFull: '6f1c2b9e-1d2a-4c1e-9a51-3e0f5b7c9d12',
+  unavailable: '6f1c2b9e-1d2a-4c1e-9a51-3e0f5b7c9d13',
+  streamed: '6f1c2b9e-1d2a-4c1e-9a51-3e0f5b7c9d14',
+  canceled: '6f1c2b9e-1d2a-4c1e-9a51-3e0f5b7c9d15',
+  unknownTask: '6f1c2b9e-1d2a-4c1e-9a51-3e0f5b7c9dff',
+  session: '0b6c9a52-7d4f-4e8a-8f1e-2c3d4e5f6a01',
+  sessionToDelete: '0b6c9a52-7d4f-4e8a-8f1e-2c3d4e5f6a02',
+  unknownSession: '0b6c9a52-7d4f-4e8a-8f1e-2c3d4e5f6aff',
+} as const;
+
+export const STATES = {
+  ready: 'a Ready pool serves the model',
+  queueFull: 'the interactive queue for the model is full',
+  noReplica: 'no replica serves the standby model',
+  taskQueued: 'a task is queued',
+  sessionTurn: 'a session has one finished turn',
+} as const;
+
+/** A real transcript shape (continuation prompt, fixed seed) used as the example SSE body. */
+export const SSE_EXAMPLE =
+  'event: started\ndata: {"queue_position":0,"predicted_start_ms":0}\n\n' +
+  'event: token\ndata: {"t":" Paris","i":0}\n\n' +
+  'event: token\ndata: {"t":".","i":1}\n\n' +
+  'event: end\ndata: {"tokens_out":2,"decode_time_ms":41,"reason":"stop"}\n\n';
+
+/** Any contract-shaped transcript: started, tokens/metrics, one terminal event (ORCH-2027/2029). */
+export const SSE_REGEX =
+  '^event: started\\ndata: \\{[^\\n]*\\}\\n\\n' +
+  '(event: (token|metrics)\\ndata: \\{[^\\n]*\\}\\n\\n)*' +
+  'event: (end|error)\\ndata: \\{[^\\n]*\\}\\n\\n$';
