@@ -16,6 +16,7 @@ describe('ORCH-5005: regen steps and the determinism check', () => {
       'contracts/src/generated/data.ts',
       'contracts/src/generated/control.ts',
       'contracts/schemas/config.schema.json',
+      'ci/dashboards/grafana',
       'requirements',
     ]);
     const spec = steps.at(-1);

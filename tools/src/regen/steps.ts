@@ -55,6 +55,14 @@ export function regenSteps(root: string): RegenStep[] {
       clean: [],
     },
     {
+      name: 'dashboards, alert rules, Prometheus config (ci/dashboards)',
+      cwd: '.',
+      cmd: bin(root, 'tsx'),
+      args: ['ci/dashboards/src/generate.ts'],
+      outputs: ['ci/dashboards/grafana', 'ci/dashboards/prometheus'],
+      clean: [],
+    },
+    {
       name: 'spec-extract (requirements, COMPLIANCE.md)',
       cwd: '.',
       cmd: bin(root, 'tsx'),
