@@ -1,0 +1,59 @@
+// Simulator knobs. Timing follows llm-d-inference-sim's model (shared/notes/engines.md §6):
+// TTFT = overhead + uncached prompt tokens × prefill cost; ITL with Gaussian-ish jitter (capped
+// at 30 %) that grows linearly to `loadFactor` as busy slots reach the slot limit.
+
+export interface SimConfig {
+  /** Seeds everything random; same seed → same tokens and the same canary on every replica. */
+  seed: number;
+  /** Reported as llama.cpp build_info; ORCH-4020 wants the `sim-` prefix. */
+  version: string;
+  model: string;
+  slots: number;
+  ctx: number;
+  /** /health (and the API) answer 503 "Loading model" this long after start. */
+  startupMs: number;
+  prefillOverheadMs: number;
+  prefillMsPerToken: number;
+  itlMs: number;
+  /** Relative std-dev of the inter-token latency, capped at 0.3. */
+  jitter: number;
+  /** ITL multiplier when every slot is busy (1 = no slowdown). */
+  loadFactor: number;
+  cacheBlock: number;
+  cacheCapacity: number;
+}
+
+export interface SimFaults {
+  /** No more tokens after this many (the stream stays open). */
+  hang?: { afterTokens: number };
+  /** Multiplies the inter-token latency. */
+  slowTokens?: number;
+  /** Drops the connection after this many tokens. */
+  disconnect?: { afterTokens: number };
+  /** Keeps decoding (slot busy) after the client went away, like llama.cpp #24496. */
+  ignoreCancel?: boolean;
+  /** An engine `error:` event after this many tokens. */
+  errorMidStream?: { afterTokens: number; message?: string };
+}
+
+export const DEFAULT_SIM_CONFIG: SimConfig = {
+  seed: 1,
+  version: 'sim-0.1.0',
+  model: 'sim-smollm2-135m',
+  slots: 1,
+  ctx: 2048,
+  startupMs: 0,
+  prefillOverheadMs: 15,
+  prefillMsPerToken: 0.4,
+  itlMs: 12,
+  jitter: 0.1,
+  loadFactor: 2,
+  cacheBlock: 16,
+  cacheCapacity: 64,
+};
+
+export function simConfig(over: Partial<SimConfig> = {}): SimConfig {
+  const c = { ...DEFAULT_SIM_CONFIG, ...over };
+  if (!c.version.startsWith('sim-')) c.version = `sim-${c.version}`;
+  return c;
+}
