@@ -200,7 +200,10 @@ describe('ORCH-3044: orchctl ↔ gateway consumer pacts (OrchQueue v1)', () => {
         b.headers({ Accept: 'text/event-stream' }),
       )
       .willRespondWith(404, (b) =>
-        b.headers({ ...JSON_TYPE }).jsonBody(envelope('NOT_FOUND', `unknown task`, false)),
+        // ext_proc's ImmediateResponse (through Envoy) sends the bare media type.
+        b
+          .headers({ 'Content-Type': 'application/json' })
+          .jsonBody(envelope('NOT_FOUND', `unknown task`, false)),
       )
       .executeTest(async (ms) => {
         const r = await cli(['stream', '--url', ms.url, IDS.unknownTask]);

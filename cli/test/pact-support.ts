@@ -10,7 +10,11 @@ export const CORRELATION = {
   'X-Correlation-Id': regex('^[0-9A-Za-z._:-]{1,128}$', '7d3c1f9e-0000-4000-8000-0000000000aa'),
 };
 
-export const JSON_TYPE = { 'Content-Type': regex('^application/json', 'application/json') };
+/**
+ * Pact compares Content-Type as a media type with its parameters, so the charset the gateway
+ * (fastify) sends is part of the contract.
+ */
+export const JSON_TYPE = { 'Content-Type': 'application/json; charset=utf-8' };
 
 /** ErrorEnvelope (ORCH-2006): exact code, typed message and retriable flag. */
 export function envelope(code: ErrorCode, message: string, retriable: boolean, retryMs?: number) {
@@ -39,6 +43,6 @@ export function sseBody(b: V4ResponseBuilder, example: string, pattern: string):
     'text/event-stream',
   );
   return b
-    .headers({ 'Content-Type': regex('^text/event-stream', 'text/event-stream'), ...CORRELATION })
+    .headers({ 'Content-Type': 'text/event-stream; charset=utf-8', ...CORRELATION })
     .matchingRules({ body: { path: '$', rules: [regex(new RegExp(pattern), example)] } });
 }

@@ -1,0 +1,119 @@
+// Steps on the control plane (pools), sessions and metrics.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { Given, Then, When } from '@cucumber/cucumber';
+import { http, metricSum, streamTask, taskBody } from '../support/api.js';
+import { orchctl } from '../support/orchctl.js';
+import type { OrchWorld } from '../support/world.js';
+
+/** Scenario-local session names → fresh UUIDs, so runs never collide. */
+const sessions = new Map<string, string>();
+const sessionId = (name: string): string => {
+  const id = sessions.get(name) ?? randomUUID();
+  sessions.set(name, id);
+  return id;
+};
+
+// --- pools ---------------------------------------------------------------------------------
+When('I drain the pool with a deadline of {int} ms', async function (this: OrchWorld, ms: number) {
+  this.response = await http('POST', `${this.stack.url}/v1/pools/${this.stack.poolId}/drain`, {
+    deadline_ms: ms,
+  });
+});
+
+When('I reload the pool with model {string}', async function (this: OrchWorld, model: string) {
+  this.response = await http('POST', `${this.stack.url}/v1/pools/${this.stack.poolId}/reload`, {
+    new_model_ref: model,
+  });
+});
+
+Then('the pool health reports draining', async function (this: OrchWorld) {
+  const r = await http('GET', `${this.stack.url}/v1/pools/${this.stack.poolId}/health`);
+  assert.equal(r.json.draining, true, r.text);
+});
+
+Then(
+  'the pool becomes Ready again within {int} seconds',
+  async function (this: OrchWorld, secs: number) {
+    const until = Date.now() + secs * 1000;
+    for (;;) {
+      const r = await http('GET', `${this.stack.url}/v1/pools/${this.stack.poolId}/health`);
+      if (r.json.ready === true) return;
+      assert.ok(Date.now() < until, `pool not Ready: ${r.text}`);
+      await new Promise((res) => setTimeout(res, 1000));
+    }
+  },
+);
+
+// --- sessions ------------------------------------------------------------------------------
+When('I run a turn in session {string}', async function (this: OrchWorld, name: string) {
+  const body = taskBody({ session_id: sessionId(name), max_tokens: 2 });
+  this.submitted.add(String(body.task_id));
+  const r = await http('POST', `${this.stack.url}/v1/tasks`, body);
+  assert.equal(r.status, 202, r.text);
+  const t = await streamTask(this.stack.url, String(body.task_id));
+  assert.equal(t.events.at(-1)?.event, 'end', t.text.slice(0, 300));
+});
+
+When('I delete session {string}', async function (this: OrchWorld, name: string) {
+  this.response = await http('DELETE', `${this.stack.url}/v1/sessions/${sessionId(name)}`);
+});
+
+Then(
+  /^session "([^"]+)" has (\d+) turns?$/,
+  async function (this: OrchWorld, name: string, n: string) {
+    const r = await http('GET', `${this.stack.url}/v1/sessions/${sessionId(name)}`);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.turns, Number(n), r.text);
+  },
+);
+
+Then(
+  'session {string} has a TTL of at most {int} ms',
+  async function (this: OrchWorld, name: string, max: number) {
+    const r = await http('GET', `${this.stack.url}/v1/sessions/${sessionId(name)}`);
+    const ttl = Number(r.json.ttl_ms_remaining);
+    assert.ok(ttl > 0 && ttl <= max, r.text);
+  },
+);
+
+Then(
+  'looking up session {string} answers {int}',
+  async function (this: OrchWorld, name: string, status: number) {
+    const r = await http('GET', `${this.stack.url}/v1/sessions/${sessionId(name)}`);
+    assert.equal(r.status, status, r.text);
+  },
+);
+
+When(
+  'I run orchctl session get for session {string}',
+  async function (this: OrchWorld, name: string) {
+    this.cli = await orchctl(['session', 'get', sessionId(name)], { url: this.stack.url });
+  },
+);
+
+// --- metrics -------------------------------------------------------------------------------
+Given('I note the metrics', async function (this: OrchWorld) {
+  this.metricsBefore = (await http('GET', `${this.stack.url}/metrics`)).text;
+});
+
+async function delta(w: OrchWorld, family: string, match: Record<string, string>): Promise<number> {
+  const now = (await http('GET', `${w.stack.url}/metrics`)).text;
+  return metricSum(now, family, match) - metricSum(w.metricsBefore, family, match);
+}
+
+Then(
+  'the metric {string} increased by at least {int}',
+  async function (this: OrchWorld, family: string, n: number) {
+    const d = await delta(this, family, {});
+    assert.ok(d >= n, `${family} moved by ${d}`);
+  },
+);
+
+Then(
+  'the metric {string} with reason {string} increased by at least {int}',
+  async function (this: OrchWorld, family: string, reason: string, n: number) {
+    const d = await delta(this, family, { reason });
+    assert.ok(d >= n, `${family}{reason="${reason}"} moved by ${d}`);
+  },
+);
