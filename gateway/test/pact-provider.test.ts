@@ -7,6 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Verifier } from '@pact-foundation/pact';
+import type { VerifierOptions } from '@pact-foundation/pact';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -180,7 +181,9 @@ describe('ORCH-3044: gateway honours the orchctl consumer pacts (real gateway vi
       provider: 'llama-orch-gateway',
       providerBaseUrl: stack.url,
       pactUrls: [PACT],
-      stateHandlers: stateHandlers(stack),
+      // pact-js types stateHandlers as an intersection with message handlers, which rejects the
+      // documented {setup, teardown} form it supports at run time.
+      stateHandlers: stateHandlers(stack) as unknown as VerifierOptions['stateHandlers'],
       // The verifier's proxy forwards a body-less POST without Content-Length, so Node frames it
       // as `Transfer-Encoding: chunked` with no Content-Type, which fastify answers 415
       // (→ INVALID_PARAMS). orchctl (fetch) sends Content-Length: 0; restore that shape. The
