@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { Verifier } from '@pact-foundation/pact';
 import type { VerifierOptions } from '@pact-foundation/pact';
@@ -154,6 +155,14 @@ function stateHandlers(stack: StackInfo) {
   };
 }
 
+function emptyBodyFraming(req: IncomingMessage, _res: unknown, next: () => void): void {
+  if (req.headers['content-type'] === undefined) {
+    delete req.headers['transfer-encoding'];
+    req.headers['content-length'] = '0';
+  }
+  next();
+}
+
 describe('ORCH-3044: gateway honours the orchctl consumer pacts (real gateway via Envoy)', () => {
   let child: ChildProcess | undefined;
   let stack: StackInfo;
@@ -188,13 +197,7 @@ describe('ORCH-3044: gateway honours the orchctl consumer pacts (real gateway vi
       // as `Transfer-Encoding: chunked` with no Content-Type, which fastify answers 415
       // (→ INVALID_PARAMS). orchctl (fetch) sends Content-Length: 0; restore that shape. The
       // gateway quirk is reported, not hidden: see contracts/pacts/README.md.
-      requestFilter: (req, _res, next) => {
-        if (req.headers['content-type'] === undefined) {
-          delete req.headers['transfer-encoding'];
-          req.headers['content-length'] = '0';
-        }
-        next();
-      },
+      requestFilter: emptyBodyFraming as unknown as VerifierOptions['requestFilter'],
       logLevel: 'warn',
     });
     try {
