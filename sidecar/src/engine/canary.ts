@@ -16,7 +16,15 @@ export interface CanaryResult {
   ms: number;
 }
 
-export async function runCanary(adapter: EngineAdapter, timeoutMs = 30_000): Promise<CanaryResult> {
+// 16 greedy tokens take well under a second on a GPU, but the CPU carve-out on a loaded 2-core CI
+// box decodes ~1 token/s: a 30 s bound there failed the canary ("canceled") and left the replica
+// unready for good, since the startup canary is not retried.
+export const CANARY_TIMEOUT_MS = 120_000;
+
+export async function runCanary(
+  adapter: EngineAdapter,
+  timeoutMs = CANARY_TIMEOUT_MS,
+): Promise<CanaryResult> {
   const t0 = Date.now();
   const ids: number[] = [];
   let text = '';
