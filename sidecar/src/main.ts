@@ -5,6 +5,8 @@
 //   supervised: --supervise [SIDECAR_SUPERVISE=1] --engine-binary --model-path --model-digest
 //     --engine-port [8200] --ctx [2048] --threads [2] --batch [2048] --ubatch [512]
 //   external:   --engine-url [SIDECAR_ENGINE_URL] (--model-digest optional)
+//     --engine-model [SIDECAR_ENGINE_MODEL] --engine-metrics-url [SIDECAR_ENGINE_METRICS_URL]
+//     --engine-declare [SIDECAR_ENGINE_DECLARE, comma list, e.g. batch_invariant]
 //   --strict/--no-strict [SIDECAR_DETERMINISM_STRICT] --sampler-profile [v1]
 import { parseArgs } from 'node:util';
 import { startSidecar } from './sidecar.js';
@@ -25,6 +27,9 @@ const { values: v } = parseArgs({
     'model-digest': { type: 'string' },
     'engine-port': { type: 'string' },
     'engine-url': { type: 'string' },
+    'engine-model': { type: 'string' },
+    'engine-metrics-url': { type: 'string' },
+    'engine-declare': { type: 'string' },
     ctx: { type: 'string' },
     threads: { type: 'string' },
     batch: { type: 'string' },
@@ -79,6 +84,14 @@ const handle = await startSidecar({
     : {
         baseUrl: str(v['engine-url'], 'SIDECAR_ENGINE_URL', 'http://127.0.0.1:8200'),
         modelDigest: v['model-digest'] ?? env.SIDECAR_MODEL_DIGEST,
+        adapter: {
+          model: v['engine-model'] ?? env.SIDECAR_ENGINE_MODEL,
+          metricsUrl: v['engine-metrics-url'] ?? env.SIDECAR_ENGINE_METRICS_URL,
+          declared: (v['engine-declare'] ?? env.SIDECAR_ENGINE_DECLARE ?? '')
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean),
+        },
       },
 });
 const s = handle.status();

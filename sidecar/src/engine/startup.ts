@@ -3,6 +3,7 @@
 // canary. Failures of the checks become unready reasons, not crashes; only a refused launch
 // (bad digest, engine will not start) throws.
 import type {
+  AdapterFactoryOptions,
   AdapterModule,
   DeterminismReport,
   EngineAdapter,
@@ -36,6 +37,8 @@ export interface ExternalEngineOptions {
   modelDigest?: string;
   modelPath?: string;
   healthTimeoutMs?: number;
+  /** Engine-specific adapter options (served model, metrics URL, declared properties). */
+  adapter?: Omit<AdapterFactoryOptions, 'baseUrl'>;
 }
 
 export interface EngineStartup {
@@ -91,7 +94,7 @@ export async function bringUpEngine(
   } else if (opts.external) {
     const e = opts.external;
     baseUrl = e.baseUrl;
-    adapter = mod.create({ baseUrl });
+    adapter = mod.create({ ...e.adapter, baseUrl });
     await waitExternalHealthy(adapter, e.healthTimeoutMs ?? 30_000);
     modelDigest = e.modelDigest ?? (e.modelPath ? await sha256File(e.modelPath) : '');
   } else {
