@@ -21,8 +21,10 @@ import type { HttpResult, StreamEvent, StreamResult } from './helpers/client.js'
 import { scrape, total } from './helpers/metrics.js';
 import type { Sample } from './helpers/metrics.js';
 
-// Long enough to still be decoding when the test acts on it, bounded so a missed cancel ends.
-const LONG = 64;
+// Long enough to still be decoding when the test acts on it even on an idle machine (~100 tok/s),
+// bounded so a missed cancel still ends; every long task is canceled well before this.
+const LONG = 400;
+const LONG_CTX = 1024;
 
 function envelopeCode(r: HttpResult): string | undefined {
   return (r.body as { code?: string } | undefined)?.code;
@@ -111,7 +113,7 @@ describe('ORCH-4001: E2E cancel, errors and backpressure through Envoy', () => {
   }, 60_000);
 
   it('ORCH-3017/ORCH-3026/ORCH-4013: cancel mid-stream ends promptly with end{canceled}, no token after', async () => {
-    const body = taskBody({ max_tokens: LONG, seed: 3 });
+    const body = taskBody({ max_tokens: LONG, ctx: LONG_CTX, seed: 3 });
     expect((await submit(stack.url, body)).status).toBe(202);
     const { s, cancelSentAt, cancelAckAt, status } = await streamAndCancel(
       stack.url,
@@ -137,7 +139,7 @@ describe('ORCH-4001: E2E cancel, errors and backpressure through Envoy', () => {
   }, 120_000);
 
   describe('ORCH-3004: one task running, one waiting, queue capacity 1', () => {
-    const running = taskBody({ max_tokens: LONG, seed: 9 });
+    const running = taskBody({ max_tokens: LONG, ctx: LONG_CTX, seed: 9 });
     const waiting = taskBody({ max_tokens: 4 });
     let runningStream: Promise<StreamResult> | undefined;
     let firstToken: Promise<void> | undefined;
@@ -155,7 +157,11 @@ describe('ORCH-4001: E2E cancel, errors and backpressure through Envoy', () => {
         },
       });
       // Only once it decodes has the running task left the queue.
-      await Promise.race([firstToken, runningStream.then(() => undefined)]);
+      const ended = await Promise.race([
+        firstToken.then(() => false),
+        runningStream.then(() => true),
+      ]);
+      expect(ended, 'the long task ended before its first token').toBe(false);
       expect((await submit(stack.url, waiting)).status).toBe(202);
     }, 120_000);
 

@@ -45,7 +45,7 @@ describe('ORCH-3038: engine crash mid-stream through Envoy (real llama-server, C
   }, 60_000);
 
   it('ORCH-2028/ORCH-4014: killing llama-server mid-stream → error{WORKER_RESET} within 1 s, stream ends', async () => {
-    const body = taskBody({ max_tokens: 64, seed: 21 });
+    const body = taskBody({ max_tokens: 400, ctx: 1024, seed: 21 });
     expect((await submit(stack.url, body)).status).toBe(202);
     let killing: Promise<void> | undefined;
     crashed = await stream(stack.url, body.task_id, {
@@ -69,7 +69,7 @@ describe('ORCH-3038: engine crash mid-stream through Envoy (real llama-server, C
     expect(last?.data.engine).toBe('llamacpp');
     expect(crashed.events.at(-1)).toBe(last);
     expect(tokenCount(crashed.events)).toBeGreaterThan(0);
-    expect(tokenCount(crashed.events)).toBeLessThan(64);
+    expect(tokenCount(crashed.events)).toBeLessThan(400);
     expect(Number.isFinite(killedAt)).toBe(true);
     expect((last?.at ?? Infinity) - killedAt).toBeLessThan(1_000);
     // The response body closed right after the terminal event: the stream never hangs.
