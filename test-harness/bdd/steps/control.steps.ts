@@ -59,12 +59,18 @@ When('I delete session {string}', async function (this: OrchWorld, name: string)
   this.response = await http('DELETE', `${this.stack.url}/v1/sessions/${sessionId(name)}`);
 });
 
+// The sidecar reports a lease's outcome (which records the turn) just after the client has the
+// terminal event, so the count is read until it settles (bounded: 5 s).
 Then(
   /^session "([^"]+)" has (\d+) turns?$/,
   async function (this: OrchWorld, name: string, n: string) {
-    const r = await http('GET', `${this.stack.url}/v1/sessions/${sessionId(name)}`);
-    assert.equal(r.status, 200, r.text);
-    assert.equal(r.json.turns, Number(n), r.text);
+    const until = Date.now() + 5000;
+    for (;;) {
+      const r = await http('GET', `${this.stack.url}/v1/sessions/${sessionId(name)}`);
+      if (r.status === 200 && r.json.turns === Number(n)) return;
+      assert.ok(Date.now() < until, `expected ${n} turns: ${r.status} ${r.text}`);
+      await new Promise((res) => setTimeout(res, 200));
+    }
   },
 );
 
