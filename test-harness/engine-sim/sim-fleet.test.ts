@@ -2,7 +2,8 @@
 // driving the unchanged llama.cpp adapter). Tasks go through Envoy only and spread over every
 // replica. The simulator is cheap enough for 16 replicas on 2 cores.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run, taskBody, terminal, tokenText } from '../e2e/helpers/client.js';
+import { cancel, run, taskBody, terminal, tokenText, waitFor } from '../e2e/helpers/client.js';
+import { generate, tokenize } from './model.js';
 import { startSimStack, type SimStack } from './sim-stack.js';
 
 const REPLICAS = 16;
@@ -89,4 +90,74 @@ describe('ORCH-3008: 16 simulated replicas behind the real stack', () => {
       for (const s of stack.sims) s.setFaults({});
     }
   }, 60_000);
+
+  it('ORCH-4013: a cancel on an engine that ignores disconnects keeps that replica unready until its slot frees', async () => {
+    // Slow decode so the ignored cancel outlives the sidecar's 3 s slot-idle deadline: pick a
+    // seed whose simulated output is long (the sim is deterministic; the sidecar samples with
+    // the v1 profile, temperature 0.8).
+    const prompt = 'Once upon a time, in a long story,';
+    let seed = 1;
+    while (generate(1, seed, tokenize(prompt), 0.8, 64).tokens.length < 40) seed++;
+    for (const s of stack.sims) s.setFaults({ ignoreCancel: true, slowTokens: 8 });
+    try {
+      const b = body(4, { max_tokens: 64, prompt, seed });
+      let canceled: Promise<unknown> | undefined;
+      const r = await run(stack.url, b, {
+        timeoutMs: 60_000,
+        onEvent: (ev) => {
+          if (ev.event === 'token') canceled ??= cancel(stack.url, b.task_id);
+        },
+      });
+      await canceled;
+      expect(terminal(r.stream.events)?.data).toMatchObject({ reason: 'canceled' });
+      const busy = await waitFor(
+        async () => {
+          const h = await poolHealth();
+          return h.find((x) => !x.ready && /slot still busy/.test(x.unready_reason ?? ''));
+        },
+        'a replica unready with a busy slot',
+        15_000,
+      );
+      expect(busy?.replica_id).toMatch(/^default-r\d+$/);
+      // The simulated decode runs to its end, the slot frees, the sidecar turns Ready again.
+      await waitFor(
+        async () => ((await poolHealth()).every((x) => x.ready) ? true : undefined),
+        'every replica Ready again',
+        45_000,
+      );
+    } finally {
+      for (const s of stack.sims) s.setFaults({});
+    }
+  }, 90_000);
+
+  it('ORCH-3038: a crashed engine makes its replica unready; new tasks still all finish on the others', async () => {
+    stack.sims[0]?.crash();
+    await waitFor(
+      async () => {
+        const h = await poolHealth();
+        return h.find((x) => x.replica_id === stack.replicaId(0) && !x.ready);
+      },
+      'replica 0 unready after its engine crashed',
+      20_000,
+    );
+    const before = served();
+    const results = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => run(stack.url, body(100 + i), { timeoutMs: 120_000 })),
+    );
+    for (const r of results) expect(terminal(r.stream.events)?.event).toBe('end');
+    const after = served();
+    expect(after[0]).toBe(before[0]);
+    expect(after.reduce((a, b) => a + b, 0) - before.reduce((a, b) => a + b, 0)).toBe(16);
+  }, 180_000);
 });
+
+interface ReplicaHealth {
+  replica_id: string;
+  ready: boolean;
+  unready_reason?: string;
+}
+
+async function poolHealth(): Promise<ReplicaHealth[]> {
+  const res = await fetch(`${stack.restUrl}/v1/pools/${stack.poolId}/health`);
+  return ((await res.json()) as { replicas?: ReplicaHealth[] }).replicas ?? [];
+}
