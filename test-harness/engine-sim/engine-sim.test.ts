@@ -176,7 +176,8 @@ describe('ORCH-3051: engine simulator (llama.cpp native API)', () => {
   }, 20_000);
 
   it('ORCH-3016: slow-token fault set through the control endpoint multiplies the inter-token latency', async () => {
-    const s = await sim({ config: { itlMs: 10, jitter: 0 } });
+    // 20 ms base so timer slop on a loaded machine cannot hide the factor of 4.
+    const s = await sim({ config: { itlMs: 20, jitter: 0 } });
     const req = { prompt: 'a', n_predict: 8, seed: 1, temperature: 0 };
     const normal = mean((await stream(s.url, req)).gaps);
     await fetch(`${s.url}/sim/faults`, { method: 'POST', body: JSON.stringify({ slowTokens: 4 }) });
