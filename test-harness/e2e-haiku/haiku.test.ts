@@ -62,22 +62,30 @@ async function attempt(stack: Stack): Promise<Attempt> {
     prompt,
   };
   const t0 = performance.now();
-  const { admission, stream } = await run(stack.url, body, { timeoutMs: BUDGET_MS });
-  const elapsedMs = Math.round(performance.now() - t0);
-  const after = currentMinuteWords(new Date());
-  return {
-    minute,
-    minuteWords: words,
-    nonce,
-    prompt,
-    body,
-    admission: { status: admission.status, headers: admission.headers, body: admission.body },
-    sse: stream.raw,
-    output: tokenText(stream.events),
-    endEvent: terminal(stream.events),
-    elapsedMs,
-    minuteFlipped: after.minute !== minute,
-  };
+  const base = { minute, minuteWords: words, nonce, prompt, body };
+  try {
+    const { admission, stream } = await run(stack.url, body, { timeoutMs: BUDGET_MS });
+    return {
+      ...base,
+      admission: { status: admission.status, headers: admission.headers, body: admission.body },
+      sse: stream.raw,
+      output: tokenText(stream.events),
+      endEvent: terminal(stream.events),
+      elapsedMs: Math.round(performance.now() - t0),
+      minuteFlipped: currentMinuteWords(new Date()).minute !== minute,
+    };
+  } catch (e) {
+    // Over budget or refused: still produce a bundle so the failure can be inspected.
+    return {
+      ...base,
+      admission: undefined,
+      sse: '',
+      output: '',
+      endEvent: { error: e instanceof Error ? e.message : String(e) },
+      elapsedMs: Math.round(performance.now() - t0),
+      minuteFlipped: currentMinuteWords(new Date()).minute !== minute,
+    };
+  }
 }
 
 describe.runIf(GATE_ON)('ORCH-5006: haiku gate on a real model (CPU carve-out)', () => {

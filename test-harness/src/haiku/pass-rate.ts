@@ -60,6 +60,8 @@ async function main(): Promise<void> {
       pairs: { type: 'string', default: '60' },
       'pair-seed': { type: 'string', default: '20261123' },
       out: { type: 'string', default: '.artifacts/haiku/pass-rate.json' },
+      // One thread by default: on a shared 2-core box two spinning threads were ~10x slower.
+      threads: { type: 'string', default: '1' },
     },
   });
   const bin = values.bin ?? process.env.LLAMA_SERVER_BIN;
@@ -81,7 +83,11 @@ async function main(): Promise<void> {
 
   const results = [];
   for (const model of models) {
-    const llama = await startDirectLlama({ binary: bin, model: model.path });
+    const llama = await startDirectLlama({
+      binary: bin,
+      model: model.path,
+      threads: Number(values.threads),
+    });
     try {
       const props = (await (await fetch(`${llama.baseUrl}/props`)).json()) as {
         build_info?: string;
