@@ -3,6 +3,7 @@
 // which gateway/test/pact-provider.test.ts replays against the real gateway through Envoy.
 import { rmSync } from 'node:fs';
 import { MatchersV3, PactV4 } from '@pact-foundation/pact';
+import { Agent, setGlobalDispatcher } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrchClient } from '../src/client.js';
 import { runCli } from '../src/cli.js';
@@ -73,6 +74,9 @@ async function cli(argv: string[]) {
 
 describe('ORCH-3044: orchctl ↔ gateway consumer pacts (OrchQueue v1)', () => {
   beforeAll(() => {
+    // Each interaction gets a new mock server on a random port; never reuse an idle keep-alive
+    // socket, which could point at a closed server that had the same port.
+    setGlobalDispatcher(new Agent({ keepAliveTimeout: 10, keepAliveMaxTimeout: 10 }));
     // Regenerate from scratch so removed interactions disappear and the file stays deterministic.
     rmSync(PACT_FILE, { force: true });
   });

@@ -34,7 +34,7 @@ function startStackProcess(): Promise<{ child: ChildProcess; info: StackInfo; lo
   child.stderr?.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-8000)));
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`stack not ready in 300 s:\n${log}`)), 300_000);
+    const timer = setTimeout(() => reject(new Error(`stack not ready in 380 s:\n${log}`)), 380_000);
     child.on('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`stack process exited ${code}:\n${log}`));
@@ -179,7 +179,7 @@ describe('ORCH-3044: gateway honours the orchctl consumer pacts (real gateway vi
     child = started.child;
     stack = started.info;
     log = started.log;
-  }, 320_000);
+  }, 400_000);
 
   afterAll(async () => {
     await stopStackProcess(child);

@@ -15,6 +15,7 @@ process.env.LLAMA_ORCH_TEST_HOOKS = '1';
 const stack = await startStack({
   replicas: Number(values.replicas ?? 1),
   tweak: values.standby ? addStandbyPool : undefined,
+  readyTimeoutMs: 300_000,
   log: (m) => process.stderr.write(`[stack] ${m}\n`),
 });
 let stopping = false;

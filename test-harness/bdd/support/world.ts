@@ -20,9 +20,10 @@ setDefaultTimeout(90_000);
 
 let stack: Stack | undefined;
 
-BeforeAll({ timeout: 300_000 }, async () => {
+BeforeAll({ timeout: 400_000 }, async () => {
   process.env.LLAMA_ORCH_TEST_HOOKS = '1';
-  stack = await startStack({ replicas: 1, tweak: addStandbyPool });
+  // Generous: other suites may load the 2 cores while the engine loads and self-tests.
+  stack = await startStack({ replicas: 1, tweak: addStandbyPool, readyTimeoutMs: 300_000 });
 });
 
 AfterAll({ timeout: 60_000 }, async () => {
