@@ -16,6 +16,7 @@ import { PoolService } from './placement/pools.js';
 import { TaskService } from './placement/tasks.js';
 import { startControlServer } from './replicas/control-server.js';
 import { ReplicaRegistry } from './replicas/registry.js';
+import { traceRest, tracedPlacer } from './tracing/spans.js';
 
 export interface GatewayOptions {
   /** Bind address of all three servers (default 127.0.0.1). */
@@ -81,7 +82,7 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
 
   const control = await startControlServer({ registry, host, port: options.controlPort ?? 9003 });
   const extProc = await startExtProcServer({
-    placer: director,
+    placer: tracedPlacer(director),
     errorToDecision: (error, request) => toImmediateError(error, request.correlationId),
     log: log.child({ component: 'ext_proc' }),
     host,
@@ -89,6 +90,7 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
   });
   const pools = new PoolService(core, registry, clock);
   const app = buildHttpApp({ tasks, pools, metrics, tenant: options.tenant ?? 'default' });
+  traceRest(app);
   app.addHook('onResponse', async () => tasks.refreshGauges(engineOf));
   await app.listen({ host, port: options.restPort ?? 8081 });
   const address = app.server.address();

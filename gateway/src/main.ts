@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '@llama-orch/contracts';
 import { gatewayOptionsFrom } from './config.js';
 import { startGateway } from './gateway.js';
+import { startTracing } from './tracing/sdk.js';
 
 const { values } = parseArgs({
   options: {
@@ -25,6 +26,8 @@ if (!configPath) {
 const port = (flag: string | undefined, env: string | undefined): number | undefined =>
   (flag ?? env) ? Number(flag ?? env) : undefined;
 
+// Before the servers start, so their spans go to the SDK (OTEL_EXPORTER_OTLP_ENDPOINT enables it).
+const tracing = startTracing(process.env, 'llama-orch-placement');
 const base = gatewayOptionsFrom(loadConfig(configPath));
 const gateway = await startGateway({
   ...base,
@@ -37,6 +40,9 @@ const gateway = await startGateway({
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    void gateway.close().then(() => process.exit(0));
+    void gateway
+      .close()
+      .then(() => tracing?.shutdown())
+      .then(() => process.exit(0));
   });
 }

@@ -57,9 +57,10 @@ export async function stream(
   taskId: string,
   onEvent: (ev: Event, all: Event[]) => void = () => undefined,
   timeoutMs = 120_000,
+  headers: Record<string, string> = {},
 ): Promise<Event[]> {
   const res = await fetch(`${base}/v1/tasks/${taskId}/stream`, {
-    headers: { accept: 'text/event-stream' },
+    headers: { accept: 'text/event-stream', ...headers },
     signal: AbortSignal.timeout(timeoutMs),
   });
   const parser = new SseParser();

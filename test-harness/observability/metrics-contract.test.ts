@@ -1,7 +1,8 @@
 // The metrics contract against the live stack (ORCH-3028, ORCH-4015, ORCH-4019): real Envoy,
 // placement, sidecar and llama-server; a workload with completions, a rejection and a cancel;
 // every endpoint scraped, linted with promtool and compared with .specs/metrics/otel-prom.md.
-// The same run's JSON logs are checked for the seed's fields (ORCH-3027).
+// The same run's JSON logs are checked for the seed's fields (ORCH-3027), and one traced task's
+// placement spans are collected by an in-process OTLP/HTTP receiver (issue 9, tracing slice).
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack } from '../src/stack/index.js';
@@ -13,6 +14,9 @@ import { TASK_LOG_FIELDS, parseLogs } from './logs.js';
 import { checkMetrics, loadPromBins } from './promtool.js';
 import type { PromBins } from './promtool.js';
 import { runWorkload } from './workload.js';
+import { startOtlpReceiver } from './otlp-receiver.js';
+import type { OtlpReceiver } from './otlp-receiver.js';
+import { stream, submit, taskBody } from './client.js';
 import type { WorkloadResult } from './workload.js';
 
 const contract = loadContract();
@@ -58,10 +62,30 @@ describe('ORCH-3028: live metrics contract through the real stack', () => {
   let after: Scrape;
   let work: WorkloadResult;
   const logChunks: string[] = [];
+  let otlp: OtlpReceiver;
+  const traceId = randomUUID().replace(/-/g, '');
+  const clientSpans = { admit: 'a1a1a1a1a1a1a1a1', stream: 'b2b2b2b2b2b2b2b2' };
+  const traceparent = (span: string): string => `00-${traceId}-${span}-01`;
+  let tracedTaskId = '';
 
   beforeAll(async () => {
     bins = await loadPromBins();
-    stack = await startStack({ logLevel: 'info', write: (s) => logChunks.push(s) });
+    otlp = await startOtlpReceiver();
+    // Children inherit the environment at spawn: placement starts its OTel SDK from these.
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_METRICS_EXPORTER: 'none',
+      OTEL_LOGS_EXPORTER: 'none',
+      OTEL_BSP_SCHEDULE_DELAY: '200',
+    });
+    try {
+      stack = await startStack({ logLevel: 'info', write: (s) => logChunks.push(s) });
+    } finally {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    }
     before = await scrape(stack);
     work = await runWorkload(stack.url);
     // LeaseFinished reaches placement just after the stream's terminal event: wait (bounded)
@@ -77,10 +101,18 @@ describe('ORCH-3028: live metrics contract through the real stack', () => {
       if (finished >= work.admitted || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 250));
     }
+    // One traced task, after the counters were read, so it does not move the checked deltas.
+    const traced = taskBody({ max_tokens: 4 });
+    tracedTaskId = traced.task_id;
+    await submit(stack.url, traced, { traceparent: traceparent(clientSpans.admit) });
+    await stream(stack.url, traced.task_id, undefined, 120_000, {
+      traceparent: traceparent(clientSpans.stream),
+    });
   }, 300_000);
 
   afterAll(async () => {
     await stack?.close();
+    await otlp?.close();
   }, 60_000);
 
   it('ORCH-3028: the workload did what the counters will be checked against', () => {
@@ -203,5 +235,24 @@ describe('ORCH-3028: live metrics contract through the real stack', () => {
         expect(l.fields[f], f).toBeDefined();
     }
     expect(logChunks.join('').includes(SECRET)).toBe(false);
+  });
+  it('ORCH-3027: placement spans continue the client trace: REST admit and ext_proc hold', async () => {
+    const deadline = Date.now() + 20_000;
+    const mine = (): typeof otlp.spans => otlp.spans.filter((sp) => sp.traceId === traceId);
+    while (Date.now() < deadline && !mine().some((sp) => sp.name === 'placement.hold'))
+      await new Promise((r) => setTimeout(r, 250));
+    const spans = mine();
+    const admit = spans.find((sp) => sp.name === 'POST /v1/tasks');
+    const hold = spans.find((sp) => sp.name === 'placement.hold');
+    expect(admit, JSON.stringify(spans)).toBeDefined();
+    expect(admit?.service).toBe('llama-orch-placement');
+    expect(admit?.parentSpanId).toBe(clientSpans.admit);
+    expect(admit?.attributes['http.response.status_code']).toBe(202);
+    expect(hold?.service).toBe('llama-orch-placement');
+    expect(hold?.parentSpanId).toBe(clientSpans.stream);
+    expect(hold?.attributes['orch.task_id']).toBe(tracedTaskId);
+    expect(hold?.attributes['orch.decision']).toBe('route');
+    // Spans of other requests never borrow this trace id.
+    expect(otlp.spans.filter((sp) => sp.traceId !== traceId).length).toBeGreaterThan(0);
   });
 });
