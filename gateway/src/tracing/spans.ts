@@ -44,6 +44,8 @@ export function tracedPlacer(placer: Placer): Placer {
 export function traceRest(app: FastifyInstance): void {
   const spans = new WeakMap<FastifyRequest, Span>();
   app.addHook('onRequest', async (request) => {
+    // Scrapes every few seconds would drown the traces that matter.
+    if (request.url === '/metrics') return;
     const parent = propagation.extract(ROOT_CONTEXT, request.headers);
     const route = request.routeOptions.url ?? request.url;
     spans.set(
