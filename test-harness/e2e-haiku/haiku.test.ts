@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, run, terminal, tokenText } from '../e2e/helpers/client.js';
+import type { StreamEvent } from '../e2e/helpers/client.js';
 import { scrape, total } from '../e2e/helpers/metrics.js';
 import { checkHaiku } from '../src/haiku/acceptance.js';
 import { currentMinuteWords } from '../src/haiku/minute-words.js';
@@ -63,8 +64,13 @@ async function attempt(stack: Stack): Promise<Attempt> {
   };
   const t0 = performance.now();
   const base = { minute, minuteWords: words, nonce, prompt, body };
+  // Events as they arrive, so a run cut off by the budget still leaves its partial transcript.
+  const seen: StreamEvent[] = [];
   try {
-    const { admission, stream } = await run(stack.url, body, { timeoutMs: BUDGET_MS });
+    const { admission, stream } = await run(stack.url, body, {
+      timeoutMs: BUDGET_MS,
+      onEvent: (ev) => seen.push(ev),
+    });
     return {
       ...base,
       admission: { status: admission.status, headers: admission.headers, body: admission.body },
@@ -79,8 +85,8 @@ async function attempt(stack: Stack): Promise<Attempt> {
     return {
       ...base,
       admission: undefined,
-      sse: '',
-      output: '',
+      sse: seen.map((ev) => `event: ${ev.event}\ndata: ${JSON.stringify(ev.data)}\n\n`).join(''),
+      output: tokenText(seen),
       endEvent: { error: e instanceof Error ? e.message : String(e) },
       elapsedMs: Math.round(performance.now() - t0),
       minuteFlipped: currentMinuteWords(new Date()).minute !== minute,
