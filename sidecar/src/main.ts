@@ -10,6 +10,7 @@
 //   --strict/--no-strict [SIDECAR_DETERMINISM_STRICT] --sampler-profile [v1]
 import { parseArgs } from 'node:util';
 import { startSidecar } from './sidecar.js';
+import { startTracing } from './tracing.js';
 
 const { values: v } = parseArgs({
   options: {
@@ -56,6 +57,8 @@ const int = (flag: string | undefined, name: string, dflt: number): number =>
   Number(flag ?? env[name] ?? dflt);
 
 const supervise = v.supervise ?? env.SIDECAR_SUPERVISE === '1';
+// Before the servers start, so their spans reach the SDK (OTEL_EXPORTER_OTLP_ENDPOINT enables it).
+const tracing = startTracing(process.env, 'llama-orch-sidecar');
 const handle = await startSidecar({
   replicaId: str(v['replica-id'], 'SIDECAR_REPLICA_ID'),
   poolId: str(v['pool-id'], 'SIDECAR_POOL_ID', 'default'),
@@ -99,6 +102,10 @@ process.stdout.write(
   `sidecar listening on :${handle.port} engine=${s.engineVersion} digest=${s.modelDigest.slice(0, 12)} ` +
     `canary=${s.canaryHash.slice(0, 12)} ready=${String(s.ready)}${s.ready ? '' : ` (${s.reason})`}\n`,
 );
-const stop = (): void => void handle.close().then(() => process.exit(0));
+const stop = (): void =>
+  void handle
+    .close()
+    .then(() => tracing?.shutdown())
+    .then(() => process.exit(0));
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);

@@ -15,6 +15,7 @@ import {
 import { createMetrics } from './http/metrics.js';
 import { buildHttpServer } from './http/server.js';
 import { createLogger } from './logging.js';
+import { tracedAdapter } from './tracing.js';
 import { ReplicaState } from './replica-state.js';
 import { confirmSlotIdle } from './engine/confirm-idle.js';
 import { LeaseStream } from './streaming/lease-stream.js';
@@ -197,7 +198,7 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     healthz: () => ({ ready: state.ready && !draining, reason: state.reason }),
     openStream: (lease, writer) => {
       const session = new LeaseStream(lease, writer, {
-        adapter,
+        adapter: tracedAdapter(adapter),
         defaultSamplerProfile: samplerProfile,
         now: () => performance.now(),
         onStarted: (l) => sendLease(l, { $case: 'started', value: {} }),

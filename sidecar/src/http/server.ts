@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { ClaimFailure, Lease, LeaseStore } from '../control/lease-store.js';
 import { SseStreamWriter } from '../sse/stream-writer.js';
 import type { LeaseStream } from '../streaming/lease-stream.js';
+import { startStreamSpan, withSpan } from '../tracing.js';
 import type { SidecarMetrics } from './metrics.js';
 
 export interface HttpDeps {
@@ -101,12 +102,16 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
         if (!raw.destroyed) raw.end();
       },
     });
+    const span = startStreamSpan(req.headers, {
+      'orch.task_id': taskId,
+      'orch.lease_id': lease.leaseId,
+    });
     const session = deps.openStream(lease, writer);
     // 'close' before our own end means the client (or Envoy) went away mid-stream.
     raw.on('close', () => {
       if (!raw.writableFinished) session.clientGone();
     });
-    void session.run();
+    void withSpan(span, () => session.run()).finally(() => span.end());
   });
 
   app.get('/metrics', async (_req, reply) => {
