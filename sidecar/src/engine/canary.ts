@@ -57,7 +57,9 @@ export async function runCanary(
  */
 export async function runCancelSelfTest(
   adapter: EngineAdapter,
-  deadlineMs = 3000,
+  // 3 s was too tight on the loaded 2-core CPU carve-out (the replica stayed unready for good);
+  // 256 tokens keep an engine that ignores the abort busy well past this deadline.
+  deadlineMs = 10_000,
 ): Promise<string | undefined> {
   const ac = new AbortController();
   const guard = setTimeout(() => ac.abort(), 30_000);
@@ -65,7 +67,7 @@ export async function runCancelSelfTest(
   try {
     for await (const ev of adapter.generate({
       prompt: CANARY_PROMPT,
-      maxTokens: 64,
+      maxTokens: 256,
       seed: 0,
       samplerProfile: CANARY_PROFILE,
       signal: ac.signal,
