@@ -1,10 +1,12 @@
 // Consumer-driven contract (ORCH-3044): every OrchQueue v1 interaction orchctl uses, recorded by
 // running the real CLI against Pact's mock server. Writes contracts/pacts/orchctl-llama-orch-gateway.json,
 // which gateway/test/pact-provider.test.ts replays against the real gateway through Envoy.
-import { rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MatchersV3, PactV4 } from '@pact-foundation/pact';
 import { Agent, setGlobalDispatcher } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OrchClient } from '../src/client.js';
 import { runCli } from '../src/cli.js';
 import { fakeIo } from './fake-io.js';
@@ -25,12 +27,35 @@ import { CORRELATION, JSON_TYPE, envelope, sseBody } from './pact-support.js';
 
 const { like, uuid, integer, eachLike, regex } = MatchersV3;
 
+// Written to a fresh directory, then moved over the committed file only when it changed, with an
+// atomic rename: the provider verification (another vitest project) may be reading it right now.
+const outDir = mkdtempSync(join(tmpdir(), 'orch-pact-'));
 const pact = new PactV4({
   consumer: CONSUMER,
   provider: PROVIDER,
-  dir: PACT_DIR,
+  dir: outDir,
   logLevel: 'warn',
 });
+
+let failed = false;
+
+function publish(): void {
+  // A failed interaction leaves a partial pact: keep the committed one.
+  if (failed) return;
+  const fresh = readFileSync(join(outDir, `${CONSUMER}-${PROVIDER}.json`), 'utf8');
+  let committed = '';
+  try {
+    committed = readFileSync(PACT_FILE, 'utf8');
+  } catch {
+    // first generation
+  }
+  if (fresh !== committed) {
+    const staging = `${PACT_DIR}.${CONSUMER}-${PROVIDER}.json.tmp`;
+    writeFileSync(staging, fresh);
+    renameSync(staging, PACT_FILE);
+  }
+  rmSync(outDir, { recursive: true, force: true });
+}
 
 const model = { model_ref: MODEL, engine: ENGINE };
 
@@ -77,10 +102,12 @@ describe('ORCH-3044: orchctl ↔ gateway consumer pacts (OrchQueue v1)', () => {
     // Each interaction gets a new mock server on a random port; never reuse an idle keep-alive
     // socket, which could point at a closed server that had the same port.
     setGlobalDispatcher(new Agent({ keepAliveTimeout: 10, keepAliveMaxTimeout: 10 }));
-    // Regenerate from scratch so removed interactions disappear and the file stays deterministic.
-    rmSync(PACT_FILE, { force: true });
   });
-  afterAll(() => undefined);
+  afterEach((ctx) => {
+    if (ctx.task.result?.state === 'fail') failed = true;
+  });
+  // Regenerated from scratch each run (removed interactions disappear; output is deterministic).
+  afterAll(publish);
 
   it('ORCH-2001: submit → 202 AdmissionResponse, prints the task id', async () => {
     await pact

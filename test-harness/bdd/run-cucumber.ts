@@ -16,8 +16,8 @@ export interface CucumberRun {
 }
 
 export interface CucumberOptions {
-  /** Tag expression; default excludes @wip. */
-  tags?: string;
+  /** Tag expression; default excludes @wip; null runs every scenario. */
+  tags?: string | null;
   dryRun?: boolean;
   timeoutMs?: number;
 }
@@ -49,8 +49,7 @@ export async function runCucumber(o: CucumberOptions = {}): Promise<CucumberRun>
     '--import',
     'test-harness/bdd/steps/*.steps.ts',
     '--strict',
-    '--tags',
-    o.tags ?? 'not @wip',
+    ...(o.tags === null ? [] : ['--tags', o.tags ?? 'not @wip']),
     '--format',
     'summary',
     '--format',
