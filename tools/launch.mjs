@@ -135,7 +135,8 @@ async function main() {
     code = await phase('gates', () =>
       runForeground('npm', ['run', 'gates', ...(rest.length > 0 ? ['--', ...rest] : [])]),
     );
-  if (cmd === 'up') code = await phase('up', () => tsx(['tools/src/up/cli.ts', ...rest]));
+  if (cmd === 'up')
+    code = await phase('up', () => tsx(['test-harness/src/stack/up-cli.ts', ...rest]));
   return code;
 }
 

@@ -1,10 +1,11 @@
-// Smoke: `npm run up`'s stack (tools/src/up/cli.ts) reaches ready on loopback, serves through
-// Envoy, and Ctrl-C stops every child (ORCH-5003).
+// Smoke: `npm run up` (test-harness/src/stack/up-cli.ts) brings the whole stack up on loopback —
+// placement, a supervised sidecar with llama-server and the real model, Envoy — serves a task
+// through the edge, and Ctrl-C stops every process it started (ORCH-5003).
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePorts } from '@llama-orch/tools';
+import { parseSseTranscript } from '@llama-orch/contracts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -24,20 +25,13 @@ describe('ORCH-5003: npm run up starts the stack on loopback; Ctrl-C stops every
   afterAll(() => {
     // Only reached with survivors when an assertion failed: never leave engines running.
     if (up?.exitCode === null) up.kill('SIGKILL');
-    for (const pid of childPids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    for (const pid of childPids) if (alive(pid)) process.kill(-pid, 'SIGKILL');
   });
 
-  it('ORCH-5003: ready banner, a chat completion through Envoy, then SIGINT exits 130 with no survivors', async () => {
-    const [envoy, admin, engine] = await freePorts(3);
-    const env = {
-      ...process.env,
-      LLAMA_ORCH_ENVOY_PORT: String(envoy),
-      LLAMA_ORCH_ENVOY_ADMIN_PORT: String(admin),
-      LLAMA_ORCH_ENGINE_PORT: String(engine),
-    };
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'tools/src/up/cli.ts'], {
+  it('ORCH-5003: ready banner, a task streamed through Envoy, then SIGINT exits 130 with no survivors', async () => {
+    const proc = spawn(process.execPath, ['--import', 'tsx', 'test-harness/src/stack/up-cli.ts'], {
       cwd: ROOT,
-      env,
+      env: { ...process.env, LLAMA_ORCH_FREE_PORTS: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     up = proc;
@@ -46,39 +40,55 @@ describe('ORCH-5003: npm run up starts the stack on loopback; Ctrl-C stops every
     proc.stdout?.on('data', (c: Buffer) => (out += c.toString()));
     proc.stderr?.on('data', (c: Buffer) => {
       err += c.toString();
-      for (const m of c.toString().matchAll(/started pid (\d+)/g)) childPids.push(Number(m[1]));
+      for (const m of c.toString().matchAll(/: pid (\d+)/g)) childPids.push(Number(m[1]));
     });
     const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
 
-    const deadline = Date.now() + 150_000;
+    const deadline = Date.now() + 200_000;
     while (!out.includes('is up') && Date.now() < deadline && proc.exitCode === null) {
       await new Promise((r) => setTimeout(r, 200));
     }
-    expect(out, `up did not get ready:\n${err}`).toContain(`http://127.0.0.1:${envoy}`);
-    expect(childPids).toHaveLength(2);
+    const url = /is up in [\d.]+s at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+    expect(url, `up did not get ready:\n${err.slice(-4000)}`).toBeDefined();
+    expect(out).toContain('CI-only CPU carve-out');
+    // placement, one sidecar, Envoy.
+    expect(childPids).toHaveLength(3);
 
-    const res = await fetch(`http://127.0.0.1:${envoy}/v1/chat/completions`, {
+    const taskId = '0f5b3a10-1111-4111-8111-000000000001';
+    const admit = await fetch(`${url}/v1/tasks`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
-        messages: [{ role: 'user', content: 'Say hello.' }],
+        task_id: taskId,
+        session_id: '0f5b3a10-2222-4222-8222-000000000001',
+        workload: 'completion',
+        model_ref: 'SmolLM2-135M-Instruct-Q4_1',
+        engine: 'llamacpp',
+        ctx: 2048,
+        priority: 'interactive',
         max_tokens: 8,
-        seed: 1,
-        temperature: 0,
+        deadline_ms: 60_000,
+        seed: 7,
+        prompt: 'Once upon a time',
       }),
-      signal: AbortSignal.timeout(60_000),
     });
-    expect(res.status).toBe(200);
-    expect(res.headers.get('server')).toBe('envoy');
-    const body = (await res.json()) as { choices: { message: { content: string } }[] };
-    expect(body.choices[0]?.message.content.length ?? 0).toBeGreaterThan(0);
+    expect(admit.status).toBe(202);
+    expect(admit.headers.get('server')).toBe('envoy');
+    const stream = await fetch(`${url}/v1/tasks/${taskId}/stream`, {
+      signal: AbortSignal.timeout(90_000),
+    });
+    expect(stream.status).toBe(200);
+    const events = parseSseTranscript(await stream.text());
+    expect(events[0]?.event).toBe('started');
+    expect(events.filter((e) => e.event === 'token').length).toBeGreaterThan(0);
+    expect(events.at(-1)?.event).toBe('end');
 
     proc.kill('SIGINT');
     const code = await Promise.race([
       exited,
-      new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 20_000)),
+      new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 30_000)),
     ]);
     expect(code).toBe(130);
     for (const pid of childPids) expect(alive(pid), `pid ${pid} survived`).toBe(false);
-  }, 240_000);
+  }, 300_000);
 });

@@ -40,6 +40,8 @@ export function buildStackConfig(input: StackConfigInput): Config {
   const pool = config.pools[0];
   if (!pool) throw new Error(`${LOCAL_CONFIG_PATH} defines no pool`);
   pool.replicas = input.replicas;
+  // One device mask per replica; every replica of the local pool runs on the same CPU mask.
+  pool.replica_devices = Array.from({ length: input.replicas }, () => [...pool.devices]);
   pool.model_digest = input.modelDigest;
   input.tweak?.(config);
   return config;

@@ -97,6 +97,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const start = (spec: Parameters<Supervisor['start']>[0]): SupervisedChild => {
     const child = sup.start(spec);
     children.set(spec.name, child);
+    log(`${spec.name}: pid ${child.pid}`);
     return child;
   };
   const restUrl = `http://127.0.0.1:${ports.rest}`;

@@ -1,5 +1,6 @@
 // `npm run up`: the whole stack on the documented loopback ports, in the foreground, until
-// Ctrl-C (ORCH-5003). Ports come from the local config; env LLAMA_ORCH_REPLICAS adds replicas.
+// Ctrl-C (ORCH-5003). Ports come from the local config; env LLAMA_ORCH_REPLICAS adds replicas,
+// and LLAMA_ORCH_FREE_PORTS=1 picks free ports instead (tests, or a second stack beside the first).
 import { readFileSync } from 'node:fs';
 import { parseConfig } from '@llama-orch/contracts';
 import { startStack } from './start-stack.js';
@@ -53,7 +54,7 @@ async function main(): Promise<number> {
   const replicas = Number(process.env.LLAMA_ORCH_REPLICAS ?? 1);
   const stack = await startStack({
     replicas,
-    ports: documentedPorts(replicas),
+    ports: process.env.LLAMA_ORCH_FREE_PORTS === '1' ? undefined : documentedPorts(replicas),
     logLevel: 'info',
     write: (s) => process.stderr.write(s),
     log,
