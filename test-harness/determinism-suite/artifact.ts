@@ -6,6 +6,8 @@ export interface DiffSide {
   label: string;
   taskId: string;
   replicaId: string;
+  /** The seed this side actually ran with. */
+  seed: number;
   tokens: string[];
   text: string;
   /** The stream's terminal event (end or error), if any. */

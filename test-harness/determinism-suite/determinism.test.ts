@@ -38,6 +38,7 @@ function audit(results: readonly PairResult[], label: string): string[] {
       label: l,
       taskId: run.taskId,
       replicaId: run.replicaId,
+      seed: run.seed,
       tokens: run.tokens,
       text: run.tokens.join(''),
       end: run.end ?? run.error ?? null,
