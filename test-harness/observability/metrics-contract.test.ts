@@ -255,4 +255,26 @@ describe('ORCH-3028: live metrics contract through the real stack', () => {
     // Spans of other requests never borrow this trace id.
     expect(otlp.spans.filter((sp) => sp.traceId !== traceId).length).toBeGreaterThan(0);
   });
+
+  it('ORCH-4006: the sidecar continues the hold span; the engine call is its child', async () => {
+    const deadline = Date.now() + 20_000;
+    const mine = (): typeof otlp.spans => otlp.spans.filter((sp) => sp.traceId === traceId);
+    while (Date.now() < deadline && !mine().some((sp) => sp.name === 'engine.generate'))
+      await new Promise((r) => setTimeout(r, 250));
+    const spans = mine();
+    const hold = spans.find((sp) => sp.name === 'placement.hold');
+    const served = spans.find((sp) => sp.name === 'sidecar.stream');
+    const engine = spans.find((sp) => sp.name === 'engine.generate');
+    expect(served, JSON.stringify(spans)).toBeDefined();
+    expect(served?.service).toBe('llama-orch-sidecar');
+    expect(served?.parentSpanId).toBe(hold?.spanId);
+    expect(served?.attributes['orch.task_id']).toBe(tracedTaskId);
+    expect(engine?.service).toBe('llama-orch-sidecar');
+    expect(engine?.parentSpanId).toBe(served?.spanId);
+    expect(engine?.attributes['orch.engine']).toBe('llamacpp');
+    // The span tree of one task, for the record (issue 9's closing note).
+    const tree = spans.map((sp) => `${sp.service}/${sp.name} ${sp.spanId}<-${sp.parentSpanId}`);
+    console.info(`span tree of task ${tracedTaskId}:\n  ${tree.join('\n  ')}`);
+    expect(tree.length).toBe(4);
+  });
 });
