@@ -18,8 +18,11 @@ export class PoolService {
     const queues = snapshot.queueDepth.filter((q) => q.poolId === poolId);
     if (queues.length === 0) throw new CoreError('NOT_FOUND', `no pool ${poolId}`);
     const records = this.registry.list().filter((r) => r.register.poolId === poolId);
-    const ready = records.filter((r) => this.registry.isReady(r));
     const loads = snapshot.replicas.filter((r) => r.poolId === poolId);
+    // ORCH-3046/4017: a replica outside the pool's serving replica set (other identity or canary
+    // hash) never gets work, so health must not call it Ready.
+    const outside = new Set(loads.filter((l) => !l.serving).map((l) => l.replicaId));
+    const ready = records.filter((r) => this.registry.isReady(r) && !outside.has(r.replicaId));
     const depth = (p: string): number => queues.find((q) => q.priority === p)?.depth ?? 0;
     const kv = records.map((r) => r.heartbeat?.kvUsageRatio ?? 0);
     return {
@@ -27,7 +30,7 @@ export class PoolService {
       live: true,
       ready: ready.length > 0,
       draining: false,
-      replicas: records.map((r) => this.status(r)),
+      replicas: records.map((r) => this.status(r, outside.has(r.replicaId))),
       last_error: null,
       metrics: {
         queue_depth: { interactive: depth('interactive'), batch: depth('batch') },
@@ -71,11 +74,18 @@ export class PoolService {
     return { replica_sets: [...byKey.values()] };
   }
 
-  private status(r: ReplicaRecord): ReplicaStatus {
+  private status(r: ReplicaRecord, outsideServingSet: boolean): ReplicaStatus {
     const hb = r.heartbeat;
-    const ready = this.registry.isReady(r);
+    const healthy = this.registry.isReady(r);
+    const ready = healthy && !outsideServingSet;
     const since = Number.isFinite(r.lastHeartbeatAt) ? r.lastHeartbeatAt : r.connectedAt;
-    const reason = !hb ? 'no heartbeat yet' : !ready ? hb.unreadyReason || 'heartbeat stale' : '';
+    const reason = !hb
+      ? 'no heartbeat yet'
+      : !healthy
+        ? hb.unreadyReason || 'heartbeat stale'
+        : outsideServingSet
+          ? 'ORCH-4017: not in the pool serving replica set (engine, model, sampler profile or canary_hash differs)'
+          : '';
     return {
       replica_id: r.replicaId,
       ready,
