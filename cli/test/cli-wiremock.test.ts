@@ -108,7 +108,13 @@ describe('ORCH-3044: orchctl human output against pact-derived WireMock stubs', 
     ['session delete', ['session', 'delete', IDS.sessionToDelete], 'a session deletion'],
     ['pools health', ['pools', 'health', 'default'], 'a pool health query'],
     ['caps', ['caps'], 'a capabilities query'],
-  ])('ORCH-2003/2004/2005/2103/3095: %s', async (_name, argv, description) => {
+    ['pools drain', ['pools', 'drain', '--deadline', '60000', 'standby'], 'a pool drain request'],
+    [
+      'pools reload',
+      ['pools', 'reload', '--model', 'standby-model', 'standby'],
+      'a pool reload request',
+    ],
+  ])('ORCH-2003/2004/2005/2101/2102/2103/3095: %s', async (_name, argv, description) => {
     await stubFromPact(wm.mock, description);
     expect(await cli(argv)).toMatchSnapshot();
   });

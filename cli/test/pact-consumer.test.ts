@@ -21,6 +21,7 @@ import {
   SSE_EXAMPLE,
   SSE_REGEX,
   STANDBY_MODEL,
+  STANDBY_POOL,
   STATES,
 } from './pact-fixtures.js';
 import { CORRELATION, JSON_TYPE, envelope, sseBody } from './pact-support.js';
@@ -373,6 +374,60 @@ describe('ORCH-3044: orchctl ↔ gateway consumer pacts (OrchQueue v1)', () => {
         const r = await cli(['pools', 'health', '--url', ms.url, 'default']);
         expect(r.code).toBe(0);
         expect(r.out).toContain('replicas  1/1 Ready');
+      });
+  });
+
+  // Pending (Pact v4): the contract (control.yaml) and orchctl have these, the gateway does not
+  // serve them yet. Their verification failures are reported but do not fail the provider gate;
+  // drop .pending() once POST /v1/pools/{id}/drain|reload land.
+  it('ORCH-2101: pools drain → 202 (pending on the provider)', async () => {
+    await pact
+      .addInteraction()
+      .pending()
+      .given(STATES.standbyPool, { pool_id: STANDBY_POOL })
+      .uponReceiving('a pool drain request')
+      .withRequest('POST', `/v1/pools/${STANDBY_POOL}/drain`, (b) =>
+        b.jsonBody({ deadline_ms: integer(60000) }),
+      )
+      .willRespondWith(202, (b) =>
+        b
+          .headers({ ...CORRELATION, ...JSON_TYPE })
+          .jsonBody({ pool_id: STANDBY_POOL, action: 'drain' }),
+      )
+      .executeTest(async (ms) => {
+        const r = await cli([
+          'pools',
+          'drain',
+          '--url',
+          ms.url,
+          '--deadline',
+          '60000',
+          STANDBY_POOL,
+        ]);
+        expect(r).toMatchObject({
+          code: 0,
+          out: `draining pool ${STANDBY_POOL} (deadline 1m 00s)\n`,
+        });
+      });
+  });
+
+  it('ORCH-2102: pools reload → 202 (pending on the provider)', async () => {
+    await pact
+      .addInteraction()
+      .pending()
+      .given(STATES.standbyPool, { pool_id: STANDBY_POOL })
+      .uponReceiving('a pool reload request')
+      .withRequest('POST', `/v1/pools/${STANDBY_POOL}/reload`, (b) =>
+        b.jsonBody({ new_model_ref: like(STANDBY_MODEL) }),
+      )
+      .willRespondWith(202, (b) =>
+        b
+          .headers({ ...CORRELATION, ...JSON_TYPE })
+          .jsonBody({ pool_id: STANDBY_POOL, action: 'reload' }),
+      )
+      .executeTest(async (ms) => {
+        const argv = ['pools', 'reload', '--url', ms.url, '--model', STANDBY_MODEL, STANDBY_POOL];
+        expect((await cli(argv)).code).toBe(0);
       });
   });
 

@@ -32,7 +32,11 @@ export const STATES = {
   noReplica: 'no replica serves the standby model',
   taskQueued: 'a task is queued',
   sessionTurn: 'a session has one finished turn',
+  standbyPool: 'the standby pool exists',
 } as const;
+
+/** The configured pool with no replica: drain/reload on it cannot disturb other interactions. */
+export const STANDBY_POOL = 'standby';
 
 /** A real transcript shape (continuation prompt, fixed seed) used as the example SSE body. */
 export const SSE_EXAMPLE =
