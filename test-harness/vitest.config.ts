@@ -13,6 +13,7 @@ export default defineProject({
       'determinism-suite/**/*.test.ts',
       'observability/**/*.test.ts',
       'engine-sim/**/*.test.ts',
+      'bdd/**/*.test.ts',
     ],
     pool: 'forks',
     poolOptions: { forks: { singleFork: true } },
