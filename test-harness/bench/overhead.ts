@@ -66,6 +66,10 @@ async function fullCompletion(stack: Stack, seed: number): Promise<StreamSample>
   };
 }
 
+function compact(samples: readonly StreamSample[]): [number, number, number][] {
+  return samples.map((s) => [round(s.ttftMs), round(s.totalMs), s.tokens]);
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   log('starting the stack (placement, sidecar + llama-server, Envoy)');
@@ -172,12 +176,18 @@ async function main(): Promise<void> {
       identical_text_c1: `${sameText}/${ITERATIONS}`,
       paired_ttft_delta_c1: pairedTtftDelta,
       levels,
+      // Raw per-stream figures (ms, tokens) for diagnosing outliers on a shared host.
+      samples: {
+        c1: { direct: compact(c1.direct), full: compact(c1.full) },
+        cN: { direct: compact(cN.direct), full: compact(cN.full) },
+      },
       notes: [
         'TTFT is measured from the first request byte: for the full path from POST /v1/tasks (admission + ext_proc hold + routing), for direct from POST /completion.',
         'ratio = full / direct; TTFT ratio > 1 is added latency, tokens/s ratio < 1 is lost rate.',
         'decode tok/s p50 is the median per-stream rate (tokens-1)/(last-first token); throughput is all tokens over the wall time of the measured requests.',
         `With one slot, c=${CONCURRENCY} queues in both paths: placement holds the ext_proc reply while the task waits; llama-server queues direct requests for its single slot itself. TTFT at c=${CONCURRENCY} includes that wait.`,
         'The bench stack raises timeouts.queue_wait_ms and wall_ms to 600 s and idle_ms to 120 s: llama-server has no queue limit or watchdog for direct requests.',
+        'samples are [ttft_ms, total_ms, tokens] per stream, in run order.',
         'Paths are interleaved (c=1) and alternated per round (c>1) so machine-load drift hits both; the host is shared with other jobs, see loadavg.',
         'paired_ttft_delta_c1: per-iteration full minus direct TTFT (same seed, run back to back), the overhead figure least affected by load drift.',
         'identical_text_c1 counts iterations whose direct and full outputs matched byte for byte (same seed and sampler fields): a check that both paths ran the same request.',
