@@ -140,6 +140,25 @@ describe('REST app (fastify inject, fresh server per test)', () => {
     );
   });
 
+  it('ORCH-2003: cancel ignores a body, even an empty chunked one without a content type', async () => {
+    h.connect({}, 0);
+    await app.inject({ method: 'POST', url: '/v1/tasks', payload: body(taskId(8)) });
+    const chunked = await app.inject({
+      method: 'POST',
+      url: `/v1/tasks/${taskId(8)}/cancel`,
+      headers: { 'transfer-encoding': 'chunked' },
+      payload: '',
+    });
+    expect(chunked.statusCode).toBe(204);
+    const withJson = await app.inject({
+      method: 'POST',
+      url: `/v1/tasks/${taskId(8)}/cancel`,
+      headers: { 'content-type': 'application/json' },
+      payload: '{}',
+    });
+    expect(withJson.statusCode).toBe(204);
+  });
+
   it('ORCH-2003: cancel → 204 (idempotent), unknown → 404', async () => {
     h.connect({}, 0);
     await app.inject({ method: 'POST', url: '/v1/tasks', payload: body(taskId(9)) });

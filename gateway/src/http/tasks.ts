@@ -21,8 +21,17 @@ export const taskRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
     return reply.code(202).send(admitted);
   });
 
-  app.post<{ Params: { id: string } }>('/v1/tasks/:id/cancel', async (request, reply) => {
-    deps.tasks.cancel(request.params.id);
-    return reply.code(204).send();
+  // Cancel takes no body, but clients and proxies may still send an empty chunked one without a
+  // content type, which fastify would refuse with 415. In this scope any body is read and ignored.
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_request, payload, done) => {
+      payload.resume();
+      payload.once('end', () => done(null, undefined));
+    });
+    scope.post<{ Params: { id: string } }>('/v1/tasks/:id/cancel', async (request, reply) => {
+      deps.tasks.cancel(request.params.id);
+      return reply.code(204).send();
+    });
   });
 };
