@@ -50,6 +50,28 @@ export async function runCanary(
   return { hash, text, tokenIds: ids, ms: Date.now() - t0 };
 }
 
+// Launch flags that only say where the engine listens or where its file lives: they differ per
+// replica without changing a single logit, so they stay out of the identity.
+const PLACE_FLAGS = new Set(['--host', '--port', '-m', '--model']);
+
+/**
+ * The replica-set identity hash (ORCH-4017): the canary's token hash plus every launch flag that
+ * can change numerics (-b, -ub, -t, -c, -fa, ...). A short greedy canary alone missed a replica
+ * launched with a different -ub; with the flags in the hash, such a replica forms its own set.
+ */
+export function identityHash(canaryHash: string, launch?: { args: readonly string[] }): string {
+  if (!launch) return canaryHash;
+  const kept: string[] = [];
+  for (let i = 0; i < launch.args.length; i++) {
+    const arg = launch.args[i] as string;
+    if (PLACE_FLAGS.has(arg)) i++;
+    else kept.push(arg);
+  }
+  return createHash('sha256')
+    .update(`${canaryHash}|${kept.join(' ')}`)
+    .digest('hex');
+}
+
 /**
  * Cancel self-test (ORCH-3049): start a decode, abort it after the first token, and require the
  * engine to report its slot idle within deadlineMs. Catches builds that ignore client disconnects

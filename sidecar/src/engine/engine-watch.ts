@@ -4,7 +4,7 @@
 import type { EngineAdapter } from '../adapters/types.js';
 import type { SidecarMetrics } from '../http/metrics.js';
 import type { ReplicaState } from '../replica-state.js';
-import { runCanary } from './canary.js';
+import { identityHash, runCanary } from './canary.js';
 import type { EngineProcess, ExitInfo } from './process.js';
 import { DEFAULT_RESTART_POLICY, EngineRestarter, type RestartPolicy } from './restarter.js';
 import type { EngineStartup } from './startup.js';
@@ -64,11 +64,9 @@ export function watchEngine(o: EngineWatchOptions): EngineWatch {
         const det = await adapter.checkDeterminism(eng.launch);
         if (o.strict && !det.compliant) return `ORCH-4016 ${det.reasons.join('; ')}`;
         if (!eng.canary.hash) return undefined;
-        const c = await runCanary(adapter);
+        const c = identityHash((await runCanary(adapter)).hash, eng.launch);
         // ORCH-4017: the replica's identity is its canary; a different hash must not rejoin.
-        return c.hash === eng.canary.hash
-          ? undefined
-          : `canary hash changed (${c.hash.slice(0, 12)})`;
+        return c === eng.canary.hash ? undefined : `canary hash changed (${c.slice(0, 12)})`;
       },
       log,
     },

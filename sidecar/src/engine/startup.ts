@@ -10,7 +10,7 @@ import type {
   EngineIdentity,
   LaunchFacts,
 } from '../adapters/types.js';
-import { runCancelSelfTest, runCanary } from './canary.js';
+import { identityHash, runCancelSelfTest, runCanary } from './canary.js';
 import { sha256File } from './digest.js';
 import { freePort } from './free-port.js';
 import type { EngineProcess } from './process.js';
@@ -103,7 +103,7 @@ export async function bringUpEngine(
   try {
     const identity = await adapter.identify();
     const determinism = await adapter.checkDeterminism(launch);
-    const canary = await canaryOrReason(adapter, opts.canary);
+    const canary = await canaryOrReason(adapter, opts.canary, launch);
     return {
       adapter,
       baseUrl,
@@ -124,13 +124,15 @@ export async function bringUpEngine(
 async function canaryOrReason(
   adapter: EngineAdapter,
   enabled: boolean,
+  launch: LaunchFacts | undefined,
 ): Promise<{ hash: string; error?: string; ms: number }> {
   if (!enabled) return { hash: '', ms: 0 };
   try {
     const r = await runCanary(adapter);
+    const hash = identityHash(r.hash, launch);
     const cancelProblem = await runCancelSelfTest(adapter);
-    if (cancelProblem) return { hash: r.hash, error: cancelProblem, ms: r.ms };
-    return { hash: r.hash, ms: r.ms };
+    if (cancelProblem) return { hash, error: cancelProblem, ms: r.ms };
+    return { hash, ms: r.ms };
   } catch (err) {
     return { hash: '', error: err instanceof Error ? err.message : String(err), ms: 0 };
   }
