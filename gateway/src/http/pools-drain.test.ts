@@ -145,7 +145,7 @@ describe('ORCH-2101/ORCH-3035: POST /v1/pools/{id}/drain (fastify inject)', () =
     ).toEqual([]);
     expect(health.json()).toMatchObject({ draining: true, ready: false });
     expect(health.json().replicas[0]).toMatchObject({ ready: false });
-    expect(health.json().replicas[0].unready_reason).toMatch(/^draining: 1 running lease/);
+    expect(health.json().replicas[0].unready_reason).toMatch(/^Draining: 1 running lease/);
 
     // A fresh Ready heartbeat neither revives the replica nor lets new work in.
     call.push({
@@ -191,7 +191,7 @@ describe('ORCH-2101/ORCH-3035: POST /v1/pools/{id}/drain (fastify inject)', () =
     });
     expect(h.core.task(taskId(1))?.state).toBe('canceled');
     const after = await app.inject({ method: 'GET', url: '/v1/pools/pool-a/health' });
-    expect(after.json().replicas[0].unready_reason).toBe('drained');
+    expect(after.json().replicas[0].unready_reason).toMatch(/^Drained/);
     expect(await h.metrics.registry.metrics()).toMatch(
       /tasks_canceled_total\{[^}]*reason="drain"\} 1/,
     );

@@ -5,6 +5,7 @@ import { CoreError } from '@llama-orch/core';
 import type { Scheduler } from '@llama-orch/core';
 import type { ReplicaRecord, ReplicaRegistry } from '../replicas/registry.js';
 import { normalizeDigest } from '../replicas/registry.js';
+import { replicaLifecycle } from './lifecycle.js';
 
 /** What drains a pool (the Director: core plus delivering terminal events and Cancels). */
 export interface PoolDrainer {
@@ -99,22 +100,18 @@ export class PoolService {
     drainingLeases: number,
   ): ReplicaStatus {
     const hb = r.heartbeat;
-    const healthy = this.registry.isReady(r);
-    const ready = healthy && !outsideServingSet && drainingLeases < 0;
     const since = Number.isFinite(r.lastHeartbeatAt) ? r.lastHeartbeatAt : r.connectedAt;
-    // ORCH-2101: lifecycle Draining (leases still running) → Drained (none left).
-    const reason =
-      drainingLeases > 0
-        ? `draining: ${drainingLeases} running lease(s) may finish until the drain deadline`
-        : drainingLeases === 0
-          ? 'drained'
-          : !hb
-            ? 'no heartbeat yet'
-            : !healthy
-              ? hb.unreadyReason || 'heartbeat stale'
-              : outsideServingSet
-                ? 'ORCH-4017: not in the pool serving replica set (engine, model, sampler profile or canary_hash differs)'
-                : '';
+    const life = replicaLifecycle({
+      heartbeat: hb !== undefined,
+      reportedReady: hb?.ready === true,
+      reportedReason: hb?.unreadyReason ?? '',
+      fresh: this.registry.isFresh(r),
+      heartbeatAgeMs: this.clock() - since,
+      outsideServingSet,
+      drainingLeases: drainingLeases < 0 ? undefined : drainingLeases,
+    });
+    const ready = life.state === 'Ready';
+    const reason = life.reason;
     return {
       replica_id: r.replicaId,
       ready,

@@ -129,8 +129,12 @@ export class ReplicaRegistry {
 
   /** ORCH-4011: Ready only while the stream is up, the heartbeat fresh and the sidecar ready. */
   isReady(record: ReplicaRecord): boolean {
-    const fresh = this.options.clock() - record.lastHeartbeatAt <= this.options.heartbeatTimeoutMs;
-    return fresh && record.heartbeat?.ready === true;
+    return this.isFresh(record) && record.heartbeat?.ready === true;
+  }
+
+  /** The last heartbeat is within the heartbeat timeout (ORCH-4011). */
+  isFresh(record: ReplicaRecord): boolean {
+    return this.options.clock() - record.lastHeartbeatAt <= this.options.heartbeatTimeoutMs;
   }
 
   toReplicaState(record: ReplicaRecord): ReplicaState {
