@@ -1,5 +1,6 @@
 // Admin credential for the control plane (/v1/pools/*, /v1/replicasets; ORCH-3035 placeholder
-// until API-key auth lands). Accepted: `Authorization: Bearer <token>` whose sha256 is one of the
+// until API-key auth lands). Accepted: `Authorization: Bearer <token>` or `X-API-Key: <token>`
+// (both schemes of contracts/openapi/control.yaml) whose sha256 is one of the
 // configured hashes (operator tenants' api_key_sha256, plus ORCH_ADMIN_TOKEN from the environment).
 // With nothing configured, a loopback bind stays usable for local development (warned once at
 // startup); any other bind refuses every control call, so the plane is never open off-host.
@@ -44,6 +45,14 @@ export function adminMode(options: AdminAuthOptions): 'token' | 'open' | 'closed
   return isLoopbackHost(options.host) ? 'open' : 'closed';
 }
 
+/** The contract's two schemes: `Authorization: Bearer <t>` or `X-API-Key: <t>` (orchctl's). */
+function presented(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  const bearer = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
+  const key = request.headers['x-api-key'];
+  return bearer ?? (typeof key === 'string' && key.length > 0 ? key : undefined);
+}
+
 /** Throws CoreError UNAUTHORIZED (no bearer token) or FORBIDDEN (wrong token, or closed). */
 export function adminCheck(options: AdminAuthOptions): AdminCheck {
   const mode = adminMode(options);
@@ -56,10 +65,10 @@ export function adminCheck(options: AdminAuthOptions): AdminCheck {
         'control plane disabled: no admin credential configured on a non-loopback bind',
       );
     }
-    const header = request.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (!match?.[1]) throw new CoreError('UNAUTHORIZED', 'admin bearer token required');
-    const got = createHash('sha256').update(match[1], 'utf8').digest();
+    const token = presented(request);
+    if (!token)
+      throw new CoreError('UNAUTHORIZED', 'admin credential required (Bearer or X-API-Key)');
+    const got = createHash('sha256').update(token, 'utf8').digest();
     if (!wanted.some((w) => w.length === got.length && timingSafeEqual(w, got))) {
       throw new CoreError('FORBIDDEN', 'token is not an admin credential');
     }

@@ -90,6 +90,12 @@ describe('ORCH-2101/ORCH-3035: POST /v1/pools/{id}/drain (fastify inject)', () =
     );
     const health = await app.inject({ method: 'GET', url: '/v1/pools/pool-a/health' });
     expect(health.statusCode).toBe(401);
+    const viaKey = await app.inject({
+      method: 'GET',
+      url: '/v1/replicasets',
+      headers: { 'x-api-key': 's3cret' },
+    });
+    expect(viaKey.statusCode).toBe(200);
     const ok = await drain({ deadline_ms: 1000 }, { authorization: 'Bearer s3cret' });
     expect(ok.statusCode).toBe(202);
     expect(ok.json()).toEqual({ pool_id: 'pool-a', action: 'drain' });
