@@ -202,4 +202,21 @@ describe('ORCH-2101/ORCH-3035: POST /v1/pools/{id}/drain (fastify inject)', () =
       /tasks_canceled_total\{[^}]*reason="drain"\} 1/,
     );
   });
+
+  it('ORCH-3095/ORCH-2101: capabilities follow live registrations: slots drop when a replica leaves and when its pool drains', async () => {
+    build();
+    const caps = async () =>
+      (
+        (await app.inject({ method: 'GET', url: '/v1/capabilities' })).json() as {
+          engines: { slots: number }[];
+        }
+      ).engines[0]?.slots;
+    const one = h.connect({ replicaId: 'r1' }, 1);
+    h.connect({ replicaId: 'r2', advertiseAddress: '127.0.0.1:8101' }, 1);
+    expect(await caps()).toBe(2);
+    one.emit('end');
+    expect(await caps()).toBe(1);
+    expect((await drain({ deadline_ms: 0 })).statusCode).toBe(202);
+    expect(await caps()).toBe(0);
+  });
 });
