@@ -144,6 +144,7 @@ describe('ORCH-2101/ORCH-3035: POST /v1/pools/{id}/drain (fastify inject)', () =
     await expect(second).resolves.toMatchObject({ kind: 'respond', status: 200 });
     expect(h.core.task(taskId(2))?.state).toBe('failed');
     expect(h.core.task(taskId(1))?.state).toBe('running');
+    expect(call.commands('drain')).toEqual([{ deadlineMs: 1000 }]);
 
     const health = await app.inject({ method: 'GET', url: '/v1/pools/pool-a/health' });
     expect(

@@ -180,6 +180,12 @@ export class Director implements Placer {
     const result = this.o.core.drainPool(poolId, deadlineMs);
     if (!result.ok) throw result.error;
     this.deliver(result.terminal, 'drain');
+    // The sidecars refuse Assigns and report `draining` too, and cancel at the deadline on their
+    // own should placement be gone by then (0 would mean "no deadline" to them, hence ≥ 1).
+    const remainingMs = Math.max(1, Math.ceil(result.deadlineAt - this.o.clock()));
+    this.o.registry.sendToPool(poolId, {
+      cmd: { $case: 'drain', value: { deadlineMs: remainingMs } },
+    });
     this.o.log.info(
       { pool_id: poolId, deadline_ms: deadlineMs, failed_queued: result.terminal.length },
       'pool draining',

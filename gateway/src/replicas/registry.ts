@@ -115,6 +115,17 @@ export class ReplicaRegistry {
     return true;
   }
 
+  /** Send one command to every connected replica of a pool; returns how many got it. */
+  sendToPool(poolId: string, command: PlacementCommand): number {
+    let n = 0;
+    for (const { record, call } of this.records.values()) {
+      if (record.register.poolId !== poolId) continue;
+      call.write(command);
+      n++;
+    }
+    return n;
+  }
+
   get(replicaId: string): ReplicaRecord | undefined {
     return this.records.get(replicaId)?.record;
   }
