@@ -377,13 +377,9 @@ describe('ORCH-3044: orchctl ↔ gateway consumer pacts (OrchQueue v1)', () => {
       });
   });
 
-  // Pending (Pact v4): the contract (control.yaml) and orchctl have these, the gateway does not
-  // serve them yet. Their verification failures are reported but do not fail the provider gate;
-  // drop .pending() once POST /v1/pools/{id}/drain|reload land.
-  it('ORCH-2101: pools drain → 202 (pending on the provider)', async () => {
+  it('ORCH-2101: pools drain → 202', async () => {
     await pact
       .addInteraction()
-      .pending()
       .given(STATES.standbyPool, { pool_id: STANDBY_POOL })
       .uponReceiving('a pool drain request')
       .withRequest('POST', `/v1/pools/${STANDBY_POOL}/drain`, (b) =>
@@ -411,6 +407,9 @@ describe('ORCH-3044: orchctl ↔ gateway consumer pacts (OrchQueue v1)', () => {
       });
   });
 
+  // Pending (Pact v4): the contract (control.yaml) and orchctl have reload, the gateway does not
+  // serve it yet. Its verification failure is reported but does not fail the provider gate;
+  // drop .pending() once POST /v1/pools/{id}/reload lands.
   it('ORCH-2102: pools reload → 202 (pending on the provider)', async () => {
     await pact
       .addInteraction()

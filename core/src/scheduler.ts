@@ -9,6 +9,7 @@ import {
   leaseStarted,
   removeReplica,
 } from './cancel/lease-events.js';
+import { drainOverdue, drainPool, failQueued } from './cancel/drain.js';
 import { normalizeConfig } from './config.js';
 import { CoreError } from './errors.js';
 import { tick } from './queue/expiry.js';
@@ -22,6 +23,8 @@ import type {
   AttachResult,
   CancelOutcome,
   DispatchBatch,
+  DrainResult,
+  DrainTickResult,
   LeaseOutcome,
   LeaseResult,
   RemoveReplicaResult,
@@ -78,7 +81,26 @@ export class Scheduler {
 
   /** Register or refresh a replica from its sidecar's Register/Heartbeat (ORCH-3019/4011). */
   upsertReplica(state: ReplicaState): void {
-    this.s.registry.upsert(state);
+    // ORCH-2101: a draining pool's replicas stay out of placement whatever they report.
+    this.s.registry.upsert(this.s.draining.has(state.pool_id) ? { ...state, ready: false } : state);
+  }
+
+  /**
+   * ORCH-2101: stop dispatching to the pool's replicas; queued tasks fail (POOL_UNAVAILABLE,
+   * `pool.draining`); running leases may run until now + deadlineMs (see drainTick).
+   */
+  drainPool(poolId: string, deadlineMs: number): DrainResult {
+    return drainPool(this.s, poolId, deadlineMs);
+  }
+
+  /** Call periodically: fails tasks requeued into draining pools, lists leases past the deadline. */
+  drainTick(): DrainTickResult {
+    return { terminal: failQueued(this.s), overdue: drainOverdue(this.s) };
+  }
+
+  /** The drain deadline (clock time) of a draining pool, else undefined. */
+  drainDeadline(poolId: string): number | undefined {
+    return this.s.draining.get(poolId);
   }
 
   /** The replica's control stream is gone: its leases requeue (never started) or fail. */

@@ -36,6 +36,8 @@ export class CoreState {
   readonly shares: EwmaShare;
   readonly deadlines = new DeadlineRatio();
   readonly profile: PlacementProfile;
+  /** ORCH-2101: draining pools → absolute drain deadline (clock time). */
+  readonly draining = new Map<string, number>();
   /** Queued tasks with a deadline, by latest feasible start. */
   readonly deadlineHeap = new IndexedHeap<TaskRec>(deadlineLess, {
     get: (t) => t.deadlinePos,

@@ -278,6 +278,16 @@ export interface TickResult {
   expiredSessions: string[];
 }
 
+/** ORCH-2101: `Scheduler.drainPool`. `terminal` = queued tasks that failed (no replica left). */
+export type DrainResult =
+  { ok: true; deadlineAt: number; terminal: TerminalEvent[] } | { ok: false; error: CoreError };
+
+/** `Scheduler.drainTick`: requeued tasks that failed, and tasks past the drain deadline to cancel. */
+export interface DrainTickResult {
+  terminal: TerminalEvent[];
+  overdue: string[];
+}
+
 export interface RemoveReplicaResult {
   /** Leases that never started go back to the queue (retriable, ORCH-3025). */
   requeued: string[];

@@ -23,7 +23,11 @@ export type Op =
   | { k: 'replica'; id: number; ready: boolean; slots: number; digest: number }
   | { k: 'remove'; id: number }
   | { k: 'advance'; ms: number }
-  | { k: 'tick' };
+  | { k: 'tick' }
+  // Drain ops are not in opArb (a drained pool admits nothing, which other suites rely on);
+  // drain.property.test.ts mixes them in.
+  | { k: 'drain'; deadline: number }
+  | { k: 'drainTick' };
 
 const prio = fc.constantFrom<Priority>('interactive', 'batch');
 
@@ -119,6 +123,8 @@ export interface Trace {
   violations: string[];
   /** Leases that went back to the queue (may exceed a queue's capacity by design). */
   requeues: number;
+  /** Step of the first drainPool call, if any. */
+  drainedAt: number | undefined;
   outputs: unknown[];
   sched: Scheduler;
 }
@@ -144,6 +150,7 @@ export function run(ops: Op[], config: SchedulerConfig = harnessConfig(), quiesc
     cancelKind: new Map(),
     violations: [],
     requeues: 0,
+    drainedAt: undefined,
     outputs: [],
     sched,
   };
@@ -201,6 +208,7 @@ export function run(ops: Op[], config: SchedulerConfig = harnessConfig(), quiesc
         t.outputs.push(b);
         record(b.terminal);
         for (const d of b.dispatches) {
+          if (t.drainedAt !== undefined) t.violations.push(`dispatch after drain: ${d.taskId}`);
           if (t.canceledAt.has(d.taskId)) t.violations.push(`post-cancel dispatch of ${d.taskId}`);
           t.dispatches.push(d);
           const st = replicas.get(d.replicaId);
@@ -272,6 +280,23 @@ export function run(ops: Op[], config: SchedulerConfig = harnessConfig(), quiesc
         const r = sched.tick();
         t.outputs.push(r);
         record(r.terminal);
+        break;
+      }
+      case 'drain': {
+        const r = sched.drainPool('pool-a', op.deadline);
+        t.outputs.push(r);
+        if (r.ok) record(r.terminal);
+        t.drainedAt ??= step;
+        break;
+      }
+      case 'drainTick': {
+        const r = sched.drainTick();
+        t.outputs.push(r);
+        record(r.terminal);
+        for (const id of r.overdue) {
+          const c = sched.cancel(id);
+          if (c.kind !== 'cancel_requested') t.violations.push(`overdue ${id}: ${c.kind}`);
+        }
         break;
       }
     }

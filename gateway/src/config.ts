@@ -57,5 +57,7 @@ export function gatewayOptionsFrom(config: Config): GatewayOptions {
     scheduler: schedulerConfigFrom(config),
     heartbeatTimeoutMs: config.control.heartbeat_timeout_ms,
     acceptTimeoutMs: config.control.assign_accept_timeout_ms,
+    // ORCH-3035: operator tenants' keys are the control-plane credential.
+    adminTokenSha256: config.tenants.filter((t) => t.operator).flatMap((t) => t.api_key_sha256),
   };
 }

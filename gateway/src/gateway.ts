@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { toImmediateError } from './errors/immediate-error.js';
 import { startExtProcServer } from './extproc/server.js';
+import { adminAuthFrom, adminMode } from './http/admin-auth.js';
 import { buildHttpApp } from './http/app.js';
 import { createMetrics } from './metrics/metrics.js';
 import type { GatewayMetrics } from './metrics/metrics.js';
@@ -37,6 +38,11 @@ export interface GatewayOptions {
   readonly tickIntervalMs?: number;
   /** Tenant for every request until API-key auth lands (default "default"). */
   readonly tenant?: string;
+  /**
+   * sha256 hex of admin tokens for the control plane (operator tenants' keys); ORCH_ADMIN_TOKEN
+   * from the environment is added. None on a non-loopback bind: the control plane refuses all.
+   */
+  readonly adminTokenSha256?: readonly string[];
   /** pino logger, or a level for a JSON logger on stdout (default "info"). */
   readonly logger?: Logger | string;
   readonly clock?: () => number;
@@ -88,8 +94,18 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
     host,
     port: options.extProcPort ?? 9002,
   });
-  const pools = new PoolService(core, registry, clock);
-  const app = buildHttpApp({ tasks, pools, metrics, tenant: options.tenant ?? 'default' });
+  const pools = new PoolService(core, registry, clock, director);
+  const admin = adminAuthFrom(host, options.adminTokenSha256 ?? []);
+  const mode = adminMode(admin);
+  if (mode === 'open') {
+    log.warn(
+      { host },
+      'control plane has no admin credential (set ORCH_ADMIN_TOKEN or an operator tenant); open on loopback only',
+    );
+  } else if (mode === 'closed') {
+    log.warn({ host }, 'control plane disabled: non-loopback bind without an admin credential');
+  }
+  const app = buildHttpApp({ tasks, pools, metrics, tenant: options.tenant ?? 'default', admin });
   traceRest(app);
   app.addHook('onResponse', async () => tasks.refreshGauges(engineOf));
   await app.listen({ host, port: options.restPort ?? 8081 });

@@ -8,6 +8,8 @@ import { toHttpError } from '../errors/http-error.js';
 import type { GatewayMetrics } from '../metrics/metrics.js';
 import type { PoolService } from '../placement/pools.js';
 import type { TaskService } from '../placement/tasks.js';
+import { adminCheck } from './admin-auth.js';
+import type { AdminAuthOptions } from './admin-auth.js';
 import { capabilityRoutes } from './capabilities.js';
 import { metricsRoutes } from './metrics-route.js';
 import { poolRoutes } from './pools.js';
@@ -27,6 +29,8 @@ export interface HttpAppOptions {
   readonly metrics: GatewayMetrics;
   /** Tenant for requests until API-key auth lands (ORCH-3035). */
   readonly tenant?: string;
+  /** Control-plane credential (default: loopback without a token, i.e. open on 127.0.0.1). */
+  readonly admin?: AdminAuthOptions;
 }
 
 const UUID_LIKE = /^[0-9A-Za-z._:-]{1,128}$/;
@@ -60,7 +64,8 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   void app.register(taskRoutes, deps);
   void app.register(sessionRoutes, deps);
   void app.register(capabilityRoutes, deps);
-  void app.register(poolRoutes, { pools: options.pools });
+  const admin = adminCheck(options.admin ?? { host: '127.0.0.1', tokenSha256: [] });
+  void app.register(poolRoutes, { pools: options.pools, admin });
   void app.register(metricsRoutes, { metrics: options.metrics });
   void app.register(testHookRoutes, deps); // test-only: off unless LLAMA_ORCH_TEST_HOOKS=1 + loopback
   return app;

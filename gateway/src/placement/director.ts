@@ -44,7 +44,7 @@ export interface TaskMeta {
 }
 
 export type CancelReasonLabel =
-  'client' | 'watchdog' | 'deadline' | 'drop_lru' | 'unattached' | 'session_deleted';
+  'client' | 'watchdog' | 'deadline' | 'drop_lru' | 'drain' | 'unattached' | 'session_deleted';
 
 // Answer for a waiter whose ext_proc stream already ended; never reaches Envoy.
 const passDecision: PlacementDecision = { kind: 'route', setHeaders: {} };
@@ -62,6 +62,8 @@ export class Director implements Placer {
   private readonly waiters = new Map<string, Waiter>();
   private readonly leases = new Map<string, Dispatch>();
   private readonly tasks = new Map<string, TaskMeta>();
+  /** Why a cancel was requested for a task still on a sidecar (metrics label on its end). */
+  private readonly cancelReasons = new Map<string, CancelReasonLabel>();
   private readonly acceptWaits = new LeaseWaits();
   private dispatchScheduled = false;
   private closed = false;
@@ -163,6 +165,32 @@ export class Director implements Placer {
     this.deliver(result.terminal, 'watchdog');
     this.o.registry.sweep();
     if (result.terminal.length > 0) this.kick();
+    // ORCH-2101: tasks requeued into a draining pool fail; leases past the deadline get Cancel.
+    const drain = this.o.core.drainTick();
+    this.deliver(drain.terminal, 'drain');
+    for (const taskId of drain.overdue) this.cancelTask(taskId, 'drain');
+  }
+
+  /**
+   * ORCH-2101: drain a pool. Its replicas get no new leases; queued tasks end with their typed
+   * error now (held ext_proc replies are answered); running leases are canceled by tick() once
+   * `deadlineMs` has passed. Throws CoreError(NOT_FOUND) for an unknown pool.
+   */
+  drainPool(poolId: string, deadlineMs: number): void {
+    const result = this.o.core.drainPool(poolId, deadlineMs);
+    if (!result.ok) throw result.error;
+    this.deliver(result.terminal, 'drain');
+    // The sidecars refuse Assigns and report `draining` too, and cancel at the deadline on their
+    // own should placement be gone by then (0 would mean "no deadline" to them, hence ≥ 1).
+    const remainingMs = Math.max(1, Math.ceil(result.deadlineAt - this.o.clock()));
+    this.o.registry.sendToPool(poolId, {
+      cmd: { $case: 'drain', value: { deadlineMs: remainingMs } },
+    });
+    this.o.log.info(
+      { pool_id: poolId, deadline_ms: deadlineMs, failed_queued: result.terminal.length },
+      'pool draining',
+    );
+    if (deadlineMs === 0) this.tick();
   }
 
   /** Route terminal events: metrics, and the held reply of a client that was never routed. */
@@ -175,9 +203,10 @@ export class Director implements Placer {
           engine_version: this.engineVersionOf(event.poolId),
           pool_id: event.poolId,
           priority: event.priority,
-          reason: cancelReason,
+          reason: this.cancelReasons.get(event.taskId) ?? cancelReason,
         });
       }
+      this.cancelReasons.delete(event.taskId);
       if (event.leaseId) this.leases.delete(event.leaseId);
       const waiter = this.waiters.get(event.taskId);
       if (waiter) {
@@ -355,6 +384,8 @@ export class Director implements Placer {
     const outcome = this.o.core.cancel(taskId, reason);
     if (outcome.kind === 'canceled') this.deliver([outcome.event], reason);
     if (outcome.kind === 'cancel_requested') {
+      // The lease outcome ends the task later; count it under the reason that asked first.
+      if (!this.cancelReasons.has(taskId)) this.cancelReasons.set(taskId, reason);
       this.o.registry.send(outcome.replicaId, {
         cmd: { $case: 'cancel', value: { leaseId: outcome.leaseId, taskId, reason } },
       });

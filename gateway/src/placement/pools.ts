@@ -5,13 +5,26 @@ import { CoreError } from '@llama-orch/core';
 import type { Scheduler } from '@llama-orch/core';
 import type { ReplicaRecord, ReplicaRegistry } from '../replicas/registry.js';
 import { normalizeDigest } from '../replicas/registry.js';
+import { replicaLifecycle } from './lifecycle.js';
+
+/** What drains a pool (the Director: core plus delivering terminal events and Cancels). */
+export interface PoolDrainer {
+  drainPool(poolId: string, deadlineMs: number): void;
+}
 
 export class PoolService {
   constructor(
     private readonly core: Scheduler,
     private readonly registry: ReplicaRegistry,
     private readonly clock: () => number,
+    private readonly drainer?: PoolDrainer,
   ) {}
+
+  /** ORCH-2101: POST /v1/pools/:id/drain. Unknown pool → NOT_FOUND. */
+  drain(poolId: string, deadlineMs: number): void {
+    if (!this.drainer) throw new CoreError('INTERNAL', 'drain is not wired');
+    this.drainer.drainPool(poolId, deadlineMs);
+  }
 
   health(poolId: string): PoolHealth {
     const snapshot = this.core.snapshot();
@@ -22,15 +35,21 @@ export class PoolService {
     // ORCH-3046/4017: a replica outside the pool's serving replica set (other identity or canary
     // hash) never gets work, so health must not call it Ready.
     const outside = new Set(loads.filter((l) => !l.serving).map((l) => l.replicaId));
-    const ready = records.filter((r) => this.registry.isReady(r) && !outside.has(r.replicaId));
+    const draining = this.core.drainDeadline(poolId) !== undefined;
+    const leases = new Map(loads.map((l) => [l.replicaId, l.activeLeases]));
+    const ready = draining
+      ? []
+      : records.filter((r) => this.registry.isReady(r) && !outside.has(r.replicaId));
     const depth = (p: string): number => queues.find((q) => q.priority === p)?.depth ?? 0;
     const kv = records.map((r) => r.heartbeat?.kvUsageRatio ?? 0);
     return {
       pool_id: poolId,
       live: true,
       ready: ready.length > 0,
-      draining: false,
-      replicas: records.map((r) => this.status(r, outside.has(r.replicaId))),
+      draining,
+      replicas: records.map((r) =>
+        this.status(r, outside.has(r.replicaId), draining ? (leases.get(r.replicaId) ?? 0) : -1),
+      ),
       last_error: null,
       metrics: {
         queue_depth: { interactive: depth('interactive'), batch: depth('batch') },
@@ -74,18 +93,25 @@ export class PoolService {
     return { replica_sets: [...byKey.values()] };
   }
 
-  private status(r: ReplicaRecord, outsideServingSet: boolean): ReplicaStatus {
+  /** `drainingLeases` ≥ 0 when the pool drains: running leases left on this replica. */
+  private status(
+    r: ReplicaRecord,
+    outsideServingSet: boolean,
+    drainingLeases: number,
+  ): ReplicaStatus {
     const hb = r.heartbeat;
-    const healthy = this.registry.isReady(r);
-    const ready = healthy && !outsideServingSet;
     const since = Number.isFinite(r.lastHeartbeatAt) ? r.lastHeartbeatAt : r.connectedAt;
-    const reason = !hb
-      ? 'no heartbeat yet'
-      : !healthy
-        ? hb.unreadyReason || 'heartbeat stale'
-        : outsideServingSet
-          ? 'ORCH-4017: not in the pool serving replica set (engine, model, sampler profile or canary_hash differs)'
-          : '';
+    const life = replicaLifecycle({
+      heartbeat: hb !== undefined,
+      reportedReady: hb?.ready === true,
+      reportedReason: hb?.unreadyReason ?? '',
+      fresh: this.registry.isFresh(r),
+      heartbeatAgeMs: this.clock() - since,
+      outsideServingSet,
+      drainingLeases: drainingLeases < 0 ? undefined : drainingLeases,
+    });
+    const ready = life.state === 'Ready';
+    const reason = life.reason;
     return {
       replica_id: r.replicaId,
       ready,

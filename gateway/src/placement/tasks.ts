@@ -139,7 +139,9 @@ export class TaskService {
       }
       entry.ctx_max = Math.max(entry.ctx_max, reg.ctxMax);
       entry.max_tokens = entry.ctx_max;
-      if (this.o.registry.isReady(r)) entry.slots += reg.slots;
+      // ORCH-2101: a draining pool's replicas take no new work, so they offer no slots.
+      const draining = this.o.core.drainDeadline(reg.poolId) !== undefined;
+      if (this.o.registry.isReady(r) && !draining) entry.slots += reg.slots;
       for (const f of reg.features) if (!entry.features.includes(f)) entry.features.push(f);
       byEngine.set(r.engine, entry);
     }

@@ -115,6 +115,17 @@ export class ReplicaRegistry {
     return true;
   }
 
+  /** Send one command to every connected replica of a pool; returns how many got it. */
+  sendToPool(poolId: string, command: PlacementCommand): number {
+    let n = 0;
+    for (const { record, call } of this.records.values()) {
+      if (record.register.poolId !== poolId) continue;
+      call.write(command);
+      n++;
+    }
+    return n;
+  }
+
   get(replicaId: string): ReplicaRecord | undefined {
     return this.records.get(replicaId)?.record;
   }
@@ -129,8 +140,12 @@ export class ReplicaRegistry {
 
   /** ORCH-4011: Ready only while the stream is up, the heartbeat fresh and the sidecar ready. */
   isReady(record: ReplicaRecord): boolean {
-    const fresh = this.options.clock() - record.lastHeartbeatAt <= this.options.heartbeatTimeoutMs;
-    return fresh && record.heartbeat?.ready === true;
+    return this.isFresh(record) && record.heartbeat?.ready === true;
+  }
+
+  /** The last heartbeat is within the heartbeat timeout (ORCH-4011). */
+  isFresh(record: ReplicaRecord): boolean {
+    return this.options.clock() - record.lastHeartbeatAt <= this.options.heartbeatTimeoutMs;
   }
 
   toReplicaState(record: ReplicaRecord): ReplicaState {

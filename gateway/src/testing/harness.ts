@@ -99,7 +99,7 @@ export function createHarness(acceptTimeoutMs = 200, queues?: SchedulerConfig['q
     registry,
     director,
     tasks,
-    pools: new PoolService(core, registry, clock),
+    pools: new PoolService(core, registry, clock, director),
     metrics,
     connect(reg = {}, slotsFree = 1) {
       const call = new FakeControlCall();

@@ -1,0 +1,66 @@
+// Replica lifecycle as health shows it (ORCH-2103, ORCH-4011, ORCH-2101):
+//   Registering → SelfTesting → Ready → Draining → Drained | Unready(reason)
+// The contract's ReplicaStatus has no state field, so the state leads `unready_reason`
+// ("SelfTesting: sidecar starting"); a Ready replica has no reason. Derived only from what the
+// sidecar reported (Register, latest Heartbeat and its reason), heartbeat freshness, the pool's
+// serving set and the drain state.
+
+export type LifecycleState =
+  'Registering' | 'SelfTesting' | 'Ready' | 'Draining' | 'Drained' | 'Unready';
+
+export interface LifecycleInput {
+  /** The sidecar sent at least one heartbeat. */
+  readonly heartbeat: boolean;
+  /** Its last heartbeat said ready. */
+  readonly reportedReady: boolean;
+  /** The sidecar's unready reason (may be empty). */
+  readonly reportedReason: string;
+  /** The last heartbeat is newer than the heartbeat timeout. */
+  readonly fresh: boolean;
+  readonly heartbeatAgeMs: number;
+  /** Outside its pool's serving replica set (ORCH-4017). */
+  readonly outsideServingSet: boolean;
+  /** Running leases left while the pool drains; undefined when it does not drain. */
+  readonly drainingLeases: number | undefined;
+}
+
+export interface Lifecycle {
+  readonly state: LifecycleState;
+  /** Empty exactly when state is Ready. */
+  readonly reason: string;
+}
+
+// The sidecar reports these while its startup checks (digest, canary, cancel self-test) run.
+const SELF_TEST = /sidecar starting|self-test|canary|loading|preload/i;
+
+export function replicaLifecycle(i: LifecycleInput): Lifecycle {
+  if (i.drainingLeases !== undefined) {
+    return i.drainingLeases > 0
+      ? {
+          state: 'Draining',
+          reason: `Draining: ${i.drainingLeases} running lease(s) may finish until the drain deadline`,
+        }
+      : { state: 'Drained', reason: 'Drained: no running lease left' };
+  }
+  if (!i.heartbeat) return { state: 'Registering', reason: 'Registering: no heartbeat yet' };
+  if (!i.fresh) {
+    return {
+      state: 'Unready',
+      reason: `Unready: heartbeat stale (last one ${Math.round(i.heartbeatAgeMs)} ms ago)`,
+    };
+  }
+  if (!i.reportedReady) {
+    const why = i.reportedReason || 'sidecar reports not ready';
+    return SELF_TEST.test(why) && !/fail|error/i.test(why)
+      ? { state: 'SelfTesting', reason: `SelfTesting: ${why}` }
+      : { state: 'Unready', reason: `Unready: ${why}` };
+  }
+  if (i.outsideServingSet) {
+    return {
+      state: 'Unready',
+      reason:
+        'Unready: ORCH-4017: not in the pool serving replica set (engine, model, sampler profile or canary_hash differs)',
+    };
+  }
+  return { state: 'Ready', reason: '' };
+}
