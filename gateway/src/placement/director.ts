@@ -2,49 +2,17 @@
 // → LeaseAccepted (bounded) → route decision. Core makes every queueing and placement decision;
 // this class only moves events between core, the sidecars and the held ext_proc replies.
 import { CoreError } from '@llama-orch/core';
-import type {
-  Dispatch,
-  Engine,
-  Priority,
-  Scheduler,
-  TaskSpec,
-  TerminalEvent,
-} from '@llama-orch/core';
-import type { Logger } from 'pino';
+import type { Dispatch, Engine, Scheduler, TaskSpec, TerminalEvent } from '@llama-orch/core';
 import type { PlacementDecision, PlacementRequest, Placer } from '../extproc/handler.js';
-import type { ExtProcOutcome, GatewayMetrics } from '../metrics/metrics.js';
-import type { ReplicaRegistry } from '../replicas/registry.js';
+import type { ExtProcOutcome } from '../metrics/metrics.js';
 import { assignCommand } from './assign.js';
 import { LeaseWaits } from './lease-waits.js';
+import { DESTINATION_HEADER, LEASE_HEADER } from './director-types.js';
+import type { CancelReasonLabel, DirectorOptions, TaskMeta } from './director-types.js';
 import { terminalDecision, terminalOutcome } from './terminal.js';
 
-export const DESTINATION_HEADER = 'x-gateway-destination-endpoint';
-export const LEASE_HEADER = 'x-orch-lease-id';
-
-export interface DirectorOptions {
-  readonly core: Scheduler;
-  readonly registry: ReplicaRegistry;
-  readonly metrics: GatewayMetrics;
-  readonly clock: () => number;
-  /** How long a sidecar has to accept an Assign (wire-protocol.md: e.g. 2 s). */
-  readonly acceptTimeoutMs: number;
-  /** The configured engine of a pool, for events about tasks the gateway holds no record of. */
-  readonly poolEngine: (poolId: string) => Engine | undefined;
-  readonly log: Logger;
-}
-
-/** Labels and facts the gateway needs about a live task that core's views do not carry. */
-export interface TaskMeta {
-  readonly engine: Engine;
-  readonly priority: Priority;
-  readonly poolId: string;
-  readonly correlationId: string;
-  /** ORCH-2013: placement mode pin (placement_decisions_total{pinned}). */
-  readonly pinned: boolean;
-}
-
-export type CancelReasonLabel =
-  'client' | 'watchdog' | 'deadline' | 'drop_lru' | 'drain' | 'unattached' | 'session_deleted';
+export { DESTINATION_HEADER, LEASE_HEADER } from './director-types.js';
+export type { CancelReasonLabel, DirectorOptions, TaskMeta } from './director-types.js';
 
 // Answer for a waiter whose ext_proc stream already ended; never reaches Envoy.
 const passDecision: PlacementDecision = { kind: 'route', setHeaders: {} };

@@ -1,0 +1,34 @@
+// The director's vocabulary: routing header names, options, and what the gateway keeps about a
+// live task. Kept apart from director.ts so the class file holds only the event plumbing.
+import type { Engine, Priority, Scheduler } from '@llama-orch/core';
+import type { Logger } from 'pino';
+import type { GatewayMetrics } from '../metrics/metrics.js';
+import type { ReplicaRegistry } from '../replicas/registry.js';
+
+export const DESTINATION_HEADER = 'x-gateway-destination-endpoint';
+export const LEASE_HEADER = 'x-orch-lease-id';
+
+export interface DirectorOptions {
+  readonly core: Scheduler;
+  readonly registry: ReplicaRegistry;
+  readonly metrics: GatewayMetrics;
+  readonly clock: () => number;
+  /** How long a sidecar has to accept an Assign (wire-protocol.md: e.g. 2 s). */
+  readonly acceptTimeoutMs: number;
+  /** The configured engine of a pool, for events about tasks the gateway holds no record of. */
+  readonly poolEngine: (poolId: string) => Engine | undefined;
+  readonly log: Logger;
+}
+
+/** Labels and facts the gateway needs about a live task that core's views do not carry. */
+export interface TaskMeta {
+  readonly engine: Engine;
+  readonly priority: Priority;
+  readonly poolId: string;
+  readonly correlationId: string;
+  /** ORCH-2013: placement mode pin (placement_decisions_total{pinned}). */
+  readonly pinned: boolean;
+}
+
+export type CancelReasonLabel =
+  'client' | 'watchdog' | 'deadline' | 'drop_lru' | 'drain' | 'unattached' | 'session_deleted';
