@@ -92,7 +92,7 @@ export function validateConfig(value: unknown, source = '(inline)'): Config {
   queue.batch ??= {};
   const validate = schemaValidator();
   if (!validate(input)) throw new ConfigError(source, toIssues(validate.errors ?? []));
-  const c = input as unknown as ConfigInput & Omit<Config, 'pools' | 'tenants'>;
+  const c = input as unknown as ConfigInput & Omit<Config, 'pools' | 'tenants' | 'models'>;
   const config: Config = {
     ...c,
     pools: c.pools.map((p): PoolConfig => ({
@@ -114,6 +114,7 @@ export function validateConfig(value: unknown, source = '(inline)'): Config {
       operator: t.operator ?? false,
       quotas: t.quotas ?? {},
     })),
+    models: c.models ?? [],
   };
   const issues = semanticIssues(config);
   if (issues.length > 0) throw new ConfigError(source, issues);

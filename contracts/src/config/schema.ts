@@ -73,6 +73,29 @@ export const TimeoutsSchema = Strict(
   { description: 'Watchdog timeouts.' },
 );
 
+export const ModelSchema = Strict(
+  {
+    ref: Type.String({
+      minLength: 1,
+      maxLength: 512,
+      description: 'Model reference as clients and reload requests name it.',
+    }),
+    path: Type.Optional(
+      Type.String({ minLength: 1, description: 'Local artifact path the sidecar launches.' }),
+    ),
+    digest: Type.Optional(
+      Type.String({
+        pattern: '^sha256:[0-9a-f]{64}$',
+        description: 'Expected artifact digest, verified before load (ORCH-3037, ORCH-5002).',
+      }),
+    ),
+  },
+  {
+    description:
+      'A model a pool may be reloaded to (ORCH-2102): reload targets must be configured here.',
+  },
+);
+
 export const PoolSchema = Strict(
   {
     id: Id,
@@ -276,6 +299,7 @@ export const ConfigSchema = Strict(
       ),
     ),
     tenants: Type.Optional(Type.Array(TenantSchema, { default: [] })),
+    models: Type.Optional(Type.Array(ModelSchema, { default: [] })),
   },
   { description: 'llama-orch configuration (ORCH-3030).' },
 );
@@ -283,5 +307,6 @@ export const ConfigSchema = Strict(
 export type ConfigInput = Static<typeof ConfigSchema>;
 export type PoolInput = Static<typeof PoolSchema>;
 export type TenantInput = Static<typeof TenantSchema>;
+export type ModelInput = Static<typeof ModelSchema>;
 export type Engine = Static<typeof EngineSchema>;
 export type FullPolicy = Static<typeof FullPolicySchema>;

@@ -1,7 +1,14 @@
 // The config after defaults: every defaulted field is present, pool queues are merged over the
 // global queue, per-replica device masks are explicit. Checked against the TypeBox input type
 // at compile time (bottom of file), so the two cannot drift apart silently.
-import type { ConfigInput, Engine, FullPolicy, PoolInput, TenantInput } from './schema.js';
+import type {
+  ConfigInput,
+  Engine,
+  FullPolicy,
+  ModelInput,
+  PoolInput,
+  TenantInput,
+} from './schema.js';
 
 export interface QueueClassConfig {
   capacity: number;
@@ -45,6 +52,13 @@ export interface TenantConfig {
   quotas: { concurrent?: number; tokens_per_minute?: number; kv_mb?: number };
 }
 
+/** A reload target (ORCH-2102): a pool may only be reloaded to a configured model. */
+export interface ModelConfig {
+  ref: string;
+  path?: string;
+  digest?: string;
+}
+
 export interface Config {
   version: 1;
   listen: {
@@ -69,6 +83,7 @@ export interface Config {
     assign_accept_timeout_ms: number;
   };
   tenants: TenantConfig[];
+  models: ModelConfig[];
 }
 
 // Compile-time drift guards: a resolved config is a valid input config.
@@ -76,3 +91,4 @@ type Assert<T extends true> = T;
 export type _ConfigMatchesInput = Assert<Config extends ConfigInput ? true : false>;
 export type _PoolMatchesInput = Assert<PoolConfig extends PoolInput ? true : false>;
 export type _TenantMatchesInput = Assert<TenantConfig extends TenantInput ? true : false>;
+export type _ModelMatchesInput = Assert<ModelConfig extends ModelInput ? true : false>;

@@ -9,6 +9,7 @@ import type {
   LeaseEvent,
   PlacementCommand,
   Register,
+  ReloadResult,
   SidecarMessage,
 } from '@llama-orch/proto';
 
@@ -34,6 +35,8 @@ export interface ControlSink {
   replicaChanged(record: ReplicaRecord): void;
   replicaGone(record: ReplicaRecord): void;
   leaseEvent(record: ReplicaRecord, event: LeaseEvent): void;
+  /** A sidecar's answer to Reload (ORCH-2102); optional until a reload coordinator binds. */
+  reloadResult?(record: ReplicaRecord, result: ReloadResult): void;
 }
 
 export interface RegistryLogger {
@@ -84,7 +87,8 @@ export class ReplicaRegistry {
         return;
       }
       if (msg.$case === 'heartbeat') this.heartbeat(record, msg.value);
-      else this.sink?.leaseEvent(record, msg.value);
+      else if (msg.$case === 'lease') this.sink?.leaseEvent(record, msg.value);
+      else this.sink?.reloadResult?.(record, msg.value);
     };
     const onGone = (): void => {
       if (!record) return;

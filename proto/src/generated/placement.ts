@@ -35,10 +35,12 @@ export const protobufFileName = "placement.proto";
  */
 
 export interface SidecarMessage {
-  msg?: { $case: "register"; value: Register } | { $case: "heartbeat"; value: Heartbeat } | {
-    $case: "lease";
-    value: LeaseEvent;
-  } | undefined;
+  msg?:
+    | { $case: "register"; value: Register }
+    | { $case: "heartbeat"; value: Heartbeat }
+    | { $case: "lease"; value: LeaseEvent }
+    | { $case: "reloadResult"; value: ReloadResult }
+    | undefined;
 }
 
 /**
@@ -176,9 +178,34 @@ export interface Drain {
   deadlineMs: number;
 }
 
-/** Replace the model (drain + reload, ORCH-2102, ORCH-3031). */
+/**
+ * Replace the model (drain + reload, ORCH-2102, ORCH-3031). Placement sends it only to a replica
+ * it has drained. The sidecar stops its engine, launches the new model (digest verified first),
+ * runs the startup self-tests (ORCH-3049) and answers with ReloadResult. On success it then
+ * reopens its control stream so that a fresh Register carries the new identity (model_ref,
+ * model_digest, canary_hash); on failure it stays Unready with `self-test <step>: ...` as its
+ * reason until placement sends another Reload (the rollback, ORCH-3033).
+ */
 export interface Reload {
   newModelRef: string;
+  /** Artifact path the sidecar launches (supervised mode). */
+  newModelPath: string;
+  /** Expected "sha256:<64 lowercase hex>"; launch refused on mismatch (ORCH-3037). Empty: unpinned. */
+  newModelDigest: string;
+  /** Echoed in ReloadResult so placement can match the answer to its request. */
+  reloadId: string;
+}
+
+/** Outcome of a Reload on one replica. */
+export interface ReloadResult {
+  reloadId: string;
+  ok: boolean;
+  /** The failing step when !ok: launch | preload | decode | cancel | telemetry. */
+  failedStep: string;
+  message: string;
+  /** What the replica serves now (the new model on success). */
+  modelRef: string;
+  modelDigest: string;
 }
 
 function createBaseSidecarMessage(): SidecarMessage {
@@ -196,6 +223,9 @@ export const SidecarMessage: MessageFns<SidecarMessage> = {
         break;
       case "lease":
         LeaseEvent.encode(message.msg.value, writer.uint32(26).fork()).join();
+        break;
+      case "reloadResult":
+        ReloadResult.encode(message.msg.value, writer.uint32(34).fork()).join();
         break;
     }
     return writer;
@@ -238,6 +268,14 @@ export const SidecarMessage: MessageFns<SidecarMessage> = {
             message.msg = { $case: "lease", value: LeaseEvent.decode(reader, reader.uint32()) };
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.msg = { $case: "reloadResult", value: ReloadResult.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -258,6 +296,10 @@ export const SidecarMessage: MessageFns<SidecarMessage> = {
         ? { $case: "heartbeat", value: Heartbeat.fromJSON(object.heartbeat) }
         : isSet(object.lease)
         ? { $case: "lease", value: LeaseEvent.fromJSON(object.lease) }
+        : isSet(object.reloadResult)
+        ? { $case: "reloadResult", value: ReloadResult.fromJSON(object.reloadResult) }
+        : isSet(object.reload_result)
+        ? { $case: "reloadResult", value: ReloadResult.fromJSON(object.reload_result) }
         : undefined,
     };
   },
@@ -270,6 +312,8 @@ export const SidecarMessage: MessageFns<SidecarMessage> = {
       obj.heartbeat = Heartbeat.toJSON(message.msg.value);
     } else if (message.msg?.$case === "lease") {
       obj.lease = LeaseEvent.toJSON(message.msg.value);
+    } else if (message.msg?.$case === "reloadResult") {
+      obj.reloadResult = ReloadResult.toJSON(message.msg.value);
     }
     return obj;
   },
@@ -295,6 +339,12 @@ export const SidecarMessage: MessageFns<SidecarMessage> = {
       case "lease": {
         if (object.msg?.value !== undefined && object.msg?.value !== null) {
           message.msg = { $case: "lease", value: LeaseEvent.fromPartial(object.msg.value) };
+        }
+        break;
+      }
+      case "reloadResult": {
+        if (object.msg?.value !== undefined && object.msg?.value !== null) {
+          message.msg = { $case: "reloadResult", value: ReloadResult.fromPartial(object.msg.value) };
         }
         break;
       }
@@ -2248,13 +2298,22 @@ export const Drain: MessageFns<Drain> = {
 };
 
 function createBaseReload(): Reload {
-  return { newModelRef: "" };
+  return { newModelRef: "", newModelPath: "", newModelDigest: "", reloadId: "" };
 }
 
 export const Reload: MessageFns<Reload> = {
   encode(message: Reload, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.newModelRef !== "") {
       writer.uint32(10).string(message.newModelRef);
+    }
+    if (message.newModelPath !== "") {
+      writer.uint32(18).string(message.newModelPath);
+    }
+    if (message.newModelDigest !== "") {
+      writer.uint32(26).string(message.newModelDigest);
+    }
+    if (message.reloadId !== "") {
+      writer.uint32(34).string(message.reloadId);
     }
     return writer;
   },
@@ -2280,6 +2339,30 @@ export const Reload: MessageFns<Reload> = {
             message.newModelRef = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.newModelPath = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.newModelDigest = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reloadId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2299,6 +2382,21 @@ export const Reload: MessageFns<Reload> = {
         : isSet(object.new_model_ref)
         ? globalThis.String(object.new_model_ref)
         : "",
+      newModelPath: isSet(object.newModelPath)
+        ? globalThis.String(object.newModelPath)
+        : isSet(object.new_model_path)
+        ? globalThis.String(object.new_model_path)
+        : "",
+      newModelDigest: isSet(object.newModelDigest)
+        ? globalThis.String(object.newModelDigest)
+        : isSet(object.new_model_digest)
+        ? globalThis.String(object.new_model_digest)
+        : "",
+      reloadId: isSet(object.reloadId)
+        ? globalThis.String(object.reloadId)
+        : isSet(object.reload_id)
+        ? globalThis.String(object.reload_id)
+        : "",
     };
   },
 
@@ -2306,6 +2404,15 @@ export const Reload: MessageFns<Reload> = {
     const obj: any = {};
     if (message.newModelRef !== "") {
       obj.newModelRef = message.newModelRef;
+    }
+    if (message.newModelPath !== "") {
+      obj.newModelPath = message.newModelPath;
+    }
+    if (message.newModelDigest !== "") {
+      obj.newModelDigest = message.newModelDigest;
+    }
+    if (message.reloadId !== "") {
+      obj.reloadId = message.reloadId;
     }
     return obj;
   },
@@ -2316,6 +2423,174 @@ export const Reload: MessageFns<Reload> = {
   fromPartial(object: DeepPartial<Reload>): Reload {
     const message = createBaseReload();
     message.newModelRef = object.newModelRef ?? "";
+    message.newModelPath = object.newModelPath ?? "";
+    message.newModelDigest = object.newModelDigest ?? "";
+    message.reloadId = object.reloadId ?? "";
+    return message;
+  },
+};
+
+function createBaseReloadResult(): ReloadResult {
+  return { reloadId: "", ok: false, failedStep: "", message: "", modelRef: "", modelDigest: "" };
+}
+
+export const ReloadResult: MessageFns<ReloadResult> = {
+  encode(message: ReloadResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reloadId !== "") {
+      writer.uint32(10).string(message.reloadId);
+    }
+    if (message.ok !== false) {
+      writer.uint32(16).bool(message.ok);
+    }
+    if (message.failedStep !== "") {
+      writer.uint32(26).string(message.failedStep);
+    }
+    if (message.message !== "") {
+      writer.uint32(34).string(message.message);
+    }
+    if (message.modelRef !== "") {
+      writer.uint32(42).string(message.modelRef);
+    }
+    if (message.modelDigest !== "") {
+      writer.uint32(50).string(message.modelDigest);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReloadResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReloadResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.reloadId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.ok = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.failedStep = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.modelRef = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.modelDigest = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReloadResult {
+    return {
+      reloadId: isSet(object.reloadId)
+        ? globalThis.String(object.reloadId)
+        : isSet(object.reload_id)
+        ? globalThis.String(object.reload_id)
+        : "",
+      ok: isSet(object.ok) ? globalThis.Boolean(object.ok) : false,
+      failedStep: isSet(object.failedStep)
+        ? globalThis.String(object.failedStep)
+        : isSet(object.failed_step)
+        ? globalThis.String(object.failed_step)
+        : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      modelRef: isSet(object.modelRef)
+        ? globalThis.String(object.modelRef)
+        : isSet(object.model_ref)
+        ? globalThis.String(object.model_ref)
+        : "",
+      modelDigest: isSet(object.modelDigest)
+        ? globalThis.String(object.modelDigest)
+        : isSet(object.model_digest)
+        ? globalThis.String(object.model_digest)
+        : "",
+    };
+  },
+
+  toJSON(message: ReloadResult): unknown {
+    const obj: any = {};
+    if (message.reloadId !== "") {
+      obj.reloadId = message.reloadId;
+    }
+    if (message.ok !== false) {
+      obj.ok = message.ok;
+    }
+    if (message.failedStep !== "") {
+      obj.failedStep = message.failedStep;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.modelRef !== "") {
+      obj.modelRef = message.modelRef;
+    }
+    if (message.modelDigest !== "") {
+      obj.modelDigest = message.modelDigest;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReloadResult>): ReloadResult {
+    return ReloadResult.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReloadResult>): ReloadResult {
+    const message = createBaseReloadResult();
+    message.reloadId = object.reloadId ?? "";
+    message.ok = object.ok ?? false;
+    message.failedStep = object.failedStep ?? "";
+    message.message = object.message ?? "";
+    message.modelRef = object.modelRef ?? "";
+    message.modelDigest = object.modelDigest ?? "";
     return message;
   },
 };
