@@ -4,7 +4,14 @@ import type { NormPool } from './config.js';
 import type { ArrivalList, ArrivalNode } from './queue/arrival-list.js';
 import type { StrideFlow, StrideScheduler } from './fairness/stride-scheduler.js';
 import type { IndexedHeap } from './util/indexed-heap.js';
-import type { Priority, ReplicaState, TaskSpec, TaskState, TerminalEvent } from './types.js';
+import type {
+  ModelIdentity,
+  Priority,
+  ReplicaState,
+  TaskSpec,
+  TaskState,
+  TerminalEvent,
+} from './types.js';
 
 export interface TaskRec extends ArrivalNode<TaskRec> {
   id: string;
@@ -88,6 +95,10 @@ export interface PoolState {
   priorities: StrideScheduler<PriorityLane>;
   sets: Map<string, ReplicaSet>;
   serving: ReplicaSet | undefined;
+  /** ORCH-3031: while a reload runs, the identity the pool moves to (also eligible, also named). */
+  transition: ModelIdentity | undefined;
+  /** Model refs the pool answered to before a finished reload → clock time until it still does. */
+  aliases: Map<string, number>;
   /** EWMA service-time observations (ORCH-3029 predicted_start_ms, ORCH-3079 feasibility). */
   firstTokenMs: number;
   msPerToken: number;

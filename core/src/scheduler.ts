@@ -10,11 +10,18 @@ import {
   removeReplica,
 } from './cancel/lease-events.js';
 import { drainOverdue, drainPool, failQueued } from './cancel/drain.js';
+import {
+  drainReplica,
+  effectiveState,
+  undrainPool,
+  undrainReplica,
+} from './cancel/replica-drain.js';
 import { normalizeConfig } from './config.js';
 import { CoreError } from './errors.js';
 import { tick } from './queue/expiry.js';
 import { sessionInfo, snapshot, taskView } from './read-models.js';
 import { dispatchLoop } from './scheduling/dispatch-loop.js';
+import { beginTransition, endTransition, poolModel } from './scheduling/model-transition.js';
 import { CoreState } from './state.js';
 import type {
   AdoptedLease,
@@ -27,7 +34,10 @@ import type {
   DrainTickResult,
   LeaseOutcome,
   LeaseResult,
+  ModelIdentity,
+  PoolModel,
   RemoveReplicaResult,
+  ReplicaDrainResult,
   ReplicaState,
   SchedulerOptions,
   SchedulerSnapshot,
@@ -35,6 +45,7 @@ import type {
   TaskSpecInput,
   TaskView,
   TickResult,
+  TransitionResult,
 } from './types.js';
 
 export class Scheduler {
@@ -81,8 +92,10 @@ export class Scheduler {
 
   /** Register or refresh a replica from its sidecar's Register/Heartbeat (ORCH-3019/4011). */
   upsertReplica(state: ReplicaState): void {
-    // ORCH-2101: a draining pool's replicas stay out of placement whatever they report.
-    this.s.registry.upsert(this.s.draining.has(state.pool_id) ? { ...state, ready: false } : state);
+    // ORCH-2101: a draining pool's (or drained replica's) replicas stay out of placement whatever
+    // they report; the report is kept so an undrain can restore it.
+    this.s.reported.set(state.replica_id, state);
+    this.s.registry.upsert(effectiveState(this.s, state));
   }
 
   /**
@@ -103,8 +116,56 @@ export class Scheduler {
     return this.s.draining.get(poolId);
   }
 
+  /** ORCH-2101 lifted: the pool serves again. NOT_FOUND for an unknown pool; false if not draining. */
+  undrainPool(poolId: string): boolean | CoreError {
+    return undrainPool(this.s, poolId);
+  }
+
+  /**
+   * One replica takes no new lease (a reload step, ORCH-3031); queued tasks stay for the pool's
+   * other replicas; its running leases may run until now + deadlineMs (see drainTick). The drain
+   * outlives a reconnect of the replica until undrainReplica.
+   */
+  drainReplica(replicaId: string, deadlineMs: number): ReplicaDrainResult {
+    return drainReplica(this.s, replicaId, deadlineMs);
+  }
+
+  /** Lift a replica's own drain; false when it was not drained. */
+  undrainReplica(replicaId: string): boolean {
+    return undrainReplica(this.s, replicaId);
+  }
+
+  /** The drain deadline (clock time) of a drained replica, else undefined. */
+  replicaDrainDeadline(replicaId: string): number | undefined {
+    return this.s.replicaDrains.get(replicaId);
+  }
+
+  /** Task ids with a live lease on the replica (dispatched or running), in lease order. */
+  leasesOn(replicaId: string): string[] {
+    return [...this.s.leases.values()].filter((t) => t.replicaId === replicaId).map((t) => t.id);
+  }
+
+  /** ORCH-3031: while a reload runs the pool also accepts `target` replicas and tasks naming it. */
+  beginModelTransition(poolId: string, target: ModelIdentity): TransitionResult {
+    return beginTransition(this.s, poolId, target);
+  }
+
+  /**
+   * End the reload: commit makes the target the pool's model (the old ref stays an alias for
+   * `aliasMs`); abort (rollback) forgets the target.
+   */
+  endModelTransition(poolId: string, commit: boolean, aliasMs = 0): TransitionResult {
+    return endTransition(this.s, poolId, commit, aliasMs);
+  }
+
+  /** The pool's model and reload target, undefined for an unknown pool. */
+  poolModel(poolId: string): PoolModel | undefined {
+    return poolModel(this.s, poolId);
+  }
+
   /** The replica's control stream is gone: its leases requeue (never started) or fail. */
   removeReplica(replicaId: string): RemoveReplicaResult {
+    this.s.reported.delete(replicaId);
     return removeReplica(this.s, replicaId);
   }
 

@@ -18,7 +18,7 @@ import type { PlacementProfile } from './scheduling/plugins.js';
 import { defaultProfile } from './scheduling/register.js';
 import { SessionStore } from './sessions/session-store.js';
 import { PRIORITIES } from './types.js';
-import type { Clock, EndReason, Priority, TerminalEvent } from './types.js';
+import type { Clock, EndReason, Priority, ReplicaState, TerminalEvent } from './types.js';
 import { IndexedHeap } from './util/indexed-heap.js';
 
 function deadlineLess(a: TaskRec, b: TaskRec): boolean {
@@ -38,6 +38,11 @@ export class CoreState {
   readonly profile: PlacementProfile;
   /** ORCH-2101: draining pools → absolute drain deadline (clock time). */
   readonly draining = new Map<string, number>();
+  /** Per-replica drains (a reload step, an operator): replica id → absolute drain deadline. They
+   *  outlive a reconnect, because a reloading sidecar reopens its stream. */
+  readonly replicaDrains = new Map<string, number>();
+  /** What each replica last reported, before drain overrides, so an undrain can restore it. */
+  readonly reported = new Map<string, ReplicaState>();
   /** Queued tasks with a deadline, by latest feasible start. */
   readonly deadlineHeap = new IndexedHeap<TaskRec>(deadlineLess, {
     get: (t) => t.deadlinePos,
@@ -76,6 +81,8 @@ export class CoreState {
         priorities: new StrideScheduler<PriorityLane>(),
         sets: new Map(),
         serving: undefined,
+        transition: undefined,
+        aliases: new Map(),
         firstTokenMs: st.firstTokenMs,
         msPerToken: st.msPerToken,
         meanServiceMs: st.firstTokenMs + 128 * st.msPerToken,

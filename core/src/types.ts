@@ -288,6 +288,23 @@ export interface DrainTickResult {
   overdue: string[];
 }
 
+/** `Scheduler.drainReplica`: the absolute deadline (clock time) its running leases have. */
+export type ReplicaDrainResult = { ok: true; deadlineAt: number } | { ok: false; error: CoreError };
+
+/** A model a pool serves: its ref and, when pinned, its artifact digest (`sha256:<hex>`). */
+export interface ModelIdentity {
+  modelRef: string;
+  modelDigest?: string | undefined;
+}
+
+/** What a pool answers to now (`Scheduler.poolModel`). */
+export interface PoolModel extends ModelIdentity {
+  /** The reload target while a reload runs (ORCH-3031). */
+  transition?: ModelIdentity | undefined;
+}
+
+export type TransitionResult = { ok: true } | { ok: false; error: CoreError };
+
 export interface RemoveReplicaResult {
   /** Leases that never started go back to the queue (retriable, ORCH-3025). */
   requeued: string[];

@@ -18,6 +18,15 @@ export function isReady(pool: PoolState): boolean {
   return pool.serving !== undefined && pool.serving.readyCount > 0;
 }
 
+/**
+ * The model refs a pool answers to: its own; during a reload also the target (ORCH-3031); after a
+ * reload the previous ref for a grace period, so clients switching over never see a 400 for it.
+ */
+export function answersTo(pool: PoolState, modelRef: string, now: number): boolean {
+  if (pool.config.modelRef === modelRef || pool.transition?.modelRef === modelRef) return true;
+  return (pool.aliases.get(modelRef) ?? -Infinity) > now;
+}
+
 export function resolvePool(s: CoreState, spec: TaskSpecInput): PoolState | CoreError {
   const engine = spec.engine;
   if (spec.placement?.mode === 'pin') {
@@ -29,7 +38,7 @@ export function resolvePool(s: CoreState, spec: TaskSpecInput): PoolState | Core
         policyLabel: 'placement.pin',
       });
     }
-    if (pool.config.engine !== spec.engine || pool.config.modelRef !== spec.model_ref) {
+    if (pool.config.engine !== spec.engine || !answersTo(pool, spec.model_ref, s.now())) {
       return new CoreError(
         'INVALID_PARAMS',
         `pinned pool ${pool.config.id} serves ${pool.config.engine}/${pool.config.modelRef}`,
@@ -51,7 +60,7 @@ export function resolvePool(s: CoreState, spec: TaskSpecInput): PoolState | Core
   let anyMembers = false;
   let largestCtx = 0;
   for (const pool of s.poolList) {
-    if (pool.config.engine !== spec.engine || pool.config.modelRef !== spec.model_ref) continue;
+    if (pool.config.engine !== spec.engine || !answersTo(pool, spec.model_ref, s.now())) continue;
     anyMatch = true;
     largestCtx = Math.max(largestCtx, pool.config.ctxMax);
     // ORCH-3014: a pool whose ctx_max is too small is not a candidate at all.

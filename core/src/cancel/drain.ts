@@ -51,15 +51,19 @@ export function failQueued(s: CoreState): TerminalEvent[] {
 }
 
 /**
- * Tasks on a draining pool's replicas whose drain deadline has passed and that were not asked to
+ * Tasks on a draining pool's (or drained replica's) replicas whose drain deadline has passed and that were not asked to
  * cancel yet: the caller cancels them (Cancel to the sidecar, terminal event from its outcome).
  */
 export function drainOverdue(s: CoreState): string[] {
   const now = s.now();
   const overdue: string[] = [];
   for (const task of s.leases.values()) {
-    const deadlineAt = s.draining.get(task.poolId);
-    if (deadlineAt === undefined || deadlineAt > now) continue;
+    // The earlier of the pool's drain and the replica's own drain (a reload step) applies.
+    const deadlineAt = Math.min(
+      s.draining.get(task.poolId) ?? Infinity,
+      (task.replicaId === undefined ? undefined : s.replicaDrains.get(task.replicaId)) ?? Infinity,
+    );
+    if (deadlineAt > now) continue;
     if (task.state === 'dispatched' || task.state === 'running') overdue.push(task.id);
   }
   return overdue.sort();

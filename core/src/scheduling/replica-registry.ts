@@ -4,7 +4,7 @@
 // Each pool serves from exactly one set at a time (sticky until it has no Ready replica left), so
 // one pool never mixes identities (ORCH-3007/3046/4017).
 import type { PoolState, ReplicaRec, ReplicaSet } from '../model.js';
-import type { ReplicaSetIdentity, ReplicaState } from '../types.js';
+import type { ModelIdentity, ReplicaSetIdentity, ReplicaState } from '../types.js';
 import { IndexedHeap } from '../util/indexed-heap.js';
 import type { Candidate } from './plugins.js';
 
@@ -17,6 +17,13 @@ export function replicaSetKey(id: ReplicaSetIdentity): string {
     id.canary_hash,
     String(id.ctx_max),
   ].join('|');
+}
+
+function servesIdentity(id: ModelIdentity, s: ReplicaState): boolean {
+  return (
+    s.model_ref === id.modelRef &&
+    (id.modelDigest === undefined || s.model_digest === id.modelDigest)
+  );
 }
 
 export function freeSlots(rec: ReplicaRec): number {
@@ -50,11 +57,27 @@ export class ReplicaRegistry {
     if (!pool) return false;
     const c = pool.config;
     const s = rec.state;
-    if (s.engine !== c.engine || s.model_ref !== c.modelRef || s.ctx_max < c.ctxMax) return false;
+    if (s.engine !== c.engine || s.ctx_max < c.ctxMax) return false;
     for (const [field, want] of Object.entries(c.expect)) {
+      if (field === 'model_digest') continue; // part of the model identity, below
       if (want !== undefined && s[field as keyof typeof c.expect] !== want) return false;
     }
-    return true;
+    // ORCH-3031: during a reload both the pool's model and the reload target are eligible; the
+    // sticky serving set (refreshServing) keeps one pool from mixing them.
+    const current: ModelIdentity = { modelRef: c.modelRef, modelDigest: c.expect.model_digest };
+    return (
+      servesIdentity(current, s) ||
+      (pool.transition !== undefined && servesIdentity(pool.transition, s))
+    );
+  }
+
+  /** Recompute eligibility of every replica of a pool (its model identity changed). */
+  refreshPool(poolId: string): void {
+    for (const rec of this.replicas.values()) {
+      if (rec.state.pool_id !== poolId) continue;
+      rec.eligible = this.fits(rec);
+      this.reindex(rec);
+    }
   }
 
   upsert(state: ReplicaState): ReplicaRec {
