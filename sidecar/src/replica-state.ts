@@ -1,10 +1,21 @@
 // Readiness of this replica (ORCH-4011): Ready only while no reason to be unready is recorded.
 // Each concern (engine, determinism, canary, drain, cancel confirmation) sets or clears its own key.
 
+import type { SelfTestStep } from './engine/self-test.js';
+
 // `engine`: the supervised process is down (cleared only by a verified restart); `probe`: a
-// transient failure seen on the wire (cleared by the next successful probe).
+// transient failure seen on the wire (cleared by the next successful probe); `self-test <step>`:
+// a failed startup self-test (ORCH-3049), rendered `self-test decode: <detail>`;
+// `restart_storm`: the restart budget is spent (ORCH-3053); `reloading`: a Reload is under way.
 export type UnreadyKey =
-  'starting' | 'engine' | 'probe' | 'determinism' | 'canary' | 'draining' | 'slot';
+  | 'starting'
+  | 'engine'
+  | 'probe'
+  | 'determinism'
+  | `self-test ${SelfTestStep}`
+  | 'restart_storm'
+  | 'reloading'
+  | 'slot';
 
 export class ReplicaState {
   private readonly reasons = new Map<UnreadyKey, string>();
@@ -19,6 +30,11 @@ export class ReplicaState {
 
   clear(key: UnreadyKey): void {
     this.reasons.delete(key);
+  }
+
+  /** Drops every key matching `pred` (a new engine replaces the old engine's verdicts). */
+  clearWhere(pred: (key: UnreadyKey) => boolean): void {
+    for (const k of [...this.reasons.keys()]) if (pred(k)) this.reasons.delete(k);
   }
 
   has(key: UnreadyKey): boolean {

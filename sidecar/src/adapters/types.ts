@@ -71,6 +71,11 @@ export interface LoadSignals {
   kvUsageRatio: number;
 }
 
+export interface EngineTelemetry {
+  /** A counter of work done (e.g. tokens predicted) that must grow after a decode. */
+  progress: number;
+}
+
 export interface DeterminismReport {
   compliant: boolean;
   /** Human-readable reasons for non-compliance (empty when compliant). */
@@ -90,6 +95,11 @@ export interface EngineAdapter {
   health(signal?: AbortSignal): Promise<EngineHealth>;
   identify(signal?: AbortSignal): Promise<EngineIdentity>;
   load(signal?: AbortSignal): Promise<LoadSignals>;
+  /**
+   * The engine's own telemetry (ORCH-3049 self-test): throws when it is unreadable. Optional:
+   * without it the self-test only requires `load()` to answer.
+   */
+  telemetry?(signal?: AbortSignal): Promise<EngineTelemetry>;
   /** Checks the live engine (and its launch flags when known) against the determinism recipe. */
   checkDeterminism(
     launch: LaunchFacts | undefined,

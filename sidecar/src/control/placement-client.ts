@@ -13,6 +13,7 @@ import {
   type PlacementCommand,
   type Register,
   type Reload,
+  type ReloadResult,
   type SidecarMessage,
 } from '@llama-orch/proto';
 
@@ -83,6 +84,30 @@ export class PlacementConnection {
     this.pending.push(msg);
     const max = this.o.maxPending ?? 1000;
     while (this.pending.length > max) this.pending.shift();
+  }
+
+  /** Answers a Reload; kept for the next stream if the current one is down. */
+  sendReloadResult(result: ReloadResult): void {
+    const msg: SidecarMessage = { msg: { $case: 'reloadResult', value: result } };
+    if (this.stream && this.registered) this.stream.write(msg);
+    else this.pending.push(msg);
+  }
+
+  /**
+   * Ends the current stream (after what was written on it) and opens a fresh one at once, so a
+   * new Register carries a changed identity (after a Reload, ORCH-2102).
+   */
+  reopen(): void {
+    if (this.closed) return;
+    const old = this.stream;
+    this.stream = undefined;
+    const wasRegistered = this.registered;
+    this.registered = false;
+    clearInterval(this.heartbeatTimer);
+    clearTimeout(this.reconnectTimer);
+    if (wasRegistered) this.o.handlers.onConnectionChange?.(false, 'reopening to re-register');
+    old?.end();
+    this.connect();
   }
 
   close(): void {

@@ -10,7 +10,9 @@ export class ModelDigestMismatchError extends Error {
     readonly expected: string,
     readonly actual: string,
   ) {
-    super(`ORCH-5002: model ${path} has sha256 ${actual}, expected ${expected}; refusing to load`);
+    super(
+      `UNTRUSTED_ARTIFACT: model ${path} has sha256:${actual}, expected sha256:${expected}; refusing to load (ORCH-5002)`,
+    );
   }
 }
 

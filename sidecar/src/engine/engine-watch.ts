@@ -59,7 +59,12 @@ export function watchEngine(o: EngineWatchOptions): EngineWatch {
         metrics.engineUp(true);
         log('engine restarted and verified');
       },
-      onGiveUp: (why) => state.set('engine', why),
+      // ORCH-3053: past the budget the replica stays Unready as `restart_storm` until a reload.
+      onGiveUp: (why) => {
+        state.clear('engine');
+        state.set('restart_storm', why);
+        log(`restart_storm: ${why}`);
+      },
       verify: async () => {
         const det = await adapter.checkDeterminism(eng.launch);
         if (o.strict && !det.compliant) return `ORCH-4016 ${det.reasons.join('; ')}`;

@@ -64,7 +64,7 @@ export class EngineRestarter {
       this.restarts.shift();
     if (this.restarts.length >= this.policy.maxRestarts) {
       this.hooks.onGiveUp(
-        `engine restart budget exhausted (${this.policy.maxRestarts} in ${this.policy.windowMs} ms)`,
+        `engine restart budget exhausted (${this.policy.maxRestarts} in ${this.policy.windowMs} ms); no more restarts until a reload`,
       );
       return;
     }

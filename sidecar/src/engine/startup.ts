@@ -1,7 +1,8 @@
 // Brings the engine to a known state before the replica may become Ready (ORCH-3002, ORCH-3049):
-// launch (supervised) or reach (external) the engine, identify it, check determinism, run the
-// canary. Failures of the checks become unready reasons, not crashes; only a refused launch
-// (bad digest, engine will not start) throws.
+// verify the artifact, launch (supervised) or reach (external) the engine, run the self-tests
+// and check determinism. Nothing here throws: every failure becomes `failure` {step, detail},
+// which keeps the replica Unready with `self-test <step>: <detail>` while the sidecar still
+// serves, registers and heartbeats (a crashed sidecar would tell placement nothing).
 import type {
   AdapterFactoryOptions,
   AdapterModule,
@@ -10,16 +11,17 @@ import type {
   EngineIdentity,
   LaunchFacts,
 } from '../adapters/types.js';
-import { identityHash, runCancelSelfTest, runCanary } from './canary.js';
-import { sha256File } from './digest.js';
+import { sha256File, verifyModelDigest } from './digest.js';
 import { freePort } from './free-port.js';
 import type { EngineProcess } from './process.js';
+import { errText, runSelfTests, SelfTestError, step, type SelfTestFailure } from './self-test.js';
 import { EngineStartError, startSupervisedEngine } from './supervise.js';
 
 export interface SupervisedEngineOptions {
   binary: string;
   modelPath: string;
-  /** Expected sha256 (hex) of modelPath; launch is refused on mismatch (ORCH-5002). */
+  /** Expected sha256 (hex, `sha256:` prefix allowed) of modelPath; launch is refused on
+   * mismatch (ORCH-5002). Empty: unpinned, the digest is computed and reported. */
   modelDigest: string;
   /** Engine port; 0 or undefined picks a free loopback port. */
   port?: number;
@@ -44,98 +46,125 @@ export interface ExternalEngineOptions {
 export interface EngineStartup {
   adapter: EngineAdapter;
   baseUrl: string;
+  /** Placeholder values (`unknown`, ctx 0) when the engine could not be identified. */
   identity: EngineIdentity;
   determinism: DeterminismReport;
-  canary: { hash: string; error?: string; ms: number };
+  canary: { hash: string; ms: number };
+  /** Lowercase hex sha256 of the model ('' when unknown). */
   modelDigest: string;
+  /** The first failed self-test step; undefined when every step passed. */
+  failure?: SelfTestFailure;
+  /** Wall time of the whole bring-up. */
+  ms: number;
   launch?: LaunchFacts;
   process?: EngineProcess;
   /** Supervised mode: launches a fresh engine with the same options (digest re-verified). */
   relaunch?: () => Promise<EngineProcess>;
 }
 
-export async function bringUpEngine(
-  mod: AdapterModule,
-  opts: { supervise?: SupervisedEngineOptions; external?: ExternalEngineOptions; canary: boolean },
-): Promise<EngineStartup> {
-  let adapter: EngineAdapter;
-  let baseUrl: string;
-  let launch: LaunchFacts | undefined;
-  let proc: EngineProcess | undefined;
-  let modelDigest = '';
-  let relaunch: (() => Promise<EngineProcess>) | undefined;
-  if (opts.supervise) {
-    const s = opts.supervise;
-    if (!mod.launcher)
-      throw new EngineStartError(`engine ${mod.engine} cannot be supervised (no launcher)`);
-    const port = s.port || (await freePort());
-    baseUrl = `http://127.0.0.1:${port}`;
-    adapter = mod.create({ baseUrl });
-    const launchOpts = {
-      launcher: mod.launcher,
-      adapter,
-      binary: s.binary,
-      modelPath: s.modelPath,
-      modelDigest: s.modelDigest,
-      host: '127.0.0.1',
-      port,
-      ctx: s.ctx,
-      threads: s.threads,
-      batch: s.batch ?? 2048,
-      ubatch: s.ubatch ?? 512,
-      healthTimeoutMs: s.healthTimeoutMs ?? 120_000,
-      env: s.env,
-    };
-    relaunch = async () => (await startSupervisedEngine(launchOpts)).process;
-    const started = await startSupervisedEngine(launchOpts);
-    launch = started.launch;
-    proc = started.process;
-    modelDigest = started.modelDigest;
-  } else if (opts.external) {
-    const e = opts.external;
-    baseUrl = e.baseUrl;
-    adapter = mod.create({ ...e.adapter, baseUrl });
-    await waitExternalHealthy(adapter, e.healthTimeoutMs ?? 30_000);
-    modelDigest = e.modelDigest ?? (e.modelPath ? await sha256File(e.modelPath) : '');
-  } else {
-    throw new EngineStartError('either supervise or external engine options are required');
-  }
-  try {
-    const identity = await adapter.identify();
-    const determinism = await adapter.checkDeterminism(launch);
-    const canary = await canaryOrReason(adapter, opts.canary, launch);
-    return {
-      adapter,
-      baseUrl,
-      identity,
-      determinism,
-      canary,
-      modelDigest,
-      launch,
-      process: proc,
-      relaunch,
-    };
-  } catch (err) {
-    await proc?.stop();
-    throw err;
-  }
+export interface BringUpOptions {
+  supervise?: SupervisedEngineOptions;
+  external?: ExternalEngineOptions;
+  canary: boolean;
 }
 
-async function canaryOrReason(
-  adapter: EngineAdapter,
-  enabled: boolean,
-  launch: LaunchFacts | undefined,
-): Promise<{ hash: string; error?: string; ms: number }> {
-  if (!enabled) return { hash: '', ms: 0 };
+const UNKNOWN_IDENTITY = (mod: AdapterModule): EngineIdentity => ({
+  engine: mod.engine,
+  engineVersion: 'unknown',
+  modelPath: '',
+  ctxMax: 0,
+  slots: 1,
+});
+
+export async function bringUpEngine(
+  mod: AdapterModule,
+  opts: BringUpOptions,
+): Promise<EngineStartup> {
+  const t0 = Date.now();
+  const r: EngineStartup = {
+    adapter: mod.create({ baseUrl: 'http://127.0.0.1:0' }),
+    baseUrl: '',
+    identity: UNKNOWN_IDENTITY(mod),
+    determinism: { compliant: false, reasons: ['engine not started'] },
+    canary: { hash: '', ms: 0 },
+    modelDigest: '',
+    ms: 0,
+  };
   try {
-    const r = await runCanary(adapter);
-    const hash = identityHash(r.hash, launch);
-    const cancelProblem = await runCancelSelfTest(adapter);
-    if (cancelProblem) return { hash, error: cancelProblem, ms: r.ms };
-    return { hash, ms: r.ms };
+    if (opts.supervise) await launchSupervised(mod, opts.supervise, r);
+    else if (opts.external) await reachExternal(mod, opts.external, r);
+    else
+      throw new SelfTestError('launch', 'either supervise or external engine options are required');
+    const tests = await runSelfTests(r.adapter, r.launch, opts.canary);
+    r.identity = tests.identity;
+    r.canary = tests.canary;
+    r.determinism = await r.adapter.checkDeterminism(r.launch).catch((err: unknown) => ({
+      compliant: false,
+      reasons: [`determinism check failed: ${errText(err)}`],
+    }));
   } catch (err) {
-    return { hash: '', error: err instanceof Error ? err.message : String(err), ms: 0 };
+    r.failure =
+      err instanceof SelfTestError
+        ? { step: err.step, detail: err.detail }
+        : { step: 'launch', detail: errText(err) };
+    // A replica that failed its self-tests must not keep a half-working engine running.
+    await r.process?.stop();
+    r.process = undefined;
   }
+  r.ms = Date.now() - t0;
+  return r;
+}
+
+async function launchSupervised(
+  mod: AdapterModule,
+  s: SupervisedEngineOptions,
+  r: EngineStartup,
+): Promise<void> {
+  if (!mod.launcher)
+    throw new SelfTestError('launch', `engine ${mod.engine} cannot be supervised (no launcher)`);
+  // preload begins with the artifact: a wrong file is never handed to the engine (ORCH-3037).
+  if (!s.modelPath) throw new SelfTestError('preload', 'no model path configured');
+  const digest = await step('preload', () =>
+    s.modelDigest ? verifyModelDigest(s.modelPath, s.modelDigest) : sha256File(s.modelPath),
+  );
+  r.modelDigest = digest;
+  const port = s.port || (await freePort());
+  r.baseUrl = `http://127.0.0.1:${port}`;
+  r.adapter = mod.create({ baseUrl: r.baseUrl });
+  const launchOpts = {
+    launcher: mod.launcher,
+    adapter: r.adapter,
+    binary: s.binary,
+    modelPath: s.modelPath,
+    modelDigest: digest,
+    host: '127.0.0.1',
+    port,
+    ctx: s.ctx,
+    threads: s.threads,
+    batch: s.batch ?? 2048,
+    ubatch: s.ubatch ?? 512,
+    healthTimeoutMs: s.healthTimeoutMs ?? 120_000,
+    env: s.env,
+  };
+  r.relaunch = async () => (await startSupervisedEngine(launchOpts)).process;
+  const started = await step('launch', () => startSupervisedEngine(launchOpts));
+  r.launch = started.launch;
+  r.process = started.process;
+}
+
+async function reachExternal(
+  mod: AdapterModule,
+  e: ExternalEngineOptions,
+  r: EngineStartup,
+): Promise<void> {
+  r.baseUrl = e.baseUrl;
+  r.adapter = mod.create({ ...e.adapter, baseUrl: e.baseUrl });
+  await step('launch', () => waitExternalHealthy(r.adapter, e.healthTimeoutMs ?? 30_000));
+  r.modelDigest = await step('preload', async () =>
+    (e.modelDigest ?? (e.modelPath ? await sha256File(e.modelPath) : ''))
+      .toLowerCase()
+      .replace(/^sha256:/, ''),
+  );
 }
 
 async function waitExternalHealthy(adapter: EngineAdapter, timeoutMs: number): Promise<void> {

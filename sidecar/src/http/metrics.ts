@@ -24,11 +24,14 @@ export interface SidecarMetrics {
   leaseRejected(reason: LeaseRejectReason): void;
   streamsActive(n: number): void;
   controlConnected(up: boolean): void;
+  /** A reload (or a first start that could not identify the engine) changed what this replica
+   * runs: the series labelled with engine_version / model_digest / canary_hash move with it. */
+  setIdentity(id: Pick<MetricIdentity, 'engine_version' | 'model_digest' | 'canary_hash'>): void;
 }
 
 export function createMetrics(id: MetricIdentity): SidecarMetrics {
   const registry = new Registry();
-  const eng = {
+  let eng = {
     engine: id.engine,
     engine_version: id.engine_version,
     pool_id: id.pool_id,
@@ -91,13 +94,24 @@ export function createMetrics(id: MetricIdentity): SidecarMetrics {
   restarts.inc(eng, 0);
   active.set(short, 0);
   control.set(ctl, 0);
+  let up = 0;
   return {
     registry,
-    engineUp: (up) => engineUp.set(eng, up ? 1 : 0),
+    engineUp: (isUp) => engineUp.set(eng, (up = isUp ? 1 : 0)),
     engineRestart: () => restarts.inc(eng),
     streamAborted: (reason) => aborts.inc({ ...short, reason }),
     leaseRejected: (reason) => rejections.inc({ ...ctl, reason }),
     streamsActive: (n) => active.set(short, n),
-    controlConnected: (up) => control.set(ctl, up ? 1 : 0),
+    controlConnected: (isUp) => control.set(ctl, isUp ? 1 : 0),
+    setIdentity: (next) => {
+      const old = eng;
+      eng = { ...eng, engine_version: next.engine_version };
+      canary.reset();
+      canary.set({ ...eng, model_digest: next.model_digest, canary_hash: next.canary_hash }, 1);
+      if (old.engine_version === eng.engine_version) return;
+      engineUp.remove(old);
+      engineUp.set(eng, up);
+      restarts.inc(eng, 0);
+    },
   };
 }

@@ -29,6 +29,8 @@ export interface FakeLlama {
   processing: boolean;
   /** Answer /slots and /metrics with 500 (a transient probe failure). */
   failProbes: boolean;
+  /** Answer /metrics with 404 (an engine started without --metrics). */
+  noMetrics: boolean;
   close(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export async function startFakeLlama(initial: FakeScript): Promise<FakeLlama> {
     script: initial,
     processing: false,
     failProbes: false,
+    noMetrics: false,
     close: async () => undefined,
   };
   const json = (res: ServerResponse, status: number, body: unknown): void => {
@@ -60,6 +63,7 @@ export async function startFakeLlama(initial: FakeScript): Promise<FakeLlama> {
       await sleep(1);
     }
   };
+  let predicted = 0;
   const completion = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     let raw = '';
     for await (const c of req) raw += (c as Buffer).toString('utf8');
@@ -98,6 +102,7 @@ export async function startFakeLlama(initial: FakeScript): Promise<FakeLlama> {
         return;
       }
       if (s.comments) await write(res, ': ping\n\n');
+      predicted += 1;
       const ev = {
         index: 0,
         content: s.tokens[i],
@@ -146,10 +151,10 @@ export async function startFakeLlama(initial: FakeScript): Promise<FakeLlama> {
     }
     if (url.startsWith('/slots'))
       return json(res, 200, [{ id: 0, n_ctx: 2048, is_processing: state.processing }]);
-    if (url === '/metrics') {
+    if (url === '/metrics' && !state.noMetrics) {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end(
-        `# HELP llamacpp:requests_processing x\nllamacpp:requests_processing ${state.processing ? 1 : 0}\nllamacpp:requests_deferred 0\n`,
+        `# HELP llamacpp:requests_processing x\nllamacpp:requests_processing ${state.processing ? 1 : 0}\nllamacpp:requests_deferred 0\nllamacpp:tokens_predicted_total ${predicted}\n`,
       );
       return;
     }

@@ -4,6 +4,7 @@ import type {
   EngineAdapter,
   EngineHealth,
   EngineIdentity,
+  EngineTelemetry,
   GenerationEvent,
   GenerationRequest,
   LaunchFacts,
@@ -114,6 +115,15 @@ export class LlamaCppAdapter implements EngineAdapter {
       slotsBusy: busy,
       kvUsageRatio: m.get('llamacpp:kv_cache_usage_ratio') ?? 0,
     };
+  }
+
+  async telemetry(signal?: AbortSignal): Promise<EngineTelemetry> {
+    const { status, body } = await getStatus(this.baseUrl, '/metrics', signal);
+    if (status !== 200) throw new Error(`engine /metrics answered HTTP ${status}`);
+    const progress = parsePromText(body).get('llamacpp:tokens_predicted_total');
+    if (progress === undefined)
+      throw new Error('engine /metrics has no llamacpp:tokens_predicted_total');
+    return { progress };
   }
 
   checkDeterminism(

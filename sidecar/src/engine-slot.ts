@@ -1,0 +1,140 @@
+// The engine this replica runs right now: the EngineStartup of its last bring-up, the watch that
+// restarts it after a crash, and the model it serves. A Reload swaps the whole slot content
+// (ORCH-2102), so every reader goes through here instead of keeping an engine of its own.
+import type { AdapterModule, EngineAdapter } from './adapters/types.js';
+import { watchEngine, type EngineWatch } from './engine/engine-watch.js';
+import type { EngineProcess } from './engine/process.js';
+import type { RestartPolicy } from './engine/restarter.js';
+import { bringUpEngine, type BringUpOptions, type EngineStartup } from './engine/startup.js';
+import type { SidecarMetrics } from './http/metrics.js';
+import type { ReplicaState, UnreadyKey } from './replica-state.js';
+
+export interface EngineSlotDeps {
+  mod: AdapterModule;
+  state: ReplicaState;
+  metrics: SidecarMetrics;
+  strict: boolean;
+  restart: boolean;
+  policy?: Partial<RestartPolicy>;
+  log: (msg: string) => void;
+}
+
+/** Verdicts that belong to one engine; a new engine starts without them. */
+const ENGINE_KEYS = (k: UnreadyKey): boolean =>
+  k.startsWith('self-test ') ||
+  k === 'engine' ||
+  k === 'probe' ||
+  k === 'determinism' ||
+  k === 'restart_storm' ||
+  k === 'slot';
+
+const NO_WATCH: EngineWatch = { current: () => undefined, stop: () => undefined };
+
+export class EngineSlot {
+  private eng: EngineStartup | undefined;
+  private watch: EngineWatch = NO_WATCH;
+  private ref: string;
+  private restartCount = 0;
+  private opts: BringUpOptions | undefined;
+
+  constructor(
+    private readonly deps: EngineSlotDeps,
+    modelRef: string,
+  ) {
+    this.ref = modelRef;
+  }
+
+  /** Brings an engine up with `opts` and makes it current; never throws (failures → state). */
+  async bringUp(opts: BringUpOptions, modelRef: string): Promise<EngineStartup> {
+    this.opts = opts;
+    const eng = await bringUpEngine(this.deps.mod, opts);
+    this.install(eng, modelRef);
+    return eng;
+  }
+
+  get current(): EngineStartup {
+    if (!this.eng) throw new Error('engine slot is empty (bringUp not called)');
+    return this.eng;
+  }
+
+  /** How the current engine was brought up (a Reload starts from these). */
+  get options(): BringUpOptions {
+    if (!this.opts) throw new Error('engine slot is empty (bringUp not called)');
+    return this.opts;
+  }
+
+  get adapter(): EngineAdapter {
+    return this.current.adapter;
+  }
+
+  get modelRef(): string {
+    return this.ref;
+  }
+
+  /** `sha256:<hex>`, or '' when the artifact could not be read. */
+  get modelDigest(): string {
+    return this.eng?.modelDigest ? `sha256:${this.eng.modelDigest}` : '';
+  }
+
+  /** Crash restarts done by the sidecar since it started, across reloads (ORCH-3038). */
+  get restarts(): number {
+    return this.restartCount;
+  }
+
+  /** The live engine process (replaced after a crash restart). */
+  process(): EngineProcess | undefined {
+    return this.watch.current();
+  }
+
+  /** Stops crash supervision and the engine process; the slot keeps its last identity. */
+  async stopEngine(): Promise<void> {
+    this.watch.stop();
+    const proc = this.watch.current();
+    this.watch = NO_WATCH;
+    await proc?.stop();
+  }
+
+  private install(eng: EngineStartup, modelRef: string): void {
+    const { state, metrics, strict, log } = this.deps;
+    this.eng = eng;
+    this.ref = modelRef;
+    state.clearWhere(ENGINE_KEYS);
+    metrics.setIdentity({
+      engine_version: eng.identity.engineVersion,
+      model_digest: this.modelDigest,
+      canary_hash: eng.canary.hash,
+    });
+    if (eng.failure) {
+      state.set(`self-test ${eng.failure.step}`, eng.failure.detail);
+      metrics.engineUp(false);
+      log(`self-test ${eng.failure.step} failed after ${eng.ms} ms: ${eng.failure.detail}`);
+      return;
+    }
+    metrics.engineUp(true);
+    if (!eng.determinism.compliant) {
+      const why = eng.determinism.reasons.join('; ');
+      if (strict) state.set('determinism', `ORCH-4016 engine not deterministic: ${why}`);
+      else log(`determinism best-effort: ${why}`);
+    }
+    const counted: SidecarMetrics = {
+      ...metrics,
+      engineRestart: () => {
+        this.restartCount += 1;
+        metrics.engineRestart();
+      },
+    };
+    this.watch = watchEngine({
+      eng,
+      adapter: eng.adapter,
+      state,
+      metrics: counted,
+      strict,
+      restart: this.deps.restart,
+      policy: this.deps.policy,
+      log,
+    });
+    log(
+      `engine ${eng.identity.engineVersion} serving ${modelRef} (self-tests passed in ${eng.ms} ms)`,
+    );
+  }
+}

@@ -1,0 +1,92 @@
+// Startup self-tests (ORCH-3049, ORCH-3002): before a replica may report Ready its engine must
+// have loaded the model (preload), decode a few tokens (decode, the ORCH-4017 canary), stop a
+// running request on abort (cancel) and show readable, moving telemetry (telemetry). Each check
+// names its step, so a failure becomes `self-test <step>: <detail>` rather than a crash.
+import type { EngineAdapter, EngineIdentity, LaunchFacts } from '../adapters/types.js';
+import { identityHash, runCancelSelfTest, runCanary } from './canary.js';
+
+/** `launch` covers starting (or reaching) the engine; the rest are the ORCH-3049 checks. */
+export type SelfTestStep = 'launch' | 'preload' | 'decode' | 'cancel' | 'telemetry';
+
+export const SELF_TEST_STEPS: readonly SelfTestStep[] = [
+  'launch',
+  'preload',
+  'decode',
+  'cancel',
+  'telemetry',
+];
+
+export interface SelfTestFailure {
+  step: SelfTestStep;
+  detail: string;
+}
+
+/** Thrown inside bring-up to carry the failing step out to one place that records it. */
+export class SelfTestError extends Error {
+  override readonly name = 'SelfTestError';
+  constructor(
+    readonly step: SelfTestStep,
+    readonly detail: string,
+  ) {
+    super(`self-test ${step}: ${detail}`);
+  }
+}
+
+export const errText = (err: unknown): string =>
+  err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err);
+
+/** Runs `fn`, turning any failure into a SelfTestError for `step`. */
+export async function step<T>(name: SelfTestStep, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof SelfTestError) throw err;
+    throw new SelfTestError(name, errText(err));
+  }
+}
+
+export interface SelfTestResult {
+  identity: EngineIdentity;
+  canary: { hash: string; ms: number };
+}
+
+/**
+ * preload → decode → cancel → telemetry on an engine that already answers its health probe.
+ * `decodeChecks` false skips the generating checks (decode, cancel, telemetry movement), for
+ * tests that disable the canary; telemetry must still be readable.
+ */
+export async function runSelfTests(
+  adapter: EngineAdapter,
+  launch: LaunchFacts | undefined,
+  decodeChecks: boolean,
+): Promise<SelfTestResult> {
+  const identity = await step('preload', async () => {
+    const id = await adapter.identify();
+    if (id.ctxMax <= 0) throw new Error('engine reports no context (model not loaded)');
+    return id;
+  });
+  const before = await step('telemetry', () => readProgress(adapter));
+  if (!decodeChecks) return { identity, canary: { hash: '', ms: 0 } };
+  const canary = await step('decode', async () => {
+    const r = await runCanary(adapter);
+    return { hash: identityHash(r.hash, launch), ms: r.ms };
+  });
+  await step('cancel', async () => {
+    const problem = await runCancelSelfTest(adapter);
+    if (problem) throw new Error(problem.replace(/^cancel self-test: /, ''));
+  });
+  await step('telemetry', async () => {
+    const after = await readProgress(adapter);
+    // Only an engine that reports a progress counter can prove it moves.
+    if (before !== undefined && after !== undefined && after <= before)
+      throw new Error(`engine progress counter did not move after decode (${before} → ${after})`);
+  });
+  return { identity, canary };
+}
+
+/** The engine's telemetry must be readable: its own counter when it has one, else its load. */
+async function readProgress(adapter: EngineAdapter): Promise<number | undefined> {
+  if (adapter.telemetry) return (await adapter.telemetry()).progress;
+  await adapter.load();
+  return undefined;
+}
