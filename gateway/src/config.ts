@@ -57,7 +57,14 @@ export function gatewayOptionsFrom(config: Config): GatewayOptions {
     scheduler: schedulerConfigFrom(config),
     heartbeatTimeoutMs: config.control.heartbeat_timeout_ms,
     acceptTimeoutMs: config.control.assign_accept_timeout_ms,
-    // ORCH-3035: operator tenants' keys are the control-plane credential.
-    adminTokenSha256: config.tenants.filter((t) => t.operator).flatMap((t) => t.api_key_sha256),
+    // ORCH-3035: keys map to tenants; operator tenants' keys are the control-plane credential.
+    auth: {
+      required: config.auth.required,
+      tenants: config.tenants.map((t) => ({
+        id: t.id,
+        apiKeySha256: t.api_key_sha256,
+        operator: t.operator,
+      })),
+    },
   };
 }

@@ -7,7 +7,10 @@ import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { toImmediateError } from './errors/immediate-error.js';
 import { startExtProcServer } from './extproc/server.js';
-import { adminAuthFrom, adminMode } from './http/admin-auth.js';
+import { KeyRing, sha256Hex } from './auth/api-keys.js';
+import type { TenantKeys } from './auth/api-keys.js';
+import { AuthPolicy, assertAuthAllowed } from './auth/policy.js';
+import { guardedPlacer } from './auth/stream-guard.js';
 import { buildHttpApp } from './http/app.js';
 import { createMetrics } from './metrics/metrics.js';
 import type { GatewayMetrics } from './metrics/metrics.js';
@@ -36,13 +39,14 @@ export interface GatewayOptions {
   readonly acceptTimeoutMs?: number;
   /** Interval of core.tick() and heartbeat sweeps (default 250 ms). */
   readonly tickIntervalMs?: number;
-  /** Tenant for every request until API-key auth lands (default "default"). */
-  readonly tenant?: string;
   /**
-   * sha256 hex of admin tokens for the control plane (operator tenants' keys); ORCH_ADMIN_TOKEN
-   * from the environment is added. None on a non-loopback bind: the control plane refuses all.
+   * ORCH-3035 API keys (config `auth.required` and `tenants[]`). Default: not required, no keys
+   * (every request is tenant "default"; the control plane is open on loopback only).
+   * ORCH_ADMIN_TOKEN from the environment is added as an operator key of tenant "default".
    */
-  readonly adminTokenSha256?: readonly string[];
+  readonly auth?: { readonly required: boolean; readonly tenants: readonly TenantKeys[] };
+  /** Environment to read ORCH_ADMIN_TOKEN from (default process.env). */
+  readonly env?: NodeJS.ProcessEnv;
   /** pino logger, or a level for a JSON logger on stdout (default "info"). */
   readonly logger?: Logger | string;
   readonly clock?: () => number;
@@ -61,6 +65,8 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
     typeof options.logger === 'object' ? options.logger : pino({ level: options.logger ?? 'info' });
   const clock = options.clock ?? (() => performance.now());
   const host = options.host ?? '127.0.0.1';
+  const authRequired = options.auth?.required ?? false;
+  assertAuthAllowed(host, authRequired); // before any port is bound
   const metrics = createMetrics({ tenants: options.scheduler.tenants });
   const poolEngine = new Map(options.scheduler.pools.map((p) => [p.id, p.engine]));
   const engineOf = (poolId: string): string => poolEngine.get(poolId) ?? 'unknown';
@@ -86,26 +92,29 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
   registry.bind(new ControlBridge({ core, registry, director, metrics, log }));
   const tasks = new TaskService({ core, director, registry, metrics, log });
 
+  const adminToken = (options.env ?? process.env)['ORCH_ADMIN_TOKEN'];
+  const policy = new AuthPolicy({
+    required: authRequired,
+    keys: new KeyRing(options.auth?.tenants ?? [], adminToken ? [sha256Hex(adminToken)] : []),
+    host,
+  });
+  const taskTenant = (taskId: string): string | undefined => core.task(taskId)?.tenant;
+  logAuthMode(log, policy, host);
+
   const control = await startControlServer({ registry, host, port: options.controlPort ?? 9003 });
   const extProc = await startExtProcServer({
-    placer: tracedPlacer(director),
+    placer: guardedPlacer(tracedPlacer(director), {
+      policy,
+      taskTenant,
+      onRefused: () => metrics.extProcRequests.inc({ outcome: 'unauthorized' }),
+    }),
     errorToDecision: (error, request) => toImmediateError(error, request.correlationId),
     log: log.child({ component: 'ext_proc' }),
     host,
     port: options.extProcPort ?? 9002,
   });
   const pools = new PoolService(core, registry, clock, director);
-  const admin = adminAuthFrom(host, options.adminTokenSha256 ?? []);
-  const mode = adminMode(admin);
-  if (mode === 'open') {
-    log.warn(
-      { host },
-      'control plane has no admin credential (set ORCH_ADMIN_TOKEN or an operator tenant); open on loopback only',
-    );
-  } else if (mode === 'closed') {
-    log.warn({ host }, 'control plane disabled: non-loopback bind without an admin credential');
-  }
-  const app = buildHttpApp({ tasks, pools, metrics, tenant: options.tenant ?? 'default', admin });
+  const app = buildHttpApp({ tasks, pools, metrics, auth: policy, taskTenant });
   traceRest(app);
   app.addHook('onResponse', async () => tasks.refreshGauges(engineOf));
   await app.listen({ host, port: options.restPort ?? 8081 });
@@ -138,4 +147,21 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
       return closing;
     },
   };
+}
+
+function logAuthMode(log: Logger, policy: AuthPolicy, host: string): void {
+  if (!policy.required) {
+    log.warn(
+      { host },
+      'auth.required is false: requests without an API key act as tenant "default" (loopback only)',
+    );
+  }
+  if (policy.controlMode === 'open') {
+    log.warn(
+      { host },
+      'control plane has no operator key (set ORCH_ADMIN_TOKEN or an operator tenant); open on loopback only',
+    );
+  } else if (policy.controlMode === 'closed') {
+    log.warn({ host }, 'control plane disabled: no operator key configured');
+  }
 }

@@ -1,6 +1,7 @@
 // Entry point of the placement service: flags/env → config → startGateway. Wiring only.
 //   tsx gateway/src/main.ts --config contracts/examples/config/local-cpu.yaml [--rest-port N]
-//   env: ORCH_CONFIG, ORCH_REST_PORT, ORCH_EXT_PROC_PORT, ORCH_CONTROL_PORT, ORCH_LOG_LEVEL
+//   env: ORCH_CONFIG, ORCH_REST_PORT, ORCH_EXT_PROC_PORT, ORCH_CONTROL_PORT, ORCH_LOG_LEVEL,
+//        ORCH_ADMIN_TOKEN (an operator key of tenant "default"; hashed at startup, never logged)
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@llama-orch/contracts';
 import { gatewayOptionsFrom } from './config.js';
@@ -29,6 +30,8 @@ const port = (flag: string | undefined, env: string | undefined): number | undef
 // Before the servers start, so their spans go to the SDK (OTEL_EXPORTER_OTLP_ENDPOINT enables it).
 const tracing = startTracing(process.env, 'llama-orch-placement');
 const base = gatewayOptionsFrom(loadConfig(configPath));
+// ORCH-3035: startGateway refuses auth off on a non-loopback bind (e.g. --host 0.0.0.0 over a
+// loopback config); say why and exit instead of printing a stack trace.
 const gateway = await startGateway({
   ...base,
   host: values.host ?? base.host,
@@ -36,6 +39,9 @@ const gateway = await startGateway({
   extProcPort: port(values['ext-proc-port'], process.env.ORCH_EXT_PROC_PORT) ?? base.extProcPort,
   controlPort: port(values['control-port'], process.env.ORCH_CONTROL_PORT) ?? base.controlPort,
   logger: values['log-level'] ?? process.env.ORCH_LOG_LEVEL ?? 'info',
+}).catch((error: unknown) => {
+  process.stderr.write(`gateway: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(2);
 });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -282,7 +282,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
-        /** @description Missing API key (UNAUTHORIZED). */
+        /** @description Missing or malformed API key (UNAUTHORIZED). */
         Unauthorized: {
             headers: {
                 "X-Correlation-Id": components["headers"]["XCorrelationId"];
@@ -292,7 +292,10 @@ export interface components {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
-        /** @description Key not valid for this resource (FORBIDDEN). */
+        /**
+         * @description Unknown key, or a key not allowed here (FORBIDDEN): another tenant's task, or a
+         *     control-plane route without an operator key.
+         */
         Forbidden: {
             headers: {
                 "X-Correlation-Id": components["headers"]["XCorrelationId"];

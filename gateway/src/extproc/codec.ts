@@ -37,7 +37,15 @@ export function encodeDecision(decision: PlacementDecision): ProcessingResponse 
   if (decision.kind === 'route') {
     return {
       request_headers: {
-        response: { status: 'CONTINUE', header_mutation: setHeaders(decision.setHeaders) },
+        response: {
+          status: 'CONTINUE',
+          header_mutation: {
+            ...setHeaders(decision.setHeaders),
+            ...(decision.removeHeaders?.length
+              ? { remove_headers: [...decision.removeHeaders] }
+              : {}),
+          },
+        },
       },
     };
   }

@@ -16,6 +16,8 @@ export interface PlacementRequest {
 export interface RouteDecision {
   readonly kind: 'route';
   readonly setHeaders: Readonly<Record<string, string>>;
+  /** Lower-case names of headers that must not travel upstream (e.g. the client's API key). */
+  readonly removeHeaders?: readonly string[];
 }
 
 /** Answer the client directly; the request never reaches an upstream. */

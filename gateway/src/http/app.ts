@@ -2,15 +2,19 @@
 // Handlers are thin: validation comes from contracts, decisions from placement/ and core.
 import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CoreError } from '@llama-orch/core';
+import { asCoreError } from '../errors/errors.js';
 import { toHttpError } from '../errors/http-error.js';
 import type { GatewayMetrics } from '../metrics/metrics.js';
 import type { PoolService } from '../placement/pools.js';
 import type { TaskService } from '../placement/tasks.js';
-import { adminCheck } from './admin-auth.js';
+import type { Principal } from '../auth/api-keys.js';
+import type { AuthPolicy } from '../auth/policy.js';
+import { adminCheck, adminOnlyPolicy } from './admin-auth.js';
 import type { AdminAuthOptions } from './admin-auth.js';
 import { capabilityRoutes } from './capabilities.js';
+import { ANONYMOUS_PRINCIPAL, dataPlaneAuth } from './data-plane-auth.js';
 import { metricsRoutes } from './metrics-route.js';
 import { poolRoutes } from './pools.js';
 import { sessionRoutes } from './sessions.js';
@@ -27,10 +31,12 @@ export interface HttpAppOptions {
   readonly tasks: TaskService;
   readonly pools: PoolService;
   readonly metrics: GatewayMetrics;
-  /** Tenant for requests until API-key auth lands (ORCH-3035). */
-  readonly tenant?: string;
-  /** Control-plane credential (default: loopback without a token, i.e. open on 127.0.0.1). */
+  /** ORCH-3035: who may call what, and as which tenant (default: open on loopback, no keys). */
+  readonly auth?: AuthPolicy;
+  /** Shortcut for tests: only a control-plane credential (ignored when `auth` is given). */
   readonly admin?: AdminAuthOptions;
+  /** Tenant of a live task, for ownership checks on cancel (default: none known). */
+  readonly taskTenant?: (taskId: string) => string | undefined;
 }
 
 const UUID_LIKE = /^[0-9A-Za-z._:-]{1,128}$/;
@@ -39,8 +45,11 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   // Fastify's per-request logging stays off: the gateway logs task events itself (ORCH-3027).
   const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024 });
   app.decorateRequest('correlationId', '');
+  // Fastify 5 refuses object defaults for decorators; the first hook below sets the real value.
+  app.decorateRequest('principal', null as unknown as Principal);
   // ORCH-2052: echo the client's X-Correlation-Id, or mint a UUIDv4, on every non-204 response.
   app.addHook('onRequest', async (request) => {
+    request.principal = ANONYMOUS_PRINCIPAL;
     const given = request.headers['x-correlation-id'];
     request.correlationId =
       typeof given === 'string' && UUID_LIKE.test(given) ? given : randomUUID();
@@ -49,7 +58,13 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     if (reply.statusCode !== 204) reply.header('x-correlation-id', request.correlationId);
     return payload;
   });
+  const countRejected = (request: FastifyRequest, error: unknown): void => {
+    if (isTaskSubmission(request)) options.tasks.countInvalidBody(undefined, asCoreError(error));
+  };
   app.setErrorHandler((error, request, reply) => {
+    // ORCH-3028: fastify's own refusals of a task submission (bad JSON, wrong content type, too
+    // large) never reach the route, so they are counted here; the route counts its own.
+    if (!(error instanceof CoreError)) countRejected(request, fromFastify(error));
     const reply_ = toHttpError(fromFastify(error), request.correlationId);
     return reply.code(reply_.status).headers(reply_.headers).send(reply_.body);
   });
@@ -60,15 +75,29 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     );
     return reply.code(r.status).headers(r.headers).send(r.body);
   });
-  const deps = { tasks: options.tasks, tenant: options.tenant ?? 'default' };
-  void app.register(taskRoutes, deps);
-  void app.register(sessionRoutes, deps);
-  void app.register(capabilityRoutes, deps);
-  const admin = adminCheck(options.admin ?? { host: '127.0.0.1', tokenSha256: [] });
-  void app.register(poolRoutes, { pools: options.pools, admin });
-  void app.register(metricsRoutes, { metrics: options.metrics });
-  void app.register(testHookRoutes, deps); // test-only: off unless LLAMA_ORCH_TEST_HOOKS=1 + loopback
+  const policy =
+    options.auth ?? adminOnlyPolicy(options.admin ?? { host: '127.0.0.1', tokenSha256: [] });
+  const deps = {
+    tasks: options.tasks,
+    policy,
+    taskTenant: options.taskTenant ?? (() => undefined),
+  };
+  // ORCH-3035: the data plane (tasks, sessions, capabilities) resolves the caller's tenant first.
+  void app.register(async (dataPlane) => {
+    dataPlane.addHook('onRequest', dataPlaneAuth(policy, countRejected));
+    void dataPlane.register(taskRoutes, deps);
+    void dataPlane.register(sessionRoutes, deps);
+    void dataPlane.register(capabilityRoutes, deps);
+  });
+  void app.register(poolRoutes, { pools: options.pools, admin: adminCheck(policy) });
+  void app.register(metricsRoutes, { metrics: options.metrics }); // exempt from auth (ORCH-3035)
+  // test-only: off unless LLAMA_ORCH_TEST_HOOKS=1 + loopback; its own guard, no API key
+  void app.register(testHookRoutes, { tasks: options.tasks, tenant: 'default' });
   return app;
+}
+
+function isTaskSubmission(request: FastifyRequest): boolean {
+  return request.method === 'POST' && request.url.split('?')[0] === '/v1/tasks';
 }
 
 /** Fastify's own client errors (bad JSON, wrong content type, too large) are INVALID_PARAMS. */

@@ -1,12 +1,16 @@
-// POST /v1/tasks (ORCH-2001) and POST /v1/tasks/:id/cancel (ORCH-2003).
+// POST /v1/tasks (ORCH-2001) and POST /v1/tasks/:id/cancel (ORCH-2003). The caller's tenant comes
+// from its API key (data-plane-auth.ts, ORCH-3035); WFQ weights and quotas apply per tenant.
 import { formatIssues, validateTaskRequest } from '@llama-orch/contracts';
 import { CoreError } from '@llama-orch/core';
 import type { FastifyPluginAsync } from 'fastify';
+import type { AuthPolicy } from '../auth/policy.js';
 import type { TaskService } from '../placement/tasks.js';
 
 export interface RouteDeps {
   readonly tasks: TaskService;
-  readonly tenant: string;
+  readonly policy: AuthPolicy;
+  /** Tenant that submitted a live task (undefined when unknown or forgotten). */
+  readonly taskTenant: (taskId: string) => string | undefined;
 }
 
 export const taskRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
@@ -17,7 +21,8 @@ export const taskRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
       deps.tasks.countInvalidBody(request.body, error);
       throw error;
     }
-    const admitted = deps.tasks.submit(checked.value, deps.tenant, request.correlationId);
+    const tenant = request.principal.tenant;
+    const admitted = deps.tasks.submit(checked.value, tenant, request.correlationId);
     return reply.code(202).send(admitted);
   });
 
@@ -30,6 +35,7 @@ export const taskRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
       payload.once('end', () => done(null, undefined));
     });
     scope.post<{ Params: { id: string } }>('/v1/tasks/:id/cancel', async (request, reply) => {
+      deps.policy.checkTaskAccess(request.principal, deps.taskTenant(request.params.id));
       deps.tasks.cancel(request.params.id);
       return reply.code(204).send();
     });

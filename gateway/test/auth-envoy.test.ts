@@ -1,0 +1,175 @@
+// ORCH-3035 end to end: real Envoy + the real gateway with auth.required + a fake sidecar. REST
+// routes answer 401/403 from the gateway; the stream route is refused in ext_proc with an
+// ImmediateResponse; a routed stream reaches the sidecar without the client's key.
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { validateResponse, validateSseTranscript } from '@llama-orch/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../src/auth/api-keys.js';
+import { startGateway } from '../src/index.js';
+import type { GatewayHandle } from '../src/index.js';
+import { startEnvoyEdge } from './support/envoy-edge.js';
+import type { EnvoyEdge } from './support/envoy-edge.js';
+import { startFakeSidecar } from './support/fake-sidecar.js';
+import type { FakeSidecar } from './support/fake-sidecar.js';
+
+const MODEL = 'fake-model';
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const KEYS = { ops: 'ops-secret-1', acme: 'acme-secret-1', beta: 'beta-secret-1' };
+
+describe('ORCH-3035: API-key auth through real Envoy', { timeout: 15_000 }, () => {
+  let gateway: GatewayHandle;
+  let sidecar: FakeSidecar;
+  let edge: EnvoyEdge;
+
+  beforeAll(async () => {
+    gateway = await startGateway({
+      restPort: 0,
+      extProcPort: 0,
+      controlPort: 0,
+      logger: 'silent',
+      env: {},
+      scheduler: { pools: [{ id: 'pool-a', engine: 'llamacpp', modelRef: MODEL, ctxMax: 2048 }] },
+      auth: {
+        required: true,
+        tenants: [
+          { id: 'ops', apiKeySha256: [sha256Hex(KEYS.ops)], operator: true },
+          { id: 'acme', apiKeySha256: [sha256Hex(KEYS.acme)] },
+          { id: 'beta', apiKeySha256: [sha256Hex(KEYS.beta)] },
+        ],
+      },
+    });
+    sidecar = await startFakeSidecar({
+      controlPort: gateway.controlPort,
+      replicaId: 'fake-a',
+      poolId: 'pool-a',
+      modelRef: MODEL,
+    });
+    edge = await startEnvoyEdge(gateway);
+  }, 60_000);
+
+  afterAll(async () => {
+    await edge?.close();
+    await sidecar?.close();
+    await gateway?.close();
+  });
+
+  const submit = (taskId: string, headers: Record<string, string>) =>
+    fetch(`${edge.url}/v1/tasks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({
+        task_id: taskId,
+        session_id: randomUUID(),
+        workload: 'completion',
+        model_ref: MODEL,
+        engine: 'llamacpp',
+        ctx: 256,
+        priority: 'interactive',
+        max_tokens: 8,
+        deadline_ms: 0,
+        prompt: 'Say hello',
+      }),
+    });
+  const stream = (taskId: string, headers: Record<string, string>) =>
+    fetch(`${edge.url}/v1/tasks/${taskId}/stream`, { headers });
+
+  it('ORCH-3035: POST /v1/tasks through Envoy: no key 401, unknown key 403, tenant key 202', async () => {
+    const none = await submit(randomUUID(), { 'x-correlation-id': 'c-401' });
+    expect(none.status).toBe(401);
+    const body: unknown = await none.json();
+    expect(body).toMatchObject({ code: 'UNAUTHORIZED', correlation_id: 'c-401' });
+    expect(validateResponse('createTask', 401, body).issues).toEqual([]);
+    expect((await submit(randomUUID(), { 'x-api-key': 'guess' })).status).toBe(403);
+    expect((await submit(randomUUID(), { 'x-api-key': KEYS.acme })).status).toBe(202);
+  });
+
+  it('ORCH-3035: the stream route is refused in ext_proc (ImmediateResponse + ErrorEnvelope) before any hold', async () => {
+    const taskId = randomUUID();
+    expect((await submit(taskId, { authorization: `Bearer ${KEYS.acme}` })).status).toBe(202);
+    const before = sidecar.requests.length;
+    const none = await stream(taskId, { 'x-correlation-id': 'c-s401' });
+    expect(none.status).toBe(401);
+    expect(none.headers.get('content-type')).toContain('application/json');
+    const envelope: unknown = await none.json();
+    expect(envelope).toMatchObject({ code: 'UNAUTHORIZED', correlation_id: 'c-s401' });
+    expect(validateResponse('streamTask', 401, envelope).issues).toEqual([]);
+    const foreign = await stream(taskId, { 'x-api-key': KEYS.beta });
+    expect(foreign.status).toBe(403);
+    expect(await foreign.json()).toMatchObject({ code: 'FORBIDDEN' });
+    expect(sidecar.requests.length).toBe(before);
+    expect(sidecar.assigns.some((a) => a.task?.taskId === taskId)).toBe(false);
+
+    // The owner streams; the sidecar never sees the key.
+    const ok = await stream(taskId, { 'x-api-key': KEYS.acme });
+    expect(ok.status).toBe(200);
+    const text = await ok.text();
+    expect(validateSseTranscript(text).issues).toEqual([]);
+    expect(text).toContain('event: end');
+    const seen = sidecar.requests.find((r) => r.url.includes(taskId));
+    expect(seen).toBeDefined();
+    expect(seen?.headers['x-api-key']).toBeUndefined();
+    expect(seen?.headers.authorization).toBeUndefined();
+  });
+
+  it('ORCH-3035: control plane through Envoy needs an operator key; /metrics is exempt', async () => {
+    const health = (headers: Record<string, string>) =>
+      fetch(`${edge.url}/v1/pools/pool-a/health`, { headers });
+    expect((await health({})).status).toBe(401);
+    expect((await health({ 'x-api-key': KEYS.acme })).status).toBe(403);
+    expect((await health({ 'x-api-key': KEYS.ops })).status).toBe(200);
+    const metrics = await fetch(`${edge.url}/metrics`);
+    expect(metrics.status).toBe(200);
+    const text = await metrics.text();
+    expect(text).toMatch(/placement_extproc_requests_total\{outcome="unauthorized"\} 2/);
+    expect(text).not.toContain(KEYS.acme);
+  });
+
+  /** The real orchctl (cli/src/main.ts through tsx), with ORCH_URL/ORCH_API_KEY from env. */
+  const orchctl = (args: string[], apiKey?: string) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', 'cli/src/main.ts', ...args],
+        {
+          cwd: ROOT,
+          timeout: 30_000,
+          env: {
+            PATH: process.env.PATH,
+            HOME: '/nonexistent-orchctl-home',
+            ORCH_URL: edge.url,
+            ...(apiKey ? { ORCH_API_KEY: apiKey } : {}),
+          },
+        },
+        (error, stdout, stderr) =>
+          resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
+  it('ORCH-3035: orchctl sends ORCH_API_KEY on submit, stream and the control plane', async () => {
+    const denied = await orchctl(['run', 'hi', '-n', '3', '-m', MODEL]);
+    expect(denied.code).not.toBe(0);
+    expect(denied.stderr).toContain('not authenticated (set ORCH_API_KEY or --api-key)');
+    const ran = await orchctl(['run', 'hi', '-n', '3', '-m', MODEL], KEYS.acme);
+    expect(ran.stderr + ran.stdout).toContain('Hello, world');
+    expect(ran.code).toBe(0);
+    const health = await orchctl(['pools', 'health', 'pool-a'], KEYS.ops);
+    expect(health.code, health.stderr).toBe(0);
+    const notOps = await orchctl(['pools', 'health', 'pool-a'], KEYS.acme);
+    expect(notOps.stderr).toContain('not allowed for this API key');
+  }, 60_000);
+
+  it('ORCH-3035: the gateway refuses to start with auth off on a non-loopback bind', async () => {
+    await expect(
+      startGateway({
+        host: '0.0.0.0',
+        restPort: 0,
+        extProcPort: 0,
+        controlPort: 0,
+        logger: 'silent',
+        scheduler: { pools: [{ id: 'p', engine: 'llamacpp', modelRef: MODEL, ctxMax: 512 }] },
+      }),
+    ).rejects.toThrow(/refusing to start/);
+  });
+});
