@@ -118,4 +118,51 @@ describe('renderEnvoyBootstrap', () => {
     ).toThrow(RangeError);
     expect(() => resolveEnvoyOptions({ listenPort: 0 })).toThrow(RangeError);
   });
+
+  it('issue 9: no tracing config at all unless a collector is given', () => {
+    const text = renderEnvoyBootstrap();
+    expect(hcm(text).tracing).toBeUndefined();
+    expect(text).not.toContain('opentelemetry');
+    expect(text).not.toContain('otlp_collector');
+  });
+
+  it('issue 9: tracing exports OTLP/HTTP to the collector, spawns upstream spans, skips scrapes', () => {
+    const doc = buildEnvoyBootstrap({
+      tracing: { endpoint: 'http://127.0.0.1:4318', samplingPercent: 25 },
+    }) as { static_resources: { clusters: Record<string, unknown>[] } };
+    const text = renderEnvoyBootstrap({ tracing: { endpoint: 'http://127.0.0.1:4318' } });
+    expect(hcm(text).tracing).toMatchObject({
+      random_sampling: { value: 100 },
+      spawn_upstream_span: true,
+      provider: {
+        name: 'envoy.tracers.opentelemetry',
+        typed_config: {
+          service_name: 'llama-orch-envoy',
+          http_service: {
+            http_uri: { uri: 'http://127.0.0.1:4318/v1/traces', cluster: 'otlp_collector' },
+          },
+        },
+      },
+    });
+    const collector = doc.static_resources.clusters.find((c) => c.name === 'otlp_collector');
+    expect(JSON.stringify(collector)).toContain('"port_value":4318');
+    expect(collector?.type).toBe('STATIC');
+    const metrics = routes(hcm(text)).find((r) => r.name === 'metrics') as { tracing?: unknown };
+    expect(metrics.tracing).toEqual({ random_sampling: { numerator: 0 } });
+    const listener = JSON.stringify(doc);
+    expect(listener).toContain('"value":25');
+  });
+
+  it('issue 9: a tracing endpoint Envoy cannot reach in plain HTTP is refused', () => {
+    expect(() => resolveEnvoyOptions({ tracing: { endpoint: 'https://c:4318' } })).toThrow(
+      RangeError,
+    );
+    expect(() => resolveEnvoyOptions({ tracing: { endpoint: 'not a url' } })).toThrow(RangeError);
+    expect(() =>
+      resolveEnvoyOptions({ tracing: { endpoint: 'http://c:4318', samplingPercent: 101 } }),
+    ).toThrow(RangeError);
+    expect(
+      resolveEnvoyOptions({ tracing: { endpoint: 'http://c:4318/v1/traces' } }).tracing,
+    ).toMatchObject({ host: 'c', port: 4318, path: '/v1/traces' });
+  });
 });

@@ -13,6 +13,7 @@ const { values } = parseArgs({
     'ext-proc-port': { type: 'string' },
     'hold-ms': { type: 'string' },
     'access-log': { type: 'boolean' },
+    'otlp-endpoint': { type: 'string' },
     out: { type: 'string' },
   },
 });
@@ -28,6 +29,7 @@ const yaml = renderEnvoyBootstrap({
   extProcPort: num(values['ext-proc-port']),
   extProcMessageTimeoutMs: num(values['hold-ms']),
   accessLog: values['access-log'],
+  tracing: values['otlp-endpoint'] ? { endpoint: values['otlp-endpoint'] } : undefined,
 });
 if (values.out) writeFileSync(values.out, yaml);
 else process.stdout.write(yaml);

@@ -1,4 +1,5 @@
 export {
+  CORRELATION_HEADER,
   DESTINATION_HEADER,
   ENVOY_DEFAULTS,
   LEASE_HEADER,
@@ -6,6 +7,10 @@ export {
   renderEnvoyBootstrap,
   resolveEnvoyOptions,
 } from './bootstrap.js';
-export type { EnvoyBootstrapOptions, ResolvedEnvoyOptions } from './bootstrap.js';
+export type {
+  EnvoyBootstrapOptions,
+  EnvoyTracingOptions,
+  ResolvedEnvoyOptions,
+} from './bootstrap.js';
 export { envoyOptionsFromListen } from './from-config.js';
 export type { ListenConfig } from './from-config.js';

@@ -26,6 +26,11 @@ const VARIANTS: Record<string, EnvoyBootstrapOptions> = {
     accessLog: true,
   },
   'max hold': { extProcMessageTimeoutMs: 3_600_000 },
+  'OpenTelemetry tracing to a literal address': {
+    accessLog: true,
+    tracing: { endpoint: 'http://127.0.0.1:4318', samplingPercent: 10 },
+  },
+  'OpenTelemetry tracing to a host name': { tracing: { endpoint: 'http://collector:4318/' } },
   'from the local config listen block': envoyOptionsFromListen({
     host: '127.0.0.1',
     envoy_port: 8080,

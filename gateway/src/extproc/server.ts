@@ -2,6 +2,7 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { ProcessingRequest, ProcessingResponse } from './envoy-types.js';
+import { joinEnvoyTrace } from '../tracing/envoy-context.js';
 import { processStream } from './process-stream.js';
 import type { ProcessStreamOptions } from './process-stream.js';
 import { externalProcessorService } from './protos.js';
@@ -17,7 +18,7 @@ export async function startExtProcServer(
   const server = new Server();
   server.addService(externalProcessorService(), {
     Process: (call: ServerDuplexStream<ProcessingRequest, ProcessingResponse>) =>
-      processStream(call, options),
+      processStream(joinEnvoyTrace(call), options),
   });
   const port = await bindServer(server, `${options.host ?? '127.0.0.1'}:${options.port ?? 9002}`);
   return { port, close: () => shutdownServer(server) };

@@ -3,3 +3,4 @@ export type { Stack, StackOptions } from './start-stack.js';
 export { buildStackConfig, renderStackConfig, LOCAL_CONFIG_PATH } from './stack-config.js';
 export type { StackPorts } from './stack-config.js';
 export { REPO_ROOT } from './services.js';
+export type { StackTracing } from './tracing-env.js';

@@ -14,6 +14,8 @@ import { envoySpec, gatewaySpec, replicaId, sidecarSpec } from './services.js';
 import { buildStackConfig, renderStackConfig } from './stack-config.js';
 import type { StackPorts } from './stack-config.js';
 import { waitForReadyReplicas } from './readiness.js';
+import { envoyTracing, tracingEnv } from './tracing-env.js';
+import type { StackTracing } from './tracing-env.js';
 
 const run = promisify(execFile);
 
@@ -30,6 +32,8 @@ export interface StackOptions {
   /** Budget for every replica to turn Ready (engine load, self-test, canary). */
   readyTimeoutMs?: number;
   log?: (msg: string) => void;
+  /** OpenTelemetry for Envoy, placement and sidecars; absent (default) means no tracing. */
+  tracing?: StackTracing;
 }
 
 export interface Stack {
@@ -89,13 +93,20 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const configPath = join(dir, 'config.yaml');
   await writeFile(configPath, renderStackConfig(config));
   const envoyPath = join(dir, 'envoy.yaml');
-  await writeFile(envoyPath, renderEnvoyBootstrap(envoyOptionsFromListen(config.listen)));
+  await writeFile(
+    envoyPath,
+    renderEnvoyBootstrap({
+      ...envoyOptionsFromListen(config.listen),
+      tracing: envoyTracing(opts.tracing),
+    }),
+  );
   await run(toolchain.envoy.bin, ['--mode', 'validate', '-c', envoyPath]);
 
   const sup = new Supervisor({ write: opts.write ?? (() => undefined) });
   const children = new Map<string, SupervisedChild>();
+  const childEnv = tracingEnv(opts.tracing);
   const start = (spec: Parameters<Supervisor['start']>[0]): SupervisedChild => {
-    const child = sup.start(spec);
+    const child = sup.start(childEnv && !spec.env ? { ...spec, env: childEnv } : spec);
     children.set(spec.name, child);
     log(`${spec.name}: pid ${child.pid}`);
     return child;

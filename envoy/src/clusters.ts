@@ -1,0 +1,61 @@
+// Upstream clusters: placement's ext_proc (gRPC), its REST port, and the replicas, whose hosts
+// come from the header placement writes (ORIGINAL_DST).
+import { CLUSTER_EXT_PROC, CLUSTER_REPLICAS, CLUSTER_REST, DESTINATION_HEADER } from './names.js';
+import type { ResolvedEnvoyOptions } from './options.js';
+import { durationMs, staticEndpoint } from './yaml-parts.js';
+
+export function extProcCluster(o: ResolvedEnvoyOptions): Record<string, unknown> {
+  return {
+    name: CLUSTER_EXT_PROC,
+    type: 'STATIC',
+    connect_timeout: durationMs(o.connectTimeoutMs),
+    // ext_proc is gRPC: the cluster must speak HTTP/2 (grpc-js serves h2c).
+    typed_extension_protocol_options: http2Only(),
+    circuit_breakers: wideBreakers(),
+    load_assignment: staticEndpoint(CLUSTER_EXT_PROC, o.gatewayHost, o.extProcPort),
+  };
+}
+
+export function restCluster(o: ResolvedEnvoyOptions): Record<string, unknown> {
+  return {
+    name: CLUSTER_REST,
+    type: 'STATIC',
+    connect_timeout: durationMs(o.connectTimeoutMs),
+    load_assignment: staticEndpoint(CLUSTER_REST, o.gatewayHost, o.restPort),
+  };
+}
+
+export function replicasCluster(o: ResolvedEnvoyOptions): Record<string, unknown> {
+  return {
+    name: CLUSTER_REPLICAS,
+    // Hosts come from the header placement wrote (literal ip:port; ORCH-4003).
+    type: 'ORIGINAL_DST',
+    lb_policy: 'CLUSTER_PROVIDED',
+    connect_timeout: durationMs(o.connectTimeoutMs),
+    original_dst_lb_config: { use_http_header: true, http_header_name: DESTINATION_HEADER },
+    // Long-lived streams: the 1024 defaults would cap concurrency far below a fleet's.
+    circuit_breakers: wideBreakers(),
+  };
+}
+
+export function http2Only(): Record<string, unknown> {
+  return {
+    'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+      '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+      explicit_http_config: { http2_protocol_options: {} },
+    },
+  };
+}
+
+function wideBreakers(): Record<string, unknown> {
+  return {
+    thresholds: [
+      {
+        priority: 'DEFAULT',
+        max_connections: 100_000,
+        max_pending_requests: 100_000,
+        max_requests: 100_000,
+      },
+    ],
+  };
+}

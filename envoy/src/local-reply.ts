@@ -1,0 +1,79 @@
+// Envoy's own error replies (placement down, message timeout, sidecar unreachable) become a
+// typed ErrorEnvelope (ORCH-2006, ORCH-4004). Replies placement sends itself (404, 200 SSE, 429)
+// are not 5xx Envoy failures and pass through unchanged. Also the optional JSON access log.
+import { CORRELATION_HEADER, EXT_PROC_ERROR_STATUS } from './names.js';
+
+function envelope(code: string, message: string, retriable: boolean): Record<string, unknown> {
+  return {
+    body_format_override: {
+      json_format: {
+        code,
+        message,
+        retriable,
+        correlation_id: '%REQ(X-CORRELATION-ID)%',
+      },
+      content_type: 'application/json',
+      omit_empty_values: true,
+    },
+    headers_to_add: [
+      {
+        header: { key: CORRELATION_HEADER, value: '%REQ(X-CORRELATION-ID)%' },
+        append_action: 'OVERWRITE_IF_EXISTS_OR_ADD',
+      },
+    ],
+  };
+}
+
+function statusIs(status: number, runtimeKey: string): Record<string, unknown> {
+  return {
+    status_code_filter: {
+      comparison: { op: 'EQ', value: { default_value: status, runtime_key: runtimeKey } },
+    },
+  };
+}
+
+export function localReplyConfig(): Record<string, unknown> {
+  return {
+    mappers: [
+      {
+        // No usable upstream: sidecar or gateway REST unreachable, overflow, or no route.
+        filter: { response_flag_filter: { flags: ['UF', 'UH', 'URX', 'UO', 'NR'] } },
+        status_code: 503,
+        ...envelope('POOL_UNAVAILABLE', 'upstream unavailable: %RESPONSE_CODE_DETAILS%', true),
+      },
+      {
+        // ext_proc message timeout → Envoy's 504.
+        filter: statusIs(504, 'orch.local_reply.timeout'),
+        status_code: 503,
+        ...envelope('POOL_UNAVAILABLE', 'placement timed out: %RESPONSE_CODE_DETAILS%', true),
+      },
+      {
+        // ext_proc stream failed (placement down or reset) → status_on_error.
+        filter: statusIs(EXT_PROC_ERROR_STATUS, 'orch.local_reply.error'),
+        status_code: 503,
+        ...envelope('POOL_UNAVAILABLE', 'placement unavailable: %RESPONSE_CODE_DETAILS%', true),
+      },
+    ],
+  };
+}
+
+export function accessLog(): Record<string, unknown> {
+  return {
+    name: 'envoy.access_loggers.stdout',
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog',
+      log_format: {
+        json_format: {
+          path: '%REQ(:PATH)%',
+          method: '%REQ(:METHOD)%',
+          status: '%RESPONSE_CODE%',
+          details: '%RESPONSE_CODE_DETAILS%',
+          upstream: '%UPSTREAM_HOST%',
+          duration_ms: '%DURATION%',
+          correlation_id: '%REQ(X-CORRELATION-ID)%',
+          trace_id: '%TRACE_ID%',
+        },
+      },
+    },
+  };
+}
