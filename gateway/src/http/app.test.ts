@@ -106,6 +106,30 @@ describe('REST app (fastify inject, fresh server per test)', () => {
     expect(metrics).toMatch(/tasks_rejected_total\{engine="unknown",reason="INVALID_PARAMS"\} 1/);
   });
 
+  it('ORCH-3028: fastify-level refusals (bad JSON, wrong content type, too large) count in tasks_rejected_total', async () => {
+    const post = (payload: string, type: string) =>
+      app.inject({ method: 'POST', url: '/v1/tasks', payload, headers: { 'content-type': type } });
+    const cases = [
+      await post('{"task_id":', 'application/json'),
+      await post('task_id=1', 'application/x-www-form-urlencoded'),
+      await post(JSON.stringify({ prompt: 'x'.repeat(9 * 1024 * 1024) }), 'application/json'),
+    ];
+    expect(cases.map((r) => [r.statusCode, r.json().code])).toEqual([
+      [400, 'INVALID_PARAMS'],
+      [400, 'INVALID_PARAMS'],
+      [400, 'INVALID_PARAMS'],
+    ]);
+    // Other routes' fastify refusals are not task rejections.
+    await app.inject({
+      method: 'DELETE',
+      url: '/v1/sessions/s1',
+      payload: '{',
+      headers: { 'content-type': 'application/json' },
+    });
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/tasks_rejected_total\{engine="unknown",reason="INVALID_PARAMS"\} 3\n/);
+  });
+
   it('ORCH-3024: duplicate task_id → 400', async () => {
     h.connect({}, 0);
     await app.inject({ method: 'POST', url: '/v1/tasks', payload: body(taskId(5)) });
