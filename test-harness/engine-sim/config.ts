@@ -8,6 +8,8 @@ export interface SimConfig {
   /** Reported as llama.cpp build_info; ORCH-4020 wants the `sim-` prefix. */
   version: string;
   model: string;
+  /** Reported as /props model_path (default `sim://<model>`). */
+  modelPath?: string;
   slots: number;
   ctx: number;
   /** /health (and the API) answer 503 "Loading model" this long after start. */
@@ -32,8 +34,16 @@ export interface SimFaults {
   disconnect?: { afterTokens: number };
   /** Keeps decoding (slot busy) after the client went away, like llama.cpp #24496. */
   ignoreCancel?: boolean;
+  /** After a client went away the slot stays busy this much longer (a stuck abort). */
+  holdSlotAfterAbortMs?: number;
   /** An engine `error:` event after this many tokens. */
   errorMidStream?: { afterTokens: number; message?: string };
+  /** Every completion fails with HTTP 500 (a model that loads but cannot decode). */
+  noDecode?: boolean;
+  /** GET /metrics answers 404 (`missing`) or 200 with text that is not Prometheus (`garbage`). */
+  telemetry?: 'missing' | 'garbage';
+  /** The first completion request crashes the engine (every connection reset). */
+  crashOnRequest?: boolean;
 }
 
 export const DEFAULT_SIM_CONFIG: SimConfig = {

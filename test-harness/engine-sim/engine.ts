@@ -198,6 +198,7 @@ export class SimEngine {
         });
       }
     } finally {
+      if (signal.aborted && f.holdSlotAfterAbortMs) await sleep(f.holdSlotAfterAbortMs);
       this.release(slot);
     }
   }

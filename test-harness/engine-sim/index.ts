@@ -6,3 +6,13 @@ export { SimEngine } from './engine.js';
 export { generate, tokenize } from './model.js';
 export { startEngineSim } from './server.js';
 export type { EngineSim, EngineSimOptions } from './server.js';
+export { parseSimModel, sha256Hex, simModelText } from './model-file.js';
+export type { SimDirective, SimModel } from './model-file.js';
+export type {
+  SimModelEntry,
+  SimModelSpec,
+  SimStack,
+  SimStackOptions,
+  SupervisedSimOptions,
+} from './sim-stack.js';
+export { SHIM_ENTRY, writeShimWrapper } from './shim-wrapper.js';

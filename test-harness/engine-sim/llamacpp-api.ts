@@ -29,7 +29,7 @@ export function props(engine: SimEngine): Record<string, unknown> {
       params: { seed: -1, temperature: 0.8, top_k: 40, top_p: 0.95, min_p: 0.05, n_predict: -1 },
     },
     total_slots: c.slots,
-    model_path: `sim://${c.model}`,
+    model_path: c.modelPath ?? `sim://${c.model}`,
     chat_template: '',
     build_info: c.version,
     endpoint_slots: true,

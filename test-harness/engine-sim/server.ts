@@ -45,14 +45,39 @@ export async function startEngineSim(o: EngineSimOptions = {}): Promise<EngineSi
     for (const s of sockets) s.destroy();
   };
 
+  // Faults that hit a completion before the engine core sees it.
+  const nativeCompletion: Handler = (q, r) => {
+    if (engine.faults.crashOnRequest) {
+      setImmediate(crash);
+      return;
+    }
+    if (engine.faults.noDecode) {
+      return sendJson(r, 500, {
+        error: {
+          code: 500,
+          message: 'failed to decode the batch (sim noDecode)',
+          type: 'server_error',
+        },
+      });
+    }
+    return completion(engine, q, r);
+  };
+
   const routes: Record<string, Handler> = {
     'GET /health': (_q, r) => sendJson(r, 200, { status: 'ok' }),
     'GET /v1/health': (_q, r) => sendJson(r, 200, { status: 'ok' }),
     'GET /props': (_q, r) => sendJson(r, 200, props(engine)),
     'GET /slots': (_q, r) => sendJson(r, 200, slots(engine)),
-    'GET /metrics': (_q, r) => sendText(r, 200, metrics(engine)),
-    'POST /completion': (q, r) => completion(engine, q, r),
-    'POST /completions': (q, r) => completion(engine, q, r),
+    'GET /metrics': (_q, r) => {
+      const t = engine.faults.telemetry;
+      if (t === 'missing')
+        return sendJson(r, 404, {
+          error: { code: 404, message: 'File Not Found', type: 'not_found_error' },
+        });
+      sendText(r, 200, t === 'garbage' ? '<html>metrics are not here</html>\n' : metrics(engine));
+    },
+    'POST /completion': (q, r) => nativeCompletion(q, r),
+    'POST /completions': (q, r) => nativeCompletion(q, r),
     'POST /v1/completions': (q, r) => completions(engine, q, r),
     'GET /v1/models': (_q, r) => sendJson(r, 200, models(engine)),
     'GET /version': (_q, r) => sendJson(r, 200, { version: engine.config.version }),

@@ -1,8 +1,13 @@
-// A fleet of simulated engines behind the real stack: placement and Envoy as in startStack, N
-// sidecars in external-engine mode (the unchanged llama.cpp adapter, `--engine-url`), each
-// pointing at its own in-process engine simulator. Sidecars run with --no-strict: an external
-// engine cannot prove the determinism recipe, and a `sim-` engine never passes release gates
-// (ORCH-4020). Pieces come from test-harness/src/stack (imported, not copied).
+// A fleet of simulated engines behind the real stack: placement and Envoy as in startStack, and N
+// sidecars that drive simulators through the unchanged llama.cpp adapter, in one of two modes:
+// - external (default): each sidecar points (`--engine-url`) at its own in-process simulator and
+//   runs with --no-strict: an external engine cannot prove the determinism recipe;
+// - supervised (`supervised: {models}`): each sidecar launches the llama-server shim
+//   (llama-server-shim.ts) on a model file, as it would launch llama-server: strict mode, real
+//   self-tests, crash restarts and reloads. The config's `models[]` catalog lists every file
+//   (ref, path, digest), so the gateway can resolve reload targets (ORCH-2102).
+// A `sim-` engine never passes release gates (ORCH-4020). Pieces come from test-harness/src/stack
+// (imported, not copied).
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,11 +20,41 @@ import { waitForReadyReplicas } from '../src/stack/readiness.js';
 import { REPO_ROOT, envoySpec, gatewaySpec, replicaId } from '../src/stack/services.js';
 import { buildStackConfig, renderStackConfig, type StackPorts } from '../src/stack/stack-config.js';
 import type { SimConfig } from './config.js';
+import { sha256Hex, simModelText, type SimDirective } from './model-file.js';
 import { startEngineSim, type EngineSim } from './server.js';
+import { writeShimWrapper } from './shim-wrapper.js';
+
+/** One model file of a supervised sim stack. */
+export interface SimModelSpec {
+  /** Model reference (pool model_ref / reload target). */
+  ref: string;
+  /** Faults baked into the file (model-file.ts); none = a healthy model. */
+  directives?: SimDirective[];
+  /** The catalog's digest does not match the file (a corrupt artifact: preload fails). */
+  corruptDigest?: boolean;
+}
+
+/** A model file as written to disk and listed in the config's `models[]`. */
+export interface SimModelEntry {
+  ref: string;
+  path: string;
+  /** `sha256:<hex>` as configured (wrong on purpose when corruptDigest). */
+  digest: string;
+}
+
+export interface SupervisedSimOptions {
+  /** models[0] is what every replica starts with; all are in the `models[]` catalog. */
+  models: SimModelSpec[];
+  /** Extra environment for the sidecars (and so their engines), e.g. ENGINE_SIM_FAULTS. */
+  env?: Record<string, string>;
+}
 
 export interface SimStackOptions {
   replicas: number;
+  /** External-mode simulator settings (ignored when supervised). */
   sim?: Partial<SimConfig>;
+  /** Sidecars launch the llama-server shim on model files instead of attaching to sims. */
+  supervised?: SupervisedSimOptions;
   tweak?: (config: Config) => void;
   readyTimeoutMs?: number;
   log?: (msg: string) => void;
@@ -30,7 +65,12 @@ export interface SimStack {
   readonly restUrl: string;
   readonly poolId: string;
   readonly modelRef: string;
+  /** In-process simulators (external mode; empty when supervised). */
   readonly sims: readonly EngineSim[];
+  /** Supervised mode: the model files, as in the config's `models[]` (empty otherwise). */
+  readonly models: readonly SimModelEntry[];
+  /** Supervised mode: engine i's base URL (its own port, fixed for the stack's life). */
+  engineUrl(i: number): string;
   replicaId(i: number): string;
   tail(name: string): string[];
   close(): Promise<void>;
@@ -40,10 +80,10 @@ function sidecarSpec(
   i: number,
   poolId: string,
   modelRef: string,
-  digest: string,
   port: number,
   control: number,
-  engineUrl: string,
+  engineArgs: string[],
+  env?: Record<string, string>,
 ): ChildSpec {
   return {
     name: `sidecar-${i}`,
@@ -64,14 +104,24 @@ function sidecarSpec(
       `127.0.0.1:${control}`,
       '--engine',
       'llamacpp',
-      '--engine-url',
-      engineUrl,
-      '--model-digest',
-      digest,
-      '--no-strict',
+      ...engineArgs,
     ],
     cwd: REPO_ROOT,
+    env: env ? { ...process.env, ...env } : undefined,
   };
+}
+
+/** Writes the model files and the shim wrapper into `dir`. */
+async function writeModels(dir: string, specs: readonly SimModelSpec[]): Promise<SimModelEntry[]> {
+  return Promise.all(
+    specs.map(async (m, i) => {
+      const path = join(dir, `model-${i}-${m.ref.replace(/[^A-Za-z0-9._-]/g, '_')}.gguf`);
+      const text = simModelText(m.ref, m.directives);
+      await writeFile(path, text);
+      const hex = sha256Hex(m.corruptDigest ? `${text}corrupted` : text);
+      return { ref: m.ref, path, digest: `sha256:${hex}` };
+    }),
+  );
 }
 
 export async function startSimStack(o: SimStackOptions): Promise<SimStack> {
@@ -88,10 +138,17 @@ export async function startSimStack(o: SimStackOptions): Promise<SimStack> {
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    for (let i = 0; i < n; i++) sims.push(await startEngineSim({ config: o.sim }));
-    const modelRef = sims[0]?.engine.config.model ?? 'sim';
-    const digestHex = createHash('sha256').update(`engine-sim:${modelRef}`).digest('hex');
-    const p = await freePorts(5 + n);
+    const sup_ = o.supervised;
+    if (sup_ && sup_.models.length === 0) throw new Error('supervised sim stack needs a model');
+    if (!sup_) for (let i = 0; i < n; i++) sims.push(await startEngineSim({ config: o.sim }));
+    const models = sup_ ? await writeModels(dir, sup_.models) : [];
+    const shim = sup_ ? await writeShimWrapper(dir) : '';
+    const first = models[0];
+    const modelRef = first?.ref ?? sims[0]?.engine.config.model ?? 'sim';
+    const digestHex = first
+      ? first.digest.slice('sha256:'.length)
+      : createHash('sha256').update(`engine-sim:${modelRef}`).digest('hex');
+    const p = await freePorts(5 + n + (sup_ ? n : 0));
     const at = (i: number): number => p[i] as number;
     const ports: StackPorts = {
       envoy: at(0),
@@ -100,7 +157,7 @@ export async function startSimStack(o: SimStackOptions): Promise<SimStack> {
       extProc: at(3),
       control: at(4),
       sidecars: Array.from({ length: n }, (_, i) => at(5 + i)),
-      engines: sims.map((s) => s.port),
+      engines: sup_ ? Array.from({ length: n }, (_, i) => at(5 + n + i)) : sims.map((s) => s.port),
     };
     const config = buildStackConfig({
       ports,
@@ -111,12 +168,20 @@ export async function startSimStack(o: SimStackOptions): Promise<SimStack> {
         if (pool) {
           pool.model_ref = modelRef;
           pool.cpu_carve_out = true;
-          // External engines the sidecars do not launch; best effort (no strict replay promise).
-          pool.supervise = false;
-          pool.determinism = 'best_effort';
-          pool.engine_endpoints = sims.map((s) => s.url);
-          pool.replica_devices = sims.map(() => [...pool.devices]);
+          pool.replica_devices = Array.from({ length: n }, () => [...pool.devices]);
+          if (first) {
+            // Launched by the sidecars with the determinism flags: strict, like llama-server.
+            pool.supervise = true;
+            pool.determinism = 'strict';
+            pool.model_path = first.path;
+          } else {
+            // External engines the sidecars do not launch; best effort (no strict replay promise).
+            pool.supervise = false;
+            pool.determinism = 'best_effort';
+            pool.engine_endpoints = sims.map((s) => s.url);
+          }
         }
+        c.models = models.map((m) => ({ ref: m.ref, path: m.path, digest: m.digest }));
         o.tweak?.(c);
       },
     });
@@ -138,20 +203,29 @@ export async function startSimStack(o: SimStackOptions): Promise<SimStack> {
       timeoutMs: 60_000,
       abortOn: placement.exited.then(() => `placement exited: ${placement.tail().join('\n')}`),
     });
-    log(`placement up; starting ${n} sidecars against ${n} simulated engines`);
-    sims.forEach((s, i) =>
-      start(
-        sidecarSpec(
-          i,
-          pool.id,
-          modelRef,
-          digestHex,
-          ports.sidecars[i] as number,
-          ports.control,
-          s.url,
-        ),
-      ),
-    );
+    log(`placement up; starting ${n} sidecars (${first ? 'supervised shims' : 'external sims'})`);
+    const engineArgs = (i: number): string[] =>
+      first
+        ? [
+            '--supervise',
+            '--engine-binary',
+            shim,
+            '--model-path',
+            first.path,
+            '--model-digest',
+            first.digest,
+            '--engine-port',
+            String(ports.engines[i]),
+            '--ctx',
+            String(pool.ctx_max),
+            '--threads',
+            '1',
+          ]
+        : ['--engine-url', sims[i]?.url ?? '', '--model-digest', digestHex, '--no-strict'];
+    for (let i = 0; i < n; i++) {
+      const port = ports.sidecars[i] as number;
+      start(sidecarSpec(i, pool.id, modelRef, port, ports.control, engineArgs(i), sup_?.env));
+    }
     await waitForReadyReplicas(restUrl, pool.id, n, {
       timeoutMs: o.readyTimeoutMs ?? 240_000,
       intervalMs: 500,
@@ -170,6 +244,8 @@ export async function startSimStack(o: SimStackOptions): Promise<SimStack> {
       poolId: pool.id,
       modelRef,
       sims,
+      models,
+      engineUrl: (i) => (first ? `http://127.0.0.1:${ports.engines[i]}` : (sims[i]?.url ?? '')),
       replicaId: (i) => replicaId(pool.id, i),
       tail: (name) => children.get(name)?.tail() ?? [],
       close,
