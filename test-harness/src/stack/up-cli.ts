@@ -1,8 +1,17 @@
 // `npm run up`: the whole stack on the documented loopback ports, in the foreground, until
 // Ctrl-C (ORCH-5003). Ports come from the local config; env LLAMA_ORCH_REPLICAS adds replicas,
 // and LLAMA_ORCH_FREE_PORTS=1 picks free ports instead (tests, or a second stack beside the first).
+// Options (after `npm run up --`):
+//   --with-prometheus      a real Prometheus beside the stack (:9090, or a free port with
+//                          LLAMA_ORCH_FREE_PORTS=1) scraping gateway, sidecars and Envoy, with
+//                          the committed alert rules (ci/dashboards)
+//   --otlp-endpoint URL    traces from Envoy, placement and sidecars to an OTLP/HTTP collector
+//                          (default: $OTEL_EXPORTER_OTLP_ENDPOINT; tracing is off without either)
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { parseConfig } from '@llama-orch/contracts';
+import { startPrometheus } from '../../observability/prometheus-server.js';
+import type { PrometheusServer } from '../../observability/prometheus-server.js';
 import { startStack } from './start-stack.js';
 import type { Stack } from './start-stack.js';
 import { LOCAL_CONFIG_PATH } from './stack-config.js';
@@ -28,7 +37,42 @@ function documentedPorts(replicas: number): StackPorts {
   };
 }
 
-function banner(stack: Stack): string {
+const PROMETHEUS_PORT = 9090;
+
+interface UpExtras {
+  prometheus: PrometheusServer | undefined;
+  otlpEndpoint: string | undefined;
+}
+
+function parseUpArgs(argv: string[]): { withPrometheus: boolean; otlpEndpoint?: string } {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'with-prometheus': { type: 'boolean', default: false },
+      'otlp-endpoint': { type: 'string' },
+    },
+  });
+  const otlp = values['otlp-endpoint'] ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  return {
+    withPrometheus: values['with-prometheus'],
+    otlpEndpoint: otlp === undefined || otlp === '' ? undefined : otlp,
+  };
+}
+
+function extrasBanner(extras: UpExtras): string[] {
+  const lines: string[] = [];
+  if (extras.prometheus) {
+    lines.push(
+      `  prometheus ${extras.prometheus.url}/  (targets: /targets, alerts: /alerts; scrapes gateway, sidecars, Envoy)`,
+    );
+  }
+  if (extras.otlpEndpoint) {
+    lines.push(`  tracing ${extras.otlpEndpoint} (OTLP/HTTP from Envoy, placement and sidecars)`);
+  }
+  return lines;
+}
+
+function banner(stack: Stack, extras: UpExtras): string {
   const tc = stack.toolchain;
   const task = '7d3c1f9e-0000-4000-8000-000000000001';
   return [
@@ -39,6 +83,7 @@ function banner(stack: Stack): string {
     })`,
     `  model   ${tc.model.name} ${tc.model.digest}`,
     `  admin   ${stack.adminUrl}/  (Envoy stats: /stats/prometheus)`,
+    ...extrasBanner(extras),
     '  try:',
     `    curl -s ${stack.url}/v1/tasks -H 'content-type: application/json' -d '{"task_id":"${task}",`,
     `      "session_id":"5b0e2a44-0000-4000-8000-000000000001","workload":"completion",`,
@@ -51,19 +96,37 @@ function banner(stack: Stack): string {
 }
 
 async function main(): Promise<number> {
+  const args = parseUpArgs(process.argv.slice(2));
   const replicas = Number(process.env.LLAMA_ORCH_REPLICAS ?? 1);
+  const freePorts = process.env.LLAMA_ORCH_FREE_PORTS === '1';
   const stack = await startStack({
     replicas,
-    ports: process.env.LLAMA_ORCH_FREE_PORTS === '1' ? undefined : documentedPorts(replicas),
+    ports: freePorts ? undefined : documentedPorts(replicas),
     logLevel: 'info',
     write: (s) => process.stderr.write(s),
     log,
+    tracing: args.otlpEndpoint === undefined ? undefined : { otlpEndpoint: args.otlpEndpoint },
   });
-  process.stdout.write(banner(stack) + '\n');
+  let prometheus: PrometheusServer | undefined;
+  if (args.withPrometheus) {
+    try {
+      prometheus = await startPrometheus(stack, replicas, {
+        port: freePorts ? undefined : PROMETHEUS_PORT,
+        scrapeInterval: '5s',
+        write: (s) => process.stderr.write(s),
+      });
+      log(`prometheus: ready at ${prometheus.url}`);
+    } catch (e) {
+      await stack.close();
+      throw e;
+    }
+  }
+  process.stdout.write(banner(stack, { prometheus, otlpEndpoint: args.otlpEndpoint }) + '\n');
   await new Promise<void>((resolve) => {
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve());
   });
   log('stopping every process');
+  await prometheus?.close();
   await stack.close();
   return 130;
 }
