@@ -2,6 +2,7 @@
 import type { Config } from '@llama-orch/contracts';
 import type { SchedulerConfig, TenantConfig as CoreTenant } from '@llama-orch/core';
 import type { GatewayOptions } from './gateway.js';
+import { reloadTargetsFrom } from './placement/reload-catalog.js';
 
 export function schedulerConfigFrom(config: Config): SchedulerConfig {
   const wait = config.timeouts.queue_wait_ms;
@@ -57,6 +58,7 @@ export function gatewayOptionsFrom(config: Config): GatewayOptions {
     scheduler: schedulerConfigFrom(config),
     heartbeatTimeoutMs: config.control.heartbeat_timeout_ms,
     acceptTimeoutMs: config.control.assign_accept_timeout_ms,
+    reloadTargets: reloadTargetsFrom(config),
     // ORCH-3035: keys map to tenants; operator tenants' keys are the control-plane credential.
     auth: {
       required: config.auth.required,

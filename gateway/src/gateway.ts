@@ -17,6 +17,7 @@ import type { GatewayMetrics } from './metrics/metrics.js';
 import { ControlBridge } from './placement/control.js';
 import { Director } from './placement/director.js';
 import { PoolService } from './placement/pools.js';
+import type { ReloadTarget } from './placement/reload-catalog.js';
 import { TaskService } from './placement/tasks.js';
 import { startControlServer } from './replicas/control-server.js';
 import { ReplicaRegistry } from './replicas/registry.js';
@@ -49,6 +50,8 @@ export interface GatewayOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** pino logger, or a level for a JSON logger on stdout (default "info"). */
   readonly logger?: Logger | string;
+  /** Reload targets (ORCH-2102): config `models[]` plus the pools' own models. */
+  readonly reloadTargets?: readonly ReloadTarget[];
   readonly clock?: () => number;
 }
 
@@ -113,7 +116,11 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
     host,
     port: options.extProcPort ?? 9002,
   });
-  const pools = new PoolService(core, registry, clock, director);
+  const reloadLog = log.child({ component: 'reload' });
+  const pools = new PoolService(core, registry, clock, director, {
+    catalog: options.reloadTargets,
+    log: reloadLog,
+  });
   const app = buildHttpApp({ tasks, pools, metrics, auth: policy, taskTenant });
   traceRest(app);
   app.addHook('onResponse', async () => tasks.refreshGauges(engineOf));

@@ -17,8 +17,35 @@ export interface paths {
          * Stop admitting to a pool and let running leases finish by a deadline.
          * @description Replicas of the pool stop taking new leases; running leases finish or are canceled when
          *     `deadline_ms` passes (ORCH-2101). Draining an already draining pool is 202 again.
+         *     With `replica_id`, only that replica of the pool is drained: it takes no new lease while
+         *     the pool's other replicas keep serving its queue (queued tasks do not fail); an unknown
+         *     replica is 404. `POST /v1/pools/{id}/undrain` gives the pool or the replica back.
          */
         post: operations["drainPool"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pools/{id}/undrain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give a drained pool, or one drained replica of it, back to placement.
+         * @description Lifts a drain (ORCH-2101): the pool's replicas (or the one named by `replica_id`) take new
+         *     leases again as soon as they report Ready, and the pool's sidecars are told to accept
+         *     Assigns again. Undraining a pool or replica that is not drained is 202 too (idempotent).
+         *     Refused with 429 `ADMISSION_REJECT` (`policy_label` `pool.reload_in_progress`) while a
+         *     reload of the pool runs, because the reload drains and gives back replicas itself.
+         */
+        post: operations["undrainPool"];
         delete?: never;
         options?: never;
         head?: never;
@@ -36,9 +63,29 @@ export interface paths {
         put?: never;
         /**
          * Replace the pool's model by drain + reload, atomically and revertibly.
-         * @description The new artifact's checksum is verified before load (ORCH-3037); on failure the pool
-         *     keeps serving the old model (ORCH-2102, ORCH-3031). An untrusted or deprecated model is
-         *     400 (UNTRUSTED_ARTIFACT, MODEL_DEPRECATED).
+         * @description A rolling replace, one replica at a time (ORCH-2102, ORCH-3031): placement drains the
+         *     replica (the pool's other replicas keep serving; its running leases may finish until
+         *     `drain_deadline_ms`, then are canceled with `WORKER_RESET`), sends it `Reload` with the
+         *     target's artifact path and digest from the configuration, and waits until it answers
+         *     `ReloadResult` and registers again, Ready, with the new digest (`replica_deadline_ms` for
+         *     the whole step). Then the next replica. The pool serves one replica set at a time
+         *     (ORCH-3007): the old set until its last replica is drained, then the new one.
+         *
+         *     Atomic (ORCH-3033): if any replica fails (self-test, digest mismatch, deadline), every
+         *     replica already switched and the failed one are reloaded back to the old model in the
+         *     same way, and the reload ends `rolled_back` with the failing step in `error`; the pool
+         *     keeps its old model. Progress and outcome: `reload` in `GET /v1/pools/{id}/health`.
+         *
+         *     Model refs during a reload: tasks may name the old or the new `model_ref` and are
+         *     served by whichever set serves when they are dispatched; after success the pool answers
+         *     to the new ref, and to the old one for a grace period of 60 s so clients can switch
+         *     without a failed request; after a rollback, to the old ref only.
+         *
+         *     `new_model_ref` must be the pool's `model_ref` or a `ref` of the configuration's
+         *     `models[]` catalog, else 400 `INVALID_PARAMS`; a `new_model_digest` that contradicts the
+         *     catalog is 400 too. A second reload while one runs is 429 `ADMISSION_REJECT` with
+         *     `policy_label` `pool.reload_in_progress` and a retry hint; a draining pool or one with no
+         *     Ready replica is 503 `POOL_UNAVAILABLE` / `POOL_UNREADY`.
          */
         post: operations["reloadPool"];
         delete?: never;
@@ -130,16 +177,74 @@ export interface components {
         DrainRequest: {
             /** @description Time allowed for running leases before they are canceled. */
             deadline_ms: number;
+            /** @description Drain only this replica of the pool; the others keep serving. */
+            replica_id?: string;
+        };
+        UndrainRequest: {
+            /** @description Give back only this replica; without it, the whole pool. */
+            replica_id?: string;
         };
         ReloadRequest: {
             new_model_ref: string;
             /** @description Expected sha256 of the new artifact; verified before load (ORCH-3037). */
             new_model_digest?: components["schemas"]["ModelDigest"];
+            /** @description Per replica, time its running leases may take before they are canceled (default 30000). */
+            drain_deadline_ms?: number;
+            /** @description Per replica, time from Reload to Ready with the new digest before the reload rolls back (default 180000). */
+            replica_deadline_ms?: number;
         };
         PoolActionAccepted: {
             pool_id: components["schemas"]["PoolIdString"];
             /** @enum {string} */
-            action: "drain" | "reload";
+            action: "drain" | "undrain" | "reload";
+            /** @description The one replica a drain or undrain applied to. */
+            replica_id?: string;
+            /** @description Identifies the reload in the pool health's `reload`. */
+            reload_id?: string;
+        };
+        /**
+         * @description The pool's latest reload (ORCH-2102, ORCH-3031, ORCH-3033). `running` while replicas are
+         *     being replaced; `succeeded` when every replica serves `to`; `rolled_back` when a replica
+         *     failed and every replica serves `from` again; `failed` when even the rollback did not
+         *     bring every replica back (see `error` and the replicas' `unready_reason`).
+         */
+        ReloadStatus: {
+            reload_id: string;
+            /** @enum {string} */
+            state: "running" | "succeeded" | "rolled_back" | "failed";
+            from: components["schemas"]["ReloadModel"];
+            to: components["schemas"]["ReloadModel"];
+            replicas_total: number;
+            /** @description Replicas serving `to` (while running or after success). */
+            replicas_done: number;
+            /** @description The replica being replaced (or rolled back) now. */
+            current_replica?: string;
+            /**
+             * @description What the reload waits for now.
+             * @enum {string}
+             */
+            phase?: "draining" | "reloading" | "rolling_back" | "done";
+            /** Format: date-time */
+            started_at: string;
+            finished_at: string | null;
+            /** @description Why it rolled back or failed (the failing replica, step and message). */
+            error: {
+                replica_id: string;
+                /** @description launch, preload, decode, cancel or telemetry (the sidecar self-test step), deadline, or lost (control stream gone). */
+                failed_step: string;
+                message: string;
+            } | null;
+            /** @description Per replica, in reload order; `wall_ms` is drain start to Ready again. */
+            replicas: {
+                replica_id: string;
+                /** @enum {string} */
+                state: "pending" | "draining" | "reloading" | "done" | "failed" | "rolled_back";
+                wall_ms?: number;
+            }[];
+        };
+        ReloadModel: {
+            model_ref: string;
+            model_digest?: components["schemas"]["ModelDigest"];
         };
         /** @description sha256 of the model artifact as `sha256:<64 lowercase hex>` (ORCH-3032, ORCH-5002). */
         ModelDigest: string;
@@ -187,6 +292,10 @@ export interface components {
             replicas: components["schemas"]["ReplicaStatus"][];
             last_error: components["schemas"]["LastError"] | null;
             metrics: components["schemas"]["PoolMetrics"];
+            /** @description The model the pool serves now (switches when a reload succeeds). */
+            model_ref?: string;
+            /** @description The latest reload of the pool, absent if none ran since placement started. */
+            reload?: components["schemas"]["ReloadStatus"];
         };
         /** @description Replicas with identical engine, engine_version, model_digest, sampler profile, ctx and canary hash (ORCH-3007, ORCH-3046, ORCH-4017). */
         ReplicaSet: {
@@ -204,6 +313,23 @@ export interface components {
             load: number;
             slots_total: number;
             slots_free: number;
+            replicas_ready?: number;
+            slo?: components["schemas"]["SloSnapshot"];
+        };
+        /**
+         * @description What placement observed for a replica set's leases that finished in the last `window_ms`
+         *     (ORCH-2104): time to first token (admission → first token) and decode time p95 over
+         *     leases that produced tokens, and the share of leases that ended with an error. Null
+         *     percentiles when no lease produced tokens in the window.
+         */
+        SloSnapshot: {
+            window_ms: number;
+            /** @description Leases finished in the window. */
+            tasks: number;
+            errors: number;
+            error_rate: number;
+            ttft_p95_ms: number | null;
+            decode_p95_ms: number | null;
         };
         ReplicaSetList: {
             replica_sets: components["schemas"]["ReplicaSet"][];
@@ -257,10 +383,32 @@ export interface components {
             policy_label?: string;
             correlation_id?: string;
         };
+        /** @description A 429 body; policy_label and retry_after_ms are mandatory (ORCH-2007). */
+        BackpressureErrorEnvelope: components["schemas"]["ErrorEnvelope"] & {
+            /** @enum {unknown} */
+            code?: "ADMISSION_REJECT" | "QUEUE_FULL_DROP_LRU";
+            /** @constant */
+            retriable?: true;
+        };
         /** @enum {string} */
         Workload: "completion" | "embedding" | "rerank";
     };
     responses: {
+        /**
+         * @description A reload of the pool is running (ADMISSION_REJECT, `policy_label`
+         *     `pool.reload_in_progress`); retry after `retry_after_ms` (ORCH-2102).
+         */
+        ReloadInProgress: {
+            headers: {
+                "X-Correlation-Id": components["headers"]["XCorrelationId"];
+                "Retry-After": components["headers"]["RetryAfter"];
+                "X-Backoff-Ms": components["headers"]["XBackoffMs"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["BackpressureErrorEnvelope"];
+            };
+        };
         /** @description Unknown pool (NOT_FOUND). */
         PoolNotFound: {
             headers: {
@@ -281,7 +429,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
-        /** @description Missing API key (UNAUTHORIZED). */
+        /** @description Missing or malformed API key (UNAUTHORIZED). */
         Unauthorized: {
             headers: {
                 "X-Correlation-Id": components["headers"]["XCorrelationId"];
@@ -291,7 +439,10 @@ export interface components {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
-        /** @description Key not valid for this resource (FORBIDDEN). */
+        /**
+         * @description Unknown key, or a key not allowed here (FORBIDDEN): another tenant's task, or a
+         *     control-plane route without an operator key.
+         */
         Forbidden: {
             headers: {
                 "X-Correlation-Id": components["headers"]["XCorrelationId"];
@@ -331,6 +482,10 @@ export interface components {
     headers: {
         /** @description The request's correlation id, or a generated UUIDv4 (ORCH-2052). */
         XCorrelationId: string;
+        /** @description Seconds to wait before retrying (ORCH-2007). */
+        RetryAfter: number;
+        /** @description Milliseconds to wait before retrying; the precise form of Retry-After (ORCH-2007). */
+        XBackoffMs: number;
     };
     pathItems: never;
 }
@@ -371,6 +526,42 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    undrainPool: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
+            };
+            path: {
+                id: components["parameters"]["PoolId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["UndrainRequest"];
+            };
+        };
+        responses: {
+            /** @description The drain is lifted. */
+            202: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["XCorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PoolActionAccepted"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["PoolNotFound"];
+            429: components["responses"]["ReloadInProgress"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     reloadPool: {
         parameters: {
             query?: never;
@@ -389,7 +580,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Reload started. */
+            /** @description Reload started; follow it in the pool health's `reload`. */
             202: {
                 headers: {
                     "X-Correlation-Id": components["headers"]["XCorrelationId"];
@@ -403,6 +594,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["PoolNotFound"];
+            429: components["responses"]["ReloadInProgress"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -1,6 +1,12 @@
-// Control plane: POST /v1/pools/:id/drain (ORCH-2101), GET /v1/pools/:id/health (ORCH-2103) and
-// GET /v1/replicasets (ORCH-2104), all behind the admin credential (ORCH-3035 placeholder).
-import { formatIssues, validateDrainRequest } from '@llama-orch/contracts';
+// Control plane: POST /v1/pools/:id/drain|undrain (ORCH-2101), POST /v1/pools/:id/reload
+// (ORCH-2102), GET /v1/pools/:id/health (ORCH-2103) and GET /v1/replicasets (ORCH-2104), all
+// behind the admin credential (ORCH-3035 placeholder).
+import {
+  formatIssues,
+  validateDrainRequest,
+  validateReloadRequest,
+  validateSchema,
+} from '@llama-orch/contracts';
 import { CoreError } from '@llama-orch/core';
 import type { FastifyPluginAsync } from 'fastify';
 import type { PoolService } from '../placement/pools.js';
@@ -11,13 +17,49 @@ export interface PoolRouteDeps {
   readonly admin: AdminCheck;
 }
 
+function checked<T>(result: {
+  ok: boolean;
+  value?: T;
+  issues: Parameters<typeof formatIssues>[0];
+}): T {
+  if (!result.ok) throw new CoreError('INVALID_PARAMS', formatIssues(result.issues));
+  return result.value as T;
+}
+
 export const poolRoutes: FastifyPluginAsync<PoolRouteDeps> = async (app, deps) => {
   app.addHook('onRequest', async (request) => deps.admin(request));
   app.post<{ Params: { id: string } }>('/v1/pools/:id/drain', async (request, reply) => {
-    const checked = validateDrainRequest(request.body);
-    if (!checked.ok) throw new CoreError('INVALID_PARAMS', formatIssues(checked.issues));
-    deps.pools.drain(request.params.id, checked.value.deadline_ms);
-    return reply.code(202).send({ pool_id: request.params.id, action: 'drain' });
+    const body = checked(validateDrainRequest(request.body));
+    deps.pools.drain(request.params.id, body.deadline_ms, body.replica_id);
+    return reply.code(202).send({
+      pool_id: request.params.id,
+      action: 'drain',
+      ...(body.replica_id !== undefined ? { replica_id: body.replica_id } : {}),
+    });
+  });
+  app.post<{ Params: { id: string } }>('/v1/pools/:id/undrain', async (request, reply) => {
+    // The body is optional: none (or an empty one) lifts the pool's drain.
+    const body = checked(
+      validateSchema<{ replica_id?: string }>('control', 'UndrainRequest', request.body ?? {}),
+    );
+    deps.pools.undrain(request.params.id, body.replica_id);
+    return reply.code(202).send({
+      pool_id: request.params.id,
+      action: 'undrain',
+      ...(body.replica_id !== undefined ? { replica_id: body.replica_id } : {}),
+    });
+  });
+  app.post<{ Params: { id: string } }>('/v1/pools/:id/reload', async (request, reply) => {
+    const body = checked(validateReloadRequest(request.body));
+    const reloadId = deps.pools.reload(request.params.id, {
+      newModelRef: body.new_model_ref,
+      newModelDigest: body.new_model_digest,
+      drainDeadlineMs: body.drain_deadline_ms,
+      replicaDeadlineMs: body.replica_deadline_ms,
+    });
+    return reply
+      .code(202)
+      .send({ pool_id: request.params.id, action: 'reload', reload_id: reloadId });
   });
   app.get<{ Params: { id: string } }>('/v1/pools/:id/health', async (request) =>
     deps.pools.health(request.params.id),

@@ -3,27 +3,94 @@
 import type { PoolHealth, ReplicaSet, ReplicaSetList, ReplicaStatus } from '@llama-orch/contracts';
 import { CoreError } from '@llama-orch/core';
 import type { Scheduler } from '@llama-orch/core';
+import type { Logger } from 'pino';
 import type { ReplicaRecord, ReplicaRegistry } from '../replicas/registry.js';
 import { normalizeDigest } from '../replicas/registry.js';
 import { replicaLifecycle } from './lifecycle.js';
+import type { ReloadTarget } from './reload-catalog.js';
+import { ReloadCoordinator } from './reload-coordinator.js';
+import type { ReloadRequestInput } from './reload-coordinator.js';
+import type { ReloadTimings } from './reload-run.js';
+import { SloWindow } from './slo-window.js';
 
 /** What drains a pool (the Director: core plus delivering terminal events and Cancels). */
 export interface PoolDrainer {
   drainPool(poolId: string, deadlineMs: number): void;
+  /** Run core's dispatch soon (work may flow again after an undrain). */
+  kick?(): void;
+}
+
+/** Reload wiring: the catalog of targets (config models[] + pools' own models) and timings. */
+export interface PoolReloadOptions {
+  readonly catalog?: readonly ReloadTarget[];
+  readonly timings?: Partial<ReloadTimings>;
+  readonly wallClock?: () => number;
+  readonly log?: Logger;
 }
 
 export class PoolService {
+  readonly reloads: ReloadCoordinator;
+  private readonly slo: SloWindow;
+
   constructor(
     private readonly core: Scheduler,
     private readonly registry: ReplicaRegistry,
     private readonly clock: () => number,
     private readonly drainer?: PoolDrainer,
-  ) {}
+    reload: PoolReloadOptions = {},
+  ) {
+    this.reloads = new ReloadCoordinator({ core, registry, clock, ...reload });
+    this.slo = new SloWindow(registry, clock);
+  }
 
-  /** ORCH-2101: POST /v1/pools/:id/drain. Unknown pool → NOT_FOUND. */
-  drain(poolId: string, deadlineMs: number): void {
+  /**
+   * ORCH-2101: POST /v1/pools/:id/drain. Unknown pool → NOT_FOUND. With a replica id, only that
+   * replica stops taking leases (unknown or foreign replica → NOT_FOUND).
+   */
+  drain(poolId: string, deadlineMs: number, replicaId?: string): void {
+    if (replicaId !== undefined) {
+      this.poolReplica(poolId, replicaId);
+      this.reloads.refuseWhileRunning(poolId);
+      const result = this.core.drainReplica(replicaId, deadlineMs);
+      if (!result.ok) throw result.error;
+      return;
+    }
     if (!this.drainer) throw new CoreError('INTERNAL', 'drain is not wired');
     this.drainer.drainPool(poolId, deadlineMs);
+  }
+
+  /** POST /v1/pools/:id/undrain: lift the pool's drain, or one replica's. */
+  undrain(poolId: string, replicaId?: string): void {
+    if (!this.core.poolModel(poolId)) throw new CoreError('NOT_FOUND', `unknown pool ${poolId}`);
+    if (replicaId !== undefined) this.poolReplica(poolId, replicaId);
+    this.reloads.refuseWhileRunning(poolId);
+    if (replicaId !== undefined) {
+      this.core.undrainReplica(replicaId);
+    } else {
+      const lifted = this.core.undrainPool(poolId);
+      if (lifted instanceof CoreError) throw lifted;
+      // The sidecars were told to drain too; tell them it is over (Drain.resume).
+      if (lifted) {
+        this.registry.sendToPool(poolId, {
+          cmd: { $case: 'drain', value: { deadlineMs: 0, resume: true } },
+        });
+      }
+    }
+    this.drainer?.kick?.();
+  }
+
+  /** ORCH-2102: POST /v1/pools/:id/reload; returns the reload id. */
+  reload(poolId: string, req: ReloadRequestInput): string {
+    return this.reloads.start(poolId, req);
+  }
+
+  private poolReplica(poolId: string, replicaId: string): ReplicaRecord {
+    if (!this.core.poolModel(poolId)) throw new CoreError('NOT_FOUND', `unknown pool ${poolId}`);
+    const record = this.registry.get(replicaId);
+    if (!record || record.register.poolId !== poolId) {
+      throw new CoreError('NOT_FOUND', `pool ${poolId} has no replica ${replicaId}`);
+    }
+    return record;
   }
 
   health(poolId: string): PoolHealth {
@@ -37,9 +104,13 @@ export class PoolService {
     const outside = new Set(loads.filter((l) => !l.serving).map((l) => l.replicaId));
     const draining = this.core.drainDeadline(poolId) !== undefined;
     const leases = new Map(loads.map((l) => [l.replicaId, l.activeLeases]));
+    const drained = (r: ReplicaRecord): boolean =>
+      this.core.replicaDrainDeadline(r.replicaId) !== undefined;
     const ready = draining
       ? []
-      : records.filter((r) => this.registry.isReady(r) && !outside.has(r.replicaId));
+      : records.filter((r) => this.registry.isReady(r) && !outside.has(r.replicaId) && !drained(r));
+    const reload = this.reloads.status(poolId);
+    const model = this.core.poolModel(poolId);
     const depth = (p: string): number => queues.find((q) => q.priority === p)?.depth ?? 0;
     const kv = records.map((r) => r.heartbeat?.kvUsageRatio ?? 0);
     return {
@@ -48,9 +119,25 @@ export class PoolService {
       ready: ready.length > 0,
       draining,
       replicas: records.map((r) =>
-        this.status(r, outside.has(r.replicaId), draining ? (leases.get(r.replicaId) ?? 0) : -1),
+        this.status(
+          r,
+          outside.has(r.replicaId),
+          // A drained replica shows Draining/Drained while its sidecar still says Ready; once the
+          // sidecar reports why it is not (reloading, self-test), that reason shows instead.
+          draining || (drained(r) && r.heartbeat?.ready === true)
+            ? (leases.get(r.replicaId) ?? 0)
+            : -1,
+        ),
       ),
-      last_error: null,
+      last_error: reload?.error
+        ? {
+            code: /digest|UNTRUSTED/i.test(reload.error.message)
+              ? 'UNTRUSTED_ARTIFACT'
+              : 'POOL_UNREADY',
+            message: `reload ${reload.reload_id} ${reload.state}: ${reload.error.message} (step ${reload.error.failed_step})`,
+            at: reload.finished_at ?? reload.started_at,
+          }
+        : null,
       metrics: {
         queue_depth: { interactive: depth('interactive'), batch: depth('batch') },
         replicas_ready: ready.length,
@@ -60,6 +147,8 @@ export class PoolService {
         tasks_running: loads.reduce((n, r) => n + r.activeLeases, 0),
         kv_usage_ratio: kv.length === 0 ? 0 : clamp01(kv.reduce((a, b) => a + b, 0) / kv.length),
       },
+      ...(model ? { model_ref: model.modelRef } : {}),
+      ...(reload ? { reload: structuredClone(reload) } : {}),
     };
   }
 
@@ -83,14 +172,18 @@ export class PoolService {
         load: 0,
         slots_total: 0,
         slots_free: 0,
+        replicas_ready: 0,
+        slo: this.slo.snapshot(load.replicaSetKey),
       };
       set.replicas.push(load.replicaId);
       set.slots_total += load.slotsTotal;
       set.slots_free += load.ready ? load.slotsFree : 0;
+      set.replicas_ready = (set.replicas_ready ?? 0) + (load.ready ? 1 : 0);
       set.load = set.slots_total === 0 ? 0 : clamp01(1 - set.slots_free / set.slots_total);
       byKey.set(load.replicaSetKey, set);
     }
-    return { replica_sets: [...byKey.values()] };
+    // ORCH-2104: only sets with at least one Ready replica.
+    return { replica_sets: [...byKey.values()].filter((s) => (s.replicas_ready ?? 0) > 0) };
   }
 
   /** `drainingLeases` ≥ 0 when the pool drains: running leases left on this replica. */

@@ -54,11 +54,21 @@ export interface RegistryOptions {
 export class ReplicaRegistry {
   private readonly records = new Map<string, { record: ReplicaRecord; call: ControlCall }>();
   private sink: ControlSink | undefined;
+  private readonly watchers = new Set<Partial<ControlSink>>();
 
   constructor(private readonly options: RegistryOptions) {}
 
   bind(sink: ControlSink): void {
     this.sink = sink;
+  }
+
+  /**
+   * Also tell `watcher` about every change, after the sink (the reload coordinator follows
+   * re-registrations and ReloadResults this way). Returns the unsubscribe function.
+   */
+  watch(watcher: Partial<ControlSink>): () => void {
+    this.watchers.add(watcher);
+    return () => this.watchers.delete(watcher);
   }
 
   /** Serve one `Placement.Connect` stream. */
@@ -87,8 +97,13 @@ export class ReplicaRegistry {
         return;
       }
       if (msg.$case === 'heartbeat') this.heartbeat(record, msg.value);
-      else if (msg.$case === 'lease') this.sink?.leaseEvent(record, msg.value);
-      else this.sink?.reloadResult?.(record, msg.value);
+      else if (msg.$case === 'lease') {
+        this.sink?.leaseEvent(record, msg.value);
+        for (const w of this.watchers) w.leaseEvent?.(record, msg.value);
+      } else {
+        this.sink?.reloadResult?.(record, msg.value);
+        for (const w of this.watchers) w.reloadResult?.(record, msg.value);
+      }
     };
     const onGone = (): void => {
       if (!record) return;
@@ -100,6 +115,7 @@ export class ReplicaRegistry {
         'control: stream ended, replica removed',
       );
       this.sink?.replicaGone(record);
+      for (const w of this.watchers) w.replicaGone?.(record);
       record = undefined;
     };
     call.on('data', onMessage);
@@ -242,6 +258,7 @@ export class ReplicaRegistry {
   private report(record: ReplicaRecord): void {
     record.reportedReady = this.isReady(record);
     this.sink?.replicaChanged(record);
+    for (const w of this.watchers) w.replicaChanged?.(record);
   }
 }
 

@@ -10,6 +10,7 @@ import type { GatewayMetrics } from '../metrics/metrics.js';
 import { ControlBridge } from '../placement/control.js';
 import { Director } from '../placement/director.js';
 import { PoolService } from '../placement/pools.js';
+import type { PoolReloadOptions } from '../placement/pools.js';
 import { TaskService } from '../placement/tasks.js';
 import type { ControlCall } from '../replicas/registry.js';
 import { ReplicaRegistry } from '../replicas/registry.js';
@@ -23,8 +24,11 @@ export const TEST_SCHEDULER: SchedulerConfig = {
 export class FakeControlCall extends EventEmitter implements ControlCall {
   readonly sent: PlacementCommand[] = [];
   ended = false;
+  /** A scripted peer's reaction to each command (see fake-sidecar.ts). */
+  onCommand: ((message: PlacementCommand) => void) | undefined;
   write(message: PlacementCommand): boolean {
     this.sent.push(message);
+    this.onCommand?.(message);
     return true;
   }
   end(): void {
@@ -72,7 +76,11 @@ export interface Harness {
   close(): void;
 }
 
-export function createHarness(acceptTimeoutMs = 200, queues?: SchedulerConfig['queues']): Harness {
+export function createHarness(
+  acceptTimeoutMs = 200,
+  queues?: SchedulerConfig['queues'],
+  reload: PoolReloadOptions = {},
+): Harness {
   const now = { t: 1000 };
   const clock = (): number => now.t;
   const log = pino({ level: 'silent' });
@@ -99,7 +107,7 @@ export function createHarness(acceptTimeoutMs = 200, queues?: SchedulerConfig['q
     registry,
     director,
     tasks,
-    pools: new PoolService(core, registry, clock, director),
+    pools: new PoolService(core, registry, clock, director, { log, ...reload }),
     metrics,
     connect(reg = {}, slotsFree = 1) {
       const call = new FakeControlCall();

@@ -176,6 +176,8 @@ export interface Cancel {
 /** Stop accepting new leases; finish or cancel running ones by the deadline (ORCH-2101). */
 export interface Drain {
   deadlineMs: number;
+  /** The drain is lifted (POST /v1/pools/{id}/undrain): accept Assigns again; deadline_ms unused. */
+  resume?: boolean | undefined;
 }
 
 /**
@@ -2225,13 +2227,16 @@ export const Cancel: MessageFns<Cancel> = {
 };
 
 function createBaseDrain(): Drain {
-  return { deadlineMs: 0 };
+  return { deadlineMs: 0, resume: undefined };
 }
 
 export const Drain: MessageFns<Drain> = {
   encode(message: Drain, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.deadlineMs !== 0) {
       writer.uint32(8).uint32(message.deadlineMs);
+    }
+    if (message.resume !== undefined) {
+      writer.uint32(16).bool(message.resume);
     }
     return writer;
   },
@@ -2257,6 +2262,14 @@ export const Drain: MessageFns<Drain> = {
             message.deadlineMs = reader.uint32();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.resume = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2276,6 +2289,7 @@ export const Drain: MessageFns<Drain> = {
         : isSet(object.deadline_ms)
         ? globalThis.Number(object.deadline_ms)
         : 0,
+      resume: isSet(object.resume) ? globalThis.Boolean(object.resume) : undefined,
     };
   },
 
@@ -2283,6 +2297,9 @@ export const Drain: MessageFns<Drain> = {
     const obj: any = {};
     if (message.deadlineMs !== 0) {
       obj.deadlineMs = Math.round(message.deadlineMs);
+    }
+    if (message.resume !== undefined) {
+      obj.resume = message.resume;
     }
     return obj;
   },
@@ -2293,6 +2310,7 @@ export const Drain: MessageFns<Drain> = {
   fromPartial(object: DeepPartial<Drain>): Drain {
     const message = createBaseDrain();
     message.deadlineMs = object.deadlineMs ?? 0;
+    message.resume = object.resume ?? undefined;
     return message;
   },
 };

@@ -1,0 +1,167 @@
+// POST /v1/pools/{id}/reload (ORCH-2102): validates, starts one ReloadRun per pool and keeps the
+// latest run's status for pool health. It follows the registry (re-registrations, ReloadResults)
+// through a watcher, so the gateway's wiring is unchanged.
+import { randomUUID } from 'node:crypto';
+import { CoreError } from '@llama-orch/core';
+import type { Scheduler } from '@llama-orch/core';
+import type { Logger } from 'pino';
+import { pino } from 'pino';
+import type { ReplicaRegistry } from '../replicas/registry.js';
+import { normalizeDigest } from '../replicas/registry.js';
+import type { ReloadTarget } from './reload-catalog.js';
+import { resolveReloadTarget } from './reload-catalog.js';
+import { ReloadRun } from './reload-run.js';
+import type { ReloadStatus, ReloadTimings } from './reload-run.js';
+
+export type { ReloadStatus } from './reload-run.js';
+
+export interface ReloadRequestInput {
+  readonly newModelRef: string;
+  readonly newModelDigest?: string | undefined;
+  readonly drainDeadlineMs?: number | undefined;
+  readonly replicaDeadlineMs?: number | undefined;
+}
+
+export interface ReloadCoordinatorOptions {
+  readonly core: Scheduler;
+  readonly registry: ReplicaRegistry;
+  readonly clock: () => number;
+  readonly wallClock?: () => number;
+  /** Reload targets (config `models[]` plus the pools' own models). */
+  readonly catalog?: readonly ReloadTarget[];
+  readonly timings?: Partial<ReloadTimings>;
+  readonly log?: Logger;
+}
+
+export const DEFAULT_RELOAD_TIMINGS: ReloadTimings = {
+  drainDeadlineMs: 30_000,
+  replicaDeadlineMs: 180_000,
+  aliasMs: 60_000,
+  pollMs: 100,
+};
+
+export class ReloadCoordinator {
+  private readonly runs = new Map<string, ReloadRun>();
+  private readonly timings: ReloadTimings;
+  private readonly log: Logger;
+
+  constructor(private readonly o: ReloadCoordinatorOptions) {
+    this.timings = { ...DEFAULT_RELOAD_TIMINGS, ...o.timings };
+    this.log = o.log ?? pino({ level: 'silent' });
+    o.registry.watch({
+      replicaChanged: (r) => this.runs.get(r.register.poolId)?.wake(),
+      replicaGone: (r) => this.runs.get(r.register.poolId)?.wake(),
+      reloadResult: (r, result) =>
+        this.runs.get(r.register.poolId)?.reloadResult(r.replicaId, result),
+    });
+  }
+
+  /**
+   * Start a reload; returns its id. Throws CoreError: NOT_FOUND (pool), INVALID_PARAMS (target not
+   * configured), ADMISSION_REJECT `pool.reload_in_progress` (one runs), POOL_UNAVAILABLE (draining
+   * pool, or no replica to reload).
+   */
+  start(poolId: string, req: ReloadRequestInput): string {
+    const { core, registry } = this.o;
+    const pool = core.poolModel(poolId);
+    if (!pool) throw new CoreError('NOT_FOUND', `unknown pool ${poolId}`);
+    const catalog = this.o.catalog ?? [];
+    const to = resolveReloadTarget(
+      catalog,
+      { poolId, ...pool },
+      req.newModelRef,
+      req.newModelDigest,
+    );
+    const current = this.runs.get(poolId);
+    if (current?.running) throw this.inProgress(poolId, current);
+    if (core.drainDeadline(poolId) !== undefined) {
+      throw new CoreError(
+        'POOL_UNAVAILABLE',
+        `pool ${poolId} is draining; undrain it before a reload`,
+        {
+          retryAfterMs: 5000,
+          policyLabel: 'pool.draining',
+        },
+      );
+    }
+    const records = registry.list().filter((r) => r.register.poolId === poolId);
+    if (records.length === 0) {
+      throw new CoreError('POOL_UNAVAILABLE', `pool ${poolId} has no replica to reload`, {
+        retryAfterMs: 5000,
+        policyLabel: 'pool.unavailable',
+      });
+    }
+    // The old model as the replicas serve it now: the pinned digest, else the serving one's.
+    const serving = records.find(
+      (r) => registry.isReady(r) && r.register.modelRef === pool.modelRef,
+    );
+    const known = catalog.find((t) => t.ref === pool.modelRef);
+    const from: ReloadTarget = {
+      ref: pool.modelRef,
+      path: known?.path,
+      digest:
+        pool.modelDigest ??
+        known?.digest ??
+        (serving ? normalizeDigest(serving.register.modelDigest) : undefined),
+    };
+    const order = records.map((r) => r.replicaId).sort();
+    const reloadId = randomUUID();
+    const timings: ReloadTimings = {
+      ...this.timings,
+      ...(req.drainDeadlineMs !== undefined ? { drainDeadlineMs: req.drainDeadlineMs } : {}),
+      ...(req.replicaDeadlineMs !== undefined ? { replicaDeadlineMs: req.replicaDeadlineMs } : {}),
+    };
+    const run = new ReloadRun(
+      {
+        core,
+        registry,
+        clock: this.o.clock,
+        wallClock: this.o.wallClock ?? Date.now,
+        log: this.log.child({ pool_id: poolId }),
+      },
+      poolId,
+      reloadId,
+      from,
+      to,
+      order,
+      timings,
+    );
+    this.runs.set(poolId, run);
+    this.log.info(
+      { pool_id: poolId, reload_id: reloadId, from: from.ref, to: to.ref, replicas: order },
+      'reload started',
+    );
+    void run.run();
+    return reloadId;
+  }
+
+  /** The latest reload of the pool (running or finished), if any. */
+  status(poolId: string): ReloadStatus | undefined {
+    return this.runs.get(poolId)?.status;
+  }
+
+  running(poolId: string): boolean {
+    return this.runs.get(poolId)?.running ?? false;
+  }
+
+  /** The typed refusal for control actions that would fight a running reload. */
+  refuseWhileRunning(poolId: string): void {
+    const current = this.runs.get(poolId);
+    if (current?.running) throw this.inProgress(poolId, current);
+  }
+
+  private inProgress(poolId: string, run: ReloadRun): CoreError {
+    const s = run.status;
+    const left = Math.max(1, s.replicas_total - s.replicas_done);
+    return new CoreError(
+      'ADMISSION_REJECT',
+      `pool ${poolId}: reload ${s.reload_id} is running (${s.replicas_done}/${s.replicas_total} replicas done)`,
+      {
+        retryAfterMs: Math.min(left * 20_000, 600_000),
+        policyLabel: 'pool.reload_in_progress',
+        engine:
+          this.o.registry.list().find((r) => r.register.poolId === poolId)?.engine ?? 'llamacpp',
+      },
+    );
+  }
+}
