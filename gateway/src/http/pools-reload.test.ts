@@ -92,6 +92,8 @@ describe('ORCH-2102/ORCH-2101: reload, replica drain and undrain over REST (fast
       during.replicas.find((r: { replica_id: string }) => r.replica_id === 'r1').unready_reason,
     ).toMatch(/^Drained/);
     expect(during.metrics.replicas_ready).toBe(1);
+    // ORCH-3095: capabilities follow: the drained replica offers no slot.
+    expect(h.tasks.capabilities().engines[0]?.slots).toBe(1);
     expect(validateResponse('getPoolHealth', 200, during).issues).toEqual([]);
     for (let i = 0; i < 4; i++) expect(await runTask(h, MODEL_REF)).toBe('route');
     expect([r1.assigned.length, r2.assigned.length]).toEqual([0, 4]);
@@ -101,6 +103,7 @@ describe('ORCH-2102/ORCH-2101: reload, replica drain and undrain over REST (fast
       [],
     );
     expect((await health()).metrics.replicas_ready).toBe(2);
+    expect(h.tasks.capabilities().engines[0]?.slots).toBe(2);
     for (let i = 0; i < 4; i++) expect(await runTask(h, MODEL_REF)).toBe('route');
     expect(r1.assigned.length).toBeGreaterThan(0);
     // Whole pool: drain (sidecars told), undrain (sidecars told to resume), Ready again.

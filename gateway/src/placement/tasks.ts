@@ -139,8 +139,11 @@ export class TaskService {
       }
       entry.ctx_max = Math.max(entry.ctx_max, reg.ctxMax);
       entry.max_tokens = entry.ctx_max;
-      // ORCH-2101: a draining pool's replicas take no new work, so they offer no slots.
-      const draining = this.o.core.drainDeadline(reg.poolId) !== undefined;
+      // ORCH-2101: a draining pool's replicas (or a drained replica, e.g. mid-reload) take no new
+      // work, so they offer no slots.
+      const draining =
+        this.o.core.drainDeadline(reg.poolId) !== undefined ||
+        this.o.core.replicaDrainDeadline(r.replicaId) !== undefined;
       if (this.o.registry.isReady(r) && !draining) entry.slots += reg.slots;
       for (const f of reg.features) if (!entry.features.includes(f)) entry.features.push(f);
       byEngine.set(r.engine, entry);

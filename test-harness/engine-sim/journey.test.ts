@@ -1,0 +1,243 @@
+// E2E journey (issue 8): the pool lifecycle through the real stack (Envoy, placement, supervised
+// sidecars launching the engine-sim llama-server shim on model files). Three replicas Ready; a
+// steady stream of tasks through Envoy the whole time; drain one replica (nothing dispatched to
+// it, no error) and give it back; reload the pool to model B (digest changes everywhere, no task
+// fails); reload to a model that fails its decode self-test (rolled back, old digest everywhere,
+// no task fails). Prints the reload wall time per replica and the failures under load.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getJson, postJson, run, sleep, taskBody, terminal } from '../e2e/helpers/client.js';
+import { startSimStack, type SimStack } from './sim-stack.js';
+
+const REPLICAS = 3;
+let stack: SimStack;
+const t0 = Date.now();
+const say = (m: string): void => {
+  process.stdout.write(`[journey +${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}\n`);
+};
+
+beforeAll(async () => {
+  stack = await startSimStack({
+    replicas: REPLICAS,
+    supervised: {
+      models: [{ ref: 'sim-a' }, { ref: 'sim-b' }, { ref: 'sim-bad', directives: ['no-decode'] }],
+    },
+    log: say,
+  });
+}, 240_000);
+
+afterAll(async () => {
+  await load?.stop();
+  await stack?.close();
+}, 60_000);
+
+interface ReplicaStatus {
+  replica_id: string;
+  ready: boolean;
+  unready_reason?: string;
+  model_digest: string;
+  running: number;
+}
+interface Health {
+  ready: boolean;
+  model_ref?: string;
+  replicas: ReplicaStatus[];
+  metrics: { replicas_ready: number };
+  reload?: {
+    state: string;
+    error: { replica_id: string; failed_step: string; message: string } | null;
+    replicas: { replica_id: string; state: string; wall_ms?: number }[];
+  };
+}
+
+async function health(): Promise<Health> {
+  return (await getJson(`${stack.restUrl}/v1/pools/${stack.poolId}/health`)).body as Health;
+}
+
+const digestOf = (ref: string): string => stack.models.find((m) => m.ref === ref)?.digest ?? '';
+
+/** tasks_started_total per replica, from placement's /metrics. */
+async function startedPerReplica(): Promise<Map<string, number>> {
+  const res = await fetch(`${stack.restUrl}/metrics`);
+  const out = new Map<string, number>();
+  for (const line of (await res.text()).split('\n')) {
+    const m = /^tasks_started_total\{[^}]*replica_id="([^"]+)"[^}]*\} (\d+)/.exec(line);
+    if (m?.[1]) out.set(m[1], (out.get(m[1]) ?? 0) + Number(m[2]));
+  }
+  return out;
+}
+
+/**
+ * Steady load: `workers` clients each submitting and streaming one task after another through
+ * Envoy, naming whatever model the pool answers to. A failure is any non-202 admission or a
+ * stream that does not end with `end` (reason stop/length).
+ */
+class Load {
+  modelRef = 'sim-a';
+  ok = 0;
+  readonly failures: string[] = [];
+  private stopped = false;
+  private readonly loops: Promise<void>[];
+
+  constructor(workers: number) {
+    this.loops = Array.from({ length: workers }, (_, w) => this.loop(w));
+  }
+
+  private async loop(w: number): Promise<void> {
+    for (let i = 0; !this.stopped; i++) {
+      const body = taskBody({
+        model_ref: this.modelRef,
+        determinism: 'best_effort',
+        max_tokens: 8,
+        seed: w * 10_000 + i,
+        prompt: `Once upon a time, worker ${w} told story ${i}`,
+      });
+      try {
+        const r = await run(stack.url, body, { timeoutMs: 30_000 });
+        const end = terminal(r.stream.events);
+        const reason = (end?.data as { reason?: string } | undefined)?.reason;
+        if (end?.event === 'end' && (reason === 'stop' || reason === 'length')) this.ok++;
+        else this.failures.push(`${body.model_ref}: ${JSON.stringify(end)}`);
+      } catch (err) {
+        this.failures.push(
+          `${body.model_ref}: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+    }
+  }
+
+  /** Counters since the last mark. */
+  mark(): { ok: number; failed: number } {
+    return { ok: this.ok, failed: this.failures.length };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.loops);
+  }
+}
+
+let load: Load | undefined;
+
+/** POST reload and follow it under load; returns the final health and the wall time. */
+async function reloadUnderLoad(
+  to: string,
+): Promise<{ h: Health; wallMs: number; failed: number; ok: number }> {
+  const l = load as Load;
+  const before = l.mark();
+  const started = Date.now();
+  const res = await postJson(`${stack.restUrl}/v1/pools/${stack.poolId}/reload`, {
+    new_model_ref: to,
+    drain_deadline_ms: 10_000,
+    replica_deadline_ms: 30_000,
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
+  let h = await health();
+  let minReady = REPLICAS;
+  while (h.reload?.state === 'running') {
+    expect(Date.now() - started).toBeLessThan(90_000);
+    minReady = Math.min(minReady, h.replicas.filter((r) => r.ready).length);
+    await sleep(100);
+    h = await health();
+  }
+  // Clients switch to the pool's model once they see the outcome (the old ref stays answered
+  // for a grace period, so this is not a race).
+  if (h.model_ref) l.modelRef = h.model_ref;
+  const wallMs = Date.now() - started;
+  const after = l.mark();
+  const perReplica = (h.reload?.replicas ?? []).map(
+    (r) => `${r.replica_id} ${r.state} ${r.wall_ms ?? '-'} ms`,
+  );
+  say(
+    `reload → ${to}: ${h.reload?.state} in ${wallMs} ms; per replica: ${perReplica.join(', ')}; ` +
+      `tasks during the reload: ${after.ok - before.ok} ok, ${after.failed - before.failed} failed; ` +
+      `fewest replicas serving at once: ${minReady}`,
+  );
+  return { h, wallMs, failed: after.failed - before.failed, ok: after.ok - before.ok };
+}
+
+describe('ORCH-2101/ORCH-2102/ORCH-3031/ORCH-3033: pool lifecycle journey through the real stack', () => {
+  it('ORCH-2103: three supervised replicas Ready on model A; a steady stream of tasks flows', async () => {
+    const h = await health();
+    expect(h.replicas.map((r) => r.ready)).toEqual([true, true, true]);
+    expect(h.model_ref).toBe('sim-a');
+    expect(new Set(h.replicas.map((r) => r.model_digest))).toEqual(new Set([digestOf('sim-a')]));
+    load = new Load(3);
+    await sleep(1500);
+    expect(load.ok).toBeGreaterThan(0);
+    expect(load.failures).toEqual([]);
+  }, 60_000);
+
+  it('ORCH-2101: draining one replica: nothing dispatched to it after the drain, no error; undrain gives it back', async () => {
+    const l = load as Load;
+    const victim = stack.replicaId(0);
+    const before = l.mark();
+    const res = await postJson(`${stack.restUrl}/v1/pools/${stack.poolId}/drain`, {
+      deadline_ms: 10_000,
+      replica_id: victim,
+    });
+    expect(res.status).toBe(202);
+    // Once its running lease (if any) finished, the started count of the victim must not move.
+    let h = await health();
+    for (
+      let i = 0;
+      i < 100 &&
+      !h.replicas.find((r) => r.replica_id === victim)?.unready_reason?.startsWith('Drained');
+      i++
+    ) {
+      await sleep(100);
+      h = await health();
+    }
+    expect(h.replicas.find((r) => r.replica_id === victim)?.unready_reason).toMatch(/^Drained/);
+    const startedAtDrain = (await startedPerReplica()).get(victim) ?? 0;
+    const othersAtDrain = await startedPerReplica();
+    await sleep(2000);
+    const later = await startedPerReplica();
+    expect(later.get(victim) ?? 0).toBe(startedAtDrain);
+    const othersGrew = [1, 2].some(
+      (i) => (later.get(stack.replicaId(i)) ?? 0) > (othersAtDrain.get(stack.replicaId(i)) ?? 0),
+    );
+    expect(othersGrew).toBe(true);
+    const caps = (await getJson(`${stack.url}/v1/capabilities`)).body as {
+      engines: { slots: number }[];
+    };
+    expect(caps.engines[0]?.slots).toBe(2);
+    const back = await postJson(`${stack.restUrl}/v1/pools/${stack.poolId}/undrain`, {
+      replica_id: victim,
+    });
+    expect(back.status).toBe(202);
+    expect((await health()).replicas.every((r) => r.ready)).toBe(true);
+    const after = l.mark();
+    expect(l.failures).toEqual([]);
+    say(
+      `drain of ${victim}: ${after.ok - before.ok} tasks ok meanwhile, ${after.failed - before.failed} failed`,
+    );
+  }, 60_000);
+
+  it('ORCH-2102/ORCH-3031: reload to model B, one replica at a time under load: new digest on every replica, zero failed tasks', async () => {
+    const { h, failed, ok } = await reloadUnderLoad('sim-b');
+    expect(h.reload?.state).toBe('succeeded');
+    expect(h.model_ref).toBe('sim-b');
+    expect(h.replicas.map((r) => r.model_digest)).toEqual(Array(REPLICAS).fill(digestOf('sim-b')));
+    expect(h.replicas.every((r) => r.ready)).toBe(true);
+    expect(digestOf('sim-b')).not.toBe(digestOf('sim-a'));
+    expect(ok).toBeGreaterThan(0);
+    expect(failed).toBe(0);
+    expect((load as Load).failures).toEqual([]);
+  }, 120_000);
+
+  it('ORCH-3033: reload to a model that fails its decode self-test rolls back by itself: old digest everywhere, zero failed tasks', async () => {
+    const { h, failed } = await reloadUnderLoad('sim-bad');
+    expect(h.reload?.state).toBe('rolled_back');
+    expect(h.reload?.error).toMatchObject({
+      replica_id: stack.replicaId(0),
+      failed_step: 'decode',
+    });
+    expect(h.model_ref).toBe('sim-b');
+    expect(h.replicas.map((r) => r.model_digest)).toEqual(Array(REPLICAS).fill(digestOf('sim-b')));
+    expect(h.replicas.every((r) => r.ready)).toBe(true);
+    expect(failed).toBe(0);
+    await (load as Load).stop();
+    expect((load as Load).failures).toEqual([]);
+    say(`load total: ${(load as Load).ok} tasks ok, ${(load as Load).failures.length} failed`);
+  }, 120_000);
+});
