@@ -31,7 +31,8 @@ export interface Lifecycle {
 }
 
 // The sidecar reports these while its startup checks (digest, canary, cancel self-test) run.
-const SELF_TEST = /sidecar starting|self-test|canary|loading|preload/i;
+// A reloading sidecar (ORCH-2102) is loading its new model and about to self-test it.
+const SELF_TEST = /sidecar starting|self-test|canary|loading|preload|reloading/i;
 
 export function replicaLifecycle(i: LifecycleInput): Lifecycle {
   if (i.drainingLeases !== undefined) {
