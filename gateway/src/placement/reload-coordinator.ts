@@ -135,6 +135,11 @@ export class ReloadCoordinator {
     return reloadId;
   }
 
+  /** Stop waiting in every running reload (placement shutdown, tests). */
+  close(): void {
+    for (const run of this.runs.values()) run.abort();
+  }
+
   /** The latest reload of the pool (running or finished), if any. */
   status(poolId: string): ReloadStatus | undefined {
     return this.runs.get(poolId)?.status;

@@ -49,6 +49,7 @@ export class ReloadRun {
   private readonly results = new Map<string, ReloadResult>();
   private readonly wakers = new Set<() => void>();
   private seq = 0;
+  private aborted = false;
 
   constructor(
     private readonly d: ReloadRunDeps,
@@ -95,6 +96,29 @@ export class ReloadRun {
 
   /** Runs to the end; never throws (the outcome is in `status`). */
   async run(): Promise<void> {
+    try {
+      await this.replaceAll();
+    } catch (err) {
+      // A bug, not an outcome: say so in health rather than leave the reload `running` forever.
+      this.d.log.error({ err, reload_id: this.reloadId }, 'reload crashed');
+      this.status.error ??= {
+        replica_id: this.status.current_replica ?? '',
+        failed_step: 'internal',
+        message: err instanceof Error ? err.message : String(err),
+      };
+      this.d.core.endModelTransition(this.poolId, false);
+      for (const id of this.order) this.d.core.undrainReplica(id);
+      this.finish('failed');
+    }
+  }
+
+  /** Placement shuts down: every wait ends now (the run then ends as failed or rolled back). */
+  abort(): void {
+    this.aborted = true;
+    this.wake();
+  }
+
+  private async replaceAll(): Promise<void> {
     const { core, log } = this.d;
     core.beginModelTransition(this.poolId, { modelRef: this.to.ref, modelDigest: this.to.digest });
     const switched: string[] = [];
@@ -196,7 +220,8 @@ export class ReloadRun {
                 };
       }
       // A rollback insists until its deadline: the sidecar may still be busy with the failed step.
-      if (!failure || this.status.phase !== 'rolling_back' || clock() >= deadlineAt) break;
+      if (!failure || this.status.phase !== 'rolling_back' || this.aborted) break;
+      if (clock() >= deadlineAt) break;
       await this.waitUntil(() => false, Math.min(deadlineAt, clock() + 1000));
     }
     if (failure) return failure;
@@ -242,9 +267,10 @@ export class ReloadRun {
     return new Promise((resolve) => {
       const check = (): void => {
         if (pred()) return end(true);
-        if (this.d.clock() >= deadlineAt) end(false);
+        if (this.aborted || this.d.clock() >= deadlineAt) end(false);
       };
       const timer = setInterval(check, this.t.pollMs);
+      timer.unref();
       const end = (value: boolean): void => {
         clearInterval(timer);
         this.wakers.delete(check);

@@ -101,13 +101,14 @@ export function createHarness(
   });
   registry.bind(new ControlBridge({ core, registry, director, metrics, log }));
   const tasks = new TaskService({ core, director, registry, metrics, log });
+  const pools = new PoolService(core, registry, clock, director, { log, ...reload });
   return {
     now,
     core,
     registry,
     director,
     tasks,
-    pools: new PoolService(core, registry, clock, director, { log, ...reload }),
+    pools,
     metrics,
     connect(reg = {}, slotsFree = 1) {
       const call = new FakeControlCall();
@@ -128,6 +129,9 @@ export function createHarness(
       });
       return call;
     },
-    close: () => director.close(),
+    close: () => {
+      pools.reloads.close();
+      director.close();
+    },
   };
 }
