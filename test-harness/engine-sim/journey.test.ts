@@ -132,10 +132,14 @@ async function reloadUnderLoad(
   });
   expect(res.status, JSON.stringify(res.body)).toBe(202);
   let h = await health();
-  let minReady = REPLICAS;
+  let minServing = REPLICAS;
+  let minUp = REPLICAS;
   while (h.reload?.state === 'running') {
     expect(Date.now() - started).toBeLessThan(90_000);
-    minReady = Math.min(minReady, h.replicas.filter((r) => r.ready).length);
+    minServing = Math.min(minServing, h.replicas.filter((r) => r.ready).length);
+    // Up: serving, or Ready on the target and waiting for the old set to empty (ORCH-3007).
+    const standby = h.replicas.filter((r) => r.unready_reason?.includes('standby')).length;
+    minUp = Math.min(minUp, h.replicas.filter((r) => r.ready).length + standby);
     await sleep(100);
     h = await health();
   }
@@ -150,8 +154,11 @@ async function reloadUnderLoad(
   say(
     `reload → ${to}: ${h.reload?.state} in ${wallMs} ms; per replica: ${perReplica.join(', ')}; ` +
       `tasks during the reload: ${after.ok - before.ok} ok, ${after.failed - before.failed} failed; ` +
-      `fewest replicas serving at once: ${minReady}`,
+      `fewest replicas up at once: ${minUp} (serving: ${minServing})`,
   );
+  // ORCH-3031: one replica out at a time, so with 3 replicas at least 2 are up throughout.
+  expect(minUp).toBeGreaterThanOrEqual(REPLICAS - 1);
+  expect(minServing).toBeGreaterThanOrEqual(1);
   return { h, wallMs, failed: after.failed - before.failed, ok: after.ok - before.ok };
 }
 

@@ -22,6 +22,8 @@ export interface LifecycleInput {
   readonly outsideServingSet: boolean;
   /** Running leases left while the pool drains; undefined when it does not drain. */
   readonly drainingLeases: number | undefined;
+  /** Outside the serving set because it already serves a running reload's target (ORCH-3031). */
+  readonly reloadStandby?: boolean;
 }
 
 export interface Lifecycle {
@@ -55,6 +57,13 @@ export function replicaLifecycle(i: LifecycleInput): Lifecycle {
     return SELF_TEST.test(why) && !/fail|error/i.test(why)
       ? { state: 'SelfTesting', reason: `SelfTesting: ${why}` }
       : { state: 'Unready', reason: `Unready: ${why}` };
+  }
+  if (i.outsideServingSet && i.reloadStandby) {
+    return {
+      state: 'Unready',
+      reason:
+        'Unready: standby on the reload target (ORCH-3031): serves once the old replica set has no Ready replica left',
+    };
   }
   if (i.outsideServingSet) {
     return {

@@ -122,6 +122,7 @@ export class PoolService {
         this.status(
           r,
           outside.has(r.replicaId),
+          reload?.state === 'running' && r.register.modelRef === reload.to.model_ref,
           // A drained replica shows Draining/Drained while its sidecar still says Ready; once the
           // sidecar reports why it is not (reloading, self-test), that reason shows instead.
           draining || (drained(r) && r.heartbeat?.ready === true)
@@ -190,6 +191,7 @@ export class PoolService {
   private status(
     r: ReplicaRecord,
     outsideServingSet: boolean,
+    reloadStandby: boolean,
     drainingLeases: number,
   ): ReplicaStatus {
     const hb = r.heartbeat;
@@ -201,6 +203,7 @@ export class PoolService {
       fresh: this.registry.isFresh(r),
       heartbeatAgeMs: this.clock() - since,
       outsideServingSet,
+      reloadStandby,
       drainingLeases: drainingLeases < 0 ? undefined : drainingLeases,
     });
     const ready = life.state === 'Ready';

@@ -52,13 +52,18 @@ const readyNow = (): string[] =>
 describe('ORCH-2102/ORCH-3031/ORCH-3033: rolling reload with fake sidecars', () => {
   it('ORCH-3031: reload succeeds one replica at a time, ≥ 2 Ready throughout, tasks keep flowing, digest changes everywhere', async () => {
     const sidecars = fleet();
-    const samples: { reloading: string; ready: string[]; serving: number }[] = [];
+    const samples: { reloading: string; ready: string[]; serving: number; standby: string[] }[] =
+      [];
     for (const s of sidecars) {
       s.onReload = (r) =>
         samples.push({
           reloading: `${s.replicaId}:${r.newModelRef}`,
           ready: readyNow(),
           serving: h.core.snapshot().replicas.filter((x) => x.serving).length,
+          standby: h.pools
+            .health('pool-a')
+            .replicas.filter((x) => x.unready_reason?.includes('standby on the reload target'))
+            .map((x) => x.replica_id),
         });
     }
     const id = h.pools.reload('pool-a', { newModelRef: 'model-b' });
@@ -70,6 +75,9 @@ describe('ORCH-2102/ORCH-3031/ORCH-3033: rolling reload with fake sidecars', () 
     expect(outcomes.filter((k) => k !== 'route')).toEqual([]);
     // One at a time, in replica order; the other two Ready each time; someone always serving.
     expect(samples.map((s) => s.reloading)).toEqual(['r1:model-b', 'r2:model-b', 'r3:model-b']);
+    // Identities never mix (ORCH-3007): r1 waits on model B until the old set has no Ready
+    // replica (r3 drained), then r1 and r2 serve.
+    expect(samples.map((s) => s.standby)).toEqual([[], ['r1'], []]);
     for (const s of samples) {
       expect(s.ready).not.toContain(s.reloading.split(':')[0]);
       expect(s.ready.length).toBeGreaterThanOrEqual(2);
