@@ -84,8 +84,9 @@ export interface paths {
          *     `new_model_ref` must be the pool's `model_ref` or a `ref` of the configuration's
          *     `models[]` catalog, else 400 `INVALID_PARAMS`; a `new_model_digest` that contradicts the
          *     catalog is 400 too. A second reload while one runs is 429 `ADMISSION_REJECT` with
-         *     `policy_label` `pool.reload_in_progress` and a retry hint; a draining pool or one with no
-         *     Ready replica is 503 `POOL_UNAVAILABLE` / `POOL_UNREADY`.
+         *     `policy_label` `pool.reload_in_progress` and a retry hint; a draining pool is 503
+         *     `POOL_UNAVAILABLE` (`pool.draining`). A pool with no replica switches its model at once
+         *     (the reload is `succeeded` with `replicas_total` 0).
          */
         post: operations["reloadPool"];
         delete?: never;

@@ -59,7 +59,7 @@ export class ReloadCoordinator {
   /**
    * Start a reload; returns its id. Throws CoreError: NOT_FOUND (pool), INVALID_PARAMS (target not
    * configured), ADMISSION_REJECT `pool.reload_in_progress` (one runs), POOL_UNAVAILABLE (draining
-   * pool, or no replica to reload).
+   * pool).
    */
   start(poolId: string, req: ReloadRequestInput): string {
     const { core, registry } = this.o;
@@ -84,13 +84,9 @@ export class ReloadCoordinator {
         },
       );
     }
+    // A pool without replicas switches its model at once (nothing to replace or roll back);
+    // replicas that register later must serve the new model.
     const records = registry.list().filter((r) => r.register.poolId === poolId);
-    if (records.length === 0) {
-      throw new CoreError('POOL_UNAVAILABLE', `pool ${poolId} has no replica to reload`, {
-        retryAfterMs: 5000,
-        policyLabel: 'pool.unavailable',
-      });
-    }
     // The old model as the replicas serve it now: the pinned digest, else the serving one's.
     const serving = records.find(
       (r) => registry.isReady(r) && r.register.modelRef === pool.modelRef,

@@ -188,6 +188,25 @@ describe('ORCH-2102/ORCH-3031/ORCH-3033: rolling reload with fake sidecars', () 
     expect(digests()).toEqual(Array(2).fill(`sha256:${DIGEST_A}`));
   });
 
+  it('ORCH-2102: a pool without replicas switches its model at once; replicas of the old model no longer serve it', async () => {
+    fleet(0);
+    h.pools.reload('pool-a', { newModelRef: 'model-b' });
+    await until(() => reloadState() !== 'running');
+    expect(h.pools.health('pool-a')).toMatchObject({
+      model_ref: 'model-b',
+      reload: { state: 'succeeded', replicas_total: 0, replicas_done: 0 },
+    });
+    new FakeSidecar(h, { replicaId: 'late' });
+    expect(h.pools.health('pool-a').metrics.replicas_ready).toBe(0);
+    new FakeSidecar(h, {
+      replicaId: 'late-b',
+      modelRef: 'model-b',
+      modelDigest: digestOf('model-b'),
+      advertiseAddress: '127.0.0.1:8111',
+    });
+    expect(h.pools.health('pool-a').metrics.replicas_ready).toBe(1);
+  });
+
   it('ORCH-2102: unknown pool → NOT_FOUND, unconfigured target or contradicting digest → INVALID_PARAMS, second reload → ADMISSION_REJECT pool.reload_in_progress', async () => {
     const sidecars = fleet(1);
     expect(() => h.pools.reload('nope', { newModelRef: 'model-b' })).toThrow(
