@@ -38,8 +38,10 @@ async function probeLoad(
 ): Promise<{ running: number; waiting: number; kv: number }> {
   const { state, metrics, sessions } = ctx;
   const eng = ctx.slot.current;
-  // No engine to probe: a failed self-test or a reload in progress says why already.
-  if (eng.failure || ctx.reloading) return { running: 0, waiting: 0, kv: 0 };
+  // No engine to probe: a failed self-test, a reload in progress, a dead engine (restarting or
+  // given up) says why already; a probe failure on top would only bury that reason.
+  if (eng.failure || ctx.reloading || state.has('engine') || state.has('restart_storm'))
+    return { running: 0, waiting: 0, kv: 0 };
   try {
     const load = await eng.adapter.load();
     // A probe success clears a transient failure; a dead supervised child stays `engine`.

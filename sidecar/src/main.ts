@@ -8,6 +8,8 @@
 //     --engine-model [SIDECAR_ENGINE_MODEL] --engine-metrics-url [SIDECAR_ENGINE_METRICS_URL]
 //     --engine-declare [SIDECAR_ENGINE_DECLARE, comma list, e.g. batch_invariant]
 //   --strict/--no-strict [SIDECAR_DETERMINISM_STRICT] --sampler-profile [v1]
+//   crash restarts (ORCH-3038/3053): --restart-initial-ms [1000] --restart-max-ms [30000]
+//     --restart-max [5] --restart-window-ms [600000] (env SIDECAR_RESTART_INITIAL_MS, ...)
 import { parseArgs } from 'node:util';
 import { startSidecar } from './sidecar.js';
 import { startTracing } from './tracing.js';
@@ -38,6 +40,10 @@ const { values: v } = parseArgs({
     strict: { type: 'boolean' },
     'no-strict': { type: 'boolean' },
     'sampler-profile': { type: 'string' },
+    'restart-initial-ms': { type: 'string' },
+    'restart-max-ms': { type: 'string' },
+    'restart-max': { type: 'string' },
+    'restart-window-ms': { type: 'string' },
   },
 });
 
@@ -69,6 +75,12 @@ const handle = await startSidecar({
   advertiseHost: v['advertise-host'] ?? env.SIDECAR_ADVERTISE_HOST,
   placementAddress: str(v.placement, 'SIDECAR_PLACEMENT', '127.0.0.1:9003'),
   samplerProfile: str(v['sampler-profile'], 'SIDECAR_SAMPLER_PROFILE', 'v1'),
+  restartPolicy: {
+    initialBackoffMs: int(v['restart-initial-ms'], 'SIDECAR_RESTART_INITIAL_MS', 1000),
+    maxBackoffMs: int(v['restart-max-ms'], 'SIDECAR_RESTART_MAX_MS', 30_000),
+    maxRestarts: int(v['restart-max'], 'SIDECAR_RESTART_MAX', 5),
+    windowMs: int(v['restart-window-ms'], 'SIDECAR_RESTART_WINDOW_MS', 600_000),
+  },
   determinismStrict: v['no-strict'] ? false : (v.strict ?? env.SIDECAR_DETERMINISM_STRICT !== '0'),
   supervise: supervise
     ? {

@@ -24,8 +24,13 @@ export class ReplicaState {
     this.reasons.set('starting', 'sidecar starting');
   }
 
+  /** Called when a Ready replica gains its first unready reason (to tell placement at once). */
+  onBecameUnready: (() => void) | undefined;
+
   set(key: UnreadyKey, reason: string): void {
+    const wasReady = this.ready;
     this.reasons.set(key, reason);
+    if (wasReady) this.onBecameUnready?.();
   }
 
   clear(key: UnreadyKey): void {

@@ -25,6 +25,8 @@ export interface SidecarOptions {
   /** Strict: a non-compliant engine refuses Ready (ORCH-4016). Default true. */
   determinismStrict?: boolean;
   canary?: boolean;
+  /** Cancel self-test deadline (ORCH-3049; default 10 s, generous for the CPU carve-out). */
+  selfTestCancelDeadlineMs?: number;
   heartbeatMs?: number;
   backoffInitialMs?: number;
   backoffMaxMs?: number;

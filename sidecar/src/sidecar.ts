@@ -39,7 +39,12 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     o.modelRef,
   );
   await slot.bringUp(
-    { supervise: o.supervise, external: o.external, canary: o.canary ?? true },
+    {
+      supervise: o.supervise,
+      external: o.external,
+      canary: o.canary ?? true,
+      cancelDeadlineMs: o.selfTestCancelDeadlineMs,
+    },
     o.modelRef,
   );
   const ctx: SidecarContext = {
@@ -84,6 +89,8 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     handlers: buildControlHandlers(ctx),
   });
   ctx.control = control;
+  // ORCH-3038/4011: an engine crash or failed probe reaches placement at once, not a beat later.
+  state.onBecameUnready = () => control.beatNow();
   control.start();
 
   const status = (): SidecarStatus => {

@@ -1,8 +1,10 @@
 // The supervised sim's "model": a small file whose bytes seed the simulator, so another file
 // means other tokens, another canary hash and another digest (what a reload must show). Lines
 // `#sim <directive>` in the file (or ENGINE_SIM_FAULTS, comma-separated) select faults, so the
-// self-test and crash paths can be driven through the real sidecar launch path.
+// self-test and crash paths can be driven through the real sidecar launch path
+// (ENGINE_SIM_FAULTS_FILE: directives read from a file at every engine start).
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { SimFaults } from './config.js';
 import { hash32 } from './model.js';
@@ -43,15 +45,32 @@ export function sha256Hex(content: string | Buffer): string {
   return createHash('sha256').update(content).digest('hex');
 }
 
+/**
+ * Directives from the environment: ENGINE_SIM_FAULTS (comma-separated) plus the contents of the
+ * file ENGINE_SIM_FAULTS_FILE names (read at every engine start, so a test can turn a healthy
+ * engine into one that fails on its next restart without changing the model's digest).
+ */
+export function envDirectives(env: NodeJS.ProcessEnv = process.env): string {
+  let fromFile = '';
+  if (env.ENGINE_SIM_FAULTS_FILE) {
+    try {
+      fromFile = readFileSync(env.ENGINE_SIM_FAULTS_FILE, 'utf8').replace(/\s+/g, ',');
+    } catch {
+      // no file yet: no faults
+    }
+  }
+  return [env.ENGINE_SIM_FAULTS ?? '', fromFile].join(',');
+}
+
 export function parseSimModel(
   path: string,
   content: Buffer,
-  envDirectives = process.env.ENGINE_SIM_FAULTS ?? '',
+  extraDirectives = envDirectives(),
 ): SimModel {
   const text = content.toString('utf8');
   const directives = [
     ...[...text.matchAll(/^#sim\s+(\S+)\s*$/gm)].map((m) => m[1] ?? ''),
-    ...envDirectives.split(',').map((d) => d.trim()),
+    ...extraDirectives.split(',').map((d) => d.trim()),
   ].filter(Boolean);
   const model: SimModel = {
     name: basename(path).replace(/\.[^.]*$/, '') || 'sim-model',

@@ -182,17 +182,21 @@ export class PlacementConnection {
     }
     this.o.handlers.onConnectionChange?.(true, 'registered');
     clearInterval(this.heartbeatTimer);
-    const beat = (): void => {
-      void this.o.heartbeat().then(
-        (hb) => {
-          if (stream === this.stream && this.registered)
-            stream.write({ msg: { $case: 'heartbeat', value: hb } });
-        },
-        (err: unknown) => this.o.log?.(`heartbeat failed: ${String(err)}`),
-      );
-    };
-    beat();
-    this.heartbeatTimer = setInterval(beat, this.o.heartbeatMs ?? 1000);
+    this.beatNow();
+    this.heartbeatTimer = setInterval(() => this.beatNow(), this.o.heartbeatMs ?? 1000);
+  }
+
+  /** Sends a heartbeat now (besides the periodic ones), e.g. when the replica turns unready. */
+  beatNow(): void {
+    const stream = this.stream;
+    if (!stream || !this.registered) return;
+    void this.o.heartbeat().then(
+      (hb) => {
+        if (stream === this.stream && this.registered)
+          stream.write({ msg: { $case: 'heartbeat', value: hb } });
+      },
+      (err: unknown) => this.o.log?.(`heartbeat failed: ${String(err)}`),
+    );
   }
 
   private onDown(stream: Stream, detail: string): void {

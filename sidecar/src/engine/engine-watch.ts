@@ -48,9 +48,10 @@ export function watchEngine(o: EngineWatchOptions): EngineWatch {
         metrics.engineUp(false);
         log(`${exitText(x)}: ${proc?.recentOutput().split('\n').slice(-3).join(' | ') ?? ''}`);
       },
+      // Every attempt counts, also one whose engine never comes up (ORCH-3053 storms).
+      onAttempt: () => metrics.engineRestart(),
       onUp: (next, problem) => {
         proc = next;
-        metrics.engineRestart();
         if (problem) {
           state.set('engine', `engine restarted but failed checks: ${problem}`);
           return;
@@ -62,6 +63,7 @@ export function watchEngine(o: EngineWatchOptions): EngineWatch {
       // ORCH-3053: past the budget the replica stays Unready as `restart_storm` until a reload.
       onGiveUp: (why) => {
         state.clear('engine');
+        state.clear('probe');
         state.set('restart_storm', why);
         log(`restart_storm: ${why}`);
       },

@@ -23,6 +23,8 @@ export interface RestartHooks {
   /** A new process is healthy; `problem` is set when its post-start checks failed. */
   onUp(proc: EngineProcess, problem: string | undefined): void;
   onGiveUp(reason: string): void;
+  /** A restart is being attempted (counted whether or not the engine comes up). */
+  onAttempt?(): void;
   /** Post-start checks (determinism, canary); returns a problem or undefined. */
   verify(): Promise<string | undefined>;
   log(msg: string): void;
@@ -79,6 +81,7 @@ export class EngineRestarter {
   private async attempt(): Promise<void> {
     if (this.stopped) return;
     this.restarts.push(this.now());
+    this.hooks.onAttempt?.();
     let proc: EngineProcess;
     try {
       proc = await this.relaunch();

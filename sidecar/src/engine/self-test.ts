@@ -59,6 +59,7 @@ export async function runSelfTests(
   adapter: EngineAdapter,
   launch: LaunchFacts | undefined,
   decodeChecks: boolean,
+  cancelDeadlineMs?: number,
 ): Promise<SelfTestResult> {
   const identity = await step('preload', async () => {
     const id = await adapter.identify();
@@ -72,7 +73,7 @@ export async function runSelfTests(
     return { hash: identityHash(r.hash, launch), ms: r.ms };
   });
   await step('cancel', async () => {
-    const problem = await runCancelSelfTest(adapter);
+    const problem = await runCancelSelfTest(adapter, cancelDeadlineMs);
     if (problem) throw new Error(problem.replace(/^cancel self-test: /, ''));
   });
   await step('telemetry', async () => {

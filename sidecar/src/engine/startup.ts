@@ -66,6 +66,8 @@ export interface BringUpOptions {
   supervise?: SupervisedEngineOptions;
   external?: ExternalEngineOptions;
   canary: boolean;
+  /** Cancel self-test: the slot must be idle this soon after the abort (default 10 s). */
+  cancelDeadlineMs?: number;
 }
 
 const UNKNOWN_IDENTITY = (mod: AdapterModule): EngineIdentity => ({
@@ -95,7 +97,7 @@ export async function bringUpEngine(
     else if (opts.external) await reachExternal(mod, opts.external, r);
     else
       throw new SelfTestError('launch', 'either supervise or external engine options are required');
-    const tests = await runSelfTests(r.adapter, r.launch, opts.canary);
+    const tests = await runSelfTests(r.adapter, r.launch, opts.canary, opts.cancelDeadlineMs);
     r.identity = tests.identity;
     r.canary = tests.canary;
     r.determinism = await r.adapter.checkDeterminism(r.launch).catch((err: unknown) => ({

@@ -95,10 +95,14 @@ export function createMetrics(id: MetricIdentity): SidecarMetrics {
   active.set(short, 0);
   control.set(ctl, 0);
   let up = 0;
+  let restartCount = 0;
   return {
     registry,
     engineUp: (isUp) => engineUp.set(eng, (up = isUp ? 1 : 0)),
-    engineRestart: () => restarts.inc(eng),
+    engineRestart: () => {
+      restartCount += 1;
+      restarts.inc(eng);
+    },
     streamAborted: (reason) => aborts.inc({ ...short, reason }),
     leaseRejected: (reason) => rejections.inc({ ...ctl, reason }),
     streamsActive: (n) => active.set(short, n),
@@ -109,9 +113,11 @@ export function createMetrics(id: MetricIdentity): SidecarMetrics {
       canary.reset();
       canary.set({ ...eng, model_digest: next.model_digest, canary_hash: next.canary_hash }, 1);
       if (old.engine_version === eng.engine_version) return;
+      // One series per replica: the old version's series go, the count carries over.
       engineUp.remove(old);
       engineUp.set(eng, up);
-      restarts.inc(eng, 0);
+      restarts.remove(old);
+      restarts.inc(eng, restartCount);
     },
   };
 }
