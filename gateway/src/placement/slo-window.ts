@@ -46,10 +46,8 @@ export class SloWindow {
   }
 
   snapshot(setKey: string): SloSnapshot {
-    const since = this.clock() - this.windowMs;
-    const list = (this.samples.get(setKey) ?? []).filter((s) => s.at >= since);
-    if (list.length === 0) this.samples.delete(setKey);
-    else this.samples.set(setKey, list);
+    this.prune();
+    const list = this.samples.get(setKey) ?? [];
     const errors = list.filter((s) => s.error).length;
     return {
       window_ms: this.windowMs,
@@ -59,6 +57,17 @@ export class SloWindow {
       ttft_p95_ms: p95(list.flatMap((s) => (s.ttftMs === undefined ? [] : [s.ttftMs]))),
       decode_p95_ms: p95(list.flatMap((s) => (s.decodeMs === undefined ? [] : [s.decodeMs]))),
     };
+  }
+
+  /** Drop samples older than the window, and sets (e.g. gone after a reload) with none left. */
+  private prune(): void {
+    const since = this.clock() - this.windowMs;
+    for (const [key, list] of this.samples) {
+      const kept =
+        list[0] !== undefined && list[0].at >= since ? list : list.filter((s) => s.at >= since);
+      if (kept.length === 0) this.samples.delete(key);
+      else if (kept !== list) this.samples.set(key, kept);
+    }
   }
 }
 
