@@ -16,7 +16,7 @@ import { describe, mapHttpError, mapTransportError } from './errors.js';
 import { getJson, getStatus, parsePromText, parseSlots } from './probe.js';
 import { buildCompletionBody } from './request.js';
 import { LLAMACPP_SAMPLER_PROFILES, samplerProfile } from './sampler-profiles.js';
-import { SseLineParser } from './sse-lines.js';
+import { SseReader } from '../openai-compatible/index.js';
 
 export class LlamaCppAdapter implements EngineAdapter {
   readonly engine = 'llamacpp' as const;
@@ -52,7 +52,8 @@ export class LlamaCppAdapter implements EngineAdapter {
       yield* mapper.fail(mapHttpError(res.status, text));
       return;
     }
-    const parser = new SseLineParser();
+    // llama-server's dialect: errors arrive as `error:` lines, and some builds send bare JSON lines.
+    const parser = new SseReader({ fieldEvents: ['error'], jsonLines: true });
     const reader = res.body.getReader();
     try {
       for (;;) {

@@ -1,7 +1,7 @@
 // Maps llama-server /completion stream events to our normalised GenerationEvents. Unknown fields
 // are ignored; malformed JSON or an engine error becomes a coded outcome, never a silent close.
 import type { AdapterError, GenerationEvent, GenerationOutcome } from '../types.js';
-import type { RawEvent } from './sse-lines.js';
+import type { SseEvent as RawEvent } from '../openai-compatible/index.js';
 
 interface Timings {
   prompt_n?: unknown;

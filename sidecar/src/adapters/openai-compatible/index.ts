@@ -5,6 +5,6 @@ export { codeForStatus, openAiErrorParts, openAiHttpError } from './errors.js';
 export * from './http.js';
 export { OutcomeTracker, internal } from './outcome.js';
 export { SseReader } from './sse-reader.js';
-export type { SseEvent } from './sse-reader.js';
+export type { SseEvent, SseReaderOptions } from './sse-reader.js';
 export { driveStream } from './stream-driver.js';
 export type { StreamMapper, StreamRequest } from './stream-driver.js';

@@ -1,11 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { parsePromSamples, promSum } from './http.js';
-import { SseReader } from './sse-reader.js';
+import { SseReader, type SseReaderOptions } from './sse-reader.js';
 
-function feed(chunks: (string | Uint8Array)[]): { event: string; data: string }[] {
-  const r = new SseReader();
+function feed(
+  chunks: (string | Uint8Array)[],
+  opts?: SseReaderOptions,
+): { event: string; data: string }[] {
+  const r = new SseReader(opts);
   return [...chunks.flatMap((c) => r.push(c)), ...r.flush()];
 }
+
+// llama-server's dialect, as the llamacpp adapter configures it.
+const LLAMA = { fieldEvents: ['error'], jsonLines: true } as const;
 
 describe('ORCH-4014: shared SSE reader and Prometheus parser', () => {
   it('ORCH-4014: events split at every byte boundary (incl. inside UTF-8) reassemble', () => {
@@ -30,6 +36,23 @@ describe('ORCH-4014: shared SSE reader and Prometheus parser', () => {
       { event: 'error', data: 'a\nb' },
       { event: 'message', data: 'tail' },
     ]);
+  });
+
+  it('ORCH-4014: CRLF framing, comment and unknown lines skipped', () => {
+    const out = feed([': ping\r\n\r\nid: 7\r\nretry: 10\r\ndata: {"a":1}\r', '\n\r\n']);
+    expect(out).toEqual([{ event: 'message', data: '{"a":1}' }]);
+  });
+
+  it('ORCH-4014: llama-server dialect: `error:` lines are error events, bare JSON lines are events', () => {
+    expect(feed(['error: {"code":500,"message":"boom"}\n\n'], LLAMA)).toEqual([
+      { event: 'error', data: '{"code":500,"message":"boom"}' },
+    ]);
+    expect(feed(['{"a":1}\n{"b":', '2}'], LLAMA)).toEqual([
+      { event: 'message', data: '{"a":1}' },
+      { event: 'message', data: '{"b":2}' },
+    ]);
+    // Without the dialect the same lines carry nothing (unknown field / not SSE).
+    expect(feed(['error: {"code":500}\n\n'])).toEqual([]);
   });
 
   it('ORCH-3054: labelled Prometheus samples sum by name and label match', () => {

@@ -1,7 +1,8 @@
-// Line-buffered Server-Sent Events reader shared by the HTTP engines (vLLM, TGI, Triton).
+// The one line-buffered Server-Sent Events reader, shared by every HTTP engine adapter.
 // Engine chunks may split an event, a line or a UTF-8 sequence anywhere; only complete lines are
 // consumed. `:` comment lines (keep-alive pings) and unknown fields are skipped (ORCH-4014).
-// Both `data: x` and `data:x` are accepted, as the SSE spec allows.
+// Both `data: x` and `data:x` are accepted, as the SSE spec allows. Two opt-in dialect knobs
+// cover engines that bend the format (an adapter names them; nothing here names an engine).
 
 export interface SseEvent {
   /** `message` unless the engine named the event. */
@@ -9,7 +10,19 @@ export interface SseEvent {
   data: string;
 }
 
+export interface SseReaderOptions {
+  /**
+   * Fields that form a complete event on their own line, named after the field (an engine that
+   * sends `error: {...}` instead of `event: error` + `data:`).
+   */
+  fieldEvents?: readonly string[];
+  /** A bare JSON object line (no `data:`) is a complete event (JSON-lines streams). */
+  jsonLines?: boolean;
+}
+
 export class SseReader {
+  constructor(private readonly opts: SseReaderOptions = {}) {}
+
   private readonly decoder = new TextDecoder('utf-8');
   private buffer = '';
   private dataLines: string[] = [];
@@ -48,12 +61,21 @@ export class SseReader {
       return;
     }
     if (line.startsWith(':')) return;
+    if (this.opts.jsonLines && line.startsWith('{')) {
+      this.dispatch(out);
+      out.push({ event: 'message', data: line });
+      return;
+    }
     const colon = line.indexOf(':');
     const field = colon < 0 ? line : line.slice(0, colon);
     let value = colon < 0 ? '' : line.slice(colon + 1);
     if (value.startsWith(' ')) value = value.slice(1);
     if (field === 'data') this.dataLines.push(value);
     else if (field === 'event') this.eventName = value;
+    else if (this.opts.fieldEvents?.includes(field)) {
+      this.dispatch(out);
+      out.push({ event: field, data: value });
+    }
     // id, retry and unknown fields carry nothing we use.
   }
 
