@@ -119,14 +119,14 @@ describe('renderEnvoyBootstrap', () => {
     expect(() => resolveEnvoyOptions({ listenPort: 0 })).toThrow(RangeError);
   });
 
-  it('issue 9: no tracing config at all unless a collector is given', () => {
+  it('ORCH-3042: no tracing config at all unless a collector is given', () => {
     const text = renderEnvoyBootstrap();
     expect(hcm(text).tracing).toBeUndefined();
     expect(text).not.toContain('opentelemetry');
     expect(text).not.toContain('otlp_collector');
   });
 
-  it('issue 9: tracing exports OTLP/HTTP to the collector, spawns upstream spans, skips scrapes', () => {
+  it('ORCH-3042: tracing exports OTLP/HTTP to the collector, spawns upstream spans, skips scrapes', () => {
     const doc = buildEnvoyBootstrap({
       tracing: { endpoint: 'http://127.0.0.1:4318', samplingPercent: 25 },
     }) as { static_resources: { clusters: Record<string, unknown>[] } };
@@ -153,7 +153,7 @@ describe('renderEnvoyBootstrap', () => {
     expect(listener).toContain('"value":25');
   });
 
-  it('issue 9: a tracing endpoint Envoy cannot reach in plain HTTP is refused', () => {
+  it('ORCH-3042: a tracing endpoint Envoy cannot reach in plain HTTP is refused', () => {
     expect(() => resolveEnvoyOptions({ tracing: { endpoint: 'https://c:4318' } })).toThrow(
       RangeError,
     );

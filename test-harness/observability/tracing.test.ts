@@ -19,7 +19,7 @@ const SIDECAR = 'llama-orch-sidecar';
 const SPAN_KIND_SERVER = 2;
 const SPAN_KIND_CLIENT = 3;
 
-describe('issue 9: one trace per streamed task across Envoy, placement and sidecar', () => {
+describe('ORCH-3042: one trace per streamed task across Envoy, placement and sidecar', () => {
   let otlp: OtlpReceiver;
   let stack: Stack;
   const task = taskBody({ max_tokens: 4 });

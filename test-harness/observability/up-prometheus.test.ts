@@ -23,7 +23,7 @@ async function targets(promUrl: string): Promise<Target[]> {
   return ((await res.json()) as { data: { activeTargets: Target[] } }).data.activeTargets;
 }
 
-describe('issue 9: npm run up -- --with-prometheus', () => {
+describe('ORCH-3041: npm run up -- --with-prometheus', () => {
   let up: ChildProcess | undefined;
 
   afterAll(() => {

@@ -49,7 +49,7 @@ function decideOn(call: FakeCall): Promise<PlacementDecision> {
 const traceOf = (d: PlacementDecision): string | undefined =>
   d.kind === 'route' ? d.setHeaders.traceparent?.split('-')[1] : undefined;
 
-describe('issue 9: the ext_proc hold span joins Envoy’s ext_proc span', () => {
+describe('ORCH-3042: the ext_proc hold span joins Envoy’s ext_proc span', () => {
   let sdk: { shutdown(): Promise<void> } | undefined;
   beforeAll(() => {
     process.env.OTEL_TRACES_EXPORTER = 'none';

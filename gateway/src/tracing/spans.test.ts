@@ -12,7 +12,7 @@ const request: PlacementRequest = {
   headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
 };
 
-describe('issue 9: tracing wrappers are no-ops without an SDK', () => {
+describe('ORCH-3042: tracing wrappers are no-ops without an SDK', () => {
   it('ORCH-4003: a route decision keeps exactly its headers', async () => {
     const decision: PlacementDecision = {
       kind: 'route',
