@@ -8,6 +8,7 @@ import type { Register, ReloadResult } from '@llama-orch/proto';
 import { startSidecar, type SidecarHandle } from '../src/sidecar.js';
 import { startFakeLlama, type FakeLlama } from '../src/testing/fake-llama-server.js';
 import { startFakePlacement, type FakePlacement } from '../src/testing/fake-placement.js';
+import { readSse } from '../src/testing/sse-client.js';
 import {
   heartbeatWhere,
   registerOf,
@@ -151,6 +152,49 @@ describe('ORCH-2102/3031: Reload on a supervised sidecar', () => {
     });
     await heartbeatWhere(placement, (hb) => hb.ready, 10_000, mark);
     expect(await metricsText()).toContain(`model_digest="${a.digest}"`);
+  }, 60_000);
+});
+
+describe('ORCH-2102: Reload lets running leases finish first', () => {
+  it('ORCH-2102: a held lease is served to its end before the engine stops; Assigns during the reload are refused', async () => {
+    await heartbeatWhere(placement, (hb) => hb.ready, 10_000, placement.messages.length - 1);
+    const isEvent = (leaseId: string, ev: string) => (x: (typeof placement.messages)[number]) =>
+      x.msg?.$case === 'lease' &&
+      x.msg.value.leaseId === leaseId &&
+      x.msg.value.event?.$case === ev;
+    placement.assign('held', { taskId: 't-held', maxTokens: 8, prompt: 'one more story' });
+    await placement.waitFor(isEvent('held', 'accepted'));
+    const mark = placement.messages.length;
+    placement.push({
+      cmd: {
+        $case: 'reload',
+        value: {
+          newModelRef: b.ref,
+          newModelPath: b.path,
+          newModelDigest: b.digest,
+          reloadId: 'r-held',
+        },
+      },
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sc.status()).toMatchObject({ reloading: true, ready: false });
+    placement.assign('during', { taskId: 't-during' });
+    // The held lease still streams on the old engine, to its natural end.
+    const res = await fetch(`http://127.0.0.1:${sc.port}/v1/tasks/t-held/stream`, {
+      headers: { 'x-orch-lease-id': 'held' },
+    });
+    const { events } = await readSse(res);
+    expect(events.at(-1)?.event).toBe('end');
+    const result = reloadResultOf(
+      await placement.waitFor((x) => reloadResultOf(x)?.reloadId === 'r-held', 30_000),
+    );
+    expect(result?.ok).toBe(true);
+    const after = placement.messages.slice(mark);
+    const finishedAt = after.findIndex(isEvent('held', 'finished'));
+    const resultAt = after.findIndex((x) => reloadResultOf(x)?.reloadId === 'r-held');
+    expect(finishedAt).toBeGreaterThanOrEqual(0);
+    expect(finishedAt).toBeLessThan(resultAt);
+    expect(after.some(isEvent('during', 'accepted'))).toBe(false);
   }, 60_000);
 });
 
