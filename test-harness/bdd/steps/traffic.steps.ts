@@ -96,20 +96,3 @@ Then(
     }
   },
 );
-
-When(
-  'tenants {string} with weight {int} and {string} with weight {int} each keep {int} tasks queued',
-  function () {
-    throw new Error(
-      'per-tenant traffic needs API keys mapped to tenants (ORCH-3035): not wired yet',
-    );
-  },
-);
-
-When('{int} tasks have been dispatched', function () {
-  throw new Error('not reachable until tenant traffic can be generated');
-});
-
-Then('tenant {string} got between {int} and {int} of them', function () {
-  throw new Error('not reachable until tenant traffic can be generated');
-});

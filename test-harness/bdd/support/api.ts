@@ -34,10 +34,11 @@ export async function http(
   url: string,
   body?: unknown,
   signal?: AbortSignal,
+  headers: Record<string, string> = {},
 ): Promise<HttpResult> {
   const res = await fetch(url, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     ...(signal ? { signal } : {}),
   });
@@ -57,8 +58,12 @@ export interface Transcript {
   text: string;
 }
 
-export async function streamTask(edge: string, taskId: string): Promise<Transcript> {
-  const r = await http('GET', `${edge}/v1/tasks/${taskId}/stream`);
+export async function streamTask(
+  edge: string,
+  taskId: string,
+  headers: Record<string, string> = {},
+): Promise<Transcript> {
+  const r = await http('GET', `${edge}/v1/tasks/${taskId}/stream`, undefined, undefined, headers);
   if (r.status !== 200) return { status: r.status, events: [], text: r.text };
   const events = parseSseTranscript(r.text).map((e) => ({
     event: e.event,

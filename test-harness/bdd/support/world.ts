@@ -9,12 +9,13 @@ import {
   setDefaultTimeout,
   setWorldConstructor,
 } from '@cucumber/cucumber';
+import { loadToolchain } from '@llama-orch/tools';
 import { startStack } from '../../src/stack/index.js';
 import type { Stack } from '../../src/stack/index.js';
 import { hook, http } from './api.js';
 import type { HttpResult, Transcript } from './api.js';
 import type { OrchctlResult } from './orchctl.js';
-import { addStandbyPool } from './stack-tweaks.js';
+import { addReloadTarget, addStandbyPool, addTenants } from './stack-tweaks.js';
 
 setDefaultTimeout(90_000);
 
@@ -23,7 +24,16 @@ let stack: Stack | undefined;
 BeforeAll({ timeout: 400_000 }, async () => {
   process.env.LLAMA_ORCH_TEST_HOOKS = '1';
   // Generous: other suites may load the 2 cores while the engine loads and self-tests.
-  stack = await startStack({ replicas: 1, tweak: addStandbyPool, readyTimeoutMs: 300_000 });
+  const { model } = await loadToolchain();
+  stack = await startStack({
+    replicas: 1,
+    tweak: (config) => {
+      addStandbyPool(config);
+      addTenants(config);
+      addReloadTarget(config, model.path);
+    },
+    readyTimeoutMs: 300_000,
+  });
 });
 
 AfterAll({ timeout: 60_000 }, async () => {
@@ -45,6 +55,10 @@ export class OrchWorld extends World {
   named = new Map<string, Record<string, unknown>>();
   /** Every task id submitted through the edge; canceled after the scenario (idempotent). */
   submitted = new Set<string>();
+  /** Fairness: tasks per tenant, their streams, and streams in the order they opened. */
+  fairTasks: { tenant: string; id: string }[] = [];
+  streams: Promise<void>[] = [];
+  opened: { tenant: string; id: string; text: string }[] = [];
 }
 
 setWorldConstructor(OrchWorld);
