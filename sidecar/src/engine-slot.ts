@@ -1,10 +1,13 @@
 // The engine this replica runs right now: the EngineStartup of its last bring-up, the watch that
 // restarts it after a crash, and the model it serves. A Reload swaps the whole slot content
 // (ORCH-2102), so every reader goes through here instead of keeping an engine of its own.
+// An engine that did not start at all (self-test `launch`: not reachable, exited while starting)
+// is retried with the crash-restart backoff and budget (ORCH-3003, ORCH-3038, ORCH-3053); the
+// other self-test failures are properties of the model or build and are not retried.
 import type { AdapterModule, EngineAdapter } from './adapters/types.js';
 import { watchEngine, type EngineWatch } from './engine/engine-watch.js';
 import type { EngineProcess } from './engine/process.js';
-import type { RestartPolicy } from './engine/restarter.js';
+import { DEFAULT_RESTART_POLICY, type RestartPolicy } from './engine/restarter.js';
 import { bringUpEngine, type BringUpOptions, type EngineStartup } from './engine/startup.js';
 import type { SidecarMetrics } from './http/metrics.js';
 import type { ReplicaState, UnreadyKey } from './replica-state.js';
@@ -36,6 +39,10 @@ export class EngineSlot {
   private ref: string;
   private restartCount = 0;
   private opts: BringUpOptions | undefined;
+  /** Bumped by every bringUp / stopEngine, so a pending launch retry knows it is stale. */
+  private generation = 0;
+  private launchRetries = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly deps: EngineSlotDeps,
@@ -46,10 +53,48 @@ export class EngineSlot {
 
   /** Brings an engine up with `opts` and makes it current; never throws (failures → state). */
   async bringUp(opts: BringUpOptions, modelRef: string): Promise<EngineStartup> {
+    clearTimeout(this.retryTimer);
+    this.launchRetries = 0;
+    return this.attempt(opts, modelRef, ++this.generation);
+  }
+
+  private async attempt(
+    opts: BringUpOptions,
+    modelRef: string,
+    generation: number,
+  ): Promise<EngineStartup> {
     this.opts = opts;
     const eng = await bringUpEngine(this.deps.mod, opts);
+    if (generation !== this.generation) {
+      // Stopped or replaced (reload, close) while this attempt ran: it must not become current.
+      await eng.process?.stop();
+      return eng;
+    }
     this.install(eng, modelRef);
+    if (eng.failure?.step === 'launch') this.retryLaunch(opts, modelRef, generation);
     return eng;
+  }
+
+  private retryLaunch(opts: BringUpOptions, modelRef: string, generation: number): void {
+    const { state, log, metrics } = this.deps;
+    const p = { ...DEFAULT_RESTART_POLICY, ...this.deps.policy };
+    if (this.launchRetries >= p.maxRestarts) {
+      const last = this.eng?.failure?.detail ?? '';
+      const why = `engine did not start after ${p.maxRestarts} retries (${last}); no more until a reload`;
+      state.clear('self-test launch');
+      state.set('restart_storm', why);
+      log(`restart_storm: ${why}`);
+      return;
+    }
+    const delay = Math.min(p.initialBackoffMs * 2 ** this.launchRetries, p.maxBackoffMs);
+    this.launchRetries += 1;
+    log(`engine did not start; retry ${this.launchRetries} in ${delay} ms`);
+    this.retryTimer = setTimeout(() => {
+      if (generation !== this.generation) return;
+      this.restartCount += 1;
+      metrics.engineRestart();
+      void this.attempt(opts, modelRef, generation);
+    }, delay);
   }
 
   get current(): EngineStartup {
@@ -88,6 +133,8 @@ export class EngineSlot {
 
   /** Stops crash supervision and the engine process; the slot keeps its last identity. */
   async stopEngine(): Promise<void> {
+    this.generation += 1;
+    clearTimeout(this.retryTimer);
     this.watch.stop();
     const proc = this.watch.current();
     this.watch = NO_WATCH;

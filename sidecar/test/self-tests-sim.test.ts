@@ -1,6 +1,8 @@
 // Every startup self-test failure path against a real supervised engine process (the engine-sim
 // llama-server shim, launched through the llama.cpp launcher): the sidecar stays up, registers,
 // and heartbeats ready=false with `self-test <step>: <detail>` (ORCH-3049, ORCH-3002, ORCH-3037).
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimDirective } from '@llama-orch/test-harness/engine-sim';
 import { startSidecar } from '../src/sidecar.js';
@@ -82,7 +84,7 @@ describe('ORCH-3049: startup self-tests on a supervised engine', () => {
     expect(r.engineRunning).toBe(false);
   });
 
-  it('ORCH-3049: an engine that cannot start stays Unready at self-test launch', async () => {
+  it('ORCH-3049: an engine that cannot start is Unready at self-test launch (retried: see below)', async () => {
     const r = await startOn(['exit-at-start']);
     expect(r.hb.ready).toBe(false);
     expect(r.hb.unreadyReason).toMatch(/^self-test launch: engine exited during startup/);
@@ -115,4 +117,56 @@ describe('ORCH-3049: startup self-tests on a supervised engine', () => {
       /^self-test telemetry: engine \/metrics has no llamacpp:tokens_predicted_total/,
     );
   });
+
+  it('ORCH-3003/3038: an engine that did not start is retried with backoff and turns Ready once it starts; past the budget restart_storm', async () => {
+    const model = await ws.model('m-late-start');
+    const faults = join(ws.dir, 'late-start.faults');
+    await writeFile(faults, 'exit-at-start\n');
+    const placement = await startFakePlacement();
+    const start = (maxRestarts: number) =>
+      startSidecar({
+        replicaId: 'r-late',
+        poolId: 'p',
+        modelRef: model.ref,
+        supervise: {
+          binary: ws.binary,
+          modelPath: model.path,
+          modelDigest: model.digest,
+          ctx: 2048,
+          threads: 1,
+          healthTimeoutMs: 15_000,
+          env: { ...process.env, ENGINE_SIM_FAULTS_FILE: faults },
+        },
+        placementAddress: placement.address,
+        heartbeatMs: 100,
+        restartPolicy: { initialBackoffMs: 300, maxBackoffMs: 600, maxRestarts },
+        log: (m) => process.env.SIDECAR_TEST_LOG && console.log(m),
+      });
+    const late = await start(20);
+    try {
+      const down = await heartbeatWhere(placement, () => true, 10_000);
+      expect(down.unreadyReason).toMatch(/^self-test launch: engine exited during startup/);
+      await writeFile(faults, '');
+      await heartbeatWhere(placement, (hb) => hb.ready, 30_000);
+      expect(late.restarts).toBeGreaterThanOrEqual(1);
+    } finally {
+      await late.close();
+    }
+    await writeFile(faults, 'exit-at-start\n');
+    const mark = placement.messages.length;
+    const never = await start(2);
+    try {
+      const storm = await heartbeatWhere(
+        placement,
+        (hb) => hb.unreadyReason.startsWith('restart_storm'),
+        30_000,
+        mark,
+      );
+      expect(storm.unreadyReason).toContain('engine did not start after 2 retries');
+      expect(never.restarts).toBe(2);
+    } finally {
+      await never.close();
+      await placement.close();
+    }
+  }, 90_000);
 });
