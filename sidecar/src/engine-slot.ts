@@ -20,6 +20,9 @@ export interface EngineSlotDeps {
   restart: boolean;
   policy?: Partial<RestartPolicy>;
   log: (msg: string) => void;
+  /** A launch retry brought the engine up: its identity is new, so placement must hear a fresh
+   * Register (the first one carried an unidentified engine). */
+  onRecovered?: () => void;
 }
 
 /** Verdicts that belong to one engine; a new engine starts without them. */
@@ -51,17 +54,26 @@ export class EngineSlot {
     this.ref = modelRef;
   }
 
-  /** Brings an engine up with `opts` and makes it current; never throws (failures → state). */
-  async bringUp(opts: BringUpOptions, modelRef: string): Promise<EngineStartup> {
+  /**
+   * Brings an engine up with `opts` and makes it current; never throws (failures → state).
+   * `retryLaunch` (the sidecar's first start): an engine that does not start is retried. A
+   * Reload does not retry: its ReloadResult tells placement, which decides (rollback).
+   */
+  async bringUp(
+    opts: BringUpOptions,
+    modelRef: string,
+    retryLaunch = false,
+  ): Promise<EngineStartup> {
     clearTimeout(this.retryTimer);
     this.launchRetries = 0;
-    return this.attempt(opts, modelRef, ++this.generation);
+    return this.attempt(opts, modelRef, ++this.generation, retryLaunch);
   }
 
   private async attempt(
     opts: BringUpOptions,
     modelRef: string,
     generation: number,
+    retryLaunch: boolean,
   ): Promise<EngineStartup> {
     this.opts = opts;
     const eng = await bringUpEngine(this.deps.mod, opts);
@@ -71,7 +83,8 @@ export class EngineSlot {
       return eng;
     }
     this.install(eng, modelRef);
-    if (eng.failure?.step === 'launch') this.retryLaunch(opts, modelRef, generation);
+    if (eng.failure?.step === 'launch' && retryLaunch) this.retryLaunch(opts, modelRef, generation);
+    else if (!eng.failure && this.launchRetries > 0) this.deps.onRecovered?.();
     return eng;
   }
 
@@ -93,7 +106,7 @@ export class EngineSlot {
       if (generation !== this.generation) return;
       this.restartCount += 1;
       metrics.engineRestart();
-      void this.attempt(opts, modelRef, generation);
+      void this.attempt(opts, modelRef, generation, true);
     }, delay);
   }
 

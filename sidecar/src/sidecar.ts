@@ -35,7 +35,16 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     canary_hash: '',
   });
   const slot = new EngineSlot(
-    { mod, state, metrics, strict, restart: o.restart !== false, policy: o.restartPolicy, log },
+    {
+      mod,
+      state,
+      metrics,
+      strict,
+      restart: o.restart !== false,
+      policy: o.restartPolicy,
+      log,
+      onRecovered: () => ctx.control?.reopen(),
+    },
     o.modelRef,
   );
   await slot.bringUp(
@@ -46,6 +55,7 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
       cancelDeadlineMs: o.selfTestCancelDeadlineMs,
     },
     o.modelRef,
+    true,
   );
   const ctx: SidecarContext = {
     o,

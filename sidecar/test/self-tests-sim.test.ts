@@ -149,6 +149,11 @@ describe('ORCH-3049: startup self-tests on a supervised engine', () => {
       await writeFile(faults, '');
       await heartbeatWhere(placement, (hb) => hb.ready, 30_000);
       expect(late.restarts).toBeGreaterThanOrEqual(1);
+      // The first Register carried an unidentified engine; recovery re-registers with the real one.
+      const regs = placement.messages.map(registerOf).filter((r) => r !== undefined);
+      expect(regs[0]).toMatchObject({ engineVersion: 'unknown', canaryHash: '' });
+      expect(regs.at(-1)?.canaryHash).toMatch(/^[0-9a-f]{64}$/);
+      expect(regs.at(-1)?.engineVersion.startsWith('sim-')).toBe(true);
     } finally {
       await late.close();
     }
