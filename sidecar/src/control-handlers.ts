@@ -101,6 +101,7 @@ function refusal(ctx: SidecarContext, strictTask: boolean): string | undefined {
 
 export function buildControlHandlers(ctx: SidecarContext): ControlHandlers {
   const { leases, log, metrics } = ctx;
+  let drainDeadline: NodeJS.Timeout | undefined;
   return {
     onAssign: (a) => {
       // Placement may resend an Assign after a reconnect: acknowledge it again.
@@ -117,9 +118,16 @@ export function buildControlHandlers(ctx: SidecarContext): ControlHandlers {
     },
     onCancel: (c) => cancelLease(ctx, c.leaseId, c.reason),
     onDrain: (d) => {
+      clearTimeout(drainDeadline);
+      if (d.resume) {
+        // Undrain (POST /v1/pools/{id}/undrain): accept Assigns again.
+        ctx.draining = false;
+        log('drain lifted');
+        return;
+      }
       ctx.draining = true;
       if (d.deadlineMs > 0) {
-        setTimeout(() => {
+        drainDeadline = setTimeout(() => {
           for (const l of leases.active()) cancelLease(ctx, l.leaseId, DRAIN_REASON);
         }, d.deadlineMs).unref();
       }

@@ -362,4 +362,12 @@ describe('ORCH-2101: drain', () => {
     expect(placement.messages.some((m) => leaseOf(m)?.leaseId === 'lease-drained')).toBe(false);
     expect((await stream('task-drained', 'lease-drained')).status).toBe(403);
   });
+
+  it('ORCH-2101: Drain with resume (undrain) makes the replica Ready again and Assigns are accepted', async () => {
+    placement.push({ cmd: { $case: 'drain', value: { deadlineMs: 0, resume: true } } });
+    await until(() => sidecar.status().ready, 3000);
+    const { leaseId, taskId } = await assignAndAccept();
+    const { events } = await readSse(await stream(taskId, leaseId));
+    expect(events.at(-1)?.event).toBe('end');
+  });
 });
