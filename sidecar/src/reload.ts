@@ -107,6 +107,7 @@ export async function runReload(ctx: SidecarContext, r: Reload): Promise<void> {
   // No path: bring-up fails at preload and says so, like any other unusable artifact.
   const modelPath = r.newModelPath || (r.newModelRef === from ? opts.supervise.modelPath : '');
   ctx.reloading = true;
+  ctx.reloadTarget = r.newModelRef;
   ctx.control?.beatNow();
   try {
     await finishLeases(ctx, ctx.o.reloadDrainMs ?? 30_000);

@@ -29,6 +29,8 @@ export interface SidecarContext {
   draining: boolean;
   /** A Reload is running: no new Assigns, heartbeats say why. */
   reloading: boolean;
+  /** The model ref a running Reload loads. */
+  reloadTarget: string;
   /** Set once the HTTP server listens (Register needs its port). */
   control?: PlacementConnection;
   advertiseAddress: string;
@@ -40,7 +42,7 @@ export function isReady(ctx: SidecarContext): boolean {
 }
 
 export function unreadyReason(ctx: SidecarContext): string {
-  return [ctx.reloading ? 'reloading' : '', ctx.draining ? 'draining' : '', ctx.state.reason]
-    .filter(Boolean)
-    .join('; ');
+  // ORCH-3002: a replica loading its model says `loading`.
+  const reloading = ctx.reloading ? `reloading: loading ${ctx.reloadTarget}` : '';
+  return [reloading, ctx.draining ? 'draining' : '', ctx.state.reason].filter(Boolean).join('; ');
 }

@@ -71,6 +71,7 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     samplerProfile: o.samplerProfile ?? 'v1',
     draining: false,
     reloading: false,
+    reloadTarget: '',
     advertiseAddress: '',
   };
 

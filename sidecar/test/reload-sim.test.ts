@@ -178,6 +178,7 @@ describe('ORCH-2102: Reload lets running leases finish first', () => {
     });
     await new Promise((r) => setTimeout(r, 300));
     expect(sc.status()).toMatchObject({ reloading: true, ready: false });
+    expect(sc.status().reason).toMatch(/^reloading: loading sim-b/);
     placement.assign('during', { taskId: 't-during' });
     // The held lease still streams on the old engine, to its natural end.
     const res = await fetch(`http://127.0.0.1:${sc.port}/v1/tasks/t-held/stream`, {
