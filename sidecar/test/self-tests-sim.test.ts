@@ -88,6 +88,8 @@ describe('ORCH-3049: startup self-tests on a supervised engine', () => {
     const r = await startOn(['exit-at-start']);
     expect(r.hb.ready).toBe(false);
     expect(r.hb.unreadyReason).toMatch(/^self-test launch: engine exited during startup/);
+    // The engine's own last words say why.
+    expect(r.hb.unreadyReason).toContain('(sim exit-at-start)');
   });
 
   it('ORCH-3049: an engine that cannot decode stays Unready at self-test decode', async () => {

@@ -32,8 +32,15 @@ export class SelfTestError extends Error {
   }
 }
 
-export const errText = (err: unknown): string =>
-  err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err);
+/** One line for a reason: the message's first line, plus the last line of any output it quotes
+ * (an engine's own last words, e.g. why it could not load the model). */
+export function errText(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const lines = err.message.split('\n').filter((l) => l.trim().length > 0);
+  const first = lines[0] ?? err.message;
+  const last = lines.length > 1 ? lines.at(-1) : undefined;
+  return last ? `${first} ${last.trim()}` : first;
+}
 
 /** Runs `fn`, turning any failure into a SelfTestError for `step`. */
 export async function step<T>(name: SelfTestStep, fn: () => Promise<T>): Promise<T> {
