@@ -97,7 +97,7 @@ describe('ORCH-3038/3053: crash restarts of a supervised engine (real sidecar pr
     expect(unreadyMs).toBeLessThan(500);
   }, 60_000);
 
-  it('ORCH-3053: an engine that dies on every start exhausts the budget and stays Unready as restart_storm', async () => {
+  it('ORCH-3053: an engine that dies on every start exhausts the budget and stays Unready as restart_storm until a reload', async () => {
     const model = await ws.model('sim-crash-loop');
     // Read by the shim at every start: empty now (healthy), `exit-at-start` once written.
     const faults = join(ws.dir, 'crash-loop.faults');
@@ -124,5 +124,25 @@ describe('ORCH-3038/3053: crash restarts of a supervised engine (real sidecar pr
     expect(last?.msg?.$case === 'heartbeat' && last.msg.value.unreadyReason).toMatch(
       /^restart_storm: /,
     );
-  }, 90_000);
+    // ORCH-3053: "until an operator reloads": a Reload (the engine fixed) brings it back.
+    await writeFile(faults, '');
+    const mark = s.placement.messages.length;
+    s.placement.push({
+      cmd: {
+        $case: 'reload',
+        value: {
+          newModelRef: model.ref,
+          newModelPath: model.path,
+          newModelDigest: model.digest,
+          reloadId: 'after-storm',
+        },
+      },
+    });
+    const res = await s.placement.waitFor(
+      (m) => m.msg?.$case === 'reloadResult' && m.msg.value.reloadId === 'after-storm',
+      30_000,
+    );
+    expect(res.msg?.$case === 'reloadResult' && res.msg.value.ok).toBe(true);
+    await heartbeatWhere(s.placement, (hb) => hb.ready, 15_000, mark);
+  }, 120_000);
 });
