@@ -31,7 +31,8 @@ commands:
   run PROMPT|-f FILE       submit + stream; Ctrl-C cancels the task and exits 130
   cancel TASK_ID           cancel a task (idempotent)
   session get|delete ID    show or end a session
-  pools health|drain|reload POOL_ID   pool state and control (drain --deadline MS, reload --model REF)
+  pools health|drain|undrain|reload POOL_ID
+                           pool state and control (drain --deadline MS, reload --model REF)
   caps                     engines, versions, limits the fleet offers
 
 task flags (submit, run):

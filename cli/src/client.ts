@@ -55,6 +55,11 @@ export class OrchClient {
     return this.json<PoolActionAccepted>('POST', `/v1/pools/${enc(poolId)}/drain`, 202, body);
   }
 
+  /** POST /v1/pools/{id}/undrain with an empty JSON body (the whole pool). */
+  undrain(poolId: string): Promise<PoolActionAccepted> {
+    return this.json<PoolActionAccepted>('POST', `/v1/pools/${enc(poolId)}/undrain`, 202, {});
+  }
+
   reload(poolId: string, body: ReloadRequest): Promise<PoolActionAccepted> {
     return this.json<PoolActionAccepted>('POST', `/v1/pools/${enc(poolId)}/reload`, 202, body);
   }

@@ -1,4 +1,4 @@
-// session get|delete, pools health|drain|reload, caps: control-plane views (ORCH-2004/2005,
+// session get|delete, pools health|drain|undrain|reload, caps: control-plane views (ORCH-2004/2005,
 // ORCH-2101..2103, ORCH-3095).
 import type { Capabilities, PoolHealth, SessionInfo } from '@llama-orch/contracts';
 import { intFlag } from '../args.js';
@@ -53,7 +53,7 @@ export interface PoolFlags {
 }
 
 export async function pools(ctx: Ctx, flags: PoolFlags, positionals: string[]): Promise<ExitCode> {
-  const { verb, id } = subcommand(positionals, ['health', 'drain', 'reload'], 'pools');
+  const { verb, id } = subcommand(positionals, ['health', 'drain', 'undrain', 'reload'], 'pools');
   if (verb === 'health') {
     const health = await ctx.client.poolHealth(id);
     if (ctx.json) printJson(ctx, health);
@@ -70,23 +70,46 @@ export async function pools(ctx: Ctx, flags: PoolFlags, positionals: string[]): 
       );
     return EXIT.OK;
   }
+  if (verb === 'undrain') {
+    const accepted = await ctx.client.undrain(id);
+    if (ctx.json) printJson(ctx, accepted);
+    else ctx.io.stdout.write(`undrained pool ${accepted.pool_id}: it takes new work again\n`);
+    return EXIT.OK;
+  }
   if (!flags.model) throw new UsageError('orchctl pools reload needs --model NEW_MODEL_REF');
   const accepted = await ctx.client.reload(id, { new_model_ref: flags.model });
   if (ctx.json) printJson(ctx, accepted);
-  else ctx.io.stdout.write(`reloading pool ${accepted.pool_id} with ${flags.model}\n`);
+  else
+    ctx.io.stdout.write(
+      `reloading pool ${accepted.pool_id} with ${flags.model}` +
+        (accepted.reload_id ? ` (reload ${accepted.reload_id}; follow it with pools health)` : '') +
+        '\n',
+    );
   return EXIT.OK;
 }
 
 export function poolText(h: PoolHealth): string {
   const m = h.metrics;
   const state = h.draining ? 'draining' : h.ready ? 'Ready' : 'not ready';
-  const head = keyValues([
+  const rows: [string, string][] = [
     ['pool', `${h.pool_id} (${state}${h.live ? '' : ', not live'})`],
+    ...(h.model_ref ? [['model', h.model_ref] as [string, string]] : []),
     ['replicas', `${m.replicas_ready}/${m.replicas_total} Ready`],
     ['slots', `${m.slots_free}/${m.slots_total} free, ${m.tasks_running} running`],
     ['queue', `interactive ${m.queue_depth.interactive}, batch ${m.queue_depth.batch}`],
     ['kv usage', `${Math.round(m.kv_usage_ratio * 100)}%`],
-  ]);
+  ];
+  const r = h.reload;
+  if (r) {
+    const why = r.error
+      ? ` (${r.error.replica_id} ${r.error.failed_step}: ${r.error.message})`
+      : '';
+    rows.push([
+      'reload',
+      `${r.state} ${r.from.model_ref} → ${r.to.model_ref}, ${r.replicas_done}/${r.replicas_total} done${why}`,
+    ]);
+  }
+  const head = keyValues(rows);
   const lines = h.replicas.map(
     (r) => `  ${r.replica_id}  ${r.ready ? 'Ready' : `unready (${r.unready_reason ?? 'unknown'})`}`,
   );
