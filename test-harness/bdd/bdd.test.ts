@@ -18,7 +18,7 @@ describe('ORCH-5004: BDD journeys and features (cucumber, --strict)', () => {
     expect(run.undefinedSteps, run.output).toEqual([]);
     expect(run.ambiguousSteps, run.output).toEqual([]);
     expect(run.code, run.output).toBe(0);
-    expect(run.scenarios.PASSED ?? 0, run.output).toBeGreaterThanOrEqual(25);
+    expect(run.scenarios.PASSED ?? 0, run.output).toBeGreaterThanOrEqual(33);
     expect(Object.keys(run.scenarios), run.output).toEqual(['PASSED']);
   }, 960_000);
 });

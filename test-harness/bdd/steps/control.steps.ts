@@ -15,21 +15,15 @@ const sessionId = (name: string): string => {
 };
 
 // --- pools ---------------------------------------------------------------------------------
-When('I drain the pool with a deadline of {int} ms', async function (this: OrchWorld, ms: number) {
-  this.response = await http('POST', `${this.stack.url}/v1/pools/${this.stack.poolId}/drain`, {
-    deadline_ms: ms,
-  });
-});
-
-When('I reload the pool with model {string}', async function (this: OrchWorld, model: string) {
-  this.response = await http('POST', `${this.stack.url}/v1/pools/${this.stack.poolId}/reload`, {
-    new_model_ref: model,
-  });
-});
+async function poolHealth(w: OrchWorld): Promise<Record<string, unknown>> {
+  const r = await http('GET', `${w.stack.url}/v1/pools/${w.stack.poolId}/health`);
+  assert.equal(r.status, 200, r.text);
+  return r.json;
+}
 
 Then('the pool health reports draining', async function (this: OrchWorld) {
-  const r = await http('GET', `${this.stack.url}/v1/pools/${this.stack.poolId}/health`);
-  assert.equal(r.json.draining, true, r.text);
+  const h = await poolHealth(this);
+  assert.equal(h.draining, true, JSON.stringify(h));
 });
 
 Then(
@@ -37,13 +31,60 @@ Then(
   async function (this: OrchWorld, secs: number) {
     const until = Date.now() + secs * 1000;
     for (;;) {
-      const r = await http('GET', `${this.stack.url}/v1/pools/${this.stack.poolId}/health`);
-      if (r.json.ready === true) return;
-      assert.ok(Date.now() < until, `pool not Ready: ${r.text}`);
+      const h = await poolHealth(this);
+      if (h.ready === true && h.draining === false) return;
+      assert.ok(Date.now() < until, `pool not Ready: ${JSON.stringify(h)}`);
       await new Promise((res) => setTimeout(res, 1000));
     }
   },
 );
+
+interface ReloadView {
+  state: string;
+  to: { model_ref: string; model_digest?: string };
+  from: { model_ref: string; model_digest?: string };
+  error: unknown;
+}
+
+// ORCH-2102: follow the reload in pool health until it ends; only "succeeded" passes.
+Then(
+  'the pool reload succeeds within {int} seconds',
+  { timeout: 400_000 },
+  async function (this: OrchWorld, secs: number) {
+    const until = Date.now() + secs * 1000;
+    for (;;) {
+      const h = await poolHealth(this);
+      const reload = h.reload as ReloadView | undefined;
+      if (reload && reload.state !== 'running') {
+        assert.equal(reload.state, 'succeeded', JSON.stringify(h));
+        assert.equal(h.ready, true, JSON.stringify(h));
+        return;
+      }
+      assert.ok(Date.now() < until, `reload still running: ${JSON.stringify(h)}`);
+      await new Promise((res) => setTimeout(res, 1000));
+    }
+  },
+);
+
+Then('the pool serves model {string}', async function (this: OrchWorld, model: string) {
+  const h = await poolHealth(this);
+  assert.equal(h.model_ref, model, JSON.stringify(h));
+  const sets = await http('GET', `${this.stack.url}/v1/replicasets`);
+  const served = (sets.json.replica_sets as { model_ref: string; pool_id: string }[]).filter(
+    (s) => s.pool_id === this.stack.poolId,
+  );
+  assert.deepEqual(
+    served.map((s) => s.model_ref),
+    [model],
+    sets.text,
+  );
+});
+
+Then('the reload kept the model digest', async function (this: OrchWorld) {
+  const reload = (await poolHealth(this)).reload as ReloadView;
+  assert.ok(reload.from.model_digest, JSON.stringify(reload));
+  assert.equal(reload.to.model_digest, reload.from.model_digest, JSON.stringify(reload));
+});
 
 // --- sessions ------------------------------------------------------------------------------
 When('I run a turn in session {string}', async function (this: OrchWorld, name: string) {

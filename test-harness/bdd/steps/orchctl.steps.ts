@@ -49,6 +49,26 @@ When('I run orchctl pools health for the pool', async function (this: OrchWorld)
   this.cli = await orchctl(['pools', 'health', this.stack.poolId], { url: this.stack.url });
 });
 
+When(
+  'I run orchctl pools drain for the pool with a deadline of {int} ms',
+  async function (this: OrchWorld, ms: number) {
+    const args = ['pools', 'drain', '--deadline', String(ms), this.stack.poolId];
+    this.cli = await orchctl(args, { url: this.stack.url });
+  },
+);
+
+When('I run orchctl pools undrain for the pool', async function (this: OrchWorld) {
+  this.cli = await orchctl(['pools', 'undrain', this.stack.poolId], { url: this.stack.url });
+});
+
+When(
+  'I run orchctl pools reload for the pool with model {string}',
+  async function (this: OrchWorld, model: string) {
+    const args = ['pools', 'reload', '--model', model, this.stack.poolId];
+    this.cli = await orchctl(args, { url: this.stack.url });
+  },
+);
+
 Then('orchctl exits with code {int}', function (this: OrchWorld, code: number) {
   const r = cli(this);
   assert.equal(r.code, code, `stdout: ${r.stdout}\nstderr: ${r.stderr}`);

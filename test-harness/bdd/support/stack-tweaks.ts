@@ -36,13 +36,15 @@ export function addTenants(config: Config): void {
 
 /**
  * ORCH-2102: a second catalog ref for the one GGUF the stack has, so a reload to it really
- * relaunches llama-server (same file, so the digest is unchanged).
+ * relaunches llama-server (same file, so the digest is unchanged). The pool names its artifact
+ * too (model_path), so a reload back to the pool's own ref knows what to launch.
  */
 export const RELOAD_MODEL = 'SmolLM2-135M-Instruct-Q4_1-reloaded';
 
 export function addReloadTarget(config: Config, modelPath: string): void {
   const pool = config.pools[0];
   if (!pool) throw new Error('stack config has no pool');
+  pool.model_path = modelPath;
   config.models.push({
     ref: RELOAD_MODEL,
     path: modelPath,
