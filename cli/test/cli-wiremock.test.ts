@@ -114,6 +114,12 @@ describe('ORCH-3044: orchctl human output against pact-derived WireMock stubs', 
       ['pools', 'reload', '--model', 'standby-model', 'standby'],
       'a pool reload request',
     ],
+    ['pools undrain', ['pools', 'undrain', 'standby'], 'a pool undrain request'],
+    [
+      'pools reload unconfigured',
+      ['pools', 'reload', '--model', 'not-a-configured-model', 'standby'],
+      'a pool reload request for an unconfigured model',
+    ],
   ])('ORCH-2003/2004/2005/2101/2102/2103/3095: %s', async (_name, argv, description) => {
     await stubFromPact(wm.mock, description);
     expect(await cli(argv)).toMatchSnapshot();

@@ -33,7 +33,12 @@ export const STATES = {
   taskQueued: 'a task is queued',
   sessionTurn: 'a session has one finished turn',
   standbyPool: 'the standby pool exists',
+  standbyDraining: 'the standby pool is draining',
+  standbyServing: 'the standby pool is not draining',
 } as const;
+
+/** A model ref no pool has and the configuration's models[] does not list. */
+export const UNCONFIGURED_MODEL = 'not-a-configured-model';
 
 /** The configured pool with no replica: drain/reload on it cannot disturb other interactions. */
 export const STANDBY_POOL = 'standby';

@@ -3,6 +3,8 @@ import { MatchersV3 } from '@pact-foundation/pact';
 // Not re-exported from the package root; the package has no exports map, so the path is stable.
 import type { V4ResponseBuilder } from '@pact-foundation/pact/src/v4/http/types.js';
 import type { ErrorCode } from '@llama-orch/contracts';
+import { runCli } from '../src/cli.js';
+import { fakeIo } from './fake-io.js';
 
 const { like, regex, integer } = MatchersV3;
 
@@ -45,4 +47,11 @@ export function sseBody(b: V4ResponseBuilder, example: string, pattern: string):
   return b
     .headers({ 'Content-Type': 'text/event-stream; charset=utf-8', ...CORRELATION })
     .matchingRules({ body: { path: '$', rules: [regex(new RegExp(pattern), example)] } });
+}
+
+/** Runs orchctl in-process with a fake terminal; its exit code and both outputs. */
+export async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const io = fakeIo();
+  const code = await runCli(argv, io);
+  return { code, out: io.out(), err: io.err() };
 }

@@ -99,6 +99,22 @@ describe('ORCH-5004: test-only provider-state hook', () => {
     expect((await post({ op: 'nope' })).status).toBe(400);
   });
 
+  it('ORCH-2101: the pool op drains and undrains a pool (provider states of the control plane)', async () => {
+    const url = await start({ [TEST_HOOKS_ENV]: '1' });
+    const post = (body: object) =>
+      fetch(url + TEST_HOOKS_PATH, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await post({ op: 'pool', pool_id: 'pool-a', action: 'drain' })).status).toBe(200);
+    expect(h?.pools.health('pool-a').draining).toBe(true);
+    expect((await post({ op: 'pool', pool_id: 'pool-a', action: 'undrain' })).status).toBe(200);
+    expect(h?.pools.health('pool-a').draining).toBe(false);
+    expect((await post({ op: 'pool', pool_id: 'pool-a', action: 'explode' })).status).toBe(400);
+    expect((await post({ op: 'pool', pool_id: 'nope', action: 'drain' })).status).toBe(404);
+  });
+
   it('recognises loopback addresses only', () => {
     expect(['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1'].every(isLoopbackAddress)).toBe(
       true,

@@ -147,6 +147,17 @@ function stateHandlers(stack: StackInfo) {
       },
       teardown: reset,
     },
+    // Control-plane states go through the test hook too (its "pool" op), never the edge.
+    'the standby pool is draining': async (p?: unknown) => {
+      const pool = String(((p ?? {}) as Params).pool_id);
+      await hook(stack, { op: 'pool', pool_id: pool, action: 'drain' });
+      return undefined;
+    },
+    'the standby pool is not draining': async (p?: unknown) => {
+      const pool = String(((p ?? {}) as Params).pool_id);
+      await hook(stack, { op: 'pool', pool_id: pool, action: 'undrain' });
+      return undefined;
+    },
     'the standby pool exists': async (p?: unknown) => {
       const pool = String(((p ?? {}) as Params).pool_id);
       await json(`${stack.restUrl}/v1/pools/${pool}/health`);
@@ -181,7 +192,7 @@ describe('ORCH-3044: gateway honours the orchctl consumer pacts (real gateway vi
     await stopStackProcess(child);
   }, 30_000);
 
-  it('ORCH-2001/2002/2003/2004/2005/2007: every interaction verifies', async () => {
+  it('ORCH-2001/2002/2003/2004/2005/2007/2101/2102: every interaction verifies', async () => {
     const verifier = new Verifier({
       provider: 'llama-orch-gateway',
       providerBaseUrl: stack.url,
@@ -193,8 +204,7 @@ describe('ORCH-3044: gateway honours the orchctl consumer pacts (real gateway vi
       // with no Content-Type, which the gateway's cancel route must (and does) accept as is.
       logLevel: 'warn',
     });
-    // Pending interactions (reload: in the contract, not served yet) are reported in the output
-    // but do not fail verification; every other interaction must pass, or verifyProvider rejects.
+    // Every interaction must pass (none is pending any more), or verifyProvider rejects.
     const verified = verifier.verifyProvider().catch((error: unknown) => {
       throw new Error(`${(error as Error).message}\n--- stack log ---\n${log()}`);
     });

@@ -92,7 +92,11 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   void app.register(poolRoutes, { pools: options.pools, admin: adminCheck(policy) });
   void app.register(metricsRoutes, { metrics: options.metrics }); // exempt from auth (ORCH-3035)
   // test-only: off unless LLAMA_ORCH_TEST_HOOKS=1 + loopback; its own guard, no API key
-  void app.register(testHookRoutes, { tasks: options.tasks, tenant: 'default' });
+  void app.register(testHookRoutes, {
+    tasks: options.tasks,
+    pools: options.pools,
+    tenant: 'default',
+  });
   return app;
 }
 

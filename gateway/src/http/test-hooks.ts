@@ -15,12 +15,16 @@
 //   {op:"fill-queue", template: TaskRequest} admit copies of the template (fresh task ids) until
 //                                            admission answers 429; answers {admitted, code}
 //   {op:"reset"}                             cancel every task this hook admitted; {canceled}
+//   {op:"pool", pool_id, action:"drain"|"undrain"}
+//                                            put a pool in the state a control-plane interaction
+//                                            expects (drain: deadline 60 s); answers {pool_id, action}
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { formatIssues, validateTaskRequest } from '@llama-orch/contracts';
 import type { TaskRequest } from '@llama-orch/contracts';
 import { CoreError } from '@llama-orch/core';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { PoolService } from '../placement/pools.js';
 import type { TaskService } from '../placement/tasks.js';
 
 export const TEST_HOOKS_ENV = 'LLAMA_ORCH_TEST_HOOKS';
@@ -30,6 +34,8 @@ const MAX_FILL = 10_000;
 
 export interface TestHookDeps {
   readonly tasks: TaskService;
+  /** For the "pool" op (absent: that op answers 400). */
+  readonly pools?: PoolService;
   readonly tenant: string;
   /** Defaults to process.env; tests of this module pass their own. */
   readonly env?: NodeJS.ProcessEnv;
@@ -65,6 +71,8 @@ interface HookBody {
   op?: unknown;
   task?: unknown;
   template?: unknown;
+  pool_id?: unknown;
+  action?: unknown;
 }
 
 export const testHookRoutes: FastifyPluginAsync<TestHookDeps> = async (app, deps) => {
@@ -109,6 +117,19 @@ export const testHookRoutes: FastifyPluginAsync<TestHookDeps> = async (app, deps
         }
         admitted.clear();
         return { canceled };
+      }
+      case 'pool': {
+        const { pool_id: poolId, action } = body;
+        if (
+          !deps.pools ||
+          typeof poolId !== 'string' ||
+          (action !== 'drain' && action !== 'undrain')
+        ) {
+          throw new CoreError('INVALID_PARAMS', 'pool needs pool_id and action drain|undrain');
+        }
+        if (action === 'drain') deps.pools.drain(poolId, 60_000);
+        else deps.pools.undrain(poolId);
+        return { pool_id: poolId, action };
       }
       default:
         throw new CoreError('INVALID_PARAMS', `unknown test hook op ${String(body.op)}`);
