@@ -2,6 +2,7 @@
 export { startSidecar } from './sidecar.js';
 export type { SidecarHandle, SidecarOptions, SidecarStatus } from './sidecar.js';
 export type { ExternalEngineOptions, SupervisedEngineOptions } from './engine/startup.js';
+export type { SelfTestStep } from './engine/self-test.js';
 export { adapterModule, knownEngines } from './adapters/registry.js';
 export type * from './adapters/types.js';
 export { SseStreamWriter } from './sse/stream-writer.js';
