@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { validateResponse, validateSseTranscript } from '@llama-orch/contracts';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../src/auth/api-keys.js';
 import { startGateway } from '../src/index.js';
@@ -27,13 +28,15 @@ describe('ORCH-3035: API-key auth through real Envoy', { timeout: 15_000 }, () =
   let gateway: GatewayHandle;
   let sidecar: FakeSidecar;
   let edge: EnvoyEdge;
+  /** Every log line the gateway wrote (debug and up): keys must never appear in them. */
+  let logged = '';
 
   beforeAll(async () => {
     gateway = await startGateway({
       restPort: 0,
       extProcPort: 0,
       controlPort: 0,
-      logger: 'silent',
+      logger: pino({ level: 'debug' }, { write: (line: string) => void (logged += line) }),
       env: {},
       scheduler: {
         pools: [{ id: 'pool-a', engine: 'llamacpp', modelRef: MODEL, ctxMax: 2048 }],
@@ -180,6 +183,11 @@ describe('ORCH-3035: API-key auth through real Envoy', { timeout: 15_000 }, () =
     const notOps = await orchctl(['pools', 'health', 'pool-a'], KEYS.acme);
     expect(notOps.stderr).toContain('not allowed for this API key');
   }, 60_000);
+
+  it('ORCH-3027/ORCH-3035: no API key ever reaches the gateway log', () => {
+    expect(logged).toContain('task rejected'); // the refusals above were logged...
+    for (const key of [...Object.values(KEYS), 'guess']) expect(logged).not.toContain(key);
+  });
 
   it('ORCH-3035: the gateway refuses to start with auth off on a non-loopback bind', async () => {
     await expect(
