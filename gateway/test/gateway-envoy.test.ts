@@ -1,19 +1,14 @@
 // Real Envoy + the real gateway + a fake sidecar (real gRPC control stream, tiny SSE server).
 // Proves the stream route end to end: placement chooses, Envoy forwards (ORCH-4001..4005).
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { validateResponse, validateSseTranscript } from '@llama-orch/contracts';
-import { renderEnvoyBootstrap } from '@llama-orch/envoy';
-import { freePorts, loadToolchain, waitForHttp } from '@llama-orch/tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway } from '../src/index.js';
 import type { GatewayHandle } from '../src/index.js';
+import { startEnvoyEdge } from './support/envoy-edge.js';
+import type { EnvoyEdge } from './support/envoy-edge.js';
 import { startFakeSidecar } from './support/fake-sidecar.js';
 import type { FakeSidecar } from './support/fake-sidecar.js';
 
@@ -22,16 +17,13 @@ const MODEL = 'fake-model';
 describe('gateway + real Envoy + fake sidecar', { timeout: 15_000 }, () => {
   let gateway: GatewayHandle;
   let sidecar: FakeSidecar;
-  let envoy: ChildProcess | undefined;
+  let edge: EnvoyEdge | undefined;
   let decoy: Server;
   let decoyHits = 0;
   let decoyPort = 0;
-  let dir = '';
   let base = '';
-  let envoyLog = '';
 
   beforeAll(async () => {
-    const toolchain = await loadToolchain();
     gateway = await startGateway({
       restPort: 0,
       extProcPort: 0,
@@ -54,51 +46,15 @@ describe('gateway + real Envoy + fake sidecar', { timeout: 15_000 }, () => {
     const a = decoy.address();
     decoyPort = typeof a === 'object' && a ? a.port : 0;
 
-    const [listenPort, adminPort] = await freePorts(2);
-    dir = await mkdtemp(join(tmpdir(), 'orch-gw-envoy-'));
-    const file = join(dir, 'envoy.yaml');
-    await writeFile(
-      file,
-      renderEnvoyBootstrap({
-        listenPort,
-        adminPort,
-        restPort: gateway.restPort,
-        extProcPort: gateway.extProcPort,
-        extProcMessageTimeoutMs: 20_000,
-      }),
-    );
-    envoy = spawn(
-      toolchain.envoy.bin,
-      [
-        '-c',
-        file,
-        '--use-dynamic-base-id',
-        '--log-level',
-        'warn',
-        '--concurrency',
-        '1',
-        '--disable-hot-restart',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    envoy.stdout?.on('data', (d: Buffer) => (envoyLog += d.toString()));
-    envoy.stderr?.on('data', (d: Buffer) => (envoyLog += d.toString()));
-    const exited = new Promise<string>((r) =>
-      envoy?.once('exit', (code) => r(`envoy exited ${code}: ${envoyLog}`)),
-    );
-    await waitForHttp(`http://127.0.0.1:${adminPort}/ready`, {
-      timeoutMs: 20_000,
-      abortOn: exited,
-    });
-    base = `http://127.0.0.1:${listenPort}`;
+    edge = await startEnvoyEdge(gateway);
+    base = edge.url;
   }, 60_000);
 
   afterAll(async () => {
-    await stopProcess(envoy);
+    await edge?.close();
     await sidecar?.close();
     await gateway?.close();
     decoy?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   async function submit(taskId: string): Promise<Response> {
@@ -228,13 +184,3 @@ describe('gateway + real Envoy + fake sidecar', { timeout: 15_000 }, () => {
     expect(decoyHits).toBe(0);
   });
 });
-
-/** SIGTERM, then SIGKILL if the process is still there after 5 s. */
-async function stopProcess(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}

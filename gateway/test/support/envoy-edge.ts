@@ -35,7 +35,16 @@ export async function startEnvoyEdge(gateway: {
   let log = '';
   const child = spawn(
     toolchain.envoy.bin,
-    ['-c', file, '--use-dynamic-base-id', '--log-level', 'warn', '--concurrency', '1'],
+    [
+      '-c',
+      file,
+      '--use-dynamic-base-id',
+      '--log-level',
+      'warn',
+      '--concurrency',
+      '1',
+      '--disable-hot-restart',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-8000)));
