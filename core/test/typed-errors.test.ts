@@ -189,11 +189,11 @@ describe('ORCH-2001: admission errors', () => {
     expect(att.ok && att.terminal?.error?.code).toBe('QUEUE_FULL_DROP_LRU');
   });
 
-  it('ORCH-3036: concurrent quota → ADMISSION_REJECT quota.concurrent; freed when a task ends', () => {
+  it('ORCH-3036: concurrent quota → ADMISSION_REJECT quota:concurrent; freed when a task ends', () => {
     const { sched } = ready(baseConfig({ tenants: { acme: { quotas: { maxConcurrent: 1 } } } }));
     expect(sched.admit(spec('a'), 'acme').ok).toBe(true);
     const e = rejected(sched.admit(spec('b'), 'acme'));
-    expect([e.code, e.policyLabel]).toEqual(['ADMISSION_REJECT', 'quota.concurrent']);
+    expect([e.code, e.policyLabel]).toEqual(['ADMISSION_REJECT', 'quota:concurrent']);
     expect(sched.admit(spec('c'), 'other').ok).toBe(true);
     sched.cancel('a');
     expect(sched.admit(spec('d'), 'acme').ok).toBe(true);
@@ -213,7 +213,7 @@ describe('ORCH-2001: admission errors', () => {
     const e = rejected(sched.admit(spec('c', { max_tokens: 48 }), 'acme'));
     expect([e.code, e.policyLabel, e.retriable]).toEqual([
       'ADMISSION_REJECT',
-      'quota.tokens_per_minute',
+      'quota:tokens_per_min',
       true,
     ]);
     expect(e.retryAfterMs).toBe(50_000);
@@ -223,7 +223,7 @@ describe('ORCH-2001: admission errors', () => {
     expect(sched.admit(spec('e', { max_tokens: 48 }), 'acme').ok).toBe(true);
   });
 
-  it('ORCH-3006: per-tenant rate limit → ADMISSION_REJECT quota.rate with the refill time', () => {
+  it('ORCH-3006: per-tenant rate limit → ADMISSION_REJECT rate_limit with the refill time', () => {
     const clock = manualClock();
     const { sched } = scheduler(
       baseConfig({ tenants: { acme: { quotas: { ratePerSecond: 2, burst: 2 } } } }),
@@ -235,7 +235,7 @@ describe('ORCH-2001: admission errors', () => {
     const e = rejected(sched.admit(spec('c'), 'acme'));
     expect([e.code, e.policyLabel, e.retryAfterMs]).toEqual([
       'ADMISSION_REJECT',
-      'quota.rate',
+      'rate_limit',
       500,
     ]);
     expect(sched.admit(spec('c2'), 'other').ok).toBe(true);
@@ -244,7 +244,7 @@ describe('ORCH-2001: admission errors', () => {
     expect(sched.admit(spec('e'), 'acme').ok).toBe(false);
   });
 
-  it('ORCH-3036: KV-MB quota → ADMISSION_REJECT quota.kv_mb', () => {
+  it('ORCH-3036: KV-MB quota → ADMISSION_REJECT quota:kv_mb', () => {
     const { sched } = ready(
       baseConfig({
         pools: [
@@ -255,7 +255,7 @@ describe('ORCH-2001: admission errors', () => {
     );
     expect(sched.admit(spec('a', { max_tokens: 18 }), 'acme').ok).toBe(true);
     expect(rejected(sched.admit(spec('b', { max_tokens: 18 }), 'acme')).policyLabel).toBe(
-      'quota.kv_mb',
+      'quota:kv_mb',
     );
   });
 

@@ -42,7 +42,7 @@ export interface paths {
          * @description Lifts a drain (ORCH-2101): the pool's replicas (or the one named by `replica_id`) take new
          *     leases again as soon as they report Ready, and the pool's sidecars are told to accept
          *     Assigns again. Undraining a pool or replica that is not drained is 202 too (idempotent).
-         *     Refused with 429 `ADMISSION_REJECT` (`policy_label` `pool.reload_in_progress`) while a
+         *     Refused with 429 `ADMISSION_REJECT` (`policy_label` `reload_in_progress`) while a
          *     reload of the pool runs, because the reload drains and gives back replicas itself.
          */
         post: operations["undrainPool"];
@@ -84,7 +84,7 @@ export interface paths {
          *     `new_model_ref` must be the pool's `model_ref` or a `ref` of the configuration's
          *     `models[]` catalog, else 400 `INVALID_PARAMS`; a `new_model_digest` that contradicts the
          *     catalog is 400 too. A second reload while one runs is 429 `ADMISSION_REJECT` with
-         *     `policy_label` `pool.reload_in_progress` and a retry hint; a draining pool is 503
+         *     `policy_label` `reload_in_progress` and a retry hint; a draining pool is 503
          *     `POOL_UNAVAILABLE` (`pool.draining`). A pool with no replica switches its model at once
          *     (the reload is `succeeded` with `replicas_total` 0).
          */
@@ -397,7 +397,7 @@ export interface components {
     responses: {
         /**
          * @description A reload of the pool is running (ADMISSION_REJECT, `policy_label`
-         *     `pool.reload_in_progress`); retry after `retry_after_ms` (ORCH-2102).
+         *     `reload_in_progress`); retry after `retry_after_ms` (ORCH-2102).
          */
         ReloadInProgress: {
             headers: {

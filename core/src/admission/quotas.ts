@@ -97,14 +97,14 @@ export class TenantQuotaBook {
       if (tokens < 1) {
         return new CoreError('ADMISSION_REJECT', `tenant ${tenant}: rate limit reached`, {
           retryAfterMs: ((1 - tokens) / q.ratePerSecond) * 1000,
-          policyLabel: 'quota.rate',
+          policyLabel: 'rate_limit',
         });
       }
     }
     if (u.live + 1 > q.maxConcurrent) {
       return new CoreError('ADMISSION_REJECT', `tenant ${tenant}: concurrent task quota reached`, {
         retryAfterMs: serviceHintMs,
-        policyLabel: 'quota.concurrent',
+        policyLabel: 'quota:concurrent',
       });
     }
     if (u.windowTokens + estTokens > q.tokensPerMinute) {
@@ -115,7 +115,7 @@ export class TenantQuotaBook {
         {
           retriable: !never,
           retryAfterMs: never ? undefined : u.waitFor(estTokens, q.tokensPerMinute, now),
-          policyLabel: 'quota.tokens_per_minute',
+          policyLabel: 'quota:tokens_per_min',
         },
       );
     }
@@ -124,7 +124,7 @@ export class TenantQuotaBook {
       return new CoreError('ADMISSION_REJECT', `tenant ${tenant}: KV memory quota reached`, {
         retriable: !never,
         retryAfterMs: never ? undefined : serviceHintMs,
-        policyLabel: 'quota.kv_mb',
+        policyLabel: 'quota:kv_mb',
       });
     }
     return undefined;

@@ -57,7 +57,7 @@ describe('ORCH-2102/ORCH-2101: reload, replica drain and undrain over REST (fast
     expect(again.statusCode).toBe(429);
     expect(again.json()).toMatchObject({
       code: 'ADMISSION_REJECT',
-      policy_label: 'pool.reload_in_progress',
+      policy_label: 'reload_in_progress',
     });
     expect(validateResponse('reloadPool', 429, again.json(), hdrs(again.headers)).issues).toEqual(
       [],

@@ -58,7 +58,7 @@ export class ReloadCoordinator {
 
   /**
    * Start a reload; returns its id. Throws CoreError: NOT_FOUND (pool), INVALID_PARAMS (target not
-   * configured), ADMISSION_REJECT `pool.reload_in_progress` (one runs), POOL_UNAVAILABLE (draining
+   * configured), ADMISSION_REJECT `reload_in_progress` (one runs), POOL_UNAVAILABLE (draining
    * pool).
    */
   start(poolId: string, req: ReloadRequestInput): string {
@@ -159,7 +159,7 @@ export class ReloadCoordinator {
       `pool ${poolId}: reload ${s.reload_id} is running (${s.replicas_done}/${s.replicas_total} replicas done)`,
       {
         retryAfterMs: Math.min(left * 20_000, 600_000),
-        policyLabel: 'pool.reload_in_progress',
+        policyLabel: 'reload_in_progress',
         engine:
           this.o.registry.list().find((r) => r.register.poolId === poolId)?.engine ?? 'llamacpp',
       },

@@ -207,7 +207,7 @@ describe('ORCH-2102/ORCH-3031/ORCH-3033: rolling reload with fake sidecars', () 
     expect(h.pools.health('pool-a').metrics.replicas_ready).toBe(1);
   });
 
-  it('ORCH-2102: unknown pool → NOT_FOUND, unconfigured target or contradicting digest → INVALID_PARAMS, second reload → ADMISSION_REJECT pool.reload_in_progress', async () => {
+  it('ORCH-2102: unknown pool → NOT_FOUND, unconfigured target or contradicting digest → INVALID_PARAMS, second reload → ADMISSION_REJECT reload_in_progress', async () => {
     const sidecars = fleet(1);
     expect(() => h.pools.reload('nope', { newModelRef: 'model-b' })).toThrow(
       expect.objectContaining({ code: 'NOT_FOUND' }),
@@ -224,7 +224,7 @@ describe('ORCH-2102/ORCH-3031/ORCH-3033: rolling reload with fake sidecars', () 
     (sidecars[0] as FakeSidecar).behaviour = () => ({ kind: 'silent' });
     h.pools.reload('pool-a', { newModelRef: 'model-b' });
     expect(() => h.pools.reload('pool-a', { newModelRef: MODEL_REF })).toThrow(
-      expect.objectContaining({ code: 'ADMISSION_REJECT', policyLabel: 'pool.reload_in_progress' }),
+      expect.objectContaining({ code: 'ADMISSION_REJECT', policyLabel: 'reload_in_progress' }),
     );
     expect(() => h.pools.undrain('pool-a')).toThrow(
       expect.objectContaining({ code: 'ADMISSION_REJECT' }),
