@@ -5,6 +5,7 @@ export type { ErrorCode, ErrorEnvelope, ErrorSpec, CoreErrorOptions } from './er
 export { injectSeed, resolveSeed } from './seed.js';
 export { estimatePromptTokens } from './admission/estimate.js';
 export { replicaSetKey } from './scheduling/replica-registry.js';
+export { canaryBucket } from './scheduling/model-transition.js';
 export { DEFAULT_QUEUES } from './config.js';
 export { ENGINES, PRIORITIES } from './types.js';
 export type * from './types.js';

@@ -89,6 +89,13 @@ export interface PriorityLane extends StrideFlow {
   tenants: StrideScheduler<Flow>;
 }
 
+export interface CanarySplit {
+  /** In (0, 1): a task goes to the canary set when its bucket (model-transition.ts) is below. */
+  share: number;
+  /** Dispatches placed on each side since the canary began. */
+  dispatched: { canary: number; stable: number };
+}
+
 export interface PoolState {
   config: NormPool;
   lanes: Record<Priority, PriorityLane>;
@@ -97,6 +104,8 @@ export interface PoolState {
   serving: ReplicaSet | undefined;
   /** ORCH-3031: while a reload runs, the identity the pool moves to (also eligible, also named). */
   transition: ModelIdentity | undefined;
+  /** ORCH-3033: while a canary holds, the share of tasks placed on the `transition` identity. */
+  canary: CanarySplit | undefined;
   /** Model refs the pool answered to before a finished reload → clock time until it still does. */
   aliases: Map<string, number>;
   /** EWMA service-time observations (ORCH-3029 predicted_start_ms, ORCH-3079 feasibility). */

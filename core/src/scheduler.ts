@@ -21,7 +21,12 @@ import { CoreError } from './errors.js';
 import { tick } from './queue/expiry.js';
 import { sessionInfo, snapshot, taskView } from './read-models.js';
 import { dispatchLoop } from './scheduling/dispatch-loop.js';
-import { beginTransition, endTransition, poolModel } from './scheduling/model-transition.js';
+import {
+  beginTransition,
+  endTransition,
+  poolModel,
+  setCanary,
+} from './scheduling/model-transition.js';
 import { CoreState } from './state.js';
 import type {
   AdoptedLease,
@@ -156,6 +161,14 @@ export class Scheduler {
    */
   endModelTransition(poolId: string, commit: boolean, aliasMs = 0): TransitionResult {
     return endTransition(this.s, poolId, commit, aliasMs);
+  }
+
+  /**
+   * ORCH-3033: during a transition, place `share` of the pool's tasks (by session/task id hash) on
+   * the target's replica set; `undefined` ends the split. Ended by endModelTransition too.
+   */
+  setCanaryShare(poolId: string, share: number | undefined): TransitionResult {
+    return setCanary(this.s, poolId, share);
   }
 
   /** The pool's model and reload target, undefined for an unknown pool. */

@@ -82,6 +82,7 @@ export class CoreState {
         sets: new Map(),
         serving: undefined,
         transition: undefined,
+        canary: undefined,
         aliases: new Map(),
         firstTokenMs: st.firstTokenMs,
         msPerToken: st.msPerToken,

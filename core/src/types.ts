@@ -301,6 +301,8 @@ export interface ModelIdentity {
 export interface PoolModel extends ModelIdentity {
   /** The reload target while a reload runs (ORCH-3031). */
   transition?: ModelIdentity | undefined;
+  /** ORCH-3033: the canary split while one holds (share of tasks on `transition`'s set). */
+  canary?: { share: number; dispatched: { canary: number; stable: number } } | undefined;
 }
 
 export type TransitionResult = { ok: true } | { ok: false; error: CoreError };

@@ -5,20 +5,20 @@
 // with DEADLINE_UNMET instead. Each decision touches a constant number of heap tops.
 import { pinUnready, pinnedReplicaProblem } from '../admission/replica-pin.js';
 import { CoreError } from '../errors.js';
-import type { PoolState, ReplicaRec, TaskRec } from '../model.js';
+import type { PoolState, ReplicaRec, ReplicaSet, TaskRec } from '../model.js';
 import type { CoreState } from '../state.js';
 import type { Dispatch, DispatchBatch } from '../types.js';
 import { smallestK } from '../util/indexed-heap.js';
 import { place } from './placer.js';
+import { chooseSet, countDispatch, hasRoom } from './model-transition.js';
 import type { Candidate, PlacementContext } from './plugins.js';
 import { readyLess } from './replica-registry.js';
 
 function candidatesFor(
   s: CoreState,
-  pool: PoolState,
+  set: ReplicaSet | undefined,
   extra: readonly (ReplicaRec | undefined)[],
 ): { list: Candidate[]; recs: Map<string, ReplicaRec> } {
-  const set = pool.serving;
   const recs = new Map<string, ReplicaRec>();
   if (!set) return { list: [], recs };
   for (const rec of smallestK(set.ready, s.config.candidates, readyLess)) {
@@ -74,8 +74,7 @@ export function dispatchLoop(s: CoreState, limit = Infinity): DispatchBatch {
   const now = s.now();
   for (const pool of s.poolList) {
     while (batch.dispatches.length < limit) {
-      const set = pool.serving;
-      if (!set || set.ready.size === 0) break;
+      if (!hasRoom(pool)) break;
       const task = pool.priorities.peek()?.tenants.peek()?.tasks.peek();
       if (!task) break;
       if (task.latestStart < now) {
@@ -104,6 +103,10 @@ export function dispatchLoop(s: CoreState, limit = Infinity): DispatchBatch {
         batch.terminal.push(ev);
         continue;
       }
+      // ORCH-3033: during a canary the head task's side decides the set; if that side is full,
+      // the pool's queue waits for it (as for a busy pinned replica).
+      const { set, side } = chooseSet(pool, task);
+      if (!set || set.ready.size === 0) break;
       const session = task.spec.session_id ? s.sessions.get(task.spec.session_id) : undefined;
       const affinityId = session?.lastReplicaId;
       const affinity = affinityId !== undefined ? s.registry.replicas.get(affinityId) : undefined;
@@ -115,7 +118,7 @@ export function dispatchLoop(s: CoreState, limit = Infinity): DispatchBatch {
         affinityReplicaId: affinityId,
         pinnedReplicaId: pinId,
       };
-      const { list, recs } = candidatesFor(s, pool, [affinity, pinned]);
+      const { list, recs } = candidatesFor(s, set, [affinity, pinned]);
       const chosen = place(s.profile, ctx, list);
       const rec = chosen ? recs.get(chosen.replicaId) : undefined;
       // No candidate: either the pinned replica is Ready but busy (the pool's queue waits for its
@@ -123,6 +126,7 @@ export function dispatchLoop(s: CoreState, limit = Infinity): DispatchBatch {
       // the ready index is inconsistent. Either way stop rather than spin.
       if (!rec) break;
       batch.dispatches.push(assign(s, pool, task, rec, now));
+      countDispatch(pool, side);
     }
   }
   return batch;

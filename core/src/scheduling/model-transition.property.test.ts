@@ -17,6 +17,7 @@ type Op =
   | { k: 'drain'; r: number }
   | { k: 'undrain'; r: number }
   | { k: 'begin' }
+  | { k: 'canary'; share: number | undefined }
   | { k: 'end'; commit: boolean }
   | { k: 'admit'; model: 'a' | 'b' }
   | { k: 'dispatch' }
@@ -37,6 +38,13 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ k: fc.constant('drain' as const), r: r4 }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('undrain' as const), r: r4 }) },
   { weight: 1, arbitrary: fc.constant({ k: 'begin' as const }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      k: fc.constant('canary' as const),
+      share: fc.option(fc.double({ min: 0.05, max: 0.95, noNaN: true }), { nil: undefined }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('end' as const), commit: fc.boolean() }) },
   {
     weight: 4,
@@ -51,7 +59,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 
 describe('ORCH-3031/ORCH-3007: a pool model transition under random interleavings', () => {
-  it('ORCH-3031: nothing is dispatched to a drained replica, every dispatch goes to the serving set of an identity the pool accepts, and every task ends once', () => {
+  it('ORCH-3031/ORCH-3033: nothing is dispatched to a drained replica, every dispatch goes to the serving set (or, during a canary split, a set) of an identity the pool accepts, and every task ends once', () => {
     fc.assert(
       fc.property(fc.array(opArb, { minLength: 20, maxLength: 100 }), (ops) => {
         const { sched } = scheduler();
@@ -77,8 +85,11 @@ describe('ORCH-3031/ORCH-3007: a pool model transition under random interleaving
           for (const d of batch.dispatches) {
             const st = reported.get(d.replicaId);
             if (drained.has(d.replicaId)) violations.push(`dispatch to drained ${d.replicaId}`);
-            if (d.replicaSetKey !== serving?.replicaSetKey)
+            // ORCH-3033: a canary split places on either identity's set, one set per task.
+            if (!model?.canary && d.replicaSetKey !== serving?.replicaSetKey)
               violations.push('dispatch outside the serving set');
+            if (st && d.replicaSetKey.split('|')[2] !== st.model_digest)
+              violations.push(`dispatch of ${d.taskId} to a set of another digest`);
             const ok =
               st?.model_ref === model?.modelRef || st?.model_ref === model?.transition?.modelRef;
             if (!ok) violations.push(`dispatch to ${d.replicaId} serving ${st?.model_ref}`);
@@ -102,6 +113,9 @@ describe('ORCH-3031/ORCH-3007: a pool model transition under random interleaving
               break;
             case 'begin':
               sched.beginModelTransition('pool-a', { modelRef: B, modelDigest: 'sha256:bb' });
+              break;
+            case 'canary':
+              sched.setCanaryShare('pool-a', op.share);
               break;
             case 'end':
               sched.endModelTransition('pool-a', op.commit, 0);

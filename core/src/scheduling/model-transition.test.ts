@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { canaryBucket } from '../index.js';
 import { MODEL, baseConfig, manualClock, replica, scheduler, spec } from '../../test/fixtures.js';
 
 const NEW = 'hf:test/model-b';
@@ -65,5 +66,80 @@ describe('ORCH-3031/ORCH-2102: model transition of a pool during a reload', () =
     const res = sched.admit(spec('t1', { model_ref: NEW }), 'default');
     expect(res.ok ? 'admitted' : res.error.code).toBe('INVALID_PARAMS');
     expect(sched.beginModelTransition('nope', { modelRef: NEW }).ok).toBe(false);
+  });
+});
+
+describe('ORCH-3033: canary split of a pool during a reload', () => {
+  const b = (id: string) =>
+    replica(id, { model_ref: NEW, model_digest: 'sha256:bb', slots_total: 1000, slots_free: 1000 });
+  const a = (id: string) => replica(id, { slots_total: 1000, slots_free: 1000 });
+
+  function canaryPool(share: number) {
+    const { sched } = scheduler();
+    sched.upsertReplica(a('r1'));
+    sched.upsertReplica(a('r2'));
+    sched.beginModelTransition('pool-a', { modelRef: NEW, modelDigest: 'sha256:bb' });
+    sched.upsertReplica(b('r3'));
+    expect(sched.setCanaryShare('pool-a', share).ok).toBe(true);
+    return sched;
+  }
+
+  it('ORCH-3033: 1000 tasks split by the share (0.1 ± 0.03), each on the side its session hash names, never across digests', () => {
+    const sched = canaryPool(0.1);
+    const sides = new Map<string, string>();
+    for (let i = 0; i < 1000; i++) {
+      const id = `t-${i}`;
+      expect(sched.admit(spec(id, { session_id: `sess-${i}` }), 'default').ok).toBe(true);
+      sched.attach(id);
+      for (const d of sched.dispatch().dispatches) sides.set(d.taskId, d.replicaId);
+    }
+    expect(sides.size).toBe(1000);
+    let canary = 0;
+    for (const [taskId, replicaId] of sides) {
+      const wants = canaryBucket(`sess-${taskId.slice(2)}`) < 0.1;
+      expect(replicaId === 'r3', taskId).toBe(wants);
+      if (wants) canary++;
+    }
+    // Binomial(1000, 0.1) has σ ≈ 9.5 tasks; 0.03 is > 3σ, and the ids are fixed, so no flake.
+    expect(Math.abs(canary / 1000 - 0.1)).toBeLessThan(0.03);
+    expect(sched.poolModel('pool-a')?.canary).toEqual({
+      share: 0.1,
+      dispatched: { canary, stable: 1000 - canary },
+    });
+  });
+
+  it('ORCH-3033: a side with no Ready replica hands its tasks to the other; ending the transition ends the split', () => {
+    const sched = canaryPool(0.9);
+    sched.drainReplica('r3', 0);
+    const placed: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      expect(sched.admit(spec(`t${i}`), 'default').ok).toBe(true);
+      sched.attach(`t${i}`);
+      placed.push(...sched.dispatch().dispatches.map((d) => d.replicaId));
+    }
+    expect(placed.length).toBe(20);
+    expect(placed.every((r) => r === 'r1' || r === 'r2')).toBe(true);
+    sched.endModelTransition('pool-a', false);
+    expect(sched.poolModel('pool-a')?.canary).toBeUndefined();
+  });
+
+  it('ORCH-3033: a split needs a transition and a share in (0, 1)', () => {
+    const { sched } = scheduler();
+    expect(sched.setCanaryShare('pool-a', 0.5).ok).toBe(false);
+    sched.beginModelTransition('pool-a', { modelRef: NEW });
+    expect(sched.setCanaryShare('pool-a', 1).ok).toBe(false);
+    expect(sched.setCanaryShare('pool-a', 0).ok).toBe(false);
+    expect(sched.setCanaryShare('nope', 0.5).ok).toBe(false);
+    expect(sched.setCanaryShare('pool-a', 0.5).ok).toBe(true);
+  });
+
+  it('ORCH-3033: the bucket is a pure function of the key, uniform enough over uuids', () => {
+    expect(canaryBucket('abc')).toBe(canaryBucket('abc'));
+    expect(canaryBucket('abc')).not.toBe(canaryBucket('abd'));
+    const n = 1000;
+    let low = 0;
+    for (let i = 0; i < n; i++)
+      if (canaryBucket(`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`) < 0.5) low++;
+    expect(Math.abs(low / n - 0.5)).toBeLessThan(0.05);
   });
 });
