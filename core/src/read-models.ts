@@ -1,5 +1,6 @@
 // Read-only views for the gateway's metrics and control plane. Output order is always sorted so
 // two schedulers fed the same inputs report identical snapshots.
+import { placesIn } from './scheduling/model-transition.js';
 import { freeSlots } from './scheduling/replica-registry.js';
 import type { CoreState } from './state.js';
 import { PRIORITIES } from './types.js';
@@ -29,7 +30,7 @@ export function snapshot(s: CoreState): SchedulerSnapshot {
       poolId: rec.state.pool_id,
       replicaSetKey: rec.setKey,
       ready: rec.state.ready && rec.eligible,
-      serving: pool?.serving?.key === rec.setKey,
+      serving: pool !== undefined && placesIn(pool, rec.setKey),
       slotsTotal: rec.state.slots_total,
       slotsFree: freeSlots(rec),
       activeLeases: rec.activeLeases,
@@ -70,14 +71,19 @@ export function taskView(s: CoreState, taskId: string): TaskView | undefined {
   return view;
 }
 
-export function sessionInfo(s: CoreState, sessionId: string): SessionInfo | undefined {
-  const rec = s.sessions.get(sessionId);
+export function sessionInfo(
+  s: CoreState,
+  tenant: string,
+  sessionId: string,
+): SessionInfo | undefined {
+  const rec = s.sessions.get(tenant, sessionId);
   const now = s.now();
   if (!rec || s.sessions.ttlRemaining(rec, now) === 0) return undefined;
   const replica =
     rec.lastReplicaId !== undefined ? s.registry.replicas.get(rec.lastReplicaId) : undefined;
   const info: SessionInfo = {
     sessionId,
+    tenant,
     ttlMsRemaining: s.sessions.ttlRemaining(rec, now),
     turns: rec.turns,
     tokensUsed: rec.tokensUsed,

@@ -218,12 +218,24 @@ export class Scheduler {
     return snapshot(this.s);
   }
 
-  session(sessionId: string): SessionInfo | undefined {
-    return sessionInfo(this.s, sessionId);
+  /** ORCH-2004/3035: the tenant's live session with this id; another tenant's is not seen. */
+  session(tenant: string, sessionId: string): SessionInfo | undefined {
+    return sessionInfo(this.s, tenant, sessionId);
   }
 
-  deleteSession(sessionId: string): boolean {
-    return this.s.sessions.delete(sessionId);
+  /** ORCH-2005/3035: delete the tenant's session with this id (false when it has none). */
+  deleteSession(tenant: string, sessionId: string): boolean {
+    return this.s.sessions.delete(tenant, sessionId);
+  }
+
+  /**
+   * Tenants that hold a live session with this id, most recently active first: for callers that
+   * may see every tenant's sessions (operators) and name only an id.
+   */
+  sessionOwners(sessionId: string): string[] {
+    return this.s.sessions
+      .owners(sessionId)
+      .filter((tenant) => sessionInfo(this.s, tenant, sessionId) !== undefined);
   }
 
   task(taskId: string): TaskView | undefined {

@@ -275,7 +275,7 @@ export interface AdoptedLease {
 
 export interface TickResult {
   terminal: TerminalEvent[];
-  expiredSessions: string[];
+  expiredSessions: SessionKey[];
 }
 
 /** ORCH-2101: `Scheduler.drainPool`. `terminal` = queued tasks that failed (no replica left). */
@@ -314,8 +314,16 @@ export interface RemoveReplicaResult {
   terminal: TerminalEvent[];
 }
 
+/** ORCH-3035: sessions are keyed by their tenant and the client's session_id. */
+export interface SessionKey {
+  tenant: string;
+  sessionId: string;
+}
+
 export interface SessionInfo {
   sessionId: string;
+  /** The tenant whose task created the session (ORCH-3035). */
+  tenant: string;
   ttlMsRemaining: number;
   turns: number;
   tokensUsed: number;

@@ -124,16 +124,16 @@ describe('ORCH-3009/ORCH-3021: sessions', () => {
     };
     turn('a');
     turn('b');
-    expect(sched.session('s')?.turns).toBe(2);
+    expect(sched.session('acme', 's')?.turns).toBe(2);
     turn('c'); // third turn starts a fresh session
-    expect(sched.session('s')?.turns).toBe(1);
-    expect(sched.session('s')?.ttlMsRemaining).toBe(1000);
+    expect(sched.session('acme', 's')?.turns).toBe(1);
+    expect(sched.session('acme', 's')?.ttlMsRemaining).toBe(1000);
     clock.advance(1000);
-    expect(sched.session('s')).toBeUndefined();
-    expect(sched.tick().expiredSessions).toEqual(['s']);
+    expect(sched.session('acme', 's')).toBeUndefined();
+    expect(sched.tick().expiredSessions).toEqual([{ tenant: 'acme', sessionId: 's' }]);
     turn('d');
-    expect(sched.deleteSession('s')).toBe(true);
-    expect(sched.deleteSession('s')).toBe(false);
+    expect(sched.deleteSession('acme', 's')).toBe(true);
+    expect(sched.deleteSession('acme', 's')).toBe(false);
   });
 });
 

@@ -83,11 +83,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Session state (TTL, turns, KV residency, budgets). */
+        /**
+         * Session state (TTL, turns, KV residency, budgets).
+         * @description Sessions belong to the tenant whose task created them (ORCH-3035): a tenant key sees its
+         *     own tenant's session under this id; one only another tenant holds is 404, exactly as an
+         *     id nobody holds, so existence is never revealed. Operator keys see any tenant's session.
+         */
         get: operations["getSession"];
         put?: never;
         post?: never;
-        /** Forget a session and release its KV affinity; idempotent. */
+        /**
+         * Forget a session and release its KV affinity; idempotent.
+         * @description Ends the caller's tenant's session under this id (ORCH-3035). An id that only another
+         *     tenant holds is treated as unknown: 204, and nothing is deleted. Operator keys may delete
+         *     any tenant's session.
+         */
         delete: operations["deleteSession"];
         options?: never;
         head?: never;
@@ -149,7 +159,10 @@ export interface components {
              * @description Client-chosen unique id; a duplicate is INVALID_PARAMS (ORCH-3024).
              */
             task_id: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Joins (or starts) a session of the caller's tenant (ORCH-3021/3035): affinity, turns and budgets are per (tenant, session_id), never shared with another tenant's session of the same id.
+             */
             session_id: string;
             workload: components["schemas"]["Workload"];
             model_ref: string;
@@ -364,6 +377,7 @@ export interface components {
     parameters: {
         /** @description The `task_id` given at admission. */
         TaskId: string;
+        /** @description The `session_id` given with the session's tasks. Scoped to the caller's tenant: the same id under two tenants names two unrelated sessions (ORCH-3035). */
         SessionId: string;
         /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). */
         CorrelationIdHeader: string;
@@ -497,6 +511,7 @@ export interface operations {
                 "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
             };
             path: {
+                /** @description The `session_id` given with the session's tasks. Scoped to the caller's tenant: the same id under two tenants names two unrelated sessions (ORCH-3035). */
                 id: components["parameters"]["SessionId"];
             };
             cookie?: never;
@@ -527,6 +542,7 @@ export interface operations {
                 "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
             };
             path: {
+                /** @description The `session_id` given with the session's tasks. Scoped to the caller's tenant: the same id under two tenants names two unrelated sessions (ORCH-3035). */
                 id: components["parameters"]["SessionId"];
             };
             cookie?: never;

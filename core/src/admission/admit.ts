@@ -64,7 +64,8 @@ export function admit(
   }
 
   const sessionId = spec.session_id ?? '';
-  const session = sessionId ? s.sessions.peekForTurn(sessionId, now) : undefined;
+  // ORCH-3035: the tenant's own session of that id; another tenant's same id is a different one.
+  const session = sessionId ? s.sessions.peekForTurn(tenant, sessionId, now) : undefined;
   if (session) {
     const over = s.sessions.budgetExceeded(session, estTokens);
     if (over) {

@@ -70,7 +70,7 @@ export function leaseFinished(s: CoreState, leaseId: string, outcome: LeaseOutco
     if (terminal && task.spec.session_id) {
       const time = (outcome.firstTokenMs ?? 0) + (outcome.decodeTimeMs ?? 0);
       s.sessions.recordTurn(
-        task.spec.session_id,
+        { tenant: task.tenant, sessionId: task.spec.session_id },
         replicaId,
         tokens ?? task.estTokens,
         time,

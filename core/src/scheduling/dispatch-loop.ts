@@ -45,7 +45,9 @@ function assign(
   s.unqueue(task);
   s.move(task, 'dispatch');
   const leaseId = `${s.config.leasePrefix}${++s.leaseSeq}`;
-  const session = task.spec.session_id ? s.sessions.get(task.spec.session_id) : undefined;
+  const session = task.spec.session_id
+    ? s.sessions.get(task.tenant, task.spec.session_id)
+    : undefined;
   task.leaseId = leaseId;
   task.replicaId = rec.state.replica_id;
   task.kvWarmth = session?.lastReplicaId === rec.state.replica_id;
@@ -107,7 +109,9 @@ export function dispatchLoop(s: CoreState, limit = Infinity): DispatchBatch {
       // the pool's queue waits for it (as for a busy pinned replica).
       const { set, side } = chooseSet(pool, task);
       if (!set || set.ready.size === 0) break;
-      const session = task.spec.session_id ? s.sessions.get(task.spec.session_id) : undefined;
+      const session = task.spec.session_id
+        ? s.sessions.get(task.tenant, task.spec.session_id)
+        : undefined;
       const affinityId = session?.lastReplicaId;
       const affinity = affinityId !== undefined ? s.registry.replicas.get(affinityId) : undefined;
       const pinned = pinId !== undefined ? s.registry.replicas.get(pinId) : undefined;

@@ -1,11 +1,15 @@
 // ORCH-3021/3099/3009: sessions. A session lives until it has been idle for ttlMs (each admitted
 // turn refreshes it) or has served maxTurns turns; then the next turn starts a fresh session with
 // no replica affinity (kv_warmth=false). Budgets (tokens, decode time) are checked at admission.
+// ORCH-3035: a session belongs to the tenant whose task created it. Sessions are keyed by
+// (tenant, session_id), so the same id under two tenants names two unrelated sessions: a task can
+// only ever join, warm or spend the budget of a session of its own tenant.
 // The Map is kept in last-activity order (delete + set on touch), so expiry scans only the head.
-import type { SessionConfig } from '../types.js';
+import type { SessionConfig, SessionKey } from '../types.js';
 
 export interface SessionRec {
   id: string;
+  tenant: string;
   createdAt: number;
   lastActivity: number;
   turns: number;
@@ -13,6 +17,11 @@ export interface SessionRec {
   timeUsedMs: number;
   lastReplicaId: string | undefined;
   kvMb: number;
+}
+
+/** Unambiguous for any tenant and id (the tenant's length prefixes it). */
+function keyOf(tenant: string, id: string): string {
+  return `${tenant.length}:${tenant}${id}`;
 }
 
 export class SessionStore {
@@ -24,8 +33,18 @@ export class SessionStore {
     return this.sessions.size;
   }
 
-  get(id: string): SessionRec | undefined {
-    return this.sessions.get(id);
+  get(tenant: string, id: string): SessionRec | undefined {
+    return this.sessions.get(keyOf(tenant, id));
+  }
+
+  /**
+   * Tenants holding a session with this id, most recently active first (for operator look-ups,
+   * which name an id but no tenant). A scan: operators' reads are rare, turns never call it.
+   */
+  owners(id: string): string[] {
+    const out: string[] = [];
+    for (const s of this.sessions.values()) if (s.id === id) out.push(s.tenant);
+    return out.reverse();
   }
 
   private expired(s: SessionRec, now: number): boolean {
@@ -33,11 +52,12 @@ export class SessionStore {
   }
 
   /** The session a new turn would join (fresh if missing, expired or out of turns); not stored. */
-  peekForTurn(id: string, now: number): SessionRec {
-    const s = this.sessions.get(id);
+  peekForTurn(tenant: string, id: string, now: number): SessionRec {
+    const s = this.get(tenant, id);
     if (s && !this.expired(s, now)) return s;
     return {
       id,
+      tenant,
       createdAt: now,
       lastActivity: now,
       turns: 0,
@@ -59,20 +79,21 @@ export class SessionStore {
   /** Commit an admitted turn: store the session and refresh its activity. */
   touch(s: SessionRec, now: number): void {
     s.lastActivity = now;
-    this.sessions.delete(s.id);
-    this.sessions.set(s.id, s);
+    const key = keyOf(s.tenant, s.id);
+    this.sessions.delete(key);
+    this.sessions.set(key, s);
   }
 
   /** A turn finished on `replicaId`: count it and remember the replica for affinity. */
   recordTurn(
-    id: string,
+    session: SessionKey,
     replicaId: string,
     tokens: number,
     timeMs: number,
     kvMb: number,
     now: number,
   ): void {
-    const s = this.sessions.get(id);
+    const s = this.get(session.tenant, session.sessionId);
     if (!s) return;
     s.turns += 1;
     s.tokensUsed += tokens;
@@ -82,22 +103,22 @@ export class SessionStore {
     this.touch(s, now);
   }
 
-  delete(id: string): boolean {
-    return this.sessions.delete(id);
+  delete(tenant: string, id: string): boolean {
+    return this.sessions.delete(keyOf(tenant, id));
   }
 
   ttlRemaining(s: SessionRec, now: number): number {
     return Math.max(0, s.lastActivity + this.config.ttlMs - now);
   }
 
-  /** Remove sessions idle past their TTL; returns their ids in expiry order. */
-  expire(now: number): string[] {
-    const out: string[] = [];
+  /** Remove sessions idle past their TTL; returns them in expiry order. */
+  expire(now: number): SessionKey[] {
+    const out: SessionRec[] = [];
     for (const s of this.sessions.values()) {
       if (now < s.lastActivity + this.config.ttlMs) break;
-      out.push(s.id);
+      out.push(s);
     }
-    for (const id of out) this.sessions.delete(id);
-    return out;
+    for (const s of out) this.sessions.delete(keyOf(s.tenant, s.id));
+    return out.map((s) => ({ tenant: s.tenant, sessionId: s.id }));
   }
 }

@@ -1,13 +1,28 @@
-// GET /v1/sessions/:id (ORCH-2004) and DELETE /v1/sessions/:id (ORCH-2005).
+// GET /v1/sessions/:id (ORCH-2004) and DELETE /v1/sessions/:id (ORCH-2005). ORCH-3035: sessions
+// belong to the tenant whose task created them; the caller's key decides whose it may see.
 import type { FastifyPluginAsync } from 'fastify';
+import type { Principal } from '../auth/api-keys.js';
+import type { SessionScope } from '../placement/tasks.js';
 import type { RouteDeps } from './tasks.js';
+
+/**
+ * The same rule as for tasks (AuthPolicy.checkTaskAccess): a tenant key sees its tenant's
+ * sessions only; an operator key, or an anonymous caller on a loopback stack with auth off, sees
+ * any tenant's.
+ */
+export function sessionScope(principal: Principal): SessionScope {
+  return {
+    tenant: principal.tenant,
+    anyTenant: principal.operator || !principal.authenticated,
+  };
+}
 
 export const sessionRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
   app.get<{ Params: { id: string } }>('/v1/sessions/:id', async (request) =>
-    deps.tasks.session(request.params.id),
+    deps.tasks.session(request.params.id, sessionScope(request.principal)),
   );
   app.delete<{ Params: { id: string } }>('/v1/sessions/:id', async (request, reply) => {
-    deps.tasks.deleteSession(request.params.id);
+    deps.tasks.deleteSession(request.params.id, sessionScope(request.principal));
     return reply.code(204).send();
   });
 };

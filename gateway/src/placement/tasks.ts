@@ -8,7 +8,12 @@ import type {
   TaskRequest,
 } from '@llama-orch/contracts';
 import { CoreError, ENGINES } from '@llama-orch/core';
-import type { Engine, Scheduler, TaskSpecInput } from '@llama-orch/core';
+import type {
+  Engine,
+  Scheduler,
+  SessionInfo as CoreSessionInfo,
+  TaskSpecInput,
+} from '@llama-orch/core';
 import type { Logger } from 'pino';
 import type { DecisionOutcome, GatewayMetrics } from '../metrics/metrics.js';
 import { mirrorSnapshot } from '../metrics/mirror.js';
@@ -22,6 +27,15 @@ export interface TaskServiceOptions {
   readonly registry: ReplicaRegistry;
   readonly metrics: GatewayMetrics;
   readonly log: Logger;
+}
+
+/**
+ * ORCH-3035: whose sessions a caller sees. Sessions are keyed by (tenant, session_id); a caller
+ * sees its own tenant's, and one that may act on any tenant's tasks (an operator) sees any.
+ */
+export interface SessionScope {
+  readonly tenant: string;
+  readonly anyTenant: boolean;
 }
 
 export class TaskService {
@@ -95,8 +109,12 @@ export class TaskService {
     if (outcome.kind === 'not_found') throw outcome.error;
   }
 
-  session(sessionId: string): SessionInfo {
-    const s = this.o.core.session(sessionId);
+  /**
+   * ORCH-2004/3035: the session this caller may see under `sessionId`, else 404. Another tenant's
+   * session answers exactly as an unknown one, so a key cannot probe which ids exist.
+   */
+  session(sessionId: string, scope: SessionScope): SessionInfo {
+    const s = this.visibleSession(sessionId, scope);
     if (!s) throw new CoreError('NOT_FOUND', `no session ${sessionId}`);
     return {
       session_id: s.sessionId,
@@ -107,9 +125,21 @@ export class TaskService {
     };
   }
 
-  deleteSession(sessionId: string): void {
-    if (!this.o.core.deleteSession(sessionId))
-      throw new CoreError('NOT_FOUND', `no session ${sessionId}`);
+  /**
+   * ORCH-2005/3035: end the session this caller may see under `sessionId`. Idempotent: an unknown
+   * id, or one only another tenant holds, is a no-op (204 either way, so nothing is revealed).
+   */
+  deleteSession(sessionId: string, scope: SessionScope): void {
+    const s = this.visibleSession(sessionId, scope);
+    if (s) this.o.core.deleteSession(s.tenant, sessionId);
+  }
+
+  /** The caller's own session first; with `anyTenant`, else the most recently active owner's. */
+  private visibleSession(sessionId: string, scope: SessionScope): CoreSessionInfo | undefined {
+    const own = this.o.core.session(scope.tenant, sessionId);
+    if (own || !scope.anyTenant) return own;
+    const owner = this.o.core.sessionOwners(sessionId)[0];
+    return owner === undefined ? undefined : this.o.core.session(owner, sessionId);
   }
 
   /** ORCH-3095: derived from live registrations; api_version is the OpenAPI info.version. */
