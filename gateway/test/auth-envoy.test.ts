@@ -9,13 +9,11 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../src/auth/api-keys.js';
 import { startGateway } from '../src/index.js';
-import type { GatewayHandle } from '../src/index.js';
-import { startEnvoyEdge } from './support/envoy-edge.js';
+import { EDGE_MODEL as MODEL, EDGE_POOL, startEdgeStack } from './support/edge-stack.js';
+import type { EdgeStack } from './support/edge-stack.js';
 import type { EnvoyEdge } from './support/envoy-edge.js';
-import { startFakeSidecar } from './support/fake-sidecar.js';
 import type { FakeSidecar } from './support/fake-sidecar.js';
 
-const MODEL = 'fake-model';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const KEYS = {
   ops: 'ops-secret-1',
@@ -25,21 +23,18 @@ const KEYS = {
 };
 
 describe('ORCH-3035: API-key auth through real Envoy', { timeout: 15_000 }, () => {
-  let gateway: GatewayHandle;
+  let stack: EdgeStack;
   let sidecar: FakeSidecar;
   let edge: EnvoyEdge;
   /** Every log line the gateway wrote (debug and up): keys must never appear in them. */
   let logged = '';
 
   beforeAll(async () => {
-    gateway = await startGateway({
-      restPort: 0,
-      extProcPort: 0,
-      controlPort: 0,
+    stack = await startEdgeStack({
       logger: pino({ level: 'debug' }, { write: (line: string) => void (logged += line) }),
       env: {},
       scheduler: {
-        pools: [{ id: 'pool-a', engine: 'llamacpp', modelRef: MODEL, ctxMax: 2048 }],
+        pools: [{ id: EDGE_POOL, engine: 'llamacpp', modelRef: MODEL, ctxMax: 2048 }],
         tenants: { small: { weight: 1, quotas: { maxConcurrent: 1 } } },
       },
       auth: {
@@ -52,40 +47,15 @@ describe('ORCH-3035: API-key auth through real Envoy', { timeout: 15_000 }, () =
         ],
       },
     });
-    sidecar = await startFakeSidecar({
-      controlPort: gateway.controlPort,
-      replicaId: 'fake-a',
-      poolId: 'pool-a',
-      modelRef: MODEL,
-    });
-    edge = await startEnvoyEdge(gateway);
+    ({ sidecar, edge } = stack);
   }, 60_000);
 
   afterAll(async () => {
-    await edge?.close();
-    await sidecar?.close();
-    await gateway?.close();
+    await stack?.close();
   });
 
-  const submit = (taskId: string, headers: Record<string, string>) =>
-    fetch(`${edge.url}/v1/tasks`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify({
-        task_id: taskId,
-        session_id: randomUUID(),
-        workload: 'completion',
-        model_ref: MODEL,
-        engine: 'llamacpp',
-        ctx: 256,
-        priority: 'interactive',
-        max_tokens: 8,
-        deadline_ms: 0,
-        prompt: 'Say hello',
-      }),
-    });
-  const stream = (taskId: string, headers: Record<string, string>) =>
-    fetch(`${edge.url}/v1/tasks/${taskId}/stream`, { headers });
+  const submit = (taskId: string, headers: Record<string, string>) => stack.submit(taskId, headers);
+  const stream = (taskId: string, headers: Record<string, string>) => stack.stream(taskId, headers);
 
   it('ORCH-3035: POST /v1/tasks through Envoy: no key 401, unknown key 403, tenant key 202', async () => {
     const none = await submit(randomUUID(), { 'x-correlation-id': 'c-401' });
@@ -181,6 +151,59 @@ describe('ORCH-3035: API-key auth through real Envoy', { timeout: 15_000 }, () =
     const notOps = await orchctl(['pools', 'health', 'pool-a'], KEYS.acme);
     expect(notOps.stderr).toContain('not allowed for this API key');
   }, 60_000);
+
+  it("ORCH-3035/ORCH-3021: two tenants, one session_id: each key sees only its own session; another's is 404, its delete a no-op", async () => {
+    const sessionId = randomUUID();
+    const session = (key?: string, method = 'GET') =>
+      fetch(`${edge.url}/v1/sessions/${sessionId}`, {
+        method,
+        headers: key ? { 'x-api-key': key } : {},
+      });
+    /** One turn in the session as `key`'s tenant: submit, stream to the end. */
+    const turn = async (key: string): Promise<string> => {
+      const taskId = randomUUID();
+      const admitted = await stack.submit(taskId, { 'x-api-key': key }, { session_id: sessionId });
+      expect(admitted.status).toBe(202);
+      const text = await (await stream(taskId, { 'x-api-key': key })).text();
+      expect(text).toContain('event: end');
+      return taskId;
+    };
+    /** The session's turns as `key` sees it, once the finished lease has been recorded (≤ 5 s). */
+    const turnsSeen = async (key: string, want: number): Promise<number> => {
+      const until = Date.now() + 5_000;
+      for (;;) {
+        const res = await session(key);
+        const turns = res.status === 200 ? ((await res.json()) as { turns: number }).turns : -1;
+        if (turns === want || Date.now() > until) return turns;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+
+    await turn(KEYS.acme);
+    expect(await turnsSeen(KEYS.acme, 1)).toBe(1);
+    // beta: 404 NOT_FOUND, the same envelope as for an id nobody holds.
+    const foreign = await session(KEYS.beta);
+    expect(foreign.status).toBe(404);
+    const envelope: unknown = await foreign.json();
+    expect(envelope).toMatchObject({ code: 'NOT_FOUND', message: `no session ${sessionId}` });
+    expect(validateResponse('getSession', 404, envelope).issues).toEqual([]);
+    expect((await session(KEYS.beta, 'DELETE')).status).toBe(204);
+    expect(await turnsSeen(KEYS.acme, 1)).toBe(1); // beta's delete removed nothing
+    expect((await session(undefined)).status).toBe(401);
+
+    // beta's own turn under the same id starts beta's session: cold, and acme's keeps its count.
+    const betaTask = await turn(KEYS.beta);
+    const assign = sidecar.assigns.find((a) => a.task?.taskId === betaTask);
+    expect(assign?.task?.tenant).toBe('beta');
+    expect(assign?.kvWarmth).toBe(false);
+    expect(await turnsSeen(KEYS.beta, 1)).toBe(1);
+    expect(await turnsSeen(KEYS.acme, 1)).toBe(1);
+    // An operator key sees the session; the owner's delete ends only the owner's.
+    expect((await session(KEYS.ops)).status).toBe(200);
+    expect((await session(KEYS.acme, 'DELETE')).status).toBe(204);
+    expect((await session(KEYS.acme)).status).toBe(404);
+    expect(await turnsSeen(KEYS.beta, 1)).toBe(1);
+  });
 
   it('ORCH-3027/ORCH-3035: no API key ever reaches the gateway log', () => {
     expect(logged).toContain('task rejected'); // the refusals above were logged...

@@ -5,38 +5,21 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { validateResponse, validateSseTranscript } from '@llama-orch/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway } from '../src/index.js';
 import type { GatewayHandle } from '../src/index.js';
-import { startEnvoyEdge } from './support/envoy-edge.js';
-import type { EnvoyEdge } from './support/envoy-edge.js';
-import { startFakeSidecar } from './support/fake-sidecar.js';
+import { startEdgeStack } from './support/edge-stack.js';
+import type { EdgeStack } from './support/edge-stack.js';
 import type { FakeSidecar } from './support/fake-sidecar.js';
 
-const MODEL = 'fake-model';
-
 describe('gateway + real Envoy + fake sidecar', { timeout: 15_000 }, () => {
+  let stack: EdgeStack;
   let gateway: GatewayHandle;
   let sidecar: FakeSidecar;
-  let edge: EnvoyEdge | undefined;
   let decoy: Server;
   let decoyHits = 0;
   let decoyPort = 0;
   let base = '';
 
   beforeAll(async () => {
-    gateway = await startGateway({
-      restPort: 0,
-      extProcPort: 0,
-      controlPort: 0,
-      logger: 'silent',
-      scheduler: { pools: [{ id: 'pool-a', engine: 'llamacpp', modelRef: MODEL, ctxMax: 2048 }] },
-    });
-    sidecar = await startFakeSidecar({
-      controlPort: gateway.controlPort,
-      replicaId: 'fake-a',
-      poolId: 'pool-a',
-      modelRef: MODEL,
-    });
     // Where a client-supplied routing header would send the request if Envoy trusted it.
     decoy = createServer((_req, res) => {
       decoyHits += 1;
@@ -46,35 +29,16 @@ describe('gateway + real Envoy + fake sidecar', { timeout: 15_000 }, () => {
     const a = decoy.address();
     decoyPort = typeof a === 'object' && a ? a.port : 0;
 
-    edge = await startEnvoyEdge(gateway);
-    base = edge.url;
+    stack = await startEdgeStack();
+    ({ gateway, sidecar, url: base } = stack);
   }, 60_000);
 
   afterAll(async () => {
-    await edge?.close();
-    await sidecar?.close();
-    await gateway?.close();
+    await stack?.close();
     decoy?.close();
   });
 
-  async function submit(taskId: string): Promise<Response> {
-    return fetch(`${base}/v1/tasks`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        task_id: taskId,
-        session_id: randomUUID(),
-        workload: 'completion',
-        model_ref: MODEL,
-        engine: 'llamacpp',
-        ctx: 256,
-        priority: 'interactive',
-        max_tokens: 8,
-        deadline_ms: 0,
-        prompt: 'Say hello',
-      }),
-    });
-  }
+  const submit = (taskId: string): Promise<Response> => stack.submit(taskId);
 
   it('ORCH-4001/ORCH-4003: a stream goes through Envoy to the sidecar placement chose, with its lease', async () => {
     const taskId = randomUUID();
