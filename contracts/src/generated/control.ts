@@ -87,8 +87,67 @@ export interface paths {
          *     `policy_label` `reload_in_progress` and a retry hint; a draining pool is 503
          *     `POOL_UNAVAILABLE` (`pool.draining`). A pool with no replica switches its model at once
          *     (the reload is `succeeded` with `replicas_total` 0).
+         *
+         *     Canary (ORCH-3033): with `canary_share` (0 < share < 1) the reload replaces only
+         *     round(share × replicas) replicas (at least one, never the pool's last replica of the old
+         *     model; a pool with fewer than two replicas is 400 `INVALID_PARAMS`) and then holds in
+         *     state `canary`: each new task goes to the canary replica set when an FNV-1a hash of its
+         *     `session_id` (else its `task_id`) falls below the share, else to the old set, so a
+         *     task's side is reproducible and a session stays on one side. Each side is one replica
+         *     set, so no placement mixes digests (ORCH-3046); a side with no Ready replica hands its
+         *     tasks to the other. Then `POST /v1/pools/{id}/reload/promote` continues the rolling reload
+         *     to every replica, or `POST /v1/pools/{id}/rollback` returns the canary replicas to the
+         *     old model in one action.
          */
         post: operations["reloadPool"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pools/{id}/reload/promote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Continue a reload holding a canary to every replica.
+         * @description ORCH-3033: the reload in state `canary` leaves it (state `running`) and replaces the
+         *     remaining replicas one at a time as any reload does; it ends `succeeded`, or, if a replica
+         *     fails, `rolled_back` with every switched replica (the canary ones too) back on the old
+         *     model. Tasks keep their canary split until the old set has no Ready replica left. No
+         *     reload holding a canary → 400 `INVALID_PARAMS` (`policy_label` `reload.not_canary`).
+         */
+        post: operations["promotePoolReload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pools/{id}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Return the canary replicas to the previous model, in one action.
+         * @description ORCH-3033: the reload in state `canary` stops sending new tasks to the canary set at once,
+         *     lets the canary replicas' running leases finish (`drain_deadline_ms` of the reload), reloads
+         *     them back to the old model (`from`) and ends `rolled_back` with `error` null; the pool keeps
+         *     its old model. No reload holding a canary → 400 `INVALID_PARAMS` (`policy_label`
+         *     `reload.not_canary`).
+         */
+        post: operations["rollbackPool"];
         delete?: never;
         options?: never;
         head?: never;
@@ -193,11 +252,13 @@ export interface components {
             drain_deadline_ms?: number;
             /** @description Per replica, time from Reload to Ready with the new digest before the reload rolls back (default 180000). */
             replica_deadline_ms?: number;
+            /** @description ORCH-3033: reload only enough replicas for this share of tasks, then hold (state `canary`) until promote or rollback. */
+            canary_share?: number;
         };
         PoolActionAccepted: {
             pool_id: components["schemas"]["PoolIdString"];
             /** @enum {string} */
-            action: "drain" | "undrain" | "reload";
+            action: "drain" | "undrain" | "reload" | "promote" | "rollback";
             /** @description The one replica a drain or undrain applied to. */
             replica_id?: string;
             /** @description Identifies the reload in the pool health's `reload`. */
@@ -207,12 +268,14 @@ export interface components {
          * @description The pool's latest reload (ORCH-2102, ORCH-3031, ORCH-3033). `running` while replicas are
          *     being replaced; `succeeded` when every replica serves `to`; `rolled_back` when a replica
          *     failed and every replica serves `from` again; `failed` when even the rollback did not
-         *     bring every replica back (see `error` and the replicas' `unready_reason`).
+         *     bring every replica back (see `error` and the replicas' `unready_reason`). `canary` while
+         *     a canary reload holds (ORCH-3033): `canary` gives the share and per-side counts; a
+         *     promote makes it `running` again, a rollback ends it `rolled_back` with `error` null.
          */
         ReloadStatus: {
             reload_id: string;
             /** @enum {string} */
-            state: "running" | "succeeded" | "rolled_back" | "failed";
+            state: "running" | "canary" | "succeeded" | "rolled_back" | "failed";
             from: components["schemas"]["ReloadModel"];
             to: components["schemas"]["ReloadModel"];
             replicas_total: number;
@@ -224,7 +287,7 @@ export interface components {
              * @description What the reload waits for now.
              * @enum {string}
              */
-            phase?: "draining" | "reloading" | "rolling_back" | "done";
+            phase?: "draining" | "reloading" | "rolling_back" | "holding" | "done";
             /** Format: date-time */
             started_at: string;
             finished_at: string | null;
@@ -235,6 +298,16 @@ export interface components {
                 failed_step: string;
                 message: string;
             } | null;
+            /** @description ORCH-3033: the canary split of a canary reload (kept after it ends, with final counts). */
+            canary?: {
+                share: number;
+                /** @description The replicas reloaded to `to` before the hold. */
+                canary_replicas: string[];
+                /** @description Ready replicas serving `to` (canary) and `from` (stable) now. */
+                replicas: components["schemas"]["CanarySideCounts"];
+                /** @description Tasks placed on each side since the hold began. */
+                tasks: components["schemas"]["CanarySideCounts"];
+            };
             /** @description Per replica, in reload order; `wall_ms` is drain start to Ready again. */
             replicas: {
                 replica_id: string;
@@ -242,6 +315,10 @@ export interface components {
                 state: "pending" | "draining" | "reloading" | "done" | "failed" | "rolled_back";
                 wall_ms?: number;
             }[];
+        };
+        CanarySideCounts: {
+            canary: number;
+            stable: number;
         };
         ReloadModel: {
             model_ref: string;
@@ -408,6 +485,19 @@ export interface components {
             };
             content: {
                 "application/json": components["schemas"]["BackpressureErrorEnvelope"];
+            };
+        };
+        /**
+         * @description Bad request, or no reload of the pool holds a canary (INVALID_PARAMS, `policy_label`
+         *     `reload.not_canary`; ORCH-3033).
+         */
+        NotCanary: {
+            headers: {
+                "X-Correlation-Id": components["headers"]["XCorrelationId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
         /** @description Unknown pool (NOT_FOUND). */
@@ -598,6 +688,68 @@ export interface operations {
             429: components["responses"]["ReloadInProgress"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    promotePoolReload: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
+            };
+            path: {
+                id: components["parameters"]["PoolId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Promotion started; follow it in the pool health's `reload`. */
+            202: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["XCorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PoolActionAccepted"];
+                };
+            };
+            400: components["responses"]["NotCanary"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["PoolNotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    rollbackPool: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
+            };
+            path: {
+                id: components["parameters"]["PoolId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Rollback started; follow it in the pool health's `reload`. */
+            202: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["XCorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PoolActionAccepted"];
+                };
+            };
+            400: components["responses"]["NotCanary"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["PoolNotFound"];
+            500: components["responses"]["InternalError"];
         };
     };
     getPoolHealth: {

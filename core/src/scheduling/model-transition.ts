@@ -152,6 +152,18 @@ export function chooseSet(pool: PoolState, task: TaskRec): SetChoice {
   return canary ? { set: canary, side: 'canary' } : { set: undefined };
 }
 
+/** Whether the pool places tasks in this set now: its serving set, or either side of a canary. */
+export function placesIn(pool: PoolState, setKey: string): boolean {
+  if (!pool.canary || !pool.transition) return pool.serving?.key === setKey;
+  const current: ModelIdentity = {
+    modelRef: pool.config.modelRef,
+    modelDigest: pool.config.expect.model_digest,
+  };
+  return (
+    setServing(pool, current)?.key === setKey || setServing(pool, pool.transition)?.key === setKey
+  );
+}
+
 /** Whether any set the pool may place in has a Ready replica with a free slot. */
 export function hasRoom(pool: PoolState): boolean {
   if (!pool.canary || !pool.transition) return (pool.serving?.ready.size ?? 0) > 0;

@@ -1,5 +1,5 @@
 // Control plane: POST /v1/pools/:id/drain|undrain (ORCH-2101), POST /v1/pools/:id/reload
-// (ORCH-2102), GET /v1/pools/:id/health (ORCH-2103) and GET /v1/replicasets (ORCH-2104), all
+// (ORCH-2102) with its canary promote/rollback (ORCH-3033), GET /v1/pools/:id/health (ORCH-2103) and GET /v1/replicasets (ORCH-2104), all
 // behind the admin credential (ORCH-3035 placeholder).
 import {
   formatIssues,
@@ -56,11 +56,22 @@ export const poolRoutes: FastifyPluginAsync<PoolRouteDeps> = async (app, deps) =
       newModelDigest: body.new_model_digest,
       drainDeadlineMs: body.drain_deadline_ms,
       replicaDeadlineMs: body.replica_deadline_ms,
+      canaryShare: body.canary_share,
     });
     return reply
       .code(202)
       .send({ pool_id: request.params.id, action: 'reload', reload_id: reloadId });
   });
+  // ORCH-3033: end a canary reload's hold, forward (promote) or back (rollback), in one call.
+  for (const [path, action] of [
+    ['/v1/pools/:id/reload/promote', 'promote'],
+    ['/v1/pools/:id/rollback', 'rollback'],
+  ] as const) {
+    app.post<{ Params: { id: string } }>(path, async (request, reply) => {
+      const reloadId = deps.pools.reloads.decideCanary(request.params.id, action);
+      return reply.code(202).send({ pool_id: request.params.id, action, reload_id: reloadId });
+    });
+  }
   app.get<{ Params: { id: string } }>('/v1/pools/:id/health', async (request) =>
     deps.pools.health(request.params.id),
   );

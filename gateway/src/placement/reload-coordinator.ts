@@ -11,7 +11,7 @@ import { normalizeDigest } from '../replicas/registry.js';
 import type { ReloadTarget } from './reload-catalog.js';
 import { resolveReloadTarget } from './reload-catalog.js';
 import { ReloadRun } from './reload-run.js';
-import type { ReloadStatus, ReloadTimings } from './reload-run.js';
+import type { CanaryPlan, ReloadStatus, ReloadTimings } from './reload-run.js';
 
 export type { ReloadStatus } from './reload-run.js';
 
@@ -20,6 +20,8 @@ export interface ReloadRequestInput {
   readonly newModelDigest?: string | undefined;
   readonly drainDeadlineMs?: number | undefined;
   readonly replicaDeadlineMs?: number | undefined;
+  /** ORCH-3033: reload only enough replicas for this share of tasks, then hold. */
+  readonly canaryShare?: number | undefined;
 }
 
 export interface ReloadCoordinatorOptions {
@@ -58,8 +60,8 @@ export class ReloadCoordinator {
 
   /**
    * Start a reload; returns its id. Throws CoreError: NOT_FOUND (pool), INVALID_PARAMS (target not
-   * configured), ADMISSION_REJECT `reload_in_progress` (one runs), POOL_UNAVAILABLE (draining
-   * pool).
+   * configured; a canary on a pool with fewer than two replicas), ADMISSION_REJECT
+   * `reload_in_progress` (one runs), POOL_UNAVAILABLE (draining pool).
    */
   start(poolId: string, req: ReloadRequestInput): string {
     const { core, registry } = this.o;
@@ -101,6 +103,7 @@ export class ReloadCoordinator {
         (serving ? normalizeDigest(serving.register.modelDigest) : undefined),
     };
     const order = records.map((r) => r.replicaId).sort();
+    const canary = canaryPlan(poolId, req.canaryShare, order.length);
     const reloadId = randomUUID();
     const timings: ReloadTimings = {
       ...this.timings,
@@ -121,10 +124,18 @@ export class ReloadCoordinator {
       to,
       order,
       timings,
+      canary,
     );
     this.runs.set(poolId, run);
     this.log.info(
-      { pool_id: poolId, reload_id: reloadId, from: from.ref, to: to.ref, replicas: order },
+      {
+        pool_id: poolId,
+        reload_id: reloadId,
+        from: from.ref,
+        to: to.ref,
+        replicas: order,
+        canary,
+      },
       'reload started',
     );
     void run.run();
@@ -138,7 +149,28 @@ export class ReloadCoordinator {
 
   /** The latest reload of the pool (running or finished), if any. */
   status(poolId: string): ReloadStatus | undefined {
-    return this.runs.get(poolId)?.status;
+    const run = this.runs.get(poolId);
+    if (run?.holding) run.refreshCanary();
+    return run?.status;
+  }
+
+  /**
+   * ORCH-3033: end the canary hold of the pool's reload, by promoting it to every replica or by
+   * rolling the canary replicas back; returns the reload id. Throws CoreError: NOT_FOUND (pool),
+   * INVALID_PARAMS `reload.not_canary` (no reload holds a canary).
+   */
+  decideCanary(poolId: string, decision: 'promote' | 'rollback'): string {
+    if (!this.o.core.poolModel(poolId)) throw new CoreError('NOT_FOUND', `unknown pool ${poolId}`);
+    const run = this.runs.get(poolId);
+    if (!run?.resolveCanary(decision)) {
+      const latest = run ? `latest reload ${run.reloadId}: ${run.status.state}` : 'no reload ran';
+      throw new CoreError(
+        'INVALID_PARAMS',
+        `pool ${poolId}: no reload holds a canary to ${decision} (${latest})`,
+        { policyLabel: 'reload.not_canary' },
+      );
+    }
+    return run.reloadId;
   }
 
   running(poolId: string): boolean {
@@ -165,4 +197,29 @@ export class ReloadCoordinator {
       },
     );
   }
+}
+
+/**
+ * ORCH-3033: round(share × replicas) canary replicas, at least one, never the last replica of the
+ * old model; a pool with fewer than two replicas cannot hold a canary.
+ */
+function canaryPlan(
+  poolId: string,
+  share: number | undefined,
+  replicas: number,
+): CanaryPlan | undefined {
+  if (share === undefined) return undefined;
+  if (!(share > 0 && share < 1)) {
+    throw new CoreError('INVALID_PARAMS', `canary_share ${share} is not in (0, 1)`, {
+      policyLabel: 'reload.canary',
+    });
+  }
+  if (replicas < 2) {
+    throw new CoreError(
+      'INVALID_PARAMS',
+      `pool ${poolId} has ${replicas} replica(s): a canary needs at least 2 (one keeps the old model)`,
+      { policyLabel: 'reload.canary' },
+    );
+  }
+  return { share, replicas: Math.min(replicas - 1, Math.max(1, Math.round(share * replicas))) };
 }

@@ -3,13 +3,16 @@
 // the director's drain tick cancels the overdue ones), send Reload, and wait for a ReloadResult
 // and a fresh registration, Ready, with the target identity. Any failure rolls back the failed
 // replica and every replica already switched, the same way, newest first. The pool's model in
-// core switches only when every replica is done.
+// core switches only when every replica is done. A canary reload (ORCH-3033) stops after its
+// canary replicas and holds, with core splitting tasks between both sets, until promote (carry on)
+// or rollback (the canary replicas back to the old model).
 import type { PoolHealth } from '@llama-orch/contracts';
 import type { Scheduler } from '@llama-orch/core';
 import type { ReloadResult } from '@llama-orch/proto';
 import type { Logger } from 'pino';
 import type { ReplicaRegistry } from '../replicas/registry.js';
 import { normalizeDigest } from '../replicas/registry.js';
+import { canaryCounts } from './canary-status.js';
 import type { ReloadTarget } from './reload-catalog.js';
 
 export type ReloadStatus = NonNullable<PoolHealth['reload']>;
@@ -36,6 +39,14 @@ export interface ReloadRunDeps {
   readonly log: Logger;
 }
 
+/** ORCH-3033: hold after the first `replicas` of the order with `share` of tasks on them. */
+export interface CanaryPlan {
+  readonly share: number;
+  readonly replicas: number;
+}
+
+type Decision = 'promote' | 'rollback';
+
 interface StepFailure {
   readonly step: string;
   readonly message: string;
@@ -50,6 +61,7 @@ export class ReloadRun {
   private readonly wakers = new Set<() => void>();
   private seq = 0;
   private aborted = false;
+  private decide: ((d: Decision) => void) | undefined;
 
   constructor(
     private readonly d: ReloadRunDeps,
@@ -59,6 +71,7 @@ export class ReloadRun {
     private to: ReloadTarget,
     private readonly order: readonly string[],
     private readonly t: ReloadTimings,
+    private readonly canary?: CanaryPlan,
   ) {
     this.status = {
       reload_id: reloadId,
@@ -75,8 +88,34 @@ export class ReloadRun {
     };
   }
 
+  /** Running or holding a canary: other control actions on the pool wait for it. */
   get running(): boolean {
-    return this.status.state === 'running';
+    return this.status.state === 'running' || this.status.state === 'canary';
+  }
+
+  get holding(): boolean {
+    return this.status.state === 'canary';
+  }
+
+  /** ORCH-3033: end the canary hold; false when the run holds none. */
+  resolveCanary(decision: Decision): boolean {
+    if (!this.holding || !this.decide) return false;
+    this.status.state = 'running';
+    this.status.phase = decision === 'promote' ? 'draining' : 'rolling_back';
+    const decide = this.decide;
+    this.decide = undefined;
+    this.d.log.info({ reload_id: this.reloadId, decision }, 'canary decision');
+    decide(decision);
+    return true;
+  }
+
+  /** Live per-side counts for health while a canary split exists. */
+  refreshCanary(): void {
+    const c = this.status.canary;
+    if (!c) return;
+    const now = canaryCounts(this.d.core, this.d.registry, this.poolId, this.from, this.to);
+    c.replicas = now.replicas;
+    if (now.tasks) c.tasks = now.tasks;
   }
 
   /** A registry event: re-check whatever the run waits for. */
@@ -115,6 +154,7 @@ export class ReloadRun {
   /** Placement shuts down: every wait ends now (the run then ends as failed or rolled back). */
   abort(): void {
     this.aborted = true;
+    this.decide?.('rollback');
     this.wake();
   }
 
@@ -123,6 +163,14 @@ export class ReloadRun {
     core.beginModelTransition(this.poolId, { modelRef: this.to.ref, modelDigest: this.to.digest });
     const switched: string[] = [];
     for (const [i, replicaId] of this.order.entries()) {
+      if (this.canary && i === this.canary.replicas) {
+        if ((await this.hold(this.canary)) === 'rollback') {
+          // One action (ORCH-3033): no new task goes to the canary set from now on.
+          core.setCanaryShare(this.poolId, undefined);
+          await this.rollback(switched.reverse());
+          return;
+        }
+      }
       const failure = await this.replace(i, this.to);
       if (failure) {
         this.step(i).state = 'failed';
@@ -144,6 +192,31 @@ export class ReloadRun {
     }
     core.endModelTransition(this.poolId, true, this.t.aliasMs);
     this.finish('succeeded');
+  }
+
+  /** ORCH-3033: core splits tasks by `share`; wait for promote or rollback. */
+  private hold(plan: CanaryPlan): Promise<Decision> {
+    const { core, log } = this.d;
+    const split = core.setCanaryShare(this.poolId, plan.share);
+    if (!split.ok) throw split.error;
+    this.status.state = 'canary';
+    this.status.phase = 'holding';
+    delete this.status.current_replica;
+    this.status.canary = {
+      share: plan.share,
+      canary_replicas: this.order.slice(0, plan.replicas),
+      replicas: { canary: 0, stable: 0 },
+      tasks: { canary: 0, stable: 0 },
+    };
+    this.refreshCanary();
+    log.info(
+      { reload_id: this.reloadId, share: plan.share, canary: this.status.canary.canary_replicas },
+      'canary holding',
+    );
+    return new Promise((resolve) => {
+      this.decide = resolve;
+      if (this.aborted) this.resolveCanary('rollback');
+    });
   }
 
   /** ORCH-3033: every listed replica back to the old model, in one action; pool keeps its model. */
@@ -286,6 +359,7 @@ export class ReloadRun {
   }
 
   private finish(state: ReloadStatus['state']): void {
+    this.refreshCanary();
     this.status.state = state;
     this.status.phase = 'done';
     delete this.status.current_replica;
