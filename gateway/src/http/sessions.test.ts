@@ -7,7 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KeyRing, sha256Hex } from '../auth/api-keys.js';
 import { AuthPolicy } from '../auth/policy.js';
-import { MODEL_REF, createHarness } from '../testing/harness.js';
+import { taskRequest } from '../testing/fake-sidecar.js';
+import { createHarness } from '../testing/harness.js';
 import type { Harness } from '../testing/harness.js';
 import { buildHttpApp } from './app.js';
 
@@ -18,19 +19,7 @@ const TENANTS = [
 ];
 const SESSION = '22222222-2222-4222-8222-222222222222';
 const UNKNOWN = '44444444-4444-4444-8444-444444444444';
-let n = 0;
-const task = (sessionId = SESSION) => ({
-  task_id: `55555555-5555-4555-8555-${String(++n).padStart(12, '0')}`,
-  session_id: sessionId,
-  workload: 'completion',
-  model_ref: MODEL_REF,
-  engine: 'llamacpp',
-  ctx: 512,
-  priority: 'interactive',
-  max_tokens: 16,
-  deadline_ms: 0,
-  prompt: 'hello',
-});
+const task = () => taskRequest({ session_id: SESSION, max_tokens: 16, prompt: 'hello' });
 
 function setup(required: boolean): { h: Harness; app: FastifyInstance } {
   const h = createHarness();

@@ -1,11 +1,61 @@
 // A scripted sidecar on a fake control stream: it serves every Assign at once (accepted, started,
 // finished) and answers Reload the way the real one does (placement.proto): ReloadResult, then on
 // success a fresh control stream whose Register carries the new identity; on failure it stays
-// Unready with `self-test <step>: ...` until the next Reload.
+// Unready with `self-test <step>: ...` until the next Reload. The message builders and the task
+// body below are shared with the gRPC fake of the Envoy-level tests (test/support/fake-sidecar.ts).
 import { randomUUID } from 'node:crypto';
-import type { PlacementCommand, Register, Reload } from '@llama-orch/proto';
-import { FakeControlCall, register } from './harness.js';
+import type {
+  LeaseFinished,
+  PlacementCommand,
+  Register,
+  Reload,
+  SidecarMessage,
+} from '@llama-orch/proto';
+import type { TaskRequest } from '@llama-orch/contracts';
+import { FakeControlCall, MODEL_REF, register } from './harness.js';
 import type { Harness } from './harness.js';
+
+/** A Heartbeat as a fake sidecar sends it: no running or waiting work, no KV pressure. */
+export function heartbeatMessage(slotsFree: number, ready = true, reason = ''): SidecarMessage {
+  return {
+    msg: {
+      $case: 'heartbeat',
+      value: { ready, unreadyReason: reason, slotsFree, running: 0, waiting: 0, kvUsageRatio: 0 },
+    },
+  };
+}
+
+/** A lease event: accepted, started, or finished with the given outcome. */
+export function leaseMessage(
+  lease: { readonly leaseId: string; readonly taskId: string },
+  event: 'accepted' | 'started' | LeaseFinished,
+): SidecarMessage {
+  const { leaseId, taskId } = lease;
+  return {
+    msg: {
+      $case: 'lease',
+      value: {
+        leaseId,
+        taskId,
+        event:
+          event === 'accepted'
+            ? { $case: 'accepted', value: {} }
+            : event === 'started'
+              ? { $case: 'started', value: {} }
+              : { $case: 'finished', value: event },
+      },
+    },
+  };
+}
+
+/** A lease that ended with `stop` after `tokensOut` tokens (3 prompt tokens). */
+export function finishedStop(
+  tokensOut: number,
+  firstTokenMs: number,
+  decodeTimeMs: number,
+): LeaseFinished {
+  return { reason: 'stop', errorCode: '', tokensIn: 3, tokensOut, firstTokenMs, decodeTimeMs };
+}
 
 /** What the fake does with a Reload: switch, fail a self-test step, or never answer. */
 export type ReloadBehaviour =
@@ -42,19 +92,7 @@ export class FakeSidecar {
   }
 
   heartbeat(ready: boolean, reason = ''): void {
-    this.call.push({
-      msg: {
-        $case: 'heartbeat',
-        value: {
-          ready,
-          unreadyReason: reason,
-          slotsFree: ready ? this.identity.slots : 0,
-          running: 0,
-          waiting: 0,
-          kvUsageRatio: 0,
-        },
-      },
-    });
+    this.call.push(heartbeatMessage(ready ? this.identity.slots : 0, ready, reason));
   }
 
   private connect(): void {
@@ -74,33 +112,9 @@ export class FakeSidecar {
       if (this.reloading) this.assignedWhileReloading++;
       const call = this.call;
       setImmediate(() => {
-        call.push({
-          msg: { $case: 'lease', value: { ...lease, event: { $case: 'accepted', value: {} } } },
-        });
-        call.push({
-          msg: { $case: 'lease', value: { ...lease, event: { $case: 'started', value: {} } } },
-        });
-        setTimeout(() => {
-          call.push({
-            msg: {
-              $case: 'lease',
-              value: {
-                ...lease,
-                event: {
-                  $case: 'finished',
-                  value: {
-                    reason: 'stop',
-                    errorCode: '',
-                    tokensIn: 3,
-                    tokensOut: 4,
-                    firstTokenMs: 20,
-                    decodeTimeMs: 40,
-                  },
-                },
-              },
-            },
-          });
-        }, 5);
+        call.push(leaseMessage(lease, 'accepted'));
+        call.push(leaseMessage(lease, 'started'));
+        setTimeout(() => call.push(leaseMessage(lease, finishedStop(4, 20, 40))), 5);
       });
     }
     if (c?.$case === 'reload') {
@@ -145,25 +159,28 @@ export function digestOf(ref: string): string {
   return hex;
 }
 
+/** A valid POST /v1/tasks body: 4 tokens of "hi" at ctx 512, a fresh task and session id. */
+export function taskRequest(overrides: Partial<TaskRequest> = {}): TaskRequest {
+  return {
+    task_id: randomUUID(),
+    session_id: randomUUID(),
+    workload: 'completion',
+    model_ref: MODEL_REF,
+    engine: 'llamacpp',
+    ctx: 512,
+    priority: 'interactive',
+    max_tokens: 4,
+    deadline_ms: 0,
+    prompt: 'hi',
+    ...overrides,
+  };
+}
+
 /** Submit one task and hold its stream request until placement decides; the decision kind. */
 export async function runTask(h: Harness, modelRef: string): Promise<string> {
-  const id = randomUUID();
-  h.tasks.submit(
-    {
-      task_id: id,
-      session_id: randomUUID(),
-      workload: 'completion',
-      model_ref: modelRef,
-      engine: 'llamacpp',
-      ctx: 512,
-      priority: 'interactive',
-      max_tokens: 4,
-      deadline_ms: 0,
-      prompt: 'hi',
-    },
-    'default',
-    'corr',
-  );
+  const task = taskRequest({ model_ref: modelRef });
+  const id = task.task_id;
+  h.tasks.submit(task, 'default', 'corr');
   const decision = await h.director.decide(
     { method: 'GET', path: `/v1/tasks/${id}/stream`, taskId: id, correlationId: 'c', headers: {} },
     new AbortController().signal,

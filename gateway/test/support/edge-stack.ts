@@ -1,9 +1,10 @@
 // The stack the Envoy-level gateway tests share: the real gateway in-process (free ports), one fake
 // sidecar registered on its control port, and real Envoy in front (envoy-edge.ts), plus the task
 // body and the submit/stream requests every such test sends through the edge.
-import { randomUUID } from 'node:crypto';
+import type { TaskRequest } from '@llama-orch/contracts';
 import { startGateway } from '../../src/index.js';
 import type { GatewayHandle, GatewayOptions } from '../../src/index.js';
+import { taskRequest } from '../../src/testing/fake-sidecar.js';
 import { startEnvoyEdge } from './envoy-edge.js';
 import type { EnvoyEdge } from './envoy-edge.js';
 import { startFakeSidecar } from './fake-sidecar.js';
@@ -15,20 +16,15 @@ export const EDGE_POOL = 'pool-a';
 type Headers = Record<string, string>;
 
 /** A POST /v1/tasks body for EDGE_MODEL: 8 tokens of "Say hello", a fresh session unless given. */
-export function edgeTaskBody(taskId: string, extra: Record<string, unknown> = {}): object {
-  return {
+export function edgeTaskBody(taskId: string, extra: Partial<TaskRequest> = {}): TaskRequest {
+  return taskRequest({
     task_id: taskId,
-    session_id: randomUUID(),
-    workload: 'completion',
     model_ref: EDGE_MODEL,
-    engine: 'llamacpp',
     ctx: 256,
-    priority: 'interactive',
     max_tokens: 8,
-    deadline_ms: 0,
     prompt: 'Say hello',
     ...extra,
-  };
+  });
 }
 
 export interface EdgeStack {
@@ -37,7 +33,7 @@ export interface EdgeStack {
   readonly edge: EnvoyEdge;
   /** http://127.0.0.1:<envoy listener> */
   readonly url: string;
-  submit(taskId: string, headers?: Headers, extra?: Record<string, unknown>): Promise<Response>;
+  submit(taskId: string, headers?: Headers, extra?: Partial<TaskRequest>): Promise<Response>;
   stream(taskId: string, headers?: Headers, signal?: AbortSignal): Promise<Response>;
   /** Stops Envoy, the sidecar and the gateway (each at most once). */
   close(): Promise<void>;

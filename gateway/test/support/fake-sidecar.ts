@@ -1,6 +1,8 @@
 // A minimal stand-in for a sidecar, for tests of placement and Envoy routing: a real gRPC control
 // client (Register, Heartbeat, LeaseAccepted/Started/Finished) and a tiny HTTP server that
 // serves `GET /v1/tasks/:id/stream` only for a lease it was assigned, writing a few SSE events.
+// The messages it sends are the in-process fake's (src/testing/fake-sidecar.ts); this one adds the
+// real gRPC client and the HTTP side.
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import { credentials } from '@grpc/grpc-js';
@@ -8,6 +10,8 @@ import type { ClientDuplexStream } from '@grpc/grpc-js';
 import { formatSseEvent } from '@llama-orch/contracts';
 import { PlacementClient } from '@llama-orch/proto';
 import type { Assign, Cancel, PlacementCommand, SidecarMessage } from '@llama-orch/proto';
+import { finishedStop, heartbeatMessage, leaseMessage } from '../../src/testing/fake-sidecar.js';
+import { register } from '../../src/testing/harness.js';
 
 export interface FakeSidecarOptions {
   readonly controlPort: number;
@@ -44,24 +48,10 @@ export async function startFakeSidecar(o: FakeSidecarOptions): Promise<FakeSidec
   const client = new PlacementClient(`127.0.0.1:${o.controlPort}`, credentials.createInsecure());
   const call: ClientDuplexStream<SidecarMessage, PlacementCommand> = client.connect();
   call.on('error', () => undefined); // gateway shutdown ends the stream; not a test failure
-  const send = (msg: NonNullable<SidecarMessage['msg']>): void => {
-    call.write({ msg });
+  const send = (message: SidecarMessage): void => {
+    call.write(message);
   };
-  const heartbeat = (): void => {
-    call.write({
-      msg: {
-        $case: 'heartbeat',
-        value: {
-          ready: true,
-          unreadyReason: '',
-          slotsFree,
-          running: 0,
-          waiting: 0,
-          kvUsageRatio: 0,
-        },
-      },
-    });
-  };
+  const heartbeat = (): void => send(heartbeatMessage(slotsFree));
 
   const server: Server = createServer((req, res) => {
     requests.push({ url: req.url ?? '', headers: req.headers });
@@ -77,7 +67,7 @@ export async function startFakeSidecar(o: FakeSidecarOptions): Promise<FakeSidec
     }
     used.add(leaseId);
     const taskId = match[1] ?? '';
-    send({ $case: 'lease', value: { leaseId, taskId, event: { $case: 'started', value: {} } } });
+    send(leaseMessage({ leaseId, taskId }, 'started'));
     res.writeHead(200, {
       'content-type': 'text/event-stream',
       'x-correlation-id': String(req.headers['x-correlation-id'] ?? ''),
@@ -92,24 +82,7 @@ export async function startFakeSidecar(o: FakeSidecarOptions): Promise<FakeSidec
         data: { tokens_out: tokens.length, decode_time_ms: 5, reason: 'stop' },
       }),
     );
-    send({
-      $case: 'lease',
-      value: {
-        leaseId,
-        taskId,
-        event: {
-          $case: 'finished',
-          value: {
-            reason: 'stop',
-            errorCode: '',
-            tokensIn: 3,
-            tokensOut: tokens.length,
-            firstTokenMs: 2,
-            decodeTimeMs: 5,
-          },
-        },
-      },
-    });
+    send(leaseMessage({ leaseId, taskId }, finishedStop(tokens.length, 2, 5)));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const addr = server.address();
@@ -125,34 +98,24 @@ export async function startFakeSidecar(o: FakeSidecarOptions): Promise<FakeSidec
       } else if (c?.$case === 'assign') {
         assigns.push(c.value);
         const taskId = c.value.task?.taskId ?? '';
-        send({
-          $case: 'lease',
-          value: { leaseId: c.value.leaseId, taskId, event: { $case: 'accepted', value: {} } },
-        });
+        send(leaseMessage({ leaseId: c.value.leaseId, taskId }, 'accepted'));
       } else if (c?.$case === 'cancel') {
         cancels.push(c.value);
       }
     });
   });
-  call.write({
+  send({
     msg: {
       $case: 'register',
-      value: {
+      value: register({
         replicaId: o.replicaId,
         poolId: o.poolId,
-        engine: 'llamacpp',
         engineVersion: 'fake-1',
         modelRef: o.modelRef,
         modelDigest: 'sha256:' + '0'.repeat(64),
-        samplerProfileVersion: 'v1',
         advertiseAddress: address,
-        slots: 1,
-        ctxMax: 2048,
-        features: [],
         canaryHash: 'fake',
-        determinismStrict: false,
-        activeLeases: [],
-      },
+      }),
     },
   });
   await registered;
