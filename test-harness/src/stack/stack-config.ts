@@ -25,6 +25,8 @@ export interface StackConfigInput {
   ports: StackPorts;
   replicas: number;
   modelDigest: string;
+  /** The model file the sidecars launch; the gateway needs it to reload a pool back to its model. */
+  modelPath?: string;
   /** Applied last, for tests that need small queues or short timeouts. */
   tweak?: (config: Config) => void;
 }
@@ -43,6 +45,7 @@ export function buildStackConfig(input: StackConfigInput): Config {
   // One device mask per replica; every replica of the local pool runs on the same CPU mask.
   pool.replica_devices = Array.from({ length: input.replicas }, () => [...pool.devices]);
   pool.model_digest = input.modelDigest;
+  if (input.modelPath) pool.model_path = input.modelPath;
   input.tweak?.(config);
   return config;
 }

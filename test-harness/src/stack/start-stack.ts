@@ -85,6 +85,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     ports,
     replicas,
     modelDigest: toolchain.model.digest,
+    modelPath: toolchain.model.path,
     tweak: opts.tweak,
   });
   const pool = config.pools[0];
