@@ -31,8 +31,9 @@ commands:
   run PROMPT|-f FILE       submit + stream; Ctrl-C cancels the task and exits 130
   cancel TASK_ID           cancel a task (idempotent)
   session get|delete ID    show or end a session
-  pools health|drain|undrain|reload POOL_ID
-                           pool state and control (drain --deadline MS, reload --model REF)
+  pools health|drain|undrain|reload|promote|rollback POOL_ID
+                           pool state and control (drain --deadline MS, reload --model REF
+                           [--canary-share 0.1]; promote or rollback a reload holding a canary)
   caps                     engines, versions, limits the fleet offers
 
 task flags (submit, run):
@@ -67,7 +68,11 @@ const COMMANDS: Record<string, Command> = {
   cancel: { options: {}, exec: (c, _v, p) => cancel(c, p) },
   session: { options: {}, exec: (c, _v, p) => session(c, p) },
   pools: {
-    options: { deadline: { type: 'string' }, model: { type: 'string', short: 'm' } },
+    options: {
+      deadline: { type: 'string' },
+      model: { type: 'string', short: 'm' },
+      'canary-share': { type: 'string' },
+    },
     exec: (c, v, p) => pools(c, str(v), p),
   },
   caps: { options: {}, exec: (c) => caps(c) },

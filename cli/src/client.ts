@@ -64,6 +64,17 @@ export class OrchClient {
     return this.json<PoolActionAccepted>('POST', `/v1/pools/${enc(poolId)}/reload`, 202, body);
   }
 
+  /** ORCH-3033: POST /v1/pools/{id}/reload/promote with an empty JSON body: the canary goes on. */
+  promote(poolId: string): Promise<PoolActionAccepted> {
+    const path = `/v1/pools/${enc(poolId)}/reload/promote`;
+    return this.json<PoolActionAccepted>('POST', path, 202, {});
+  }
+
+  /** ORCH-3033: POST /v1/pools/{id}/rollback with an empty JSON body: the canary goes back. */
+  rollback(poolId: string): Promise<PoolActionAccepted> {
+    return this.json<PoolActionAccepted>('POST', `/v1/pools/${enc(poolId)}/rollback`, 202, {});
+  }
+
   capabilities(): Promise<Capabilities> {
     return this.json<Capabilities>('GET', '/v1/capabilities', 200);
   }

@@ -125,6 +125,27 @@ describe('ORCH-3044: orchctl human output against pact-derived WireMock stubs', 
     expect(await cli(argv)).toMatchSnapshot();
   });
 
+  it.each([
+    [
+      'pools reload canary without replicas',
+      ['pools', 'reload', '--model', 'standby-model', '--canary-share', '0.5', 'standby'],
+      'a canary pool reload request for a pool without replicas',
+    ],
+    [
+      'pools promote no canary',
+      ['pools', 'promote', 'standby'],
+      'a canary promote request with no canary held',
+    ],
+    [
+      'pools rollback no canary',
+      ['pools', 'rollback', 'standby'],
+      'a canary rollback request with no canary held',
+    ],
+  ])('ORCH-3033: %s renders a typed error with its exit code', async (_name, argv, description) => {
+    await stubFromPact(wm.mock, description);
+    expect(await cli(argv)).toMatchSnapshot();
+  });
+
   it('ORCH-2104: submit without --model uses the one model the fleet serves', async () => {
     await stubFromPact(wm.mock, 'a replica set listing');
     await stubFromPact(wm.mock, 'a task submission');

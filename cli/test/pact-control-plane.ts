@@ -1,6 +1,9 @@
 // Consumer pacts for the control plane orchctl uses (ORCH-3044): replica sets, pool health, drain,
-// undrain and reload (202, and 400 for a model the configuration does not list). Provider states
-// put the standby pool (no replicas) in the state each interaction needs, through the test hook.
+// undrain and reload (202, and 400 for a model the configuration does not list), and the canary
+// calls (ORCH-3033): a canary reload of a pool without replicas and promote/rollback with no
+// canary held are typed 400s. Provider states put the standby pool (no replicas) in the state
+// each interaction needs, through the test hook; the 202s of promote/rollback need a pool holding
+// a canary (two replicas or more) and are covered by test-harness/engine-sim/canary.test.ts.
 import { MatchersV3 } from '@pact-foundation/pact';
 import type { PactV4 } from '@pact-foundation/pact';
 import { expect, it } from 'vitest';
@@ -179,4 +182,50 @@ export function controlPlaneInteractions(pact: PactV4): void {
         expect(r.err).toContain('INVALID_PARAMS, HTTP 400');
       });
   });
+
+  it('ORCH-3033: pools reload --canary-share on a pool without replicas → 400 reload.canary, exit 4', async () => {
+    await pact
+      .addInteraction()
+      .given(STATES.standbyServing, { pool_id: STANDBY_POOL, model_ref: STANDBY_MODEL })
+      .uponReceiving('a canary pool reload request for a pool without replicas')
+      .withRequest('POST', `/v1/pools/${STANDBY_POOL}/reload`, (b) =>
+        b.jsonBody({ new_model_ref: like(STANDBY_MODEL), canary_share: like(0.5) }),
+      )
+      .willRespondWith(400, (b) =>
+        b.headers({ ...CORRELATION, ...JSON_TYPE }).jsonBody({
+          ...envelope('INVALID_PARAMS', `pool ${STANDBY_POOL} has 0 replica(s)`, false),
+          policy_label: 'reload.canary',
+        }),
+      )
+      .executeTest(async (ms) => {
+        const argv = ['pools', 'reload', '--url', ms.url, '--model', STANDBY_MODEL];
+        const r = await cli([...argv, '--canary-share', '0.5', STANDBY_POOL]);
+        expect(r.code).toBe(4);
+        expect(r.err).toContain('INVALID_PARAMS, HTTP 400');
+      });
+  });
+
+  for (const [verb, path] of [
+    ['promote', 'reload/promote'],
+    ['rollback', 'rollback'],
+  ] as const) {
+    it(`ORCH-3033: pools ${verb} with no reload holding a canary → 400 reload.not_canary, exit 4`, async () => {
+      await pact
+        .addInteraction()
+        .given(STATES.standbyServing, { pool_id: STANDBY_POOL, model_ref: STANDBY_MODEL })
+        .uponReceiving(`a canary ${verb} request with no canary held`)
+        .withRequest('POST', `/v1/pools/${STANDBY_POOL}/${path}`, (b) => b.jsonBody({}))
+        .willRespondWith(400, (b) =>
+          b.headers({ ...CORRELATION, ...JSON_TYPE }).jsonBody({
+            ...envelope('INVALID_PARAMS', `pool ${STANDBY_POOL}: no reload holds a canary`, false),
+            policy_label: 'reload.not_canary',
+          }),
+        )
+        .executeTest(async (ms) => {
+          const r = await cli(['pools', verb, '--url', ms.url, STANDBY_POOL]);
+          expect(r.code).toBe(4);
+          expect(r.err).toContain('no reload holds a canary');
+        });
+    });
+  }
 }

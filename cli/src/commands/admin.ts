@@ -1,5 +1,5 @@
-// session get|delete, pools health|drain|undrain|reload, caps: control-plane views (ORCH-2004/2005,
-// ORCH-2101..2103, ORCH-3095).
+// session get|delete, pools health|drain|undrain|reload|promote|rollback, caps: control-plane
+// views (ORCH-2004/2005, ORCH-2101..2103, ORCH-3033 canary, ORCH-3095).
 import type { Capabilities, PoolHealth, SessionInfo } from '@llama-orch/contracts';
 import { intFlag } from '../args.js';
 import type { Ctx } from '../context.js';
@@ -50,10 +50,26 @@ export function sessionText(s: SessionInfo): string {
 export interface PoolFlags {
   deadline?: string;
   model?: string;
+  'canary-share'?: string;
+}
+
+function shareFlag(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const share = Number(raw);
+  if (!Number.isFinite(share) || share <= 0 || share >= 1) {
+    throw new UsageError(
+      `--canary-share must be a number between 0 and 1 (exclusive), got "${raw}"`,
+    );
+  }
+  return share;
 }
 
 export async function pools(ctx: Ctx, flags: PoolFlags, positionals: string[]): Promise<ExitCode> {
-  const { verb, id } = subcommand(positionals, ['health', 'drain', 'undrain', 'reload'], 'pools');
+  const { verb, id } = subcommand(
+    positionals,
+    ['health', 'drain', 'undrain', 'reload', 'promote', 'rollback'],
+    'pools',
+  );
   if (verb === 'health') {
     const health = await ctx.client.poolHealth(id);
     if (ctx.json) printJson(ctx, health);
@@ -76,12 +92,33 @@ export async function pools(ctx: Ctx, flags: PoolFlags, positionals: string[]): 
     else ctx.io.stdout.write(`undrained pool ${accepted.pool_id}: it takes new work again\n`);
     return EXIT.OK;
   }
+  if (verb === 'promote' || verb === 'rollback') {
+    const accepted =
+      verb === 'promote' ? await ctx.client.promote(id) : await ctx.client.rollback(id);
+    if (ctx.json) printJson(ctx, accepted);
+    else
+      ctx.io.stdout.write(
+        (verb === 'promote'
+          ? `promoting the canary of pool ${accepted.pool_id} to every replica`
+          : `rolling back the canary of pool ${accepted.pool_id} to the previous model`) +
+          (accepted.reload_id
+            ? ` (reload ${accepted.reload_id}; follow it with pools health)`
+            : '') +
+          '\n',
+      );
+    return EXIT.OK;
+  }
   if (!flags.model) throw new UsageError('orchctl pools reload needs --model NEW_MODEL_REF');
-  const accepted = await ctx.client.reload(id, { new_model_ref: flags.model });
+  const share = shareFlag(flags['canary-share']);
+  const accepted = await ctx.client.reload(id, {
+    new_model_ref: flags.model,
+    ...(share !== undefined ? { canary_share: share } : {}),
+  });
   if (ctx.json) printJson(ctx, accepted);
   else
     ctx.io.stdout.write(
       `reloading pool ${accepted.pool_id} with ${flags.model}` +
+        (share !== undefined ? `, canary ${Math.round(share * 100)}% of tasks then hold` : '') +
         (accepted.reload_id ? ` (reload ${accepted.reload_id}; follow it with pools health)` : '') +
         '\n',
     );
@@ -108,6 +145,16 @@ export function poolText(h: PoolHealth): string {
       'reload',
       `${r.state} ${r.from.model_ref} → ${r.to.model_ref}, ${r.replicas_done}/${r.replicas_total} done${why}`,
     ]);
+    const c = r.canary;
+    if (c) {
+      rows.push([
+        'canary',
+        `${Math.round(c.share * 100)}% of tasks on ${c.canary_replicas.join(', ')}; ` +
+          `Ready canary ${c.replicas.canary} / stable ${c.replicas.stable}; ` +
+          `tasks canary ${c.tasks.canary} / stable ${c.tasks.stable}` +
+          (r.state === 'canary' ? ' (pools promote|rollback)' : ''),
+      ]);
+    }
   }
   const head = keyValues(rows);
   const lines = h.replicas.map(

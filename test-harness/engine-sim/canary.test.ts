@@ -1,0 +1,206 @@
+// E2E canary (ORCH-3033) through the real stack (Envoy, placement, supervised sidecars launching
+// the engine-sim llama-server shim on model files). Three replicas Ready on model A and a steady
+// stream of tasks through Envoy the whole time. A canary reload to model B with share 0.34
+// reloads one replica and holds: both digests serve, each task goes to the side its session hash
+// names (the canary replica's started count equals the number of finished tasks whose bucket is
+// below the share, up to the tasks in flight at the window's edges), no task fails. Then one
+// rollback call: model A everywhere, no task fails. Prints the observed share and the wall times.
+import { canaryBucket } from '@llama-orch/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getJson, postJson, run, sleep, taskBody, terminal } from '../e2e/helpers/client.js';
+import { startSimStack, type SimStack } from './sim-stack.js';
+
+const REPLICAS = 3;
+const SHARE = 0.34;
+const WORKERS = 3;
+let stack: SimStack;
+const t0 = Date.now();
+const say = (m: string): void => {
+  process.stdout.write(`[canary +${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}\n`);
+};
+
+beforeAll(async () => {
+  stack = await startSimStack({
+    replicas: REPLICAS,
+    supervised: { models: [{ ref: 'sim-a' }, { ref: 'sim-b' }] },
+    log: say,
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await load?.stop();
+  await stack?.close();
+}, 60_000);
+
+interface Health {
+  model_ref?: string;
+  replicas: { replica_id: string; ready: boolean; model_digest: string }[];
+  reload?: {
+    reload_id: string;
+    state: string;
+    error: unknown;
+    replicas: { replica_id: string; state: string; wall_ms?: number }[];
+    canary?: {
+      share: number;
+      canary_replicas: string[];
+      replicas: { canary: number; stable: number };
+      tasks: { canary: number; stable: number };
+    };
+  };
+}
+
+const health = async (): Promise<Health> =>
+  (await getJson(`${stack.restUrl}/v1/pools/${stack.poolId}/health`)).body as Health;
+const digestOf = (ref: string): string => stack.models.find((m) => m.ref === ref)?.digest ?? '';
+
+async function startedPerReplica(): Promise<Map<string, number>> {
+  const res = await fetch(`${stack.restUrl}/metrics`);
+  const out = new Map<string, number>();
+  for (const line of (await res.text()).split('\n')) {
+    const m = /^tasks_started_total\{[^}]*replica_id="([^"]+)"[^}]*\} (\d+)/.exec(line);
+    if (m?.[1]) out.set(m[1], (out.get(m[1]) ?? 0) + Number(m[2]));
+  }
+  return out;
+}
+
+/** Steady load through Envoy; remembers each finished task's session id, in finishing order. */
+class Load {
+  readonly sessions: string[] = [];
+  readonly failures: string[] = [];
+  private stopped = false;
+  private readonly loops: Promise<void>[];
+
+  constructor(workers: number) {
+    this.loops = Array.from({ length: workers }, (_, w) => this.loop(w));
+  }
+
+  private async loop(w: number): Promise<void> {
+    for (let i = 0; !this.stopped; i++) {
+      const body = taskBody({
+        model_ref: 'sim-a',
+        determinism: 'best_effort',
+        max_tokens: 8,
+        seed: w * 10_000 + i,
+        prompt: `Once upon a time, worker ${w} told story ${i}`,
+      });
+      try {
+        const r = await run(stack.url, body, { timeoutMs: 30_000 });
+        const end = terminal(r.stream.events);
+        const reason = (end?.data as { reason?: string } | undefined)?.reason;
+        if (end?.event === 'end' && (reason === 'stop' || reason === 'length')) {
+          this.sessions.push(body.session_id ?? '');
+        } else this.failures.push(JSON.stringify(end));
+      } catch (err) {
+        this.failures.push(err instanceof Error ? err.message : String(err));
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.loops);
+  }
+}
+
+let load: Load | undefined;
+
+async function until(what: string, pred: (h: Health) => boolean, ms = 40_000): Promise<Health> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const h = await health();
+    if (pred(h)) return h;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(h)}`);
+    await sleep(100);
+  }
+}
+
+describe('ORCH-3033: canary reload and one-call rollback through the real stack', () => {
+  it('ORCH-3033: canary 0.34 → one replica on model B, both digests serve, tasks split by session hash, zero failed', async () => {
+    const h0 = await health();
+    expect(h0.replicas.map((r) => r.ready)).toEqual([true, true, true]);
+    load = new Load(WORKERS);
+    await sleep(500);
+    const started = Date.now();
+    const res = await postJson(`${stack.restUrl}/v1/pools/${stack.poolId}/reload`, {
+      new_model_ref: 'sim-b',
+      canary_share: SHARE,
+      drain_deadline_ms: 10_000,
+      replica_deadline_ms: 30_000,
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    const h = await until('the canary hold', (x) => x.reload?.state === 'canary');
+    const holdMs = Date.now() - started;
+    const canaryReplica = h.reload?.canary?.canary_replicas[0] ?? '';
+    expect(h.reload?.canary?.canary_replicas).toEqual([canaryReplica]);
+    expect(new Set(h.replicas.map((r) => r.model_digest))).toEqual(
+      new Set([digestOf('sim-a'), digestOf('sim-b')]),
+    );
+    expect(h.replicas.find((r) => r.replica_id === canaryReplica)?.model_digest).toBe(
+      digestOf('sim-b'),
+    );
+    expect(h.replicas.every((r) => r.ready)).toBe(true);
+    expect(h.reload?.canary?.replicas).toEqual({ canary: 1, stable: 2 });
+
+    // A window of steady load while the canary holds.
+    const l = load;
+    const before = await startedPerReplica();
+    const from = l.sessions.length;
+    await sleep(6000);
+    const after = await startedPerReplica();
+    const window = l.sessions.slice(from);
+    const delta = (id: string): number => (after.get(id) ?? 0) - (before.get(id) ?? 0);
+    const onCanary = delta(canaryReplica);
+    const total = [...after.keys()].reduce((n, id) => n + delta(id), 0);
+    const expected = window.filter((s) => canaryBucket(s) < SHARE).length;
+    const hh = await health();
+    const split = hh.reload?.canary?.tasks ?? { canary: 0, stable: 0 };
+    const observed = split.canary / Math.max(1, split.canary + split.stable);
+    say(
+      `canary hold after ${holdMs} ms; window: ${total} tasks started, ${onCanary} on the canary ` +
+        `(${((100 * onCanary) / Math.max(1, total)).toFixed(1)} %), ${expected} of ${window.length} ` +
+        `finished tasks hash below ${SHARE}; whole hold: ${split.canary} canary / ${split.stable} ` +
+        `stable = ${(100 * observed).toFixed(1)} %; failed ${l.failures.length}`,
+    );
+    expect(total).toBeGreaterThan(20);
+    // Each task goes to its hash's side: the canary's started count matches the finished tasks
+    // whose bucket is below the share, up to the tasks in flight at either edge of the window.
+    expect(Math.abs(onCanary - expected)).toBeLessThanOrEqual(2 * WORKERS);
+    // Both sides got work; the split follows the share (σ ≈ 0.05 for ~100 tasks; 0.2 is 4σ).
+    expect(onCanary).toBeGreaterThan(0);
+    expect(total - onCanary).toBeGreaterThan(0);
+    expect(Math.abs(observed - SHARE)).toBeLessThan(0.2);
+    expect(l.failures).toEqual([]);
+  }, 60_000);
+
+  it('ORCH-3033: one rollback call → canary replica back on model A, old digest everywhere, zero failed', async () => {
+    const l = load as Load;
+    const started = Date.now();
+    const res = await postJson(`${stack.restUrl}/v1/pools/${stack.poolId}/rollback`, {});
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    expect(res.body).toMatchObject({ action: 'rollback' });
+    const h = await until('the rollback', (x) => x.reload?.state !== 'running');
+    const wallMs = Date.now() - started;
+    expect(h.reload?.state).toBe('rolled_back');
+    expect(h.reload?.error).toBeNull();
+    expect(h.model_ref).toBe('sim-a');
+    expect(h.replicas.map((r) => r.model_digest)).toEqual(Array(REPLICAS).fill(digestOf('sim-a')));
+    const ready = await until(
+      'every replica Ready',
+      (x) => x.replicas.every((r) => r.ready),
+      10_000,
+    );
+    expect(ready.replicas.length).toBe(REPLICAS);
+    await sleep(500);
+    await l.stop();
+    const rolled = h.reload?.replicas.find((r) => r.state === 'rolled_back');
+    say(
+      `rollback in ${wallMs} ms (${rolled?.replica_id} ${rolled?.wall_ms ?? '-'} ms); load total: ` +
+        `${l.sessions.length} tasks ok, ${l.failures.length} failed`,
+    );
+    expect(l.failures).toEqual([]);
+    // A second rollback has nothing to undo: a typed 400, not a 5xx.
+    const again = await postJson(`${stack.restUrl}/v1/pools/${stack.poolId}/rollback`, {});
+    expect(again.status).toBe(400);
+    expect(again.body).toMatchObject({ code: 'INVALID_PARAMS', policy_label: 'reload.not_canary' });
+  }, 60_000);
+});
