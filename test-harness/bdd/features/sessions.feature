@@ -1,4 +1,4 @@
-Feature: Sessions (ORCH-2004, ORCH-2005, ORCH-3021)
+Feature: Sessions (ORCH-2004, ORCH-2005, ORCH-3021, ORCH-3035)
 
   Background:
     Given the stack is up with a Ready pool
@@ -24,3 +24,12 @@ Feature: Sessions (ORCH-2004, ORCH-2005, ORCH-3021)
     And I run orchctl session get for session "s4"
     Then orchctl exits with code 0
     And orchctl stdout contains "turns"
+
+  Scenario: a session belongs to the tenant that created it
+    When tenant "a" runs a turn in session "s5"
+    Then tenant "a" sees session "s5" with 1 turn
+    When tenant "b" looks up session "s5"
+    Then the response status is 404
+    When tenant "b" runs a turn in session "s5"
+    Then tenant "b" sees session "s5" with 1 turn
+    And tenant "a" sees session "s5" with 1 turn

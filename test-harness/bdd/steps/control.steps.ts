@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Given, Then, When } from '@cucumber/cucumber';
 import { http, metricSum, streamTask, taskBody } from '../support/api.js';
 import { orchctl } from '../support/orchctl.js';
+import { BDD_TENANTS } from '../support/stack-tweaks.js';
 import type { OrchWorld } from '../support/world.js';
 
 /** Scenario-local session names → fresh UUIDs, so runs never collide. */
@@ -87,14 +88,60 @@ Then('the reload kept the model digest', async function (this: OrchWorld) {
 });
 
 // --- sessions ------------------------------------------------------------------------------
-When('I run a turn in session {string}', async function (this: OrchWorld, name: string) {
+/** One turn in a session: submit (as `headers`' tenant, anonymous by default), stream to the end. */
+async function runTurn(w: OrchWorld, name: string, headers: Record<string, string> = {}) {
   const body = taskBody({ session_id: sessionId(name), max_tokens: 2 });
-  this.submitted.add(String(body.task_id));
-  const r = await http('POST', `${this.stack.url}/v1/tasks`, body);
+  w.submitted.add(String(body.task_id));
+  const r = await http('POST', `${w.stack.url}/v1/tasks`, body, undefined, headers);
   assert.equal(r.status, 202, r.text);
-  const t = await streamTask(this.stack.url, String(body.task_id));
+  const t = await streamTask(w.stack.url, String(body.task_id), headers);
   assert.equal(t.events.at(-1)?.event, 'end', t.text.slice(0, 300));
+}
+
+/** The turns of session `name` as `headers`' tenant sees it, once it reaches `n` (bounded: 5 s). */
+async function expectTurns(w: OrchWorld, name: string, n: number, headers = {}) {
+  const until = Date.now() + 5000;
+  for (;;) {
+    const url = `${w.stack.url}/v1/sessions/${sessionId(name)}`;
+    const r = await http('GET', url, undefined, undefined, headers);
+    if (r.status === 200 && r.json.turns === n) return;
+    assert.ok(Date.now() < until, `expected ${n} turns: ${r.status} ${r.text}`);
+    await new Promise((res) => setTimeout(res, 200));
+  }
+}
+
+function tenantKey(tenant: string): Record<string, string> {
+  const t = BDD_TENANTS[tenant];
+  assert.ok(t, `no tenant "${tenant}" in the BDD stack config`);
+  return { 'x-api-key': t.key };
+}
+
+When('I run a turn in session {string}', async function (this: OrchWorld, name: string) {
+  await runTurn(this, name);
 });
+
+// ORCH-3035: sessions belong to the tenant whose task created them.
+When(
+  'tenant {string} runs a turn in session {string}',
+  async function (this: OrchWorld, tenant: string, name: string) {
+    await runTurn(this, name, tenantKey(tenant));
+  },
+);
+
+When(
+  'tenant {string} looks up session {string}',
+  async function (this: OrchWorld, tenant: string, name: string) {
+    const url = `${this.stack.url}/v1/sessions/${sessionId(name)}`;
+    this.response = await http('GET', url, undefined, undefined, tenantKey(tenant));
+  },
+);
+
+Then(
+  /^tenant "([^"]+)" sees session "([^"]+)" with (\d+) turns?$/,
+  async function (this: OrchWorld, tenant: string, name: string, n: string) {
+    await expectTurns(this, name, Number(n), tenantKey(tenant));
+  },
+);
 
 When('I delete session {string}', async function (this: OrchWorld, name: string) {
   this.response = await http('DELETE', `${this.stack.url}/v1/sessions/${sessionId(name)}`);
@@ -105,13 +152,7 @@ When('I delete session {string}', async function (this: OrchWorld, name: string)
 Then(
   /^session "([^"]+)" has (\d+) turns?$/,
   async function (this: OrchWorld, name: string, n: string) {
-    const until = Date.now() + 5000;
-    for (;;) {
-      const r = await http('GET', `${this.stack.url}/v1/sessions/${sessionId(name)}`);
-      if (r.status === 200 && r.json.turns === Number(n)) return;
-      assert.ok(Date.now() < until, `expected ${n} turns: ${r.status} ${r.text}`);
-      await new Promise((res) => setTimeout(res, 200));
-    }
+    await expectTurns(this, name, Number(n));
   },
 );
 
