@@ -4,7 +4,8 @@
 // reloads one replica and holds: both digests serve, each task goes to the side its session hash
 // names (the canary replica's started count equals the number of finished tasks whose bucket is
 // below the share, up to the tasks in flight at the window's edges), no task fails. Then one
-// rollback call: model A everywhere, no task fails. Prints the observed share and the wall times.
+// rollback call: model A everywhere, no task fails. A second canary is promoted: model B on every
+// replica, no task fails. Prints the observed share and the wall times.
 import { canaryBucket } from '@llama-orch/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, postJson, run, sleep, taskBody, terminal } from '../e2e/helpers/client.js';
@@ -190,17 +191,44 @@ describe('ORCH-3033: canary reload and one-call rollback through the real stack'
       10_000,
     );
     expect(ready.replicas.length).toBe(REPLICAS);
-    await sleep(500);
-    await l.stop();
     const rolled = h.reload?.replicas.find((r) => r.state === 'rolled_back');
     say(
-      `rollback in ${wallMs} ms (${rolled?.replica_id} ${rolled?.wall_ms ?? '-'} ms); load total: ` +
-        `${l.sessions.length} tasks ok, ${l.failures.length} failed`,
+      `rollback in ${wallMs} ms (${rolled?.replica_id} ${rolled?.wall_ms ?? '-'} ms); ` +
+        `tasks so far: ${l.sessions.length} ok, ${l.failures.length} failed`,
     );
     expect(l.failures).toEqual([]);
     // A second rollback has nothing to undo: a typed 400, not a 5xx.
     const again = await postJson(`${stack.restUrl}/v1/pools/${stack.poolId}/rollback`, {});
     expect(again.status).toBe(400);
     expect(again.body).toMatchObject({ code: 'INVALID_PARAMS', policy_label: 'reload.not_canary' });
+  }, 60_000);
+
+  it('ORCH-3033: canary again, then promote → model B on every replica (succeeded), zero failed', async () => {
+    const l = load as Load;
+    const started = Date.now();
+    const res = await postJson(`${stack.restUrl}/v1/pools/${stack.poolId}/reload`, {
+      new_model_ref: 'sim-b',
+      canary_share: SHARE,
+      drain_deadline_ms: 10_000,
+      replica_deadline_ms: 30_000,
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    await until('the canary hold', (x) => x.reload?.state === 'canary');
+    await sleep(1000);
+    const promoted = await postJson(`${stack.restUrl}/v1/pools/${stack.poolId}/reload/promote`, {});
+    expect(promoted.status, JSON.stringify(promoted.body)).toBe(202);
+    const h = await until('the promotion', (x) => x.reload?.state !== 'running');
+    const wallMs = Date.now() - started;
+    expect(h.reload?.state).toBe('succeeded');
+    expect(h.model_ref).toBe('sim-b');
+    expect(h.replicas.map((r) => r.model_digest)).toEqual(Array(REPLICAS).fill(digestOf('sim-b')));
+    await sleep(500);
+    await l.stop();
+    const steps = (h.reload?.replicas ?? []).map((r) => `${r.replica_id} ${r.wall_ms ?? '-'} ms`);
+    say(
+      `canary + promote in ${wallMs} ms (per replica: ${steps.join(', ')}); ` +
+        `load total: ${l.sessions.length} tasks ok, ${l.failures.length} failed`,
+    );
+    expect(l.failures).toEqual([]);
   }, 60_000);
 });
