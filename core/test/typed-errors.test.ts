@@ -259,7 +259,7 @@ describe('ORCH-2001: admission errors', () => {
     );
   });
 
-  it('ORCH-3099: session token budget → ADMISSION_REJECT session.budget.tokens (not retriable)', () => {
+  it('ORCH-3099: session token budget → ADMISSION_REJECT session_budget (not retriable)', () => {
     const { sched } = ready(baseConfig({ sessions: { budgetTokens: 30 } }));
     const a = sched.admit(spec('a', { session_id: 's', max_tokens: 10 }), 'acme');
     expect(a.ok).toBe(true);
@@ -269,7 +269,7 @@ describe('ORCH-2001: admission errors', () => {
     const e = rejected(sched.admit(spec('b', { session_id: 's', max_tokens: 20 }), 'acme'));
     expect([e.code, e.policyLabel, e.retriable]).toEqual([
       'ADMISSION_REJECT',
-      'session.budget.tokens',
+      'session_budget',
       false,
     ]);
   });

@@ -73,7 +73,7 @@ export function admit(
         new CoreError('ADMISSION_REJECT', `session ${sessionId} ${over} budget exhausted`, {
           engine,
           retriable: false,
-          policyLabel: `session.budget.${over}`,
+          policyLabel: 'session_budget',
         }),
       );
     }
