@@ -156,6 +156,21 @@ describe('Director (core + registry + fake control streams)', () => {
     const decision = h.director.decide(streamRequest(TASK), new AbortController().signal);
     await new Promise((r) => setTimeout(r, 80));
     expect(call.commands('cancel').some((c) => c.reason === 'accept_timeout')).toBe(true);
+    // ORCH-4021: the replica is suspect until its next heartbeat.
+    call.push({
+      msg: {
+        $case: 'heartbeat',
+        value: {
+          ready: true,
+          unreadyReason: '',
+          slotsFree: 1,
+          running: 0,
+          waiting: 0,
+          kvUsageRatio: 0,
+        },
+      },
+    });
+    await settle();
     expect(call.commands('assign').length).toBeGreaterThanOrEqual(2);
     const leaseId = accept(call, call.commands('assign').length - 1);
     await expect(decision).resolves.toMatchObject({

@@ -271,6 +271,7 @@ export class Director implements Placer {
     if (outcome === 'accepted') return this.accepted(d);
     if (outcome === 'timeout') {
       this.o.metrics.assignTimeouts.inc({ pool_id: d.poolId });
+      this.markSuspect(d.replicaId);
       // The sidecar may still hold the Assign: tell it to drop the lease.
       this.o.registry.send(d.replicaId, {
         cmd: {
@@ -285,9 +286,10 @@ export class Director implements Placer {
     );
     if (outcome === 'timeout' || !sent) {
       // 'gone' after a sent Assign means removeReplica already requeued or failed it in core.
+      // ORCH-4021: retried on another replica while attempts remain, else REPLICA_EXHAUSTED.
       const result = this.o.core.leaseFailed(
         d.leaseId,
-        'WORKER_RESET',
+        outcome === 'timeout' ? 'REPLICA_EXHAUSTED' : 'WORKER_RESET',
         `lease not accepted (${outcome})`,
       );
       if (result.ok && result.terminal) this.deliver([result.terminal], 'client');
@@ -301,6 +303,16 @@ export class Director implements Placer {
       still.phase = 'queued';
     }
     this.kick();
+  }
+
+  /**
+   * ORCH-4021: a replica that let an Assign time out gets no new lease until its next heartbeat
+   * (which re-registers its real state in core through ControlBridge.replicaChanged).
+   */
+  private markSuspect(replicaId: string): void {
+    const record = this.o.registry.get(replicaId);
+    if (record)
+      this.o.core.upsertReplica({ ...this.o.registry.toReplicaState(record), ready: false });
   }
 
   private accepted(d: Dispatch): void {

@@ -1,0 +1,134 @@
+// ORCH-4021: the Assign → LeaseAccepted handshake is bounded; a replica that lets it time out is
+// revoked (Cancel), suspect until its next heartbeat, and the task is retried or ends
+// REPLICA_EXHAUSTED.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { PlacementRequest } from '../extproc/handler.js';
+import { MODEL_REF, createHarness } from '../testing/harness.js';
+import type { FakeControlCall, Harness } from '../testing/harness.js';
+
+const TASK = '33333333-3333-4333-8333-333333333333';
+
+function submit(h: Harness): void {
+  h.tasks.submit(
+    {
+      task_id: TASK,
+      session_id: '44444444-4444-4444-8444-444444444444',
+      workload: 'completion',
+      model_ref: MODEL_REF,
+      engine: 'llamacpp',
+      ctx: 512,
+      priority: 'interactive',
+      max_tokens: 16,
+      deadline_ms: 0,
+      prompt: 'hi',
+    },
+    'default',
+    'corr-1',
+  );
+}
+
+const streamRequest: PlacementRequest = {
+  method: 'GET',
+  path: `/v1/tasks/${TASK}/stream`,
+  taskId: TASK,
+  correlationId: 'corr-2',
+  headers: {},
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function heartbeat(call: FakeControlCall): void {
+  call.push({
+    msg: {
+      $case: 'heartbeat',
+      value: {
+        ready: true,
+        unreadyReason: '',
+        slotsFree: 1,
+        running: 0,
+        waiting: 0,
+        kvUsageRatio: 0,
+      },
+    },
+  });
+}
+
+describe('ORCH-4021: the Assign handshake is bounded', () => {
+  let h: Harness;
+  afterEach(() => h.close());
+
+  it('ORCH-4021: timeout → Cancel to the silent replica, the retry goes to another replica', async () => {
+    h = createHarness(60);
+    const first = h.connect({ replicaId: 'r1', advertiseAddress: '127.0.0.1:8101' });
+    const second = h.connect({ replicaId: 'r2', advertiseAddress: '127.0.0.1:8102' });
+    submit(h);
+    const decision = h.director.decide(streamRequest, new AbortController().signal);
+    // Accept the retry well inside its own 60 ms window: poll for the first Cancel.
+    for (
+      let i = 0;
+      i < 100 && first.commands('cancel').length + second.commands('cancel').length === 0;
+      i++
+    ) {
+      await sleep(5);
+    }
+    await sleep(5);
+    const [silent, other] = first.commands('assign').length > 0 ? [first, second] : [second, first];
+    expect(silent.commands('assign')).toHaveLength(1);
+    expect(silent.commands('cancel').map((c) => c.reason)).toEqual(['accept_timeout']);
+    const retry = other.commands('assign');
+    expect(retry).toHaveLength(1);
+    other.push({
+      msg: {
+        $case: 'lease',
+        value: {
+          leaseId: retry[0]?.leaseId ?? '',
+          taskId: TASK,
+          event: { $case: 'accepted', value: {} },
+        },
+      },
+    });
+    await expect(decision).resolves.toMatchObject({ kind: 'route' });
+  });
+
+  it('ORCH-4021: the replica stays suspect (no new Assign) until its next healthy heartbeat', async () => {
+    h = createHarness(30);
+    const call = h.connect();
+    submit(h);
+    const decision = h.director.decide(streamRequest, new AbortController().signal);
+    await sleep(100);
+    // Three handshake windows have passed: without the suspect mark the task would be re-assigned.
+    expect(call.commands('assign')).toHaveLength(1);
+    expect(h.core.task(TASK)?.state).toBe('queued');
+    heartbeat(call);
+    await sleep(5);
+    const assigns = call.commands('assign');
+    expect(assigns).toHaveLength(2);
+    call.push({
+      msg: {
+        $case: 'lease',
+        value: {
+          leaseId: assigns[1]?.leaseId ?? '',
+          taskId: TASK,
+          event: { $case: 'accepted', value: {} },
+        },
+      },
+    });
+    await expect(decision).resolves.toMatchObject({ kind: 'route' });
+  });
+
+  it('ORCH-4021: when no attempt is accepted the task ends REPLICA_EXHAUSTED', async () => {
+    h = createHarness(20);
+    const call = h.connect();
+    submit(h);
+    const decision = h.director.decide(streamRequest, new AbortController().signal);
+    // Each timeout makes the replica suspect; a heartbeat clears it for the next attempt.
+    for (let i = 0; i < 10 && h.core.task(TASK)?.state !== 'failed'; i++) {
+      await sleep(40);
+      heartbeat(call);
+    }
+    const d = await decision;
+    expect(d.kind === 'respond' && d.body).toMatch(/"code":"REPLICA_EXHAUSTED"/);
+    expect(call.commands('cancel').every((c) => c.reason === 'accept_timeout')).toBe(true);
+    expect(call.commands('cancel').length).toBe(call.commands('assign').length);
+  });
+});
