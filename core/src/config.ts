@@ -42,6 +42,7 @@ export interface NormConfig {
   terminalRetention: number;
   leasePrefix: string;
   maxAttempts: number;
+  attachTimeoutMs: number;
 }
 
 export const DEFAULT_QUEUES: Record<Priority, QueueConfig> = {
@@ -137,6 +138,7 @@ export function normalizeConfig(config: SchedulerConfig): NormConfig {
     terminalRetention: nonNegInt(config.terminalRetention ?? 100_000, 'terminalRetention'),
     leasePrefix: config.leasePrefix ?? 'lease-',
     maxAttempts: positive(config.maxAttempts ?? 3, 'maxAttempts'),
+    attachTimeoutMs: positive(config.attachTimeoutMs ?? 30_000, 'attachTimeoutMs'),
   };
 }
 

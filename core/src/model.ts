@@ -32,6 +32,8 @@ export interface TaskRec extends ArrivalNode<TaskRec> {
   predictedStartMs: number;
   state: TaskState;
   attached: boolean;
+  /** ORCH-4023: clock time by which a queued, unattached task must attach. */
+  attachBy: number;
   attempts: number;
   leaseId: string | undefined;
   replicaId: string | undefined;

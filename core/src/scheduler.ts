@@ -75,6 +75,7 @@ export class Scheduler {
     if (!task) return { ok: false, error: new CoreError('NOT_FOUND', `task ${taskId} not found`) };
     if (task.terminal) return { ok: true, state: task.state, terminal: task.terminal };
     task.attached = true;
+    this.s.unattached.delete(taskId);
     if (task.state === 'queued') this.s.makeEligible(task);
     return { ok: true, state: task.state };
   }
@@ -84,6 +85,10 @@ export class Scheduler {
     const task = this.s.tasks.get(taskId);
     if (!task || task.terminal) return;
     task.attached = false;
+    // ORCH-4023: the client has attach_timeout again to come back before the task is canceled.
+    task.attachBy = this.s.now() + this.s.config.attachTimeoutMs;
+    this.s.unattached.delete(taskId);
+    this.s.unattached.set(taskId, task);
     if (task.state === 'queued') this.s.makeIneligible(task);
   }
 

@@ -43,6 +43,11 @@ export class CoreState {
   readonly replicaDrains = new Map<string, number>();
   /** What each replica last reported, before drain overrides, so an undrain can restore it. */
   readonly reported = new Map<string, ReplicaState>();
+  /**
+   * ORCH-4023: tasks waiting for a client to attach, in attachBy order (every attachBy is
+   * now + attachTimeoutMs and the clock never goes back, so insertion order is deadline order).
+   */
+  readonly unattached = new Map<string, TaskRec>();
   /** Queued tasks with a deadline, by latest feasible start. */
   readonly deadlineHeap = new IndexedHeap<TaskRec>(deadlineLess, {
     get: (t) => t.deadlinePos,
@@ -196,6 +201,7 @@ export class CoreState {
     const wasQueued = task.state === 'queued';
     const wasDispatched = task.attempts > 0;
     if (wasQueued) this.unqueue(task);
+    this.unattached.delete(task.id);
     this.releaseLease(task);
     task.state = next;
     const now = this.now();

@@ -174,6 +174,8 @@ export interface SchedulerConfig {
   leasePrefix?: string;
   /** Dispatch attempts per task before a retriable lease failure becomes terminal; default 3. */
   maxAttempts?: number;
+  /** ORCH-4023: a queued task not attached within this is canceled (reason unattached); default 30000. */
+  attachTimeoutMs?: number;
 }
 
 export type Clock = () => number;
@@ -275,6 +277,8 @@ export interface AdoptedLease {
 
 export interface TickResult {
   terminal: TerminalEvent[];
+  /** ORCH-4023: queued tasks canceled because no client attached in time (reason `unattached`). */
+  unattached: TerminalEvent[];
   expiredSessions: SessionKey[];
 }
 

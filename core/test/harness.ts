@@ -279,6 +279,7 @@ export function run(ops: Op[], config: SchedulerConfig = harnessConfig(), quiesc
       case 'tick': {
         const r = sched.tick();
         t.outputs.push(r);
+        record(r.unattached);
         record(r.terminal);
         break;
       }

@@ -172,6 +172,7 @@ export function admit(
     predictedStartMs,
     state: 'queued',
     attached: false,
+    attachBy: now + s.config.attachTimeoutMs,
     attempts: 0,
     leaseId: undefined,
     replicaId: undefined,
@@ -191,6 +192,7 @@ export function admit(
   s.tasks.set(rec.id, rec);
   s.live++;
   s.enqueue(rec);
+  s.unattached.set(rec.id, rec);
   const occupancy = lane.arrivals.size / Math.max(1, qc.capacity);
   return {
     ok: true,

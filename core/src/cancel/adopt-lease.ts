@@ -72,6 +72,7 @@ export function adoptLease(s: CoreState, lease: AdoptedLease): LeaseResult {
     predictedStartMs: 0,
     state: 'running',
     attached: true,
+    attachBy: Infinity,
     attempts: 1,
     leaseId: lease.leaseId,
     replicaId: lease.replicaId,

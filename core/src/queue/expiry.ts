@@ -1,13 +1,27 @@
-// tick(): everything that ends because time passed. Queue-wait timeouts scan each queue from its
-// oldest task (admission order = time order), deadline misses pop the latest-start heap, and idle
+// tick(): everything that ends because time passed. Unattached tasks expire from the head of the
+// attach-order map (ORCH-4023), queue-wait timeouts scan each queue from its oldest task (admission order = time order), deadline misses pop the latest-start heap, and idle
 // sessions expire from the head of the activity-ordered session map. Cost is O(expired).
 import { CoreError } from '../errors.js';
 import type { CoreState } from '../state.js';
 import { PRIORITIES } from '../types.js';
 import type { TerminalEvent, TickResult } from '../types.js';
 
+/** ORCH-4023: cancel queued tasks whose client did not attach in time (oldest first). */
+function expireUnattached(s: CoreState, now: number): TerminalEvent[] {
+  const canceled: TerminalEvent[] = [];
+  for (const task of s.unattached.values()) {
+    if (task.attachBy > now) break;
+    s.unattached.delete(task.id);
+    if (task.attached || task.state !== 'queued') continue;
+    const ev = s.finish(task, 'cancel', 'canceled');
+    if (ev) canceled.push(ev);
+  }
+  return canceled;
+}
+
 export function tick(s: CoreState): TickResult {
   const now = s.now();
+  const unattached = expireUnattached(s, now);
   const terminal: TerminalEvent[] = [];
   for (const pool of s.poolList) {
     for (const priority of PRIORITIES) {
@@ -47,5 +61,5 @@ export function tick(s: CoreState): TickResult {
     if (!ev) break;
     terminal.push(ev);
   }
-  return { terminal, expiredSessions: s.sessions.expire(now) };
+  return { terminal, unattached, expiredSessions: s.sessions.expire(now) };
 }

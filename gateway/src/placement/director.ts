@@ -130,9 +130,10 @@ export class Director implements Placer {
   /** Periodic: queue timeouts, deadlines and session expiry live in core.tick(). */
   tick(): void {
     const result = this.o.core.tick();
+    this.deliver(result.unattached, 'unattached');
     this.deliver(result.terminal, 'watchdog');
     this.o.registry.sweep();
-    if (result.terminal.length > 0) this.kick();
+    if (result.terminal.length + result.unattached.length > 0) this.kick();
     // ORCH-2101: tasks requeued into a draining pool fail; leases past the deadline get Cancel.
     const drain = this.o.core.drainTick();
     this.deliver(drain.terminal, 'drain');
