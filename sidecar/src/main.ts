@@ -4,6 +4,7 @@
 //   --engine [SIDECAR_ENGINE, llamacpp] --model-ref [SIDECAR_MODEL_REF]
 //   supervised: --supervise [SIDECAR_SUPERVISE=1] --engine-binary --model-path --model-digest
 //     --engine-port [8200] --ctx [2048] --threads [2] --batch [2048] --ubatch [512]
+//     --devices [SIDECAR_DEVICES, e.g. cuda:0,cuda:1] --tensor-split [SIDECAR_TENSOR_SPLIT, e.g. 0.6,0.4]
 //   external:   --engine-url [SIDECAR_ENGINE_URL] (--model-digest optional)
 //     --engine-model [SIDECAR_ENGINE_MODEL] --engine-metrics-url [SIDECAR_ENGINE_METRICS_URL]
 //     --engine-declare [SIDECAR_ENGINE_DECLARE, comma list, e.g. batch_invariant]
@@ -11,6 +12,7 @@
 //   crash restarts (ORCH-3038/3053): --restart-initial-ms [1000] --restart-max-ms [30000]
 //     --restart-max [5] --restart-window-ms [600000] (env SIDECAR_RESTART_INITIAL_MS, ...)
 import { parseArgs } from 'node:util';
+import { parseList } from './engine/device-mask.js';
 import { startSidecar } from './sidecar.js';
 import { startTracing } from './tracing.js';
 
@@ -37,6 +39,8 @@ const { values: v } = parseArgs({
     threads: { type: 'string' },
     batch: { type: 'string' },
     ubatch: { type: 'string' },
+    devices: { type: 'string' },
+    'tensor-split': { type: 'string' },
     strict: { type: 'boolean' },
     'no-strict': { type: 'boolean' },
     'sampler-profile': { type: 'string' },
@@ -63,6 +67,9 @@ const int = (flag: string | undefined, name: string, dflt: number): number =>
   Number(flag ?? env[name] ?? dflt);
 
 const supervise = v.supervise ?? env.SIDECAR_SUPERVISE === '1';
+// ORCH-3011/3012: the replica's device mask and split ratios (checked before the engine starts).
+const devices = parseList(v.devices ?? env.SIDECAR_DEVICES);
+const tensorSplit = parseList(v['tensor-split'] ?? env.SIDECAR_TENSOR_SPLIT).map(Number);
 // Before the servers start, so their spans reach the SDK (OTEL_EXPORTER_OTLP_ENDPOINT enables it).
 const tracing = startTracing(process.env, 'llama-orch-sidecar');
 const handle = await startSidecar({
@@ -92,6 +99,8 @@ const handle = await startSidecar({
         threads: int(v.threads, 'SIDECAR_THREADS', 2),
         batch: int(v.batch, 'SIDECAR_BATCH', 2048),
         ubatch: int(v.ubatch, 'SIDECAR_UBATCH', 512),
+        ...(devices.length > 0 ? { devices } : {}),
+        ...(tensorSplit.length > 0 ? { tensorSplit } : {}),
       }
     : undefined,
   external: supervise

@@ -58,6 +58,16 @@ export function semanticIssues(c: Config): ConfigIssue[] {
       }
       if (p.tensor_split === undefined && mask.length > 1) {
         add(`${at}.replica_devices[${r}]`, 'a multi-GPU replica needs tensor_split (ORCH-3012)');
+      } else if (
+        p.tensor_split !== undefined &&
+        mask.length > 1 &&
+        mask.length !== p.tensor_split.length
+      ) {
+        // The sidecar gives ratio i to mask device i, so a partial mask cannot use the pool's ratios.
+        add(
+          `${at}.replica_devices[${r}]`,
+          `${mask.length} devices but tensor_split has ${p.tensor_split.length} ratios (ORCH-3012)`,
+        );
       }
     });
     // ORCH-3045/4016: strict determinism means one slot, no continuous batching.

@@ -118,6 +118,10 @@ export interface LaunchOptions {
   ubatch: number;
   /** The binary's `--help` text, so optional flags are only passed when supported. */
   helpText: string;
+  /** The replica's device mask (ORCH-3011); the engine sees it as CUDA_VISIBLE_DEVICES. */
+  devices?: readonly string[];
+  /** One split ratio per mask device; only set for a multi-GPU mask (ORCH-3012). */
+  tensorSplit?: readonly number[];
 }
 
 /** Builds the command line for a supervised engine (ORCH-4016). */

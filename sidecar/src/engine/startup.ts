@@ -31,6 +31,10 @@ export interface SupervisedEngineOptions {
   ubatch?: number;
   healthTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** ORCH-3001/3011: the replica's device mask, fixed for its lifetime (restarts reuse it). */
+  devices?: string[];
+  /** ORCH-3012: one split ratio per device of a multi-GPU mask. */
+  tensorSplit?: number[];
 }
 
 export interface ExternalEngineOptions {
@@ -147,6 +151,8 @@ async function launchSupervised(
     ubatch: s.ubatch ?? 512,
     healthTimeoutMs: s.healthTimeoutMs ?? 120_000,
     env: s.env,
+    ...(s.devices ? { devices: s.devices } : {}),
+    ...(s.tensorSplit ? { tensorSplit: s.tensorSplit } : {}),
   };
   r.relaunch = async () => (await startSupervisedEngine(launchOpts)).process;
   const started = await step('launch', () => startSupervisedEngine(launchOpts));

@@ -1,6 +1,7 @@
 // Supervised mode: verify the model digest, launch the engine with its adapter's determinism
 // flags, and wait (bounded) until it reports healthy (ORCH-3002, ORCH-3037, ORCH-4016).
 import type { EngineAdapter, EngineLauncher, LaunchFacts } from '../adapters/types.js';
+import { maskEnv } from './device-mask.js';
 import { verifyModelDigest } from './digest.js';
 import { captureOutput, EngineProcess } from './process.js';
 
@@ -19,6 +20,10 @@ export interface SuperviseOptions {
   ubatch: number;
   healthTimeoutMs: number;
   env?: NodeJS.ProcessEnv;
+  /** ORCH-3001/3011: the replica's fixed device mask; undefined leaves the environment as is. */
+  devices?: readonly string[];
+  /** ORCH-3012: one ratio per device of a multi-GPU mask. */
+  tensorSplit?: readonly number[];
 }
 
 export interface SupervisedEngine {
@@ -34,10 +39,17 @@ export class EngineStartError extends Error {
 const POLL_MS = 200;
 
 export async function startSupervisedEngine(o: SuperviseOptions): Promise<SupervisedEngine> {
+  // A bad mask is refused before anything is spawned (throws DeviceMaskError).
+  const env = o.devices
+    ? maskEnv(
+        { devices: o.devices, ...(o.tensorSplit ? { tensorSplit: o.tensorSplit } : {}) },
+        o.env ?? process.env,
+      )
+    : o.env;
   const modelDigest = await verifyModelDigest(o.modelPath, o.modelDigest);
   const helpText = await captureOutput(o.binary, ['--help'], 15_000);
   const args = o.launcher.launchArgs({ ...o, helpText });
-  const proc = new EngineProcess(o.binary, args, o.env);
+  const proc = new EngineProcess(o.binary, args, env);
   try {
     await waitHealthy(o.adapter, proc, o.healthTimeoutMs);
   } catch (err) {

@@ -33,6 +33,10 @@ export interface SidecarSpecInput {
   toolchain: Toolchain;
   threads: number;
   ctx: number;
+  /** ORCH-3011: the replica's device mask from the pool config (`replica_devices[index]`). */
+  devices?: readonly string[];
+  /** ORCH-3012: the pool's `tensor_split`, passed only with a multi-GPU mask. */
+  tensorSplit?: readonly number[];
 }
 
 export function replicaId(poolId: string, index: number): string {
@@ -69,6 +73,10 @@ export function sidecarSpec(i: SidecarSpecInput): ChildSpec {
     String(i.threads),
     '--ctx',
     String(i.ctx),
+    ...(i.devices && i.devices.length > 0 ? ['--devices', i.devices.join(',')] : []),
+    ...(i.tensorSplit && (i.devices?.length ?? 0) > 1
+      ? ['--tensor-split', i.tensorSplit.join(',')]
+      : []),
   ]);
 }
 

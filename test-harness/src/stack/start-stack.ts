@@ -142,6 +142,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           toolchain,
           threads,
           ctx: pool.ctx_max,
+          ...(pool.replica_devices[i] ? { devices: pool.replica_devices[i] } : {}),
+          ...(pool.tensor_split ? { tensorSplit: pool.tensor_split } : {}),
         }),
       );
     }

@@ -36,6 +36,13 @@ export const llamacppLauncher: EngineLauncher = {
     // --fit adjusts unset arguments to device memory: values would differ per machine.
     if (has('--fit')) args.push('--fit', 'off');
     if (has('--no-context-shift')) args.push('--no-context-shift');
+    // ORCH-3012: split across the mask's GPUs only with the configured ratios (device i of the
+    // mask is CUDA device i inside the engine); a one-GPU mask never splits.
+    if (o.tensorSplit && o.tensorSplit.length > 1) {
+      args.push('--split-mode', 'layer', '--tensor-split', o.tensorSplit.join(','));
+    } else if (o.devices?.length === 1 && o.devices[0] !== 'cpu' && has('--split-mode')) {
+      args.push('--split-mode', 'none');
+    }
     if (
       /--flash-attn\s*\[?on\|off\|auto/i.test(o.helpText) ||
       /-fa,?\s+--flash-attn\s+\[?on/i.test(o.helpText)
