@@ -235,6 +235,10 @@ export interface Dispatch {
   predictedStartMs: number;
   queueTimeMs: number;
   attempt: number;
+  /** ORCH-3100: tasks still waiting in this task's (pool, priority) queue at dispatch. */
+  queueDepth: number;
+  /** ORCH-3100: estimated chance of ending by the deadline; undefined without a deadline. */
+  onTimeProbability?: number;
   task: TaskSpec;
 }
 

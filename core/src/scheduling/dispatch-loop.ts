@@ -30,6 +30,20 @@ function candidatesFor(
   return { list, recs };
 }
 
+/**
+ * ORCH-3100: P(service time <= time left to the deadline), taking service time as exponential with
+ * the mean predicted at admission (absDeadline - latestStart). Deliberately pessimistic about the
+ * tail; 1 only with no service time predicted.
+ */
+function onTimeProbability(task: TaskRec, now: number): number | undefined {
+  if (task.absDeadline === Infinity) return undefined;
+  const slack = task.absDeadline - now;
+  if (slack <= 0) return 0;
+  const mean = task.absDeadline - task.latestStart;
+  if (!(mean > 0)) return 1;
+  return Math.round((1 - Math.exp(-slack / mean)) * 1000) / 1000;
+}
+
 function assign(
   s: CoreState,
   pool: PoolState,
@@ -67,6 +81,8 @@ function assign(
     predictedStartMs: task.predictedStartMs,
     queueTimeMs: now - task.admittedAt,
     attempt: task.attempts,
+    queueDepth: lane.arrivals.size,
+    onTimeProbability: onTimeProbability(task, now),
     task: task.spec,
   };
 }

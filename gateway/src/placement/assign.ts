@@ -13,6 +13,9 @@ export function assignCommand(d: Dispatch): PlacementCommand {
         queuePosition: d.queuePosition,
         predictedStartMs: Math.max(0, Math.round(d.predictedStartMs)),
         kvWarmth: d.kvWarmth,
+        // ORCH-3100: scheduling signals the sidecar reports in the stream's metrics event.
+        queueDepth: d.queueDepth,
+        ...(d.onTimeProbability !== undefined ? { onTimeProbability: d.onTimeProbability } : {}),
         task: {
           taskId: task.task_id,
           sessionId: task.session_id,

@@ -139,6 +139,12 @@ export interface Assign {
   predictedStartMs: number;
   /** False after session failover to a replica without the session's KV (ORCH-3009). */
   kvWarmth: boolean;
+  /** Tasks still waiting in the task's (pool, priority) queue at dispatch (ORCH-3100). */
+  queueDepth?:
+    | number
+    | undefined;
+  /** Estimated chance (0..1) of ending by the deadline; unset when the task has none (ORCH-3100). */
+  onTimeProbability?: number | undefined;
 }
 
 /** The full admitted task as the sidecar needs it to drive the engine. */
@@ -1632,7 +1638,15 @@ export const RegisterAck: MessageFns<RegisterAck> = {
 };
 
 function createBaseAssign(): Assign {
-  return { leaseId: "", task: undefined, queuePosition: 0, predictedStartMs: 0, kvWarmth: false };
+  return {
+    leaseId: "",
+    task: undefined,
+    queuePosition: 0,
+    predictedStartMs: 0,
+    kvWarmth: false,
+    queueDepth: undefined,
+    onTimeProbability: undefined,
+  };
 }
 
 export const Assign: MessageFns<Assign> = {
@@ -1651,6 +1665,12 @@ export const Assign: MessageFns<Assign> = {
     }
     if (message.kvWarmth !== false) {
       writer.uint32(40).bool(message.kvWarmth);
+    }
+    if (message.queueDepth !== undefined) {
+      writer.uint32(48).uint32(message.queueDepth);
+    }
+    if (message.onTimeProbability !== undefined) {
+      writer.uint32(57).double(message.onTimeProbability);
     }
     return writer;
   },
@@ -1708,6 +1728,22 @@ export const Assign: MessageFns<Assign> = {
             message.kvWarmth = reader.bool();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.queueDepth = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.onTimeProbability = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1743,6 +1779,16 @@ export const Assign: MessageFns<Assign> = {
         : isSet(object.kv_warmth)
         ? globalThis.Boolean(object.kv_warmth)
         : false,
+      queueDepth: isSet(object.queueDepth)
+        ? globalThis.Number(object.queueDepth)
+        : isSet(object.queue_depth)
+        ? globalThis.Number(object.queue_depth)
+        : undefined,
+      onTimeProbability: isSet(object.onTimeProbability)
+        ? globalThis.Number(object.onTimeProbability)
+        : isSet(object.on_time_probability)
+        ? globalThis.Number(object.on_time_probability)
+        : undefined,
     };
   },
 
@@ -1763,6 +1809,12 @@ export const Assign: MessageFns<Assign> = {
     if (message.kvWarmth !== false) {
       obj.kvWarmth = message.kvWarmth;
     }
+    if (message.queueDepth !== undefined) {
+      obj.queueDepth = Math.round(message.queueDepth);
+    }
+    if (message.onTimeProbability !== undefined) {
+      obj.onTimeProbability = floatToJson(message.onTimeProbability);
+    }
     return obj;
   },
 
@@ -1776,6 +1828,8 @@ export const Assign: MessageFns<Assign> = {
     message.queuePosition = object.queuePosition ?? 0;
     message.predictedStartMs = object.predictedStartMs ?? 0;
     message.kvWarmth = object.kvWarmth ?? false;
+    message.queueDepth = object.queueDepth ?? undefined;
+    message.onTimeProbability = object.onTimeProbability ?? undefined;
     return message;
   },
 };

@@ -13,6 +13,10 @@ export interface Lease {
   task: TaskSpec;
   queuePosition: number;
   predictedStartMs: number;
+  /** ORCH-3100: scheduling signals from the Assign, reported in the stream's metrics event. */
+  kvWarmth?: boolean;
+  queueDepth?: number;
+  onTimeProbability?: number;
   state: 'assigned' | 'streaming';
   /** Set when placement canceled the lease; the reason is kept for logs. */
   canceled?: string;
@@ -48,6 +52,11 @@ export class LeaseStore {
       task,
       queuePosition: assign.queuePosition,
       predictedStartMs: assign.predictedStartMs,
+      kvWarmth: assign.kvWarmth,
+      ...(assign.queueDepth !== undefined ? { queueDepth: assign.queueDepth } : {}),
+      ...(assign.onTimeProbability !== undefined
+        ? { onTimeProbability: assign.onTimeProbability }
+        : {}),
       state: 'assigned',
       assignedAt: this.now(),
     };

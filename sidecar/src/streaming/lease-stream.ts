@@ -8,6 +8,7 @@ import type { EngineAdapter, GenerationOutcome } from '../adapters/types.js';
 import type { Lease } from '../control/lease-store.js';
 import type { AbortReason } from '../http/metrics.js';
 import type { SseStreamWriter } from '../sse/stream-writer.js';
+import type { SseMetrics } from '@llama-orch/contracts';
 
 export interface LeaseStreamDeps {
   adapter: EngineAdapter;
@@ -172,6 +173,8 @@ export class LeaseStream {
       });
       return;
     }
+    const signals = this.schedulingSignals();
+    if (signals) this.writer.metrics(signals);
     this.writer.end({
       tokens_out: outcome.tokensOut,
       decode_time_ms: base.decodeTimeMs,
@@ -183,6 +186,17 @@ export class LeaseStream {
       errorCode: '',
       tokensOut: outcome.tokensOut,
     });
+  }
+
+  /** ORCH-3100: what placement knew at dispatch, as one additive metrics event before `end`. */
+  private schedulingSignals(): SseMetrics | undefined {
+    const l = this.lease;
+    const data: SseMetrics = {
+      ...(l.onTimeProbability !== undefined ? { on_time_probability: l.onTimeProbability } : {}),
+      ...(l.queueDepth !== undefined ? { queue_depth: l.queueDepth } : {}),
+      ...(l.kvWarmth !== undefined ? { kv_warmth: l.kvWarmth } : {}),
+    };
+    return Object.keys(data).length > 0 ? data : undefined;
   }
 
   private decodeMs(): number {
