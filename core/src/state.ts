@@ -123,7 +123,10 @@ export class CoreState {
     if (task.attached) this.makeEligible(task);
   }
 
-  /** An attached queued task joins its tenant flow and can be dispatched. */
+  /**
+   * An attached queued task joins its tenant flow and can be dispatched (ORCH-4022: only flows are
+   * dispatched; an unattached task keeps its arrival-list place, so it still counts in positions).
+   */
   makeEligible(task: TaskRec): void {
     const pool = this.pool(task);
     const lane = pool.lanes[task.priority];
