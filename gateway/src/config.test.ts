@@ -26,6 +26,8 @@ describe('config → gateway options', () => {
       ctxMax: 2048,
       queues: { interactive: { capacity: 64, fullPolicy: 'reject', maxWaitMs: 30000 } },
     });
+    // ORCH-4023: the attach timeout is the config's, not a constant of core.
+    expect(options.scheduler.attachTimeoutMs).toBe(30000);
     expect(() => new Scheduler({ config: options.scheduler, clock: () => 0 })).not.toThrow();
   });
 });

@@ -46,6 +46,7 @@ export function schedulerConfigFrom(config: Config): SchedulerConfig {
     ),
     defaultTenant: { weight: config.fairness.default_weight },
     sessions: { ttlMs: config.sessions.ttl_ms, maxTurns: config.sessions.max_turns },
+    attachTimeoutMs: config.timeouts.attach_timeout_ms,
   };
 }
 

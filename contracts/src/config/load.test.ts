@@ -33,8 +33,13 @@ describe('ORCH-3030: loadConfig applies defaults', () => {
   it('ORCH-3021: sessions default to 600000 ms and 8 turns', () => {
     expect(c.sessions).toEqual({ ttl_ms: 600000, max_turns: 8 });
   });
-  it('ORCH-3016: timeouts default to wall 60 s, idle 5 s, queue wait 30 s', () => {
-    expect(c.timeouts).toEqual({ wall_ms: 60000, idle_ms: 5000, queue_wait_ms: 30000 });
+  it('ORCH-3016/ORCH-4023: timeouts default to wall 60 s, idle 5 s, queue wait 30 s, attach 30 s', () => {
+    expect(c.timeouts).toEqual({
+      wall_ms: 60000,
+      idle_ms: 5000,
+      queue_wait_ms: 30000,
+      attach_timeout_ms: 30000,
+    });
   });
   it('ORCH-3045: pools default to strict determinism, one slot, sampler v1', () => {
     expect(c.pools[0]).toMatchObject({

@@ -69,6 +69,9 @@ export const TimeoutsSchema = Strict(
     queue_wait_ms: Type.Optional(
       Ms('Longest a task may wait in the queue before it fails.', 30_000),
     ),
+    attach_timeout_ms: Type.Optional(
+      Ms('An admitted task no client streams within this is canceled (ORCH-4023).', 30_000),
+    ),
   },
   { description: 'Watchdog timeouts.' },
 );

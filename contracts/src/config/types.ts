@@ -74,7 +74,7 @@ export interface Config {
   auth: { required: boolean };
   pools: PoolConfig[];
   queue: QueueConfig;
-  timeouts: { wall_ms: number; idle_ms: number; queue_wait_ms: number };
+  timeouts: { wall_ms: number; idle_ms: number; queue_wait_ms: number; attach_timeout_ms: number };
   sessions: { ttl_ms: number; max_turns: number };
   fairness: { kind: 'wfq' | 'fifo'; default_weight: number };
   control: {
