@@ -80,6 +80,13 @@ async function modelOf(
   const models = [...new Map(sets.map((s) => [`${s.engine}/${s.model_ref}`, s])).values()];
   const only = models[0];
   if (models.length === 1 && only) return { model: only.model_ref, engine: only.engine };
-  const served = models.map((s) => s.model_ref).join(', ') || 'none';
+  if (models.length === 0) {
+    // Replica sets are listed only while a replica is Ready: a drained or starting pool shows none.
+    throw new UsageError(
+      'no Ready replica serves a model right now (pools drained, reloading or starting? see ' +
+        '`orchctl pools health POOL`); or name the model with --model (or ORCH_MODEL)',
+    );
+  }
+  const served = models.map((s) => s.model_ref).join(', ');
   throw new UsageError(`name a model with --model (or ORCH_MODEL); the fleet serves: ${served}`);
 }

@@ -158,6 +158,18 @@ describe('ORCH-3044: orchctl human output against pact-derived WireMock stubs', 
     expect(JSON.parse(posted[0]?.request.body ?? '{}')).toMatchObject({ model_ref: MODEL });
   });
 
+  it('ORCH-2104: submit without --model while no replica is Ready says so (exit 2, no POST)', async () => {
+    await wm.mock.register(
+      { method: 'GET', endpoint: '/v1/replicasets' },
+      { status: 200, headers: { 'content-type': 'application/json' }, body: { replica_sets: [] } },
+    );
+    const f = fakeIo();
+    const argv = submitArgs().filter((a, i, all) => a !== '-m' && all[i - 1] !== '-m');
+    expect(await runCli(['submit', ...argv, '--url', wm.url], f)).toBe(2);
+    expect(f.err()).toContain('no Ready replica serves a model right now');
+    expect(await wm.mock.getRequestsForAPI('POST', '/v1/tasks')).toHaveLength(0);
+  });
+
   it('ORCH-5004: unreachable server and usage errors have their exit codes', async () => {
     const f = fakeIo();
     expect(await runCli(['caps', '--url', 'http://127.0.0.1:9'], f)).toBe(9);
