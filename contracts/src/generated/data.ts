@@ -248,6 +248,7 @@ export interface components {
             [key: string]: unknown;
         };
         SseEnd: {
+            /** @description Tokens the engine generated, by its own count (ORCH-4015). For reason `stop` this includes the end-of-generation token, which is not sent as a `token` event, so it can be one more than the `token` events of the stream. */
             tokens_out: number;
             decode_time_ms: number;
             /** @enum {string} */
