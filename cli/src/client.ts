@@ -14,6 +14,7 @@ import type {
   SseEvent,
   TaskRequest,
 } from '@llama-orch/contracts';
+import { randomBytes } from 'node:crypto';
 import { ProtocolError, UnreachableError, apiErrorFrom } from './api-error.js';
 
 export interface ClientOptions {
@@ -21,12 +22,28 @@ export interface ClientOptions {
   readonly url: string;
   readonly apiKey?: string;
   readonly correlationId?: string;
+  /** W3C trace context for every request of this client; default: a fresh sampled trace. */
+  readonly traceparent?: string;
+}
+
+const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/**
+ * One trace per orchctl command (ORCH-3042): `run` submits and streams in the same trace, so
+ * when the stack traces, the POST and the stream are one tree instead of two linked ones. A
+ * well-formed `TRACEPARENT` from the environment (CI systems set it) is continued instead.
+ */
+export function commandTraceparent(fromEnv?: string): string {
+  if (fromEnv !== undefined && TRACEPARENT.test(fromEnv)) return fromEnv;
+  return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
 }
 
 export class OrchClient {
   private readonly base: string;
+  private readonly traceparent: string;
   constructor(private readonly o: ClientOptions) {
     this.base = o.url.replace(/\/+$/, '');
+    this.traceparent = o.traceparent ?? commandTraceparent();
   }
 
   /** ORCH-2001: POST /v1/tasks → 202. */
@@ -128,6 +145,7 @@ export class OrchClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.o.apiKey) headers['x-api-key'] = this.o.apiKey;
     if (this.o.correlationId) headers['x-correlation-id'] = this.o.correlationId;
+    headers.traceparent = this.traceparent;
     let res: Response;
     try {
       res = await fetch(this.base + path, {

@@ -1,5 +1,5 @@
 // What a command runs with: resolved config, a client for it, and the terminal.
-import { OrchClient } from './client.js';
+import { OrchClient, commandTraceparent } from './client.js';
 import { loadConfig } from './config.js';
 import type { OrchctlConfig } from './config.js';
 import type { CliIo } from './io.js';
@@ -22,6 +22,7 @@ export async function makeCtx(
     client: new OrchClient({
       url: config.url,
       ...(config.apiKey ? { apiKey: config.apiKey } : {}),
+      traceparent: commandTraceparent(io.env.TRACEPARENT),
     }),
     json: flags.json === true,
   };

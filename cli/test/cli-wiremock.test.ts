@@ -75,6 +75,30 @@ describe('ORCH-3044: orchctl human output against pact-derived WireMock stubs', 
     expect(await cli(['run', ...submitArgs()], { tty: true })).toMatchSnapshot();
   });
 
+  it('ORCH-3042: run sends one traceparent on the submit and the stream; TRACEPARENT is continued', async () => {
+    await stubFromPact(wm.mock, 'a task submission');
+    await stubFromPact(wm.mock, 'the token stream of a queued task', {
+      path: `/v1/tasks/${IDS.submitted}/stream`,
+    });
+    const traceOf = async (method: 'POST' | 'GET', path: string): Promise<string[]> =>
+      (
+        (await wm.mock.getRequestsForAPI(method, path)) as {
+          request: { headers: Record<string, string> };
+        }[]
+      ).map((r) => r.request.headers.traceparent ?? r.request.headers.Traceparent ?? '');
+    expect((await cli(['run', ...submitArgs()])).code).toBe(0);
+    const [posted] = await traceOf('POST', '/v1/tasks');
+    const [streamed] = await traceOf('GET', `/v1/tasks/${IDS.submitted}/stream`);
+    expect(posted).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(streamed).toBe(posted);
+
+    await wm.mock.clearAll();
+    await stubFromPact(wm.mock, 'a task submission');
+    const given = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    expect((await cli(['submit', ...submitArgs()], { env: { TRACEPARENT: given } })).code).toBe(0);
+    expect(await traceOf('POST', '/v1/tasks')).toEqual([given]);
+  });
+
   it('ORCH-2003: Ctrl-C during run cancels on the server and exits 130', async () => {
     await stubFromPact(wm.mock, 'a task submission');
     await stubFromPact(wm.mock, 'the token stream of a queued task', {
