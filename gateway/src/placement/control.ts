@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { GatewayMetrics } from '../metrics/metrics.js';
 import { mirrorModelStates } from '../metrics/mirror.js';
 import type { ControlSink, ReplicaRecord, ReplicaRegistry } from '../replicas/registry.js';
+import { leaseVerdict } from './circuit-breaker.js';
 import type { Director } from './director.js';
 
 export interface ControlBridgeOptions {
@@ -20,7 +21,7 @@ export class ControlBridge implements ControlSink {
 
   replicaChanged(record: ReplicaRecord): void {
     const state = this.o.registry.toReplicaState(record);
-    this.o.core.upsertReplica(state);
+    this.o.core.upsertReplica(this.o.director.breakers.gate(state)); // ORCH-3040
     this.o.metrics.kvUsage.set(this.replicaLabels(record), state.kv_usage_ratio ?? 0);
     this.refreshReplicaGauges();
     // A replica turning Ready or freeing a slot may unblock queued work.
@@ -71,6 +72,8 @@ export class ControlBridge implements ControlSink {
     }
     const reason =
       f.reason === 'stop' || f.reason === 'length' || f.reason === 'canceled' ? f.reason : 'error';
+    const verdict = leaseVerdict(reason, f.errorCode);
+    this.o.director.breakers.leaseEnded(record.replicaId, event.leaseId, verdict, f.errorCode);
     const result = this.o.core.leaseFinished(event.leaseId, {
       reason,
       ...(f.errorCode ? { errorCode: f.errorCode } : {}),

@@ -4,6 +4,7 @@ import type { Engine, Priority, Scheduler } from '@llama-orch/core';
 import type { Logger } from 'pino';
 import type { GatewayMetrics } from '../metrics/metrics.js';
 import type { ReplicaRegistry } from '../replicas/registry.js';
+import type { CircuitBreakerConfig } from './circuit-breaker.js';
 
 export const DESTINATION_HEADER = 'x-gateway-destination-endpoint';
 export const LEASE_HEADER = 'x-orch-lease-id';
@@ -18,6 +19,8 @@ export interface DirectorOptions {
   /** The configured engine of a pool, for events about tasks the gateway holds no record of. */
   readonly poolEngine: (poolId: string) => Engine | undefined;
   readonly log: Logger;
+  /** ORCH-3040 (config `control.circuit_breaker`); default 5 consecutive faults, 30 s cool-down. */
+  readonly circuitBreaker?: CircuitBreakerConfig;
 }
 
 /** Labels and facts the gateway needs about a live task that core's views do not carry. */

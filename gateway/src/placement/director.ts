@@ -6,6 +6,8 @@ import type { Dispatch, Engine, Scheduler, TaskSpec, TerminalEvent } from '@llam
 import type { PlacementDecision, PlacementRequest, Placer } from '../extproc/handler.js';
 import type { ExtProcOutcome } from '../metrics/metrics.js';
 import { assignCommand } from './assign.js';
+import { wiredBreakers } from './circuit-breaker.js';
+import type { CircuitBreakers } from './circuit-breaker.js';
 import { LeaseWaits } from './lease-waits.js';
 import { DESTINATION_HEADER, LEASE_HEADER } from './director-types.js';
 import type { CancelReasonLabel, DirectorOptions, TaskMeta } from './director-types.js';
@@ -35,8 +37,12 @@ export class Director implements Placer {
   private readonly acceptWaits = new LeaseWaits();
   private dispatchScheduled = false;
   private closed = false;
+  /** ORCH-3040: every replica state core gets from the gateway passes breakers.gate(). */
+  readonly breakers: CircuitBreakers;
 
-  constructor(private readonly o: DirectorOptions) {}
+  constructor(private readonly o: DirectorOptions) {
+    this.breakers = wiredBreakers(o, () => this.kick());
+  }
 
   /** Called by the REST side after a successful admit. */
   rememberTask(task: TaskSpec, poolId: string, pinned = false): void {
@@ -133,6 +139,7 @@ export class Director implements Placer {
     this.deliver(result.unattached, 'unattached');
     this.deliver(result.terminal, 'watchdog');
     this.o.registry.sweep();
+    this.breakers.tick();
     if (result.terminal.length + result.unattached.length > 0) this.kick();
     // ORCH-2101: tasks requeued into a draining pool fail; leases past the deadline get Cancel.
     const drain = this.o.core.drainTick();
@@ -213,6 +220,7 @@ export class Director implements Placer {
   /** The replica's control stream ended. */
   replicaGone(replicaId: string): void {
     this.acceptWaits.replicaGone(replicaId);
+    this.breakers.replicaGone(replicaId);
     const result = this.o.core.removeReplica(replicaId);
     this.deliver(result.terminal, 'client');
     for (const [leaseId, d] of this.leases)
@@ -263,6 +271,7 @@ export class Director implements Placer {
 
   private async assign(d: Dispatch): Promise<void> {
     this.leases.set(d.leaseId, d);
+    this.breakers.assigned(d.replicaId, d.leaseId);
     const waiter = this.waiters.get(d.taskId);
     if (waiter) waiter.phase = 'assigning';
     const sent = this.o.registry.send(d.replicaId, assignCommand(d));
@@ -270,6 +279,7 @@ export class Director implements Placer {
       ? await this.acceptWaits.wait(d.leaseId, d.replicaId, this.o.acceptTimeoutMs)
       : 'gone';
     if (outcome === 'accepted') return this.accepted(d);
+    this.breakers.leaseEnded(d.replicaId, d.leaseId, 'neutral'); // a trial that never ran
     if (outcome === 'timeout') {
       this.o.metrics.assignTimeouts.inc({ pool_id: d.poolId });
       this.markSuspect(d.replicaId);

@@ -18,6 +18,8 @@ export interface PoolDrainer {
   drainPool(poolId: string, deadlineMs: number): void;
   /** Run core's dispatch soon (work may flow again after an undrain). */
   kick?(): void;
+  /** ORCH-3040: why a replica's circuit breaker keeps it out of placement (undefined: it does not). */
+  readonly breakers?: { reason(replicaId: string): string | undefined };
 }
 
 /** Reload wiring: the catalog of targets (config models[] + pools' own models) and timings. */
@@ -108,7 +110,13 @@ export class PoolService {
       this.core.replicaDrainDeadline(r.replicaId) !== undefined;
     const ready = draining
       ? []
-      : records.filter((r) => this.registry.isReady(r) && !outside.has(r.replicaId) && !drained(r));
+      : records.filter(
+          (r) =>
+            this.registry.isReady(r) &&
+            !outside.has(r.replicaId) &&
+            !drained(r) &&
+            !this.drainer?.breakers?.reason(r.replicaId),
+        );
     const reload = this.reloads.status(poolId);
     const model = this.core.poolModel(poolId);
     const depth = (p: string): number => queues.find((q) => q.priority === p)?.depth ?? 0;
@@ -206,8 +214,10 @@ export class PoolService {
       reloadStandby,
       drainingLeases: drainingLeases < 0 ? undefined : drainingLeases,
     });
-    const ready = life.state === 'Ready';
-    const reason = life.reason;
+    const circuit =
+      life.state === 'Ready' ? this.drainer?.breakers?.reason(r.replicaId) : undefined;
+    const ready = life.state === 'Ready' && !circuit;
+    const reason = circuit ? `Unready: ${circuit}` : life.reason;
     return {
       replica_id: r.replicaId,
       ready,

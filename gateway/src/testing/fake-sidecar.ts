@@ -76,6 +76,8 @@ export class FakeSidecar {
     kind: 'ok',
     digest: digestOf(r.newModelRef),
   });
+  /** How each lease ends (default: stop after 4 tokens). */
+  finish: () => LeaseFinished = () => finishedStop(4, 20, 40);
   /** Called before each Reload is answered (tests sample the fleet here). */
   onReload: ((reload: Reload) => void) | undefined;
 
@@ -114,7 +116,7 @@ export class FakeSidecar {
       setImmediate(() => {
         call.push(leaseMessage(lease, 'accepted'));
         call.push(leaseMessage(lease, 'started'));
-        setTimeout(() => call.push(leaseMessage(lease, finishedStop(4, 20, 40))), 5);
+        setTimeout(() => call.push(leaseMessage(lease, this.finish())), 5);
       });
     }
     if (c?.$case === 'reload') {
