@@ -41,6 +41,9 @@ describe('ORCH-3030: loadConfig applies defaults', () => {
       attach_timeout_ms: 30000,
     });
   });
+  it('ORCH-3040: the circuit breaker defaults to 5 consecutive failures and a 30 s cool-down', () => {
+    expect(c.control.circuit_breaker).toEqual({ consecutive_failures: 5, cooldown_ms: 30000 });
+  });
   it('ORCH-3045: pools default to strict determinism, one slot, sampler v1', () => {
     expect(c.pools[0]).toMatchObject({
       determinism: 'strict',

@@ -87,6 +87,7 @@ export function validateConfig(value: unknown, source = '(inline)'): Config {
   for (const key of ['listen', 'auth', 'queue', 'timeouts', 'sessions', 'fairness', 'control']) {
     input[key] ??= {};
   }
+  (input.control as Record<string, unknown>).circuit_breaker ??= {};
   const queue = input.queue as Record<string, unknown>;
   queue.interactive ??= {};
   queue.batch ??= {};

@@ -297,6 +297,25 @@ export const ConfigSchema = Strict(
           assign_accept_timeout_ms: Type.Optional(
             Ms('Wait for LeaseEvent.accepted after Assign.', 2_000),
           ),
+          circuit_breaker: Type.Optional(
+            Strict(
+              {
+                consecutive_failures: Type.Optional(
+                  Type.Integer({
+                    minimum: 1,
+                    maximum: 1000,
+                    default: 5,
+                    description:
+                      'Consecutive WORKER_RESET/DECODE_TIMEOUT leases that take a replica out of placement.',
+                  }),
+                ),
+                cooldown_ms: Type.Optional(
+                  Ms('Wait before an open breaker lets one trial lease through.', 30_000),
+                ),
+              },
+              { description: 'Per-replica circuit breaker (ORCH-3040).' },
+            ),
+          ),
         },
         { description: 'Sidecar <-> placement protocol timings (ORCH-4010).' },
       ),

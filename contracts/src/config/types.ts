@@ -81,6 +81,8 @@ export interface Config {
     heartbeat_interval_ms: number;
     heartbeat_timeout_ms: number;
     assign_accept_timeout_ms: number;
+    /** ORCH-3040: per-replica circuit breaker. */
+    circuit_breaker: { consecutive_failures: number; cooldown_ms: number };
   };
   tenants: TenantConfig[];
   models: ModelConfig[];
