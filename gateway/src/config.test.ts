@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@llama-orch/contracts';
 import { Scheduler } from '@llama-orch/core';
 import { describe, expect, it } from 'vitest';
-import { gatewayOptionsFrom } from './config.js';
+import { circuitBreakerFrom, gatewayOptionsFrom } from './config.js';
 
 const EXAMPLE = fileURLToPath(
   new URL('../../contracts/examples/config/local-cpu.yaml', import.meta.url),
@@ -29,5 +29,12 @@ describe('config → gateway options', () => {
     // ORCH-4023: the attach timeout is the config's, not a constant of core.
     expect(options.scheduler.attachTimeoutMs).toBe(30000);
     expect(() => new Scheduler({ config: options.scheduler, clock: () => 0 })).not.toThrow();
+  });
+
+  it('ORCH-3040: control.circuit_breaker maps to the director breaker settings (defaults 5 / 30 s)', () => {
+    const config = loadConfig(EXAMPLE);
+    expect(circuitBreakerFrom(config)).toEqual({ consecutiveFailures: 5, cooldownMs: 30000 });
+    config.control.circuit_breaker = { consecutive_failures: 2, cooldown_ms: 500 };
+    expect(circuitBreakerFrom(config)).toEqual({ consecutiveFailures: 2, cooldownMs: 500 });
   });
 });

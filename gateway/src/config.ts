@@ -2,6 +2,7 @@
 import type { Config } from '@llama-orch/contracts';
 import type { SchedulerConfig, TenantConfig as CoreTenant } from '@llama-orch/core';
 import type { GatewayOptions } from './gateway.js';
+import type { CircuitBreakerConfig } from './placement/circuit-breaker.js';
 import { reloadTargetsFrom } from './placement/reload-catalog.js';
 
 export function schedulerConfigFrom(config: Config): SchedulerConfig {
@@ -48,6 +49,12 @@ export function schedulerConfigFrom(config: Config): SchedulerConfig {
     sessions: { ttlMs: config.sessions.ttl_ms, maxTurns: config.sessions.max_turns },
     attachTimeoutMs: config.timeouts.attach_timeout_ms,
   };
+}
+
+/** ORCH-3040: config `control.circuit_breaker` → the director's breaker settings. */
+export function circuitBreakerFrom(config: Config): CircuitBreakerConfig {
+  const cb = config.control.circuit_breaker;
+  return { consecutiveFailures: cb.consecutive_failures, cooldownMs: cb.cooldown_ms };
 }
 
 export function gatewayOptionsFrom(config: Config): GatewayOptions {
