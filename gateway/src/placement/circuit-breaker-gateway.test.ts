@@ -52,6 +52,9 @@ describe('ORCH-3040: circuit breaker with fake sidecars', () => {
     // Open: every task goes to r2, r1 gets no Assign although its heartbeats say ready.
     const goodBefore = good.assigned.length;
     bad.heartbeat(true);
+    // placement_replicas_ready agrees with health.
+    const gauge = await h.metrics.registry.getSingleMetricAsString('placement_replicas_ready');
+    expect(gauge).toMatch(/placement_replicas_ready\{[^}]*pool_id="pool-a"[^}]*\} 1$/m);
     for (let i = 0; i < 3; i++) await pair();
     expect(bad.assigned).toHaveLength(5);
     expect(good.assigned.length - goodBefore).toBe(6);

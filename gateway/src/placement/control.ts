@@ -132,6 +132,9 @@ export class ControlBridge implements ControlSink {
   }
 
   private refreshReplicaGauges(): void {
+    // ORCH-3040: a replica held by its circuit breaker is not Ready, as health says.
+    const ready = (r: ReplicaRecord): boolean =>
+      this.o.registry.isReady(r) && !this.o.director.breakers.reason(r.replicaId);
     const gauge = this.o.metrics.replicasReady;
     gauge.reset();
     for (const r of this.o.registry.list()) {
@@ -140,7 +143,7 @@ export class ControlBridge implements ControlSink {
         engine_version: r.register.engineVersion || 'unknown',
         pool_id: r.register.poolId,
       };
-      gauge.inc(labels, this.o.registry.isReady(r) ? 1 : 0);
+      gauge.inc(labels, ready(r) ? 1 : 0);
     }
     this.o.metrics.controlStreams.set(this.o.registry.connected);
     mirrorModelStates(
@@ -151,7 +154,7 @@ export class ControlBridge implements ControlSink {
         poolId: r.register.poolId,
         replicaId: r.replicaId,
         modelDigest: r.register.modelDigest,
-        ready: this.o.registry.isReady(r),
+        ready: ready(r),
         reported: r.heartbeat !== undefined,
         unreadyReason: r.heartbeat?.unreadyReason ?? '',
       })),
