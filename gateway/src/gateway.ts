@@ -16,6 +16,7 @@ import { createMetrics } from './metrics/metrics.js';
 import type { GatewayMetrics } from './metrics/metrics.js';
 import { ControlBridge } from './placement/control.js';
 import { Director } from './placement/director.js';
+import { configCommit } from './placement/config-swap.js';
 import { PoolService } from './placement/pools.js';
 import type { ReloadTarget } from './placement/reload-catalog.js';
 import { TaskService } from './placement/tasks.js';
@@ -52,6 +53,8 @@ export interface GatewayOptions {
   readonly logger?: Logger | string;
   /** Reload targets (ORCH-2102): config `models[]` plus the pools' own models. */
   readonly reloadTargets?: readonly ReloadTarget[];
+  /** ORCH-3031: the config file a successful reload rewrites (readOnly: report, never write). */
+  readonly configFile?: { readonly path: string; readonly readOnly?: boolean };
   readonly clock?: () => number;
 }
 
@@ -120,6 +123,7 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
   const pools = new PoolService(core, registry, clock, director, {
     catalog: options.reloadTargets,
     log: reloadLog,
+    commit: options.configFile && configCommit({ ...options.configFile, log: reloadLog }),
   });
   const app = buildHttpApp({ tasks, pools, metrics, auth: policy, taskTenant });
   traceRest(app);

@@ -1,7 +1,9 @@
 // Entry point of the placement service: flags/env → config → startGateway. Wiring only.
 //   tsx gateway/src/main.ts --config contracts/examples/config/local-cpu.yaml [--rest-port N]
 //   env: ORCH_CONFIG, ORCH_REST_PORT, ORCH_EXT_PROC_PORT, ORCH_CONTROL_PORT, ORCH_LOG_LEVEL,
-//        ORCH_ADMIN_TOKEN (an operator key of tenant "default"; hashed at startup, never logged)
+//        ORCH_ADMIN_TOKEN (an operator key of tenant "default"; hashed at startup, never logged),
+//        ORCH_CONFIG_READONLY=1 (= --config-readonly: a successful reload does not rewrite the file)
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@llama-orch/contracts';
 import { gatewayOptionsFrom } from './config.js';
@@ -16,6 +18,7 @@ const { values } = parseArgs({
     'ext-proc-port': { type: 'string' },
     'control-port': { type: 'string' },
     'log-level': { type: 'string' },
+    'config-readonly': { type: 'boolean' },
   },
 });
 
@@ -39,6 +42,14 @@ const gateway = await startGateway({
   extProcPort: port(values['ext-proc-port'], process.env.ORCH_EXT_PROC_PORT) ?? base.extProcPort,
   controlPort: port(values['control-port'], process.env.ORCH_CONTROL_PORT) ?? base.controlPort,
   logger: values['log-level'] ?? process.env.ORCH_LOG_LEVEL ?? 'info',
+  // ORCH-3031: a successful reload rewrites the file (not inline YAML, not a read-only mount).
+  ...(existsSync(configPath) && {
+    configFile: {
+      path: configPath,
+      readOnly:
+        values['config-readonly'] ?? /^(1|true)$/i.test(process.env.ORCH_CONFIG_READONLY ?? ''),
+    },
+  }),
 }).catch((error: unknown) => {
   process.stderr.write(`gateway: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(2);

@@ -9,6 +9,7 @@ import { normalizeDigest } from '../replicas/registry.js';
 import { replicaLifecycle } from './lifecycle.js';
 import type { ReloadTarget } from './reload-catalog.js';
 import { ReloadCoordinator } from './reload-coordinator.js';
+import type { ReloadCoordinatorOptions } from './reload-coordinator.js';
 import type { ReloadRequestInput } from './reload-coordinator.js';
 import type { ReloadTimings } from './reload-run.js';
 import { SloWindow } from './slo-window.js';
@@ -28,6 +29,7 @@ export interface PoolReloadOptions {
   readonly timings?: Partial<ReloadTimings>;
   readonly wallClock?: () => number;
   readonly log?: Logger;
+  readonly commit?: ReloadCoordinatorOptions['commit'];
 }
 
 export class PoolService {

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { pino } from 'pino';
 import type { ReplicaRegistry } from '../replicas/registry.js';
 import { normalizeDigest } from '../replicas/registry.js';
+import type { ConfigCommit } from './config-swap.js';
 import type { ReloadTarget } from './reload-catalog.js';
 import { resolveReloadTarget } from './reload-catalog.js';
 import { ReloadRun } from './reload-run.js';
@@ -33,6 +34,8 @@ export interface ReloadCoordinatorOptions {
   readonly catalog?: readonly ReloadTarget[];
   readonly timings?: Partial<ReloadTimings>;
   readonly log?: Logger;
+  /** ORCH-3031: rewrites the config file after a successful reload (absent: nothing persists). */
+  readonly commit?: ConfigCommit;
 }
 
 export const DEFAULT_RELOAD_TIMINGS: ReloadTimings = {
@@ -117,6 +120,7 @@ export class ReloadCoordinator {
         clock: this.o.clock,
         wallClock: this.o.wallClock ?? Date.now,
         log: this.log.child({ pool_id: poolId }),
+        commit: this.o.commit,
       },
       poolId,
       reloadId,

@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import type { ReplicaRegistry } from '../replicas/registry.js';
 import { normalizeDigest } from '../replicas/registry.js';
 import { canaryCounts } from './canary-status.js';
+import type { ConfigCommit } from './config-swap.js';
 import type { ReloadTarget } from './reload-catalog.js';
 
 export type ReloadStatus = NonNullable<PoolHealth['reload']>;
@@ -37,6 +38,8 @@ export interface ReloadRunDeps {
   /** Wall clock (ms since epoch): timestamps in the status. */
   readonly wallClock: () => number;
   readonly log: Logger;
+  /** ORCH-3031: put the new model into the config file once the reload succeeded. */
+  readonly commit?: ConfigCommit | undefined;
 }
 
 /** ORCH-3033: hold after the first `replicas` of the order with `share` of tasks on them. */
@@ -191,6 +194,8 @@ export class ReloadRun {
       if (this.to.digest === undefined) this.learnDigest(replicaId);
     }
     core.endModelTransition(this.poolId, true, this.t.aliasMs);
+    const kept = this.d.commit?.(this.poolId, this.from, this.to);
+    if (kept) this.status.error = { replica_id: '', failed_step: 'config', message: kept };
     this.finish('succeeded');
   }
 
