@@ -72,6 +72,10 @@ export interface SimStack {
   /** Supervised mode: engine i's base URL (its own port, fixed for the stack's life). */
   engineUrl(i: number): string;
   replicaId(i: number): string;
+  /** The placement config file (a reload rewrites it, ORCH-3031). */
+  readonly configPath: string;
+  /** Stops placement and starts it again on the same config file; sidecars reconnect. */
+  restartPlacement(): Promise<void>;
   tail(name: string): string[];
   close(): Promise<void>;
 }
@@ -198,11 +202,14 @@ export async function startSimStack(o: SimStackOptions): Promise<SimStack> {
       children.set(spec.name, c);
       return c;
     };
-    const placement = start(gatewaySpec(configPath, 'warn'));
-    await waitForHttp(`${restUrl}/v1/capabilities`, {
-      timeoutMs: 60_000,
-      abortOn: placement.exited.then(() => `placement exited: ${placement.tail().join('\n')}`),
-    });
+    const startPlacement = async (): Promise<void> => {
+      const placement = start(gatewaySpec(configPath, 'warn'));
+      await waitForHttp(`${restUrl}/v1/capabilities`, {
+        timeoutMs: 60_000,
+        abortOn: placement.exited.then(() => `placement exited: ${placement.tail().join('\n')}`),
+      });
+    };
+    await startPlacement();
     log(`placement up; starting ${n} sidecars (${first ? 'supervised shims' : 'external sims'})`);
     const engineArgs = (i: number): string[] =>
       first
@@ -247,6 +254,11 @@ export async function startSimStack(o: SimStackOptions): Promise<SimStack> {
       models,
       engineUrl: (i) => (first ? `http://127.0.0.1:${ports.engines[i]}` : (sims[i]?.url ?? '')),
       replicaId: (i) => replicaId(pool.id, i),
+      configPath,
+      restartPlacement: async () => {
+        await children.get('placement')?.stop();
+        await startPlacement();
+      },
       tail: (name) => children.get(name)?.tail() ?? [],
       close,
     };
