@@ -28,6 +28,8 @@ describe('config → gateway options', () => {
     });
     // ORCH-4023: the attach timeout is the config's, not a constant of core.
     expect(options.scheduler.attachTimeoutMs).toBe(30000);
+    // ORCH-3040: the breaker settings reach the gateway options (the director's defaults otherwise).
+    expect(options.circuitBreaker).toEqual({ consecutiveFailures: 5, cooldownMs: 30000 });
     expect(() => new Scheduler({ config: options.scheduler, clock: () => 0 })).not.toThrow();
   });
 

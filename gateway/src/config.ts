@@ -67,6 +67,7 @@ export function gatewayOptionsFrom(config: Config): GatewayOptions {
     heartbeatTimeoutMs: config.control.heartbeat_timeout_ms,
     acceptTimeoutMs: config.control.assign_accept_timeout_ms,
     reloadTargets: reloadTargetsFrom(config),
+    circuitBreaker: circuitBreakerFrom(config),
     // ORCH-3035: keys map to tenants; operator tenants' keys are the control-plane credential.
     auth: {
       required: config.auth.required,

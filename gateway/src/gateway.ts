@@ -23,6 +23,7 @@ import { TaskService } from './placement/tasks.js';
 import { startControlServer } from './replicas/control-server.js';
 import { ReplicaRegistry } from './replicas/registry.js';
 import { traceRest, tracedPlacer } from './tracing/spans.js';
+import type { CircuitBreakerConfig } from './placement/circuit-breaker.js';
 
 export interface GatewayOptions {
   /** Bind address of all three servers (default 127.0.0.1). */
@@ -55,6 +56,8 @@ export interface GatewayOptions {
   readonly reloadTargets?: readonly ReloadTarget[];
   /** ORCH-3031: the config file a successful reload rewrites (readOnly: report, never write). */
   readonly configFile?: { readonly path: string; readonly readOnly?: boolean };
+  /** ORCH-3040: per-replica circuit breaker (default 5 consecutive failures, 30 s cool-down). */
+  readonly circuitBreaker?: CircuitBreakerConfig;
   readonly clock?: () => number;
 }
 
@@ -92,6 +95,7 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
     metrics,
     clock,
     acceptTimeoutMs: options.acceptTimeoutMs ?? 2000,
+    ...(options.circuitBreaker ? { circuitBreaker: options.circuitBreaker } : {}),
     poolEngine: (poolId) => poolEngine.get(poolId),
     log: log.child({ component: 'placement' }),
   });

@@ -294,7 +294,7 @@ export interface components {
             /** @description Why it rolled back or failed (the failing replica, step and message). */
             error: {
                 replica_id: string;
-                /** @description launch, preload, decode, cancel or telemetry (the sidecar self-test step), deadline, or lost (control stream gone). */
+                /** @description launch, preload, decode, cancel or telemetry (the sidecar self-test step), deadline, lost (control stream gone), or config (the reload succeeded but the config file was not rewritten, ORCH-3031). */
                 failed_step: string;
                 message: string;
             } | null;
