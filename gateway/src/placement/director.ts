@@ -9,7 +9,7 @@ import { assignCommand } from './assign.js';
 import { wiredBreakers } from './circuit-breaker.js';
 import type { CircuitBreakers } from './circuit-breaker.js';
 import { LeaseWaits } from './lease-waits.js';
-import { DESTINATION_HEADER, LEASE_HEADER } from './director-types.js';
+import { routeAccepted } from './routed.js';
 import type { CancelReasonLabel, DirectorOptions, TaskMeta } from './director-types.js';
 import { terminalDecision, terminalOutcome } from './terminal.js';
 
@@ -336,38 +336,8 @@ export class Director implements Placer {
       this.cancelTask(d.taskId, 'unattached');
       return;
     }
-    const meta = this.tasks.get(d.taskId);
-    this.o.metrics.tasksStarted.inc({
-      engine: d.task.engine,
-      engine_version: record.register.engineVersion || 'unknown',
-      pool_id: d.poolId,
-      replica_id: d.replicaId,
-      priority: d.task.priority,
-    });
-    this.o.log.info(
-      {
-        task_id: d.taskId,
-        session_id: d.task.session_id,
-        tenant: d.task.tenant,
-        lease_id: d.leaseId,
-        replica_id: d.replicaId,
-        pool_id: d.poolId,
-        kv_warmth: d.kvWarmth,
-        queue_time_ms: d.queueTimeMs,
-        correlation_id: meta?.correlationId,
-      },
-      'stream routed',
-    );
-    waiter.resolve(
-      {
-        kind: 'route',
-        setHeaders: {
-          [DESTINATION_HEADER]: record.register.advertiseAddress,
-          [LEASE_HEADER]: d.leaseId,
-        },
-      },
-      'routed',
-    );
+    const decision = routeAccepted(this.o, d, record, this.tasks.get(d.taskId));
+    waiter.resolve(decision, 'routed');
   }
 
   /** Cancel through core and push Cancel to the sidecar when the task is already on one. */

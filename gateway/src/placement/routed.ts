@@ -1,0 +1,43 @@
+// What the director does once a sidecar accepted an Assign: count the start, log the routing with
+// the task's identifiers (ORCH-3027), and build the route decision Envoy acts on (ORCH-4003).
+import type { Dispatch } from '@llama-orch/core';
+import type { PlacementDecision } from '../extproc/handler.js';
+import type { ReplicaRecord } from '../replicas/registry.js';
+import { DESTINATION_HEADER, LEASE_HEADER } from './director-types.js';
+import type { DirectorOptions, TaskMeta } from './director-types.js';
+
+export function routeAccepted(
+  o: Pick<DirectorOptions, 'metrics' | 'log'>,
+  d: Dispatch,
+  record: ReplicaRecord,
+  meta: TaskMeta | undefined,
+): PlacementDecision {
+  o.metrics.tasksStarted.inc({
+    engine: d.task.engine,
+    engine_version: record.register.engineVersion || 'unknown',
+    pool_id: d.poolId,
+    replica_id: d.replicaId,
+    priority: d.task.priority,
+  });
+  o.log.info(
+    {
+      task_id: d.taskId,
+      session_id: d.task.session_id,
+      tenant: d.task.tenant,
+      lease_id: d.leaseId,
+      replica_id: d.replicaId,
+      pool_id: d.poolId,
+      kv_warmth: d.kvWarmth,
+      queue_time_ms: d.queueTimeMs,
+      correlation_id: meta?.correlationId,
+    },
+    'stream routed',
+  );
+  return {
+    kind: 'route',
+    setHeaders: {
+      [DESTINATION_HEADER]: record.register.advertiseAddress,
+      [LEASE_HEADER]: d.leaseId,
+    },
+  };
+}
