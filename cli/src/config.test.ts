@@ -23,6 +23,29 @@ describe('ORCH-5004: orchctl configuration precedence', () => {
     expect(c).toMatchObject({ url: DEFAULT_URL, engine: 'llamacpp', priority: 'interactive' });
   });
 
+  it('every file setting lands in its field', async () => {
+    const file = [
+      'url: http://file:1',
+      'api_key: k',
+      'model: m',
+      'engine: vllm',
+      'priority: batch',
+      'max_tokens: 9',
+      'ctx: 512',
+      'deadline_ms: 700',
+    ].join('\n');
+    expect(await loadConfig(input({ [FILE]: file }))).toEqual({
+      url: 'http://file:1',
+      apiKey: 'k',
+      model: 'm',
+      engine: 'vllm',
+      priority: 'batch',
+      maxTokens: 9,
+      ctx: 512,
+      deadlineMs: 700,
+    });
+  });
+
   it('flags > env > file > defaults', async () => {
     const file = 'url: http://file:1\napi_key: from-file\nmodel: m-file\nmax_tokens: 9\n';
     expect(await loadConfig(input({ [FILE]: file }))).toMatchObject({

@@ -119,33 +119,21 @@ function fromFile(doc: Record<string, unknown>, path: string): Partial<OrchctlCo
   return out;
 }
 
+/** The config field each file key sets (the file uses the API's snake_case names). */
+const FIELD_OF: Readonly<Record<keyof typeof FILE_KEYS, keyof OrchctlConfig>> = {
+  url: 'url',
+  api_key: 'apiKey',
+  model: 'model',
+  engine: 'engine',
+  priority: 'priority',
+  max_tokens: 'maxTokens',
+  ctx: 'ctx',
+  deadline_ms: 'deadlineMs',
+};
+
+// The value's type was checked against FILE_KEYS[key] by the caller.
 function assign(out: Partial<OrchctlConfig>, key: keyof typeof FILE_KEYS, value: unknown): void {
-  switch (key) {
-    case 'url':
-      out.url = value as string;
-      break;
-    case 'api_key':
-      out.apiKey = value as string;
-      break;
-    case 'model':
-      out.model = value as string;
-      break;
-    case 'engine':
-      out.engine = value as Engine;
-      break;
-    case 'priority':
-      out.priority = value as Priority;
-      break;
-    case 'max_tokens':
-      out.maxTokens = value as number;
-      break;
-    case 'ctx':
-      out.ctx = value as number;
-      break;
-    case 'deadline_ms':
-      out.deadlineMs = value as number;
-      break;
-  }
+  (out as Record<string, unknown>)[FIELD_OF[key]] = value;
 }
 
 function describe(kind: (typeof FILE_KEYS)[keyof typeof FILE_KEYS]): string {
