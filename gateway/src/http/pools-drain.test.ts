@@ -2,7 +2,8 @@ import { validateResponse } from '@llama-orch/contracts';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PlacementRequest } from '../extproc/handler.js';
-import { MODEL_REF, createHarness } from '../testing/harness.js';
+import { createHarness } from '../testing/harness.js';
+import { taskRequest } from '../testing/fake-sidecar.js';
 import type { FakeControlCall, Harness } from '../testing/harness.js';
 import { sha256Hex } from './admin-auth.js';
 import type { AdminAuthOptions } from './admin-auth.js';
@@ -14,18 +15,11 @@ const settle = () => new Promise((r) => setTimeout(r, 5));
 
 function submit(h: Harness, id: string): void {
   h.tasks.submit(
-    {
+    taskRequest({
       task_id: id,
       session_id: '22222222-2222-4222-8222-222222222222',
-      workload: 'completion',
-      model_ref: MODEL_REF,
-      engine: 'llamacpp',
-      ctx: 512,
-      priority: 'interactive',
       max_tokens: 16,
-      deadline_ms: 0,
-      prompt: 'hi',
-    },
+    }),
     'default',
     'corr-1',
   );

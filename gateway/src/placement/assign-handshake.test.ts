@@ -3,25 +3,19 @@
 // REPLICA_EXHAUSTED.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PlacementRequest } from '../extproc/handler.js';
-import { MODEL_REF, createHarness } from '../testing/harness.js';
+import { createHarness } from '../testing/harness.js';
+import { taskRequest } from '../testing/fake-sidecar.js';
 import type { FakeControlCall, Harness } from '../testing/harness.js';
 
 const TASK = '33333333-3333-4333-8333-333333333333';
 
 function submit(h: Harness): void {
   h.tasks.submit(
-    {
+    taskRequest({
       task_id: TASK,
       session_id: '44444444-4444-4444-8444-444444444444',
-      workload: 'completion',
-      model_ref: MODEL_REF,
-      engine: 'llamacpp',
-      ctx: 512,
-      priority: 'interactive',
       max_tokens: 16,
-      deadline_ms: 0,
-      prompt: 'hi',
-    },
+    }),
     'default',
     'corr-1',
   );

@@ -4,7 +4,7 @@ import { canaryBucket } from '@llama-orch/core';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildHttpApp } from '../http/app.js';
-import { FakeSidecar, digestOf } from '../testing/fake-sidecar.js';
+import { FakeSidecar, digestOf, taskRequest } from '../testing/fake-sidecar.js';
 import { MODEL_REF, createHarness, register } from '../testing/harness.js';
 import type { Harness } from '../testing/harness.js';
 import type { ReloadTarget } from './reload-catalog.js';
@@ -45,22 +45,7 @@ function fleet(n = 3): FakeSidecar[] {
 
 /** One task with a known session id, held until placement decides; its decision kind. */
 async function runTask(sessionId: string, id = randomUUID()): Promise<string> {
-  h.tasks.submit(
-    {
-      task_id: id,
-      session_id: sessionId,
-      workload: 'completion',
-      model_ref: MODEL_REF,
-      engine: 'llamacpp',
-      ctx: 512,
-      priority: 'interactive',
-      max_tokens: 4,
-      deadline_ms: 0,
-      prompt: 'hi',
-    },
-    'default',
-    'corr',
-  );
+  h.tasks.submit(taskRequest({ task_id: id, session_id: sessionId }), 'default', 'corr');
   const decision = await h.director.decide(
     { method: 'GET', path: `/v1/tasks/${id}/stream`, taskId: id, correlationId: 'c', headers: {} },
     new AbortController().signal,

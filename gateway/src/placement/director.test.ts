@@ -1,7 +1,8 @@
 import { CoreError } from '@llama-orch/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PlacementRequest } from '../extproc/handler.js';
-import { MODEL_REF, createHarness } from '../testing/harness.js';
+import { createHarness } from '../testing/harness.js';
+import { taskRequest } from '../testing/fake-sidecar.js';
 import type { FakeControlCall, Harness } from '../testing/harness.js';
 
 const TASK = '11111111-1111-4111-8111-111111111111';
@@ -9,18 +10,7 @@ const SESSION = '22222222-2222-4222-8222-222222222222';
 
 function submit(h: Harness, taskId = TASK): void {
   h.tasks.submit(
-    {
-      task_id: taskId,
-      session_id: SESSION,
-      workload: 'completion',
-      model_ref: MODEL_REF,
-      engine: 'llamacpp',
-      ctx: 512,
-      priority: 'interactive',
-      max_tokens: 16,
-      deadline_ms: 0,
-      prompt: 'hi',
-    },
+    taskRequest({ task_id: taskId, session_id: SESSION, max_tokens: 16 }),
     'default',
     'corr-1',
   );

@@ -1,7 +1,8 @@
 // ORCH-4023 at the gateway: an admission nobody streams is canceled by the periodic tick and
 // counted under reason `unattached`.
 import { afterEach, describe, expect, it } from 'vitest';
-import { MODEL_REF, createHarness } from '../testing/harness.js';
+import { createHarness } from '../testing/harness.js';
+import { taskRequest } from '../testing/fake-sidecar.js';
 import type { Harness } from '../testing/harness.js';
 
 const TASK = '55555555-5555-4555-8555-555555555555';
@@ -14,18 +15,11 @@ describe('ORCH-4023: unattached tasks expire', () => {
     h = createHarness(200, { interactive: { maxWaitMs: 600_000 } });
     h.connect({}, 0);
     h.tasks.submit(
-      {
+      taskRequest({
         task_id: TASK,
         session_id: '66666666-6666-4666-8666-666666666666',
-        workload: 'completion',
-        model_ref: MODEL_REF,
-        engine: 'llamacpp',
-        ctx: 512,
-        priority: 'interactive',
         max_tokens: 16,
-        deadline_ms: 0,
-        prompt: 'hi',
-      },
+      }),
       'default',
       'corr-1',
     );
