@@ -1,6 +1,7 @@
 // The baseline of the overhead bench (ORCH-5008): one streaming POST /completion straight to the
 // same llama-server the sidecar drives, with the body the sidecar would send for sampler profile
-// v1. The fields mirror sidecar/src/adapters/llamacpp/{request,sampler-profiles}.ts; the bench
+// v1. The fields mirror sidecar/src/adapters/llamacpp/{request,sampler-profiles}.ts (pinned by
+// sidecar/test/bench-baseline.test.ts: test-harness cannot import the sidecar); the bench
 // checks at run time that both paths produce the same text, so a drift here shows up as
 // `identical_text: false` in the report instead of silently skewing the comparison.
 import { SseParser } from '@llama-orch/contracts';
