@@ -8,17 +8,21 @@
 // replica, no task fails. Prints the observed share and the wall times.
 import { canaryBucket } from '@llama-orch/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getJson, postJson, run, sleep, taskBody, terminal } from '../e2e/helpers/client.js';
+import { postJson, sleep } from '../e2e/helpers/client.js';
 import { startSimStack, type SimStack } from './sim-stack.js';
+import {
+  SteadyLoad,
+  modelDigest,
+  poolHealth,
+  startedPerReplica,
+  stepLogger,
+} from './steady-load.js';
 
 const REPLICAS = 3;
 const SHARE = 0.34;
 const WORKERS = 3;
 let stack: SimStack;
-const t0 = Date.now();
-const say = (m: string): void => {
-  process.stdout.write(`[canary +${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}\n`);
-};
+const say = stepLogger('canary');
 
 beforeAll(async () => {
   stack = await startSimStack({
@@ -50,60 +54,10 @@ interface Health {
   };
 }
 
-const health = async (): Promise<Health> =>
-  (await getJson(`${stack.restUrl}/v1/pools/${stack.poolId}/health`)).body as Health;
-const digestOf = (ref: string): string => stack.models.find((m) => m.ref === ref)?.digest ?? '';
+const health = (): Promise<Health> => poolHealth<Health>(stack);
+const digestOf = (ref: string): string => modelDigest(stack, ref);
 
-async function startedPerReplica(): Promise<Map<string, number>> {
-  const res = await fetch(`${stack.restUrl}/metrics`);
-  const out = new Map<string, number>();
-  for (const line of (await res.text()).split('\n')) {
-    const m = /^tasks_started_total\{[^}]*replica_id="([^"]+)"[^}]*\} (\d+)/.exec(line);
-    if (m?.[1]) out.set(m[1], (out.get(m[1]) ?? 0) + Number(m[2]));
-  }
-  return out;
-}
-
-/** Steady load through Envoy; remembers each finished task's session id, in finishing order. */
-class Load {
-  readonly sessions: string[] = [];
-  readonly failures: string[] = [];
-  private stopped = false;
-  private readonly loops: Promise<void>[];
-
-  constructor(workers: number) {
-    this.loops = Array.from({ length: workers }, (_, w) => this.loop(w));
-  }
-
-  private async loop(w: number): Promise<void> {
-    for (let i = 0; !this.stopped; i++) {
-      const body = taskBody({
-        model_ref: 'sim-a',
-        determinism: 'best_effort',
-        max_tokens: 8,
-        seed: w * 10_000 + i,
-        prompt: `Once upon a time, worker ${w} told story ${i}`,
-      });
-      try {
-        const r = await run(stack.url, body, { timeoutMs: 30_000 });
-        const end = terminal(r.stream.events);
-        const reason = (end?.data as { reason?: string } | undefined)?.reason;
-        if (end?.event === 'end' && (reason === 'stop' || reason === 'length')) {
-          this.sessions.push(body.session_id ?? '');
-        } else this.failures.push(JSON.stringify(end));
-      } catch (err) {
-        this.failures.push(err instanceof Error ? err.message : String(err));
-      }
-    }
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await Promise.all(this.loops);
-  }
-}
-
-let load: Load | undefined;
+let load: SteadyLoad | undefined;
 
 async function until(what: string, pred: (h: Health) => boolean, ms = 40_000): Promise<Health> {
   const end = Date.now() + ms;
@@ -119,7 +73,7 @@ describe('ORCH-3033: canary reload and one-call rollback through the real stack'
   it('ORCH-3033: canary 0.34 → one replica on model B, both digests serve, tasks split by session hash, zero failed', async () => {
     const h0 = await health();
     expect(h0.replicas.map((r) => r.ready)).toEqual([true, true, true]);
-    load = new Load(WORKERS);
+    load = new SteadyLoad(stack.url, WORKERS, 'sim-a');
     await sleep(500);
     const started = Date.now();
     const res = await postJson(`${stack.restUrl}/v1/pools/${stack.poolId}/reload`, {
@@ -144,10 +98,10 @@ describe('ORCH-3033: canary reload and one-call rollback through the real stack'
 
     // A window of steady load while the canary holds.
     const l = load;
-    const before = await startedPerReplica();
+    const before = await startedPerReplica(stack.restUrl);
     const from = l.sessions.length;
     await sleep(6000);
-    const after = await startedPerReplica();
+    const after = await startedPerReplica(stack.restUrl);
     const window = l.sessions.slice(from);
     const delta = (id: string): number => (after.get(id) ?? 0) - (before.get(id) ?? 0);
     const onCanary = delta(canaryReplica);
@@ -174,7 +128,7 @@ describe('ORCH-3033: canary reload and one-call rollback through the real stack'
   }, 60_000);
 
   it('ORCH-3033: one rollback call → canary replica back on model A, old digest everywhere, zero failed', async () => {
-    const l = load as Load;
+    const l = load as SteadyLoad;
     const started = Date.now();
     const res = await postJson(`${stack.restUrl}/v1/pools/${stack.poolId}/rollback`, {});
     expect(res.status, JSON.stringify(res.body)).toBe(202);
@@ -204,7 +158,7 @@ describe('ORCH-3033: canary reload and one-call rollback through the real stack'
   }, 60_000);
 
   it('ORCH-3033: canary again, then promote → model B on every replica (succeeded), zero failed', async () => {
-    const l = load as Load;
+    const l = load as SteadyLoad;
     const started = Date.now();
     const res = await postJson(`${stack.restUrl}/v1/pools/${stack.poolId}/reload`, {
       new_model_ref: 'sim-b',

@@ -5,15 +5,19 @@
 // fails); reload to a model that fails its decode self-test (rolled back, old digest everywhere,
 // no task fails). Prints the reload wall time per replica and the failures under load.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getJson, postJson, run, sleep, taskBody, terminal } from '../e2e/helpers/client.js';
+import { getJson, postJson, sleep } from '../e2e/helpers/client.js';
 import { startSimStack, type SimStack } from './sim-stack.js';
+import {
+  SteadyLoad,
+  modelDigest,
+  poolHealth,
+  startedPerReplica,
+  stepLogger,
+} from './steady-load.js';
 
 const REPLICAS = 3;
 let stack: SimStack;
-const t0 = Date.now();
-const say = (m: string): void => {
-  process.stdout.write(`[journey +${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}\n`);
-};
+const say = stepLogger('journey');
 
 beforeAll(async () => {
   stack = await startSimStack({
@@ -49,80 +53,17 @@ interface Health {
   };
 }
 
-async function health(): Promise<Health> {
-  return (await getJson(`${stack.restUrl}/v1/pools/${stack.poolId}/health`)).body as Health;
-}
+const health = (): Promise<Health> => poolHealth<Health>(stack);
 
-const digestOf = (ref: string): string => stack.models.find((m) => m.ref === ref)?.digest ?? '';
+const digestOf = (ref: string): string => modelDigest(stack, ref);
 
-/** tasks_started_total per replica, from placement's /metrics. */
-async function startedPerReplica(): Promise<Map<string, number>> {
-  const res = await fetch(`${stack.restUrl}/metrics`);
-  const out = new Map<string, number>();
-  for (const line of (await res.text()).split('\n')) {
-    const m = /^tasks_started_total\{[^}]*replica_id="([^"]+)"[^}]*\} (\d+)/.exec(line);
-    if (m?.[1]) out.set(m[1], (out.get(m[1]) ?? 0) + Number(m[2]));
-  }
-  return out;
-}
-
-/**
- * Steady load: `workers` clients each submitting and streaming one task after another through
- * Envoy, naming whatever model the pool answers to. A failure is any non-202 admission or a
- * stream that does not end with `end` (reason stop/length).
- */
-class Load {
-  modelRef = 'sim-a';
-  ok = 0;
-  readonly failures: string[] = [];
-  private stopped = false;
-  private readonly loops: Promise<void>[];
-
-  constructor(workers: number) {
-    this.loops = Array.from({ length: workers }, (_, w) => this.loop(w));
-  }
-
-  private async loop(w: number): Promise<void> {
-    for (let i = 0; !this.stopped; i++) {
-      const body = taskBody({
-        model_ref: this.modelRef,
-        determinism: 'best_effort',
-        max_tokens: 8,
-        seed: w * 10_000 + i,
-        prompt: `Once upon a time, worker ${w} told story ${i}`,
-      });
-      try {
-        const r = await run(stack.url, body, { timeoutMs: 30_000 });
-        const end = terminal(r.stream.events);
-        const reason = (end?.data as { reason?: string } | undefined)?.reason;
-        if (end?.event === 'end' && (reason === 'stop' || reason === 'length')) this.ok++;
-        else this.failures.push(`${body.model_ref}: ${JSON.stringify(end)}`);
-      } catch (err) {
-        this.failures.push(
-          `${body.model_ref}: ${err instanceof Error ? err.message : String(err)}`,
-        );
-      }
-    }
-  }
-
-  /** Counters since the last mark. */
-  mark(): { ok: number; failed: number } {
-    return { ok: this.ok, failed: this.failures.length };
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await Promise.all(this.loops);
-  }
-}
-
-let load: Load | undefined;
+let load: SteadyLoad | undefined;
 
 /** POST reload and follow it under load; returns the final health and the wall time. */
 async function reloadUnderLoad(
   to: string,
 ): Promise<{ h: Health; wallMs: number; failed: number; ok: number }> {
-  const l = load as Load;
+  const l = load as SteadyLoad;
   const before = l.mark();
   const started = Date.now();
   const res = await postJson(`${stack.restUrl}/v1/pools/${stack.poolId}/reload`, {
@@ -168,14 +109,14 @@ describe('ORCH-2101/ORCH-2102/ORCH-3031/ORCH-3033: pool lifecycle journey throug
     expect(h.replicas.map((r) => r.ready)).toEqual([true, true, true]);
     expect(h.model_ref).toBe('sim-a');
     expect(new Set(h.replicas.map((r) => r.model_digest))).toEqual(new Set([digestOf('sim-a')]));
-    load = new Load(3);
+    load = new SteadyLoad(stack.url, 3, 'sim-a');
     await sleep(1500);
     expect(load.ok).toBeGreaterThan(0);
     expect(load.failures).toEqual([]);
   }, 60_000);
 
   it('ORCH-2101: draining one replica: nothing dispatched to it after the drain, no error; undrain gives it back', async () => {
-    const l = load as Load;
+    const l = load as SteadyLoad;
     const victim = stack.replicaId(0);
     const before = l.mark();
     const res = await postJson(`${stack.restUrl}/v1/pools/${stack.poolId}/drain`, {
@@ -195,10 +136,10 @@ describe('ORCH-2101/ORCH-2102/ORCH-3031/ORCH-3033: pool lifecycle journey throug
       h = await health();
     }
     expect(h.replicas.find((r) => r.replica_id === victim)?.unready_reason).toMatch(/^Drained/);
-    const startedAtDrain = (await startedPerReplica()).get(victim) ?? 0;
-    const othersAtDrain = await startedPerReplica();
+    const startedAtDrain = (await startedPerReplica(stack.restUrl)).get(victim) ?? 0;
+    const othersAtDrain = await startedPerReplica(stack.restUrl);
     await sleep(2000);
-    const later = await startedPerReplica();
+    const later = await startedPerReplica(stack.restUrl);
     expect(later.get(victim) ?? 0).toBe(startedAtDrain);
     const othersGrew = [1, 2].some(
       (i) => (later.get(stack.replicaId(i)) ?? 0) > (othersAtDrain.get(stack.replicaId(i)) ?? 0),
@@ -229,7 +170,7 @@ describe('ORCH-2101/ORCH-2102/ORCH-3031/ORCH-3033: pool lifecycle journey throug
     expect(digestOf('sim-b')).not.toBe(digestOf('sim-a'));
     expect(ok).toBeGreaterThan(0);
     expect(failed).toBe(0);
-    expect((load as Load).failures).toEqual([]);
+    expect((load as SteadyLoad).failures).toEqual([]);
   }, 120_000);
 
   it('ORCH-3033: reload to a model that fails its decode self-test rolls back by itself: old digest everywhere, zero failed tasks', async () => {
@@ -243,8 +184,10 @@ describe('ORCH-2101/ORCH-2102/ORCH-3031/ORCH-3033: pool lifecycle journey throug
     expect(h.replicas.map((r) => r.model_digest)).toEqual(Array(REPLICAS).fill(digestOf('sim-b')));
     expect(h.replicas.every((r) => r.ready)).toBe(true);
     expect(failed).toBe(0);
-    await (load as Load).stop();
-    expect((load as Load).failures).toEqual([]);
-    say(`load total: ${(load as Load).ok} tasks ok, ${(load as Load).failures.length} failed`);
+    await (load as SteadyLoad).stop();
+    expect((load as SteadyLoad).failures).toEqual([]);
+    say(
+      `load total: ${(load as SteadyLoad).ok} tasks ok, ${(load as SteadyLoad).failures.length} failed`,
+    );
   }, 120_000);
 });
