@@ -1,6 +1,9 @@
 // A cheap vLLM-style OpenAI front-end on the same engine: POST /v1/completions (stream with
 // include_usage → a final `choices: []` usage chunk, then `data: [DONE]`; errors as
-// `data: {"error": …}`), GET /v1/models, /version. The prefix cache is always on, as vLLM's APC.
+// `data: {"error": …}`; `prompt` a string or a list of token ids), GET /v1/models, /version, and
+// vLLM's POST /tokenize ({prompt} or, ORCH-3102, {messages, add_generation_prompt} rendered with
+// the simulated model's ChatML template → {count, max_model_len, tokens, token_strs}). The prefix
+// cache is always on, as vLLM's APC.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SimEngine } from './engine.js';
 import { clientGone, numOr, readJson, sendJson, startSse } from './http-util.js';
@@ -16,6 +19,86 @@ export function models(engine: SimEngine): unknown {
   };
 }
 
+function badRequest(res: ServerResponse, message: string): void {
+  sendJson(res, 400, { error: { message, type: 'BadRequestError', param: null, code: 400 } });
+}
+
+function unknownModel(res: ServerResponse, model: unknown): void {
+  sendJson(res, 404, {
+    error: {
+      message: `The model \`${String(model)}\` does not exist.`,
+      type: 'NotFoundError',
+      param: null,
+      code: 404,
+    },
+  });
+}
+
+/** ChatML, the simulated model's own template (the Qwen / SmolLM2 format it stands in for). */
+export function chatml(
+  messages: readonly { role: string; content: string }[],
+  addGenerationPrompt = true,
+): string {
+  const turns = messages.map((m) => `<|im_start|>${m.role}\n${m.content}<|im_end|>\n`).join('');
+  return addGenerationPrompt ? `${turns}<|im_start|>assistant\n` : turns;
+}
+
+function chatMessages(v: unknown): { role: string; content: string }[] | undefined {
+  if (!Array.isArray(v)) return undefined;
+  const ok = v.every(
+    (m: unknown) =>
+      typeof m === 'object' &&
+      m !== null &&
+      typeof (m as { role?: unknown }).role === 'string' &&
+      typeof (m as { content?: unknown }).content === 'string',
+  );
+  return ok ? (v as { role: string; content: string }[]) : undefined;
+}
+
+/** vLLM's POST /tokenize: TokenizeCompletionRequest {prompt} or TokenizeChatRequest {messages}. */
+export async function tokenizeRoute(
+  engine: SimEngine,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  let body: Record<string, unknown>;
+  try {
+    body = await readJson(req);
+  } catch (err) {
+    badRequest(res, String(err));
+    return;
+  }
+  const c = engine.config;
+  if (body.model !== undefined && body.model !== null && body.model !== c.model) {
+    unknownModel(res, body.model);
+    return;
+  }
+  let text: string;
+  if (body.messages !== undefined) {
+    const messages = chatMessages(body.messages);
+    if (!messages) {
+      badRequest(res, "'messages' must be an array of {role, content}");
+      return;
+    }
+    text = chatml(messages, body.add_generation_prompt !== false);
+  } else if (typeof body.prompt === 'string') {
+    text = body.prompt;
+  } else {
+    badRequest(res, "one of 'prompt' (string) or 'messages' is required");
+    return;
+  }
+  const tokens = tokenize(text);
+  sendJson(res, 200, { count: tokens.length, max_model_len: c.ctx, tokens, token_strs: null });
+}
+
+/** A completions prompt: text (tokenized here) or token ids (taken as they are), else undefined. */
+function promptTokens(v: unknown): number[] | undefined {
+  if (typeof v === 'string') return tokenize(v);
+  if (Array.isArray(v) && v.every((t) => Number.isSafeInteger(t) && (t as number) >= 0))
+    return v as number[];
+  return undefined;
+}
+
 export async function completions(
   engine: SimEngine,
   req: IncomingMessage,
@@ -25,24 +108,19 @@ export async function completions(
   try {
     body = await readJson(req);
   } catch (err) {
-    sendJson(res, 400, {
-      error: { message: String(err), type: 'BadRequestError', param: null, code: 400 },
-    });
+    badRequest(res, String(err));
     return;
   }
   const c = engine.config;
   if (body.model !== undefined && body.model !== c.model) {
-    sendJson(res, 404, {
-      error: {
-        message: `The model \`${String(body.model)}\` does not exist.`,
-        type: 'NotFoundError',
-        param: null,
-        code: 404,
-      },
-    });
+    unknownModel(res, body.model);
     return;
   }
-  const prompt = tokenize(typeof body.prompt === 'string' ? body.prompt : '');
+  const prompt = promptTokens(body.prompt ?? '');
+  if (prompt === undefined) {
+    badRequest(res, "'prompt' must be a string or a list of token ids");
+    return;
+  }
   const maxTokens = numOr(body.max_tokens, 16);
   if (prompt.length + maxTokens > c.ctx) {
     sendJson(res, 400, {

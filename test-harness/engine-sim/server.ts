@@ -6,7 +6,7 @@ import { simConfig, type SimConfig, type SimFaults } from './config.js';
 import { SimEngine } from './engine.js';
 import { readJson, sendJson, sendText } from './http-util.js';
 import { LOADING_BODY, completion, metrics, props, slots } from './llamacpp-api.js';
-import { completions, models } from './openai-api.js';
+import { completions, models, tokenizeRoute } from './openai-api.js';
 
 export interface EngineSimOptions {
   config?: Partial<SimConfig>;
@@ -79,6 +79,7 @@ export async function startEngineSim(o: EngineSimOptions = {}): Promise<EngineSi
     'POST /completion': (q, r) => nativeCompletion(q, r),
     'POST /completions': (q, r) => nativeCompletion(q, r),
     'POST /v1/completions': (q, r) => completions(engine, q, r),
+    'POST /tokenize': (q, r) => tokenizeRoute(engine, q, r),
     'GET /v1/models': (_q, r) => sendJson(r, 200, models(engine)),
     'GET /version': (_q, r) => sendJson(r, 200, { version: engine.config.version }),
     'GET /sim/state': (_q, r) =>

@@ -1,5 +1,8 @@
 // Shared base for HTTP engines: SSE reading, the stream driver, OpenAI-style completions and
-// errors, Prometheus parsing. Engine folders import from here; nothing here names an engine.
+// errors, Prometheus parsing, the chat-template render call (ORCH-3102). Engine folders import
+// from here; nothing here names an engine.
+export { renderChat, userTurn } from './chat-render.js';
+export type { ChatRenderRequest, ChatRendered } from './chat-render.js';
 export { OpenAiCompletionsMapper } from './completions-mapper.js';
 export { codeForStatus, openAiErrorParts, openAiHttpError } from './errors.js';
 export * from './http.js';

@@ -1,4 +1,5 @@
-// TGI adapter: POST /generate_stream, /health, /info and the tgi_* gauges on /metrics (ORCH-3054).
+// TGI adapter: POST /generate_stream, /health, /info and the tgi_* gauges on /metrics (ORCH-3054);
+// prompt_format chat renders through POST /chat_tokenize (ORCH-3102, chat-template.ts).
 // Docs: huggingface.github.io/text-generation-inference (OpenAPI), huggingface.co/docs/
 // text-generation-inference (streaming, metrics). TGI has been in maintenance mode since Dec 2025.
 import {
@@ -9,6 +10,7 @@ import {
   num,
   parsePromSamples,
   promSum,
+  renderChat,
   str,
 } from '../openai-compatible/index.js';
 import type {
@@ -21,6 +23,7 @@ import type {
   GenerationRequest,
   LoadSignals,
 } from '../types.js';
+import { chatTokenizeBody, templatedText } from './chat-template.js';
 import { TGI_SAMPLER_PROFILES, buildTgiBody, tgiProfile } from './request.js';
 import { TgiStreamMapper } from './stream-mapper.js';
 
@@ -46,8 +49,27 @@ export class TgiAdapter implements EngineAdapter {
       });
       return;
     }
+    let prompt = req.prompt;
+    if (req.promptFormat === 'chat') {
+      const rendered = await renderChat(mapper.tracker, {
+        url: this.url('/chat_tokenize'),
+        body: chatTokenizeBody(req.prompt),
+        signal: req.signal,
+        httpError: (status, body) => mapper.httpError(status, body),
+        parse: templatedText,
+      });
+      if (!rendered.ok) {
+        yield* rendered.events;
+        return;
+      }
+      prompt = rendered.value;
+    }
     yield* driveStream(
-      { url: this.url('/generate_stream'), body: buildTgiBody(req, p), signal: req.signal },
+      {
+        url: this.url('/generate_stream'),
+        body: buildTgiBody({ ...req, prompt }, p),
+        signal: req.signal,
+      },
       mapper,
     );
   }

@@ -9,6 +9,10 @@
 //   and /health: same OpenAPI document.
 // - Metrics (tgi_queue_size, tgi_batch_current_size):
 //   https://huggingface.co/docs/text-generation-inference/reference/metrics
+// - Chat template (ORCH-3102): POST /chat_tokenize takes a ChatRequest (`messages`) and answers a
+//   ChatTokenizeResponse {tokenize_response: [SimpleToken{id,text,start,stop}], templated_text};
+//   a template error is 422 (ErrorResponse): huggingface/text-generation-inference
+//   router/src/server.rs (get_chat_tokenize, InferError → status) and router/src/lib.rs.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   resetStubs,
@@ -21,6 +25,7 @@ import { collect } from '../openai-compatible/testing.js';
 import { TgiAdapter } from './adapter.js';
 
 const STREAM = '/generate_stream';
+const CHAT_TOKENIZE = '/chat_tokenize';
 let wm: WireMockServer;
 let adapter: TgiAdapter;
 
@@ -68,6 +73,13 @@ const normal = [
   tok(2, 13, '.'),
   last(3, 2, '</s>', ' Paris.', 'eos_token', 3, true),
 ];
+/** A ChatML model's rendering of the default prompt as one user turn. */
+const TEMPLATED = '<|im_start|>user\nThe capital of France is<|im_end|>\n<|im_start|>assistant\n';
+
+async function bodies(path: string): Promise<Record<string, unknown>[]> {
+  const reqs = (await wm.mock.getRequestsForAPI('POST', path)) as { request: { body: string } }[];
+  return reqs.map((r) => JSON.parse(r.request.body) as Record<string, unknown>);
+}
 
 describe('ORCH-4014: TGI adapter against WireMock (/generate_stream)', () => {
   it('ORCH-3054: normal completion → token ids and texts, EOS not emitted, engine counts, request parameters', async () => {
@@ -250,5 +262,114 @@ describe('ORCH-4014: TGI adapter against WireMock (/generate_stream)', () => {
     });
     expect(r.outcome.reason).toBe('canceled');
     expect(r.texts.length).toBeLessThan(40);
+  });
+});
+
+describe('ORCH-3102: TGI prompt_format chat renders through POST /chat_tokenize', () => {
+  it("ORCH-3102: chat → /chat_tokenize renders one user turn with the model's template; /generate_stream decodes templated_text with the same parameters", async () => {
+    await wm.mock.clearAllRequests();
+    await stub(wm.mock, 'POST', CHAT_TOKENIZE, {
+      contentType: 'application/json',
+      body: JSON.stringify({
+        tokenize_response: [
+          { id: 1, text: '<|im_start|>', start: 0, stop: 12 },
+          { id: 4093, text: 'user', start: 12, stop: 16 },
+        ],
+        templated_text: TEMPLATED,
+      }),
+    });
+    await stub(wm.mock, 'POST', STREAM, { body: tgiSse(normal) });
+    const r = await collect(adapter, { promptFormat: 'chat' });
+    expect(r.texts).toEqual([' Paris', '.']);
+    expect(r.outcome).toMatchObject({ reason: 'stop', tokensOut: 3, tokensIn: 6 });
+    expect(await bodies(CHAT_TOKENIZE)).toEqual([
+      { messages: [{ role: 'user', content: 'The capital of France is' }] },
+    ]);
+    const decode = await bodies(STREAM);
+    expect(decode).toHaveLength(1);
+    expect(decode[0]).toMatchObject({
+      inputs: TEMPLATED,
+      stream: true,
+      parameters: {
+        do_sample: true,
+        seed: 42,
+        max_new_tokens: 4,
+        details: true,
+        temperature: 0.8,
+        top_k: 40,
+        top_p: 0.95,
+      },
+    });
+  });
+
+  it('ORCH-3102: raw and absent send the prompt unchanged, with no /chat_tokenize call', async () => {
+    await wm.mock.clearAllRequests();
+    await stub(wm.mock, 'POST', STREAM, { body: tgiSse(normal) });
+    expect((await collect(adapter, { promptFormat: 'raw' })).outcome.reason).toBe('stop');
+    expect((await collect(adapter)).outcome.reason).toBe('stop');
+    expect(await bodies(CHAT_TOKENIZE)).toEqual([]);
+    expect((await bodies(STREAM)).map((b) => b.inputs)).toEqual([
+      'The capital of France is',
+      'The capital of France is',
+    ]);
+  });
+
+  it('ORCH-3102: /chat_tokenize 404, a template error, a malformed answer or a dead engine → coded `chat template:` error and no decode request', async () => {
+    await wm.mock.clearAllRequests();
+    await stub(wm.mock, 'POST', STREAM, { body: tgiSse(normal) });
+    // A TGI without the route answers axum's bare 404.
+    await stub(wm.mock, 'POST', CHAT_TOKENIZE, {
+      status: 404,
+      body: '',
+      contentType: 'text/plain',
+    });
+    const missing = await collect(adapter, { promptFormat: 'chat' });
+    expect(missing.texts).toEqual([]);
+    expect(missing.outcomes).toBe(1);
+    expect(missing.outcome).toMatchObject({
+      reason: 'error',
+      error: { code: 'INTERNAL', retriable: false },
+    });
+    expect(missing.outcome.error?.message).toMatch(/^chat template: TGI error: HTTP 404/);
+    await stub(wm.mock, 'POST', CHAT_TOKENIZE, {
+      status: 422,
+      contentType: 'application/json',
+      body: '{"error":"Template error: template not found","error_type":"template_error"}',
+    });
+    expect((await collect(adapter, { promptFormat: 'chat' })).outcome.error).toMatchObject({
+      code: 'INTERNAL',
+      message: expect.stringMatching(/^chat template: TGI template_error: Template error/),
+    });
+    await stub(wm.mock, 'POST', CHAT_TOKENIZE, {
+      contentType: 'application/json',
+      body: '{"tokenize_response":[]}',
+    });
+    expect((await collect(adapter, { promptFormat: 'chat' })).outcome.error).toMatchObject({
+      code: 'INTERNAL',
+      message: expect.stringMatching(/^chat template: engine \/chat_tokenize answered without/),
+    });
+    const dead = new TgiAdapter({ baseUrl: 'http://127.0.0.1:1' });
+    expect((await collect(dead, { promptFormat: 'chat' })).outcome.error).toMatchObject({
+      code: 'WORKER_RESET',
+      retriable: true,
+      message: expect.stringMatching(/^chat template: engine connection failed/),
+    });
+    expect(await bodies(STREAM)).toEqual([]);
+  });
+
+  it('ORCH-4013: abort while /chat_tokenize renders → canceled, no decode request', async () => {
+    await wm.mock.clearAllRequests();
+    await stub(wm.mock, 'POST', STREAM, { body: tgiSse(normal) });
+    await stub(wm.mock, 'POST', CHAT_TOKENIZE, {
+      contentType: 'application/json',
+      body: JSON.stringify({ tokenize_response: [], templated_text: TEMPLATED }),
+      fixedDelayMs: 2000,
+    });
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 200);
+    const r = await collect(adapter, { promptFormat: 'chat', signal: ac.signal });
+    expect(r.outcome.reason).toBe('canceled');
+    expect(r.ms).toBeLessThan(1500);
+    expect(await bodies(STREAM)).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 // vLLM adapter: OpenAI-compatible POST /v1/completions stream, /health, /version, /v1/models and
-// the vllm:* gauges on /metrics (ORCH-3054). Docs: docs.vllm.ai (serving/openai_compatible_server,
+// the vllm:* gauges on /metrics (ORCH-3054); prompt_format chat renders through POST /tokenize
+// (ORCH-3102, chat-template.ts). Docs: docs.vllm.ai (serving/openai_compatible_server,
 // usage/metrics, features/batch_invariance).
 import {
   OpenAiCompletionsMapper,
@@ -8,8 +9,10 @@ import {
   getText,
   isRecord,
   num,
+  openAiHttpError,
   parsePromSamples,
   promSum,
+  renderChat,
   str,
 } from '../openai-compatible/index.js';
 import type {
@@ -22,6 +25,7 @@ import type {
   GenerationRequest,
   LoadSignals,
 } from '../types.js';
+import { tokenIds, tokenizeChatBody } from './chat-template.js';
 import { VLLM_SAMPLER_PROFILES, buildVllmBody, vllmProfile } from './request.js';
 
 export class VllmAdapter implements EngineAdapter {
@@ -61,8 +65,27 @@ export class VllmAdapter implements EngineAdapter {
           });
       return;
     }
+    let prompt: string | number[] = req.prompt;
+    if (req.promptFormat === 'chat') {
+      const rendered = await renderChat(mapper.tracker, {
+        url: this.url('/tokenize'),
+        body: tokenizeChatBody(model, req.prompt),
+        signal: req.signal,
+        httpError: openAiHttpError,
+        parse: tokenIds,
+      });
+      if (!rendered.ok) {
+        yield* rendered.events;
+        return;
+      }
+      prompt = rendered.value;
+    }
     yield* driveStream(
-      { url: this.url('/v1/completions'), body: buildVllmBody(req, model, p), signal: req.signal },
+      {
+        url: this.url('/v1/completions'),
+        body: buildVllmBody(req, model, p, prompt),
+        signal: req.signal,
+      },
       mapper,
     );
   }

@@ -24,14 +24,19 @@ export function vllmProfile(name: string): VllmSamplerParams | undefined {
   return Object.hasOwn(VLLM_SAMPLER_PROFILES, name) ? VLLM_SAMPLER_PROFILES[name] : undefined;
 }
 
+/**
+ * `prompt` is the task's text, or (ORCH-3102 chat) the token ids vLLM rendered from the model's
+ * chat template; everything else is the same for both.
+ */
 export function buildVllmBody(
   req: Omit<GenerationRequest, 'signal'>,
   model: string,
   p: VllmSamplerParams,
+  prompt: string | readonly number[] = req.prompt,
 ): Record<string, unknown> {
   return {
     model,
-    prompt: req.prompt,
+    prompt,
     max_tokens: req.maxTokens,
     seed: req.seed,
     n: 1,

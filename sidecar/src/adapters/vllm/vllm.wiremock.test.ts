@@ -9,6 +9,12 @@
 // - Metrics names (vllm:num_requests_running / _waiting, vllm:kv_cache_usage_perc):
 //   https://docs.vllm.ai/en/latest/usage/metrics.html
 // - Batch invariance: https://docs.vllm.ai/en/latest/features/batch_invariance.html
+// - Chat template (ORCH-3102): POST /tokenize with a TokenizeChatRequest {model, messages,
+//   add_generation_prompt, add_special_tokens} → TokenizeResponse {count, max_model_len, tokens,
+//   token_strs}; /v1/completions takes `prompt` as a list of token ids (CompletionRequest):
+//   vllm-project/vllm vllm/entrypoints/serve/tokenize/protocol.py and api_router.py,
+//   vllm/entrypoints/openai/completion/protocol.py. The ids below use Qwen2's special tokens
+//   (<|im_start|> 151644, <|im_end|> 151645, \n 198); the word ids are illustrative.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   resetStubs,
@@ -22,6 +28,7 @@ import { VllmAdapter } from './adapter.js';
 
 const MODEL = 'Qwen/Qwen2.5-0.5B-Instruct';
 const COMPLETIONS = '/v1/completions';
+const TOKENIZE = '/tokenize';
 let wm: WireMockServer;
 let adapter: VllmAdapter;
 
@@ -69,6 +76,13 @@ const normal = [
   usageChunk(5, 3),
   '[DONE]',
 ];
+/** `<|im_start|>user\nThe capital of France is<|im_end|>\n<|im_start|>assistant\n` */
+const CHAT_IDS = [151644, 872, 198, 785, 6722, 315, 9625, 374, 151645, 198, 151644, 77091, 198];
+
+async function bodies(path: string): Promise<Record<string, unknown>[]> {
+  const reqs = (await wm.mock.getRequestsForAPI('POST', path)) as { request: { body: string } }[];
+  return reqs.map((r) => JSON.parse(r.request.body) as Record<string, unknown>);
+}
 
 describe('ORCH-4014: vLLM adapter against WireMock (OpenAI-compatible completions)', () => {
   it('ORCH-3054: normal completion → tokens, stop, engine usage counts; request carries include_usage and seed', async () => {
@@ -271,5 +285,116 @@ describe('ORCH-4014: vLLM adapter against WireMock (OpenAI-compatible completion
     });
     expect(r.outcome.reason).toBe('canceled');
     expect(r.texts.length).toBeLessThan(40);
+  });
+});
+
+describe('ORCH-3102: vLLM prompt_format chat renders through POST /tokenize', () => {
+  it("ORCH-3102: chat → /tokenize renders one user turn with the model's template; /v1/completions decodes those token ids with the same sampler fields", async () => {
+    await wm.mock.clearAllRequests();
+    await stub(wm.mock, 'POST', TOKENIZE, {
+      contentType: 'application/json',
+      body: JSON.stringify({
+        count: CHAT_IDS.length,
+        max_model_len: 32768,
+        tokens: CHAT_IDS,
+        token_strs: null,
+      }),
+    });
+    await stub(wm.mock, 'POST', COMPLETIONS, { body: sseBody(normal) });
+    const r = await collect(adapter, { promptFormat: 'chat' });
+    expect(r.texts).toEqual([' Paris', '.', ' It']);
+    expect(r.outcome).toMatchObject({ reason: 'stop', tokensIn: 5, tokensOut: 3 });
+    expect(await bodies(TOKENIZE)).toEqual([
+      {
+        model: MODEL,
+        messages: [{ role: 'user', content: 'The capital of France is' }],
+        add_generation_prompt: true,
+        add_special_tokens: false,
+      },
+    ]);
+    const decode = await bodies(COMPLETIONS);
+    expect(decode).toHaveLength(1);
+    expect(decode[0]).toMatchObject({
+      model: MODEL,
+      prompt: CHAT_IDS,
+      max_tokens: 4,
+      seed: 42,
+      stream: true,
+      stream_options: { include_usage: true },
+      temperature: 0.8,
+      top_p: 0.95,
+      top_k: 40,
+    });
+  });
+
+  it('ORCH-3102: raw and absent send the text prompt unchanged, with no /tokenize call', async () => {
+    await wm.mock.clearAllRequests();
+    await stub(wm.mock, 'POST', COMPLETIONS, { body: sseBody(normal) });
+    expect((await collect(adapter, { promptFormat: 'raw' })).outcome.reason).toBe('stop');
+    expect((await collect(adapter)).outcome.reason).toBe('stop');
+    expect(await bodies(TOKENIZE)).toEqual([]);
+    const decode = await bodies(COMPLETIONS);
+    expect(decode.map((b) => b.prompt)).toEqual([
+      'The capital of France is',
+      'The capital of France is',
+    ]);
+  });
+
+  it('ORCH-3102: /tokenize 404, a malformed answer or a dead engine → coded `chat template:` error and no decode request', async () => {
+    await wm.mock.clearAllRequests();
+    await stub(wm.mock, 'POST', COMPLETIONS, { body: sseBody(normal) });
+    await stub(wm.mock, 'POST', TOKENIZE, {
+      status: 404,
+      contentType: 'application/json',
+      body: '{"detail":"Not Found"}',
+    });
+    const missing = await collect(adapter, { promptFormat: 'chat' });
+    expect(missing.texts).toEqual([]);
+    expect(missing.outcomes).toBe(1);
+    expect(missing.outcome).toMatchObject({
+      reason: 'error',
+      error: { code: 'INTERNAL', retriable: false },
+    });
+    expect(missing.outcome.error?.message).toMatch(/^chat template: engine error 404/);
+    await stub(wm.mock, 'POST', TOKENIZE, {
+      status: 400,
+      contentType: 'application/json',
+      body: '{"error":{"message":"chat template is not set","type":"BadRequestError","code":400}}',
+    });
+    expect((await collect(adapter, { promptFormat: 'chat' })).outcome.error).toMatchObject({
+      code: 'INVALID_PARAMS',
+      message: expect.stringMatching(/^chat template: .*chat template is not set/),
+    });
+    await stub(wm.mock, 'POST', TOKENIZE, {
+      contentType: 'application/json',
+      body: '{"count":0,"max_model_len":32768,"tokens":[]}',
+    });
+    expect((await collect(adapter, { promptFormat: 'chat' })).outcome.error).toMatchObject({
+      code: 'INTERNAL',
+      message: expect.stringMatching(/^chat template: engine \/tokenize answered without/),
+    });
+    const dead = new VllmAdapter({ baseUrl: 'http://127.0.0.1:1', model: MODEL });
+    expect((await collect(dead, { promptFormat: 'chat' })).outcome.error).toMatchObject({
+      code: 'WORKER_RESET',
+      retriable: true,
+      message: expect.stringMatching(/^chat template: engine connection failed/),
+    });
+    expect(await bodies(COMPLETIONS)).toEqual([]);
+  });
+
+  it('ORCH-4013: abort while /tokenize renders → canceled, no decode request', async () => {
+    await wm.mock.clearAllRequests();
+    await stub(wm.mock, 'POST', COMPLETIONS, { body: sseBody(normal) });
+    await stub(wm.mock, 'POST', TOKENIZE, {
+      contentType: 'application/json',
+      body: JSON.stringify({ count: 1, max_model_len: 32768, tokens: [1] }),
+      fixedDelayMs: 2000,
+    });
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 200);
+    const r = await collect(adapter, { promptFormat: 'chat', signal: ac.signal });
+    expect(r.outcome.reason).toBe('canceled');
+    expect(r.ms).toBeLessThan(1500);
+    expect(await bodies(COMPLETIONS)).toEqual([]);
   });
 });
