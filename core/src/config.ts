@@ -6,6 +6,7 @@ import type {
   PlacementWeights,
   PoolConfig,
   Priority,
+  PromptFormat,
   QueueConfig,
   SchedulerConfig,
   ServiceTimeConfig,
@@ -18,6 +19,7 @@ export interface NormPool {
   engine: PoolConfig['engine'];
   modelRef: string;
   ctxMax: number;
+  promptFormat: PromptFormat;
   expect: NonNullable<PoolConfig['expect']>;
   kvMbPerToken: number;
   queues: Record<Priority, QueueConfig>;
@@ -96,6 +98,7 @@ export function normalizeConfig(config: SchedulerConfig): NormConfig {
       engine: p.engine,
       modelRef: p.modelRef,
       ctxMax: positive(p.ctxMax, `pool ${p.id} ctxMax`),
+      promptFormat: p.promptFormat ?? 'raw',
       expect: p.expect ?? {},
       kvMbPerToken: p.kvMbPerToken ?? 0.125,
       queues,

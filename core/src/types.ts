@@ -16,6 +16,8 @@ export type FullPolicy = 'reject' | 'drop-lru';
 
 export type Workload = 'completion' | 'embedding' | 'rerank';
 export type Determinism = 'strict' | 'best_effort';
+/** ORCH-3102: `chat` = the sidecar renders the prompt with the model's chat template. */
+export type PromptFormat = 'raw' | 'chat';
 
 /** A task as the client submitted it (POST /v1/tasks body), before core fills defaults. */
 export interface TaskSpecInput {
@@ -58,6 +60,8 @@ export interface TaskSpec {
   sampler_profile_version: string;
   prompt: string;
   correlation_id: string;
+  /** ORCH-3102: the pool's prompt format, for the sidecar (chat template or raw). */
+  prompt_format: PromptFormat;
 }
 
 export interface AdmitHints {
@@ -105,6 +109,8 @@ export interface PoolConfig {
   engine: Engine;
   modelRef: string;
   ctxMax: number;
+  /** ORCH-3102: how the sidecar hands prompts to the engine; default raw. */
+  promptFormat?: PromptFormat;
   /** Replicas whose identity disagrees with any field given here never serve this pool. */
   expect?: Partial<Omit<ReplicaSetIdentity, 'engine' | 'ctx_max'>>;
   /** KV cache estimate for tenant KV-MB quotas; default 0.125 MB per token. */

@@ -22,8 +22,10 @@ describe('config → gateway options', () => {
     expect(options.scheduler.pools[0]).toMatchObject({
       id: 'default',
       engine: 'llamacpp',
-      modelRef: 'SmolLM2-135M-Instruct-Q4_1',
+      modelRef: 'Qwen2.5-Coder-0.5B-Instruct-Q4_K_M',
       ctxMax: 2048,
+      // ORCH-3102: the local instruct pool renders prompts with the model's chat template.
+      promptFormat: 'chat',
       queues: { interactive: { capacity: 64, fullPolicy: 'reject', maxWaitMs: 30000 } },
     });
     // ORCH-4023: the attach timeout is the config's, not a constant of core.

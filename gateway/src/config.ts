@@ -13,6 +13,7 @@ export function schedulerConfigFrom(config: Config): SchedulerConfig {
       engine: p.engine,
       modelRef: p.model_ref,
       ctxMax: p.ctx_max,
+      promptFormat: p.prompt_format,
       expect: {
         sampler_profile_version: p.sampler_profile_version,
         ...(p.model_digest ? { model_digest: p.model_digest } : {}),

@@ -49,7 +49,13 @@ async function until(pred: () => boolean, timeoutMs: number): Promise<void> {
   while (!pred() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 }
 
-async function assign(task: { prompt: string; maxTokens: number; seed?: number; taskId?: string }) {
+async function assign(task: {
+  prompt: string;
+  maxTokens: number;
+  seed?: number;
+  taskId?: string;
+  promptFormat?: string;
+}) {
   await until(() => sidecar.status().ready && sidecar.status().leases === 0, 10_000);
   n += 1;
   const leaseId = `real-lease-${n}`;
@@ -126,6 +132,35 @@ describe(`ORCH-4014: sidecar on real llama-server ${LABEL}`, () => {
     console.log(`${LABEL} seeded run: ${JSON.stringify(runs[0])}`);
     expect(runs[0]?.length).toBeGreaterThan(0);
     expect(runs[1]).toBe(runs[0]);
+  }, 200_000);
+
+  it(`ORCH-3102: prompt_format chat renders the GGUF's own template, decodes byte-identically ${LABEL}`, async () => {
+    const finished = async (leaseId: string) => {
+      const fin = await placement.waitFor(
+        (m) => leaseOf(m)?.leaseId === leaseId && leaseOf(m)?.event?.$case === 'finished',
+      );
+      const f = leaseOf(fin)?.event;
+      return f?.$case === 'finished' ? f.value : undefined;
+    };
+    const runs: { text: string; tokensIn: number }[] = [];
+    for (const promptFormat of ['raw', 'chat', 'chat']) {
+      const { leaseId, taskId } = await assign({
+        prompt: 'Name a colour.',
+        maxTokens: 8,
+        seed: 21,
+        promptFormat,
+      });
+      const { events, raw } = await readSse(await open(taskId, leaseId), undefined, 90_000);
+      expect(validateSseTranscript(raw).issues).toEqual([]);
+      expect(events.at(-1)?.event).toBe('end');
+      runs.push({ text: text(events), tokensIn: (await finished(leaseId))?.tokensIn ?? 0 });
+    }
+    const [raw, chat1, chat2] = runs;
+    console.log(`${LABEL} raw ${JSON.stringify(raw)} chat ${JSON.stringify(chat1)}`);
+    // The template wraps the prompt in role markers (and the model's default system turn).
+    expect(chat1?.tokensIn).toBeGreaterThan((raw?.tokensIn ?? 0) + 4);
+    expect(chat1?.text.length).toBeGreaterThan(0);
+    expect(chat2).toEqual(chat1);
   }, 200_000);
 
   it(`ORCH-4012: a request without a lease is refused with 403 LEASE_INVALID ${LABEL}`, async () => {

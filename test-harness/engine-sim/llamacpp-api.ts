@@ -1,10 +1,12 @@
 // llama.cpp `llama-server` native API as documented in ggml-org/llama.cpp tools/server/README.md:
 // GET /health (503 "Loading model" while loading), /props (build_info `sim-…`), /slots, /metrics
 // (llamacpp:* names), POST /completion (SSE `data:` events, final `stop: true` with `stop_type`
-// and `timings`; engine errors as `error:` lines), POST /tokenize.
+// and `timings`; engine errors as `error:` lines), POST /apply-template (the simulated model's
+// template, ChatML: chat-template.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SimEngine } from './engine.js';
 import { clientGone, numOr, readJson, sendJson, startSse } from './http-util.js';
+import { chatMessages, chatml } from './chat-template.js';
 import { hash32, tokenize } from './model.js';
 
 export const LOADING_BODY = {
@@ -30,13 +32,29 @@ export function props(engine: SimEngine): Record<string, unknown> {
     },
     total_slots: c.slots,
     model_path: c.modelPath ?? `sim://${c.model}`,
-    chat_template: '',
+    chat_template: '{# ChatML, rendered by POST /apply-template #}',
     build_info: c.version,
     endpoint_slots: true,
     endpoint_props: false,
     endpoint_metrics: true,
     is_sleeping: false,
   };
+}
+
+/** ChatML, as the simulated model's own template: each message, then the assistant's opening. */
+export async function applyTemplate(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const messages = chatMessages((await readJson(req)).messages);
+  if (messages === undefined) {
+    sendJson(res, 400, {
+      error: {
+        code: 400,
+        message: "'messages' must be an array of {role, content}",
+        type: 'invalid_request_error',
+      },
+    });
+    return;
+  }
+  sendJson(res, 200, { prompt: chatml(messages) });
 }
 
 export function slots(engine: SimEngine): unknown[] {

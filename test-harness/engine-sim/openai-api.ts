@@ -6,6 +6,7 @@
 // cache is always on, as vLLM's APC.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SimEngine } from './engine.js';
+import { chatMessages, chatml } from './chat-template.js';
 import { clientGone, numOr, readJson, sendJson, startSse } from './http-util.js';
 import { hash32, tokenize } from './model.js';
 
@@ -32,27 +33,6 @@ function unknownModel(res: ServerResponse, model: unknown): void {
       code: 404,
     },
   });
-}
-
-/** ChatML, the simulated model's own template (the Qwen / SmolLM2 format it stands in for). */
-export function chatml(
-  messages: readonly { role: string; content: string }[],
-  addGenerationPrompt = true,
-): string {
-  const turns = messages.map((m) => `<|im_start|>${m.role}\n${m.content}<|im_end|>\n`).join('');
-  return addGenerationPrompt ? `${turns}<|im_start|>assistant\n` : turns;
-}
-
-function chatMessages(v: unknown): { role: string; content: string }[] | undefined {
-  if (!Array.isArray(v)) return undefined;
-  const ok = v.every(
-    (m: unknown) =>
-      typeof m === 'object' &&
-      m !== null &&
-      typeof (m as { role?: unknown }).role === 'string' &&
-      typeof (m as { content?: unknown }).content === 'string',
-  );
-  return ok ? (v as { role: string; content: string }[]) : undefined;
 }
 
 /** vLLM's POST /tokenize: TokenizeCompletionRequest {prompt} or TokenizeChatRequest {messages}. */

@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import { simConfig, type SimConfig, type SimFaults } from './config.js';
 import { SimEngine } from './engine.js';
 import { readJson, sendJson, sendText } from './http-util.js';
-import { LOADING_BODY, completion, metrics, props, slots } from './llamacpp-api.js';
+import { LOADING_BODY, applyTemplate, completion, metrics, props, slots } from './llamacpp-api.js';
 import { completions, models, tokenizeRoute } from './openai-api.js';
 
 export interface EngineSimOptions {
@@ -77,6 +77,7 @@ export async function startEngineSim(o: EngineSimOptions = {}): Promise<EngineSi
       sendText(r, 200, t === 'garbage' ? '<html>metrics are not here</html>\n' : metrics(engine));
     },
     'POST /completion': (q, r) => nativeCompletion(q, r),
+    'POST /apply-template': (q, r) => applyTemplate(q, r),
     'POST /completions': (q, r) => nativeCompletion(q, r),
     'POST /v1/completions': (q, r) => completions(engine, q, r),
     'POST /tokenize': (q, r) => tokenizeRoute(engine, q, r),

@@ -1,6 +1,14 @@
 // Config schema and loader (ORCH-3030).
-export { ConfigSchema, PoolSchema, TenantSchema, QueueSchema, ENGINES } from './schema.js';
-export type { ConfigInput, PoolInput, TenantInput, FullPolicy } from './schema.js';
+export {
+  ConfigSchema,
+  PoolSchema,
+  TenantSchema,
+  QueueSchema,
+  ENGINES,
+  PROMPT_FORMATS,
+  DEFAULT_PROMPT_FORMAT,
+} from './schema.js';
+export type { ConfigInput, PoolInput, TenantInput, FullPolicy, PromptFormat } from './schema.js';
 export type { Config, PoolConfig, TenantConfig, QueueConfig, QueueClassConfig } from './types.js';
 export { ConfigError, loadConfig, parseConfig, validateConfig, dottedPath } from './load.js';
 export type { ConfigIssue } from './semantic.js';

@@ -44,6 +44,18 @@ describe('ORCH-3030: loadConfig applies defaults', () => {
   it('ORCH-3040: the circuit breaker defaults to 5 consecutive failures and a 30 s cool-down', () => {
     expect(c.control.circuit_breaker).toEqual({ consecutive_failures: 5, cooldown_ms: 30000 });
   });
+  it('ORCH-3102: prompt_format defaults to chat, raw for triton; triton cannot take chat', () => {
+    expect(c.pools[0]?.prompt_format).toBe('chat');
+    const triton = minimal.replace('engine: llamacpp', 'engine: triton');
+    expect(parseConfig(triton).pools[0]?.prompt_format).toBe('raw');
+    expect(parseConfig(`${minimal}    prompt_format: raw\n`).pools[0]?.prompt_format).toBe('raw');
+    expect(issuesOf(() => parseConfig(`${triton}    prompt_format: chat\n`))).toEqual([
+      'pools[0].prompt_format: triton cannot render a chat template; set prompt_format: raw and send formatted prompts',
+    ]);
+    expect(issuesOf(() => parseConfig(`${minimal}    prompt_format: chatml\n`))).toEqual([
+      'pools[0].prompt_format: must be one of ["raw","chat"]',
+    ]);
+  });
   it('ORCH-3045: pools default to strict determinism, one slot, sampler v1', () => {
     expect(c.pools[0]).toMatchObject({
       determinism: 'strict',

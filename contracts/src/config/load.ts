@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
-import { ConfigSchema } from './schema.js';
+import { ConfigSchema, DEFAULT_PROMPT_FORMAT } from './schema.js';
 import type { ConfigInput } from './schema.js';
 import { semanticIssues } from './semantic.js';
 import type { ConfigIssue } from './semantic.js';
@@ -102,6 +102,7 @@ export function validateConfig(value: unknown, source = '(inline)'): Config {
       slots: p.slots ?? 1,
       replicas: p.replicas ?? 1,
       sampler_profile_version: p.sampler_profile_version ?? 'v1',
+      prompt_format: p.prompt_format ?? DEFAULT_PROMPT_FORMAT[p.engine],
       determinism: p.determinism ?? 'strict',
       supervise: p.supervise ?? true,
       engine_args: p.engine_args ?? [],

@@ -36,6 +36,21 @@ const Ms = (description: string, def?: number) =>
 export const ENGINES = ['llamacpp', 'vllm', 'tgi', 'triton'] as const;
 export const EngineSchema = StringEnum(ENGINES, { description: 'Inference engine (ORCH-2008).' });
 
+export const PROMPT_FORMATS = ['raw', 'chat'] as const;
+export type PromptFormat = (typeof PROMPT_FORMATS)[number];
+
+/**
+ * The prompt format a pool gets when its config names none (ORCH-3102): `chat` wherever the
+ * engine can render the model's own chat template (llama-server `/apply-template`, vLLM
+ * `/tokenize` with messages, TGI `/chat_tokenize`); Triton has no such endpoint, so `raw`.
+ */
+export const DEFAULT_PROMPT_FORMAT: Readonly<Record<Engine, PromptFormat>> = {
+  llamacpp: 'chat',
+  vllm: 'chat',
+  tgi: 'chat',
+  triton: 'raw',
+};
+
 export const DeviceSchema = Type.String({
   pattern: '^(cpu|cuda:[0-9]{1,2})$',
   description: '`cuda:<index>` (NVIDIA, ORCH-1101) or `cpu` (the labelled CI carve-out only).',
@@ -162,6 +177,15 @@ export const PoolSchema = Strict(
       }),
     ),
     sampler_profile_version: Type.Optional(Type.String({ minLength: 1, default: 'v1' })),
+    prompt_format: Type.Optional(
+      StringEnum(PROMPT_FORMATS, {
+        description:
+          'How the sidecar hands a task prompt to the engine (ORCH-3102): `chat` renders it as one ' +
+          "user turn with the model's own chat template (instruct models), `raw` sends it " +
+          'unchanged (base models, or clients that format prompts themselves). Default: chat, ' +
+          'raw for triton (no chat-template endpoint).',
+      }),
+    ),
     determinism: Type.Optional(
       StringEnum(['strict', 'best_effort'], {
         default: 'strict',

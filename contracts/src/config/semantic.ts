@@ -1,4 +1,5 @@
 // Cross-field rules JSON Schema cannot express well. Each issue names the bad field.
+import { DEFAULT_PROMPT_FORMAT } from './schema.js';
 import type { Config } from './types.js';
 
 export interface ConfigIssue {
@@ -70,6 +71,13 @@ export function semanticIssues(c: Config): ConfigIssue[] {
         );
       }
     });
+    // ORCH-3102: chat needs an engine endpoint that renders the model's own template.
+    if (p.prompt_format === 'chat' && DEFAULT_PROMPT_FORMAT[p.engine] !== 'chat') {
+      add(
+        `${at}.prompt_format`,
+        `${p.engine} cannot render a chat template; set prompt_format: raw and send formatted prompts`,
+      );
+    }
     // ORCH-3045/4016: strict determinism means one slot, no continuous batching.
     if (p.determinism === 'strict' && p.slots !== 1)
       add(`${at}.slots`, 'must be 1 when determinism is strict');

@@ -7,6 +7,7 @@ import type {
   FullPolicy,
   ModelInput,
   PoolInput,
+  PromptFormat,
   TenantInput,
 } from './schema.js';
 
@@ -35,6 +36,8 @@ export interface PoolConfig {
   slots: number;
   replicas: number;
   sampler_profile_version: string;
+  /** ORCH-3102: resolved from DEFAULT_PROMPT_FORMAT when the file names none. */
+  prompt_format: PromptFormat;
   determinism: 'strict' | 'best_effort';
   supervise: boolean;
   engine_endpoints?: string[];

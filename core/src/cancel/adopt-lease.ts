@@ -56,6 +56,7 @@ export function adoptLease(s: CoreState, lease: AdoptedLease): LeaseResult {
       sampler_profile_version: replica.state.sampler_profile_version,
       prompt: '',
       correlation_id: '',
+      prompt_format: pool.config.promptFormat,
     },
     tenant,
     // An adopted lease is already running on its replica; a requeue may place it anywhere.

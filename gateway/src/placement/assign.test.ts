@@ -31,6 +31,7 @@ function dispatch(extra: Partial<Dispatch>): Dispatch {
       sampler_profile_version: 'v1',
       prompt: 'hi',
       correlation_id: 'c',
+      prompt_format: 'chat',
     },
     ...extra,
   };
@@ -45,6 +46,11 @@ describe('ORCH-3100: the Assign carries the scheduling signals', () => {
       onTimeProbability: 0.8,
       predictedStartMs: 13,
     });
+  });
+
+  it("ORCH-3102: the pool's prompt format reaches the sidecar with the task", () => {
+    const cmd = assignCommand(dispatch({})).cmd;
+    expect(cmd?.$case === 'assign' && cmd.value.task?.promptFormat).toBe('chat');
   });
 
   it('ORCH-3100: no deadline → no on_time_probability on the wire', () => {

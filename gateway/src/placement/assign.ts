@@ -32,6 +32,7 @@ export function assignCommand(d: Dispatch): PlacementCommand {
           samplerProfileVersion: task.sampler_profile_version,
           prompt: task.prompt,
           correlationId: task.correlation_id,
+          promptFormat: task.prompt_format,
         },
       },
     },

@@ -170,6 +170,12 @@ export interface TaskSpec {
   samplerProfileVersion: string;
   prompt: string;
   correlationId: string;
+  /**
+   * raw | chat: how the sidecar hands `prompt` to the engine, from the pool's config
+   * (ORCH-3102). chat renders it as one user turn with the model's own chat template; empty
+   * means raw.
+   */
+  promptFormat: string;
 }
 
 /** Abort the lease's engine request; no token may follow (ORCH-3026, ORCH-4013). */
@@ -1851,6 +1857,7 @@ function createBaseTaskSpec(): TaskSpec {
     samplerProfileVersion: "",
     prompt: "",
     correlationId: "",
+    promptFormat: "",
   };
 }
 
@@ -1900,6 +1907,9 @@ export const TaskSpec: MessageFns<TaskSpec> = {
     }
     if (message.correlationId !== "") {
       writer.uint32(122).string(message.correlationId);
+    }
+    if (message.promptFormat !== "") {
+      writer.uint32(130).string(message.promptFormat);
     }
     return writer;
   },
@@ -2037,6 +2047,14 @@ export const TaskSpec: MessageFns<TaskSpec> = {
             message.correlationId = reader.string();
             continue;
           }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.promptFormat = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2094,6 +2112,11 @@ export const TaskSpec: MessageFns<TaskSpec> = {
         : isSet(object.correlation_id)
         ? globalThis.String(object.correlation_id)
         : "",
+      promptFormat: isSet(object.promptFormat)
+        ? globalThis.String(object.promptFormat)
+        : isSet(object.prompt_format)
+        ? globalThis.String(object.prompt_format)
+        : "",
     };
   },
 
@@ -2144,6 +2167,9 @@ export const TaskSpec: MessageFns<TaskSpec> = {
     if (message.correlationId !== "") {
       obj.correlationId = message.correlationId;
     }
+    if (message.promptFormat !== "") {
+      obj.promptFormat = message.promptFormat;
+    }
     return obj;
   },
 
@@ -2167,6 +2193,7 @@ export const TaskSpec: MessageFns<TaskSpec> = {
     message.samplerProfileVersion = object.samplerProfileVersion ?? "";
     message.prompt = object.prompt ?? "";
     message.correlationId = object.correlationId ?? "";
+    message.promptFormat = object.promptFormat ?? "";
     return message;
   },
 };

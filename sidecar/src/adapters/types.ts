@@ -1,7 +1,7 @@
 // The adapter seam (ORCH-3054, ORCH-4014): the only surface shared code sees of an engine.
 // Each engine lives in its own folder under adapters/ and implements these interfaces; nothing
 // engine-specific (URLs, field names, flags) leaks outside that folder.
-import type { Engine, ErrorCode } from '@llama-orch/contracts';
+import type { Engine, ErrorCode, PromptFormat } from '@llama-orch/contracts';
 
 /** Public error codes an adapter may raise; a subset of the contract's ErrorEnvelope codes. */
 export type AdapterErrorCode = Extract<
@@ -18,6 +18,12 @@ export interface AdapterError {
 /** What shared code asks an engine to do: already normalised (seed filled, profile chosen). */
 export interface GenerationRequest {
   prompt: string;
+  /**
+   * ORCH-3102: `chat` asks the adapter to render `prompt` as one user turn with the model's own
+   * chat template (through the engine, so the template is the one the model ships) before
+   * decoding; `raw` sends it unchanged. Absent means raw.
+   */
+  promptFormat?: PromptFormat;
   maxTokens: number;
   seed: number;
   /** Sampler profile name, e.g. `v1` or `greedy` (ORCH-3058). */

@@ -79,6 +79,7 @@ export class LeaseStream {
     try {
       for await (const ev of this.deps.adapter.generate({
         prompt: task.prompt,
+        promptFormat: task.promptFormat === 'chat' ? 'chat' : 'raw',
         maxTokens: task.maxTokens,
         seed: resolveSeed(task.taskId, task.seed),
         samplerProfile: task.samplerProfileVersion || this.deps.defaultSamplerProfile,

@@ -20,11 +20,15 @@ export interface FakeScript {
   status?: number;
   /** Keep "processing" after the client disconnects (llama.cpp regression mode). */
   ignoreDisconnect?: boolean;
+  /** POST /apply-template: ChatML (default), or 404 as an engine without the endpoint. */
+  template?: 'chatml' | 'missing';
 }
 
 export interface FakeLlama {
   baseUrl: string;
   requests: Record<string, unknown>[];
+  /** Bodies of POST /apply-template, in order. */
+  templateRequests: Record<string, unknown>[];
   script: FakeScript;
   processing: boolean;
   /** Answer /slots and /metrics with 500 (a transient probe failure). */
@@ -42,6 +46,7 @@ export async function startFakeLlama(initial: FakeScript): Promise<FakeLlama> {
   const state: FakeLlama = {
     baseUrl: '',
     requests: [],
+    templateRequests: [],
     script: initial,
     processing: false,
     failProbes: false,
@@ -131,10 +136,28 @@ export async function startFakeLlama(initial: FakeScript): Promise<FakeLlama> {
     res.end();
     state.processing = false;
   };
+  const applyTemplate = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    let raw = '';
+    for await (const c of req) raw += (c as Buffer).toString('utf8');
+    const body = JSON.parse(raw) as { messages?: { role: string; content: string }[] };
+    state.templateRequests.push(body);
+    if (state.script.template === 'missing') {
+      json(res, 404, { error: { code: 404, message: 'File Not Found', type: 'not_found_error' } });
+      return;
+    }
+    const turns = (body.messages ?? []).map(
+      (m) => `<|im_start|>${m.role}\n${m.content}<|im_end|>\n`,
+    );
+    json(res, 200, { prompt: `${turns.join('')}<|im_start|>assistant\n` });
+  };
   const server: Server = createServer((req, res) => {
     const url = req.url ?? '/';
     if (req.method === 'POST' && url === '/completion') {
       void completion(req, res);
+      return;
+    }
+    if (req.method === 'POST' && url === '/apply-template') {
+      void applyTemplate(req, res);
       return;
     }
     if (url === '/health') return json(res, 200, { status: 'ok' });

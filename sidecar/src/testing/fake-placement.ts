@@ -92,6 +92,7 @@ export async function startFakePlacement(port = 0): Promise<FakePlacement> {
               samplerProfileVersion: 'v1',
               prompt: 'hello',
               correlationId: '',
+              promptFormat: 'raw',
               ...task,
             },
           },

@@ -14,10 +14,15 @@ afterAll(async () => {
   await fake.close();
 });
 
-async function collect(signal = new AbortController().signal, onToken?: (n: number) => void) {
+async function collect(
+  signal = new AbortController().signal,
+  onToken?: (n: number) => void,
+  promptFormat?: 'raw' | 'chat',
+) {
   const events: GenerationEvent[] = [];
   for await (const ev of adapter.generate({
     prompt: 'hi',
+    ...(promptFormat ? { promptFormat } : {}),
     maxTokens: 8,
     seed: 42,
     samplerProfile: 'v1',
@@ -61,6 +66,40 @@ describe('ORCH-4014: llama.cpp adapter against a fake engine', () => {
     ]) {
       expect(body).toHaveProperty(k);
     }
+  });
+
+  it("ORCH-3102: prompt_format chat decodes the engine's own rendering of one user turn", async () => {
+    fake.script = { tokens: ['a'] };
+    const before = fake.templateRequests.length;
+    const { outcome } = await collect(undefined, undefined, 'chat');
+    expect(outcome.reason).toBe('stop');
+    expect(fake.templateRequests.slice(before)).toEqual([
+      { messages: [{ role: 'user', content: 'hi' }] },
+    ]);
+    expect(fake.requests.at(-1)).toMatchObject({
+      prompt: '<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n',
+      seed: 42,
+      cache_prompt: false,
+    });
+  });
+
+  it('ORCH-3102: raw (and absent) sends the prompt unchanged, with no template call', async () => {
+    fake.script = { tokens: ['a'] };
+    const before = fake.templateRequests.length;
+    await collect(undefined, undefined, 'raw');
+    await collect();
+    expect(fake.templateRequests.length).toBe(before);
+    expect(fake.requests.at(-1)).toMatchObject({ prompt: 'hi' });
+  });
+
+  it('ORCH-3102: an engine without /apply-template ends the task with a coded error, no decode', async () => {
+    fake.script = { tokens: ['a'], template: 'missing' };
+    const sent = fake.requests.length;
+    const { texts, outcome } = await collect(undefined, undefined, 'chat');
+    expect(texts).toEqual([]);
+    expect(outcome.reason).toBe('error');
+    expect(outcome.error?.message).toMatch(/^chat template: engine HTTP 404/);
+    expect(fake.requests.length).toBe(sent);
   });
 
   it('ORCH-4014: events split across chunks with `:` comments still yield every token', async () => {

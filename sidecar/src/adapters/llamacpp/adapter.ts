@@ -11,6 +11,7 @@ import type {
   LoadSignals,
 } from '../types.js';
 import { CompletionStreamMapper } from './completion-stream.js';
+import { renderChatPrompt } from './chat-template.js';
 import { checkLlamaDeterminism } from './determinism.js';
 import { describe, mapHttpError, mapTransportError } from './errors.js';
 import { getJson, getStatus, parsePromText, parseSlots } from './probe.js';
@@ -35,12 +36,21 @@ export class LlamaCppAdapter implements EngineAdapter {
       });
       return;
     }
+    let prompt = req.prompt;
+    if (req.promptFormat === 'chat') {
+      const rendered = await renderChatPrompt(this.baseUrl, req.prompt, req.signal);
+      if (!rendered.ok) {
+        yield* req.signal.aborted ? mapper.close(true) : mapper.fail(rendered.error);
+        return;
+      }
+      prompt = rendered.prompt;
+    }
     let res: Response;
     try {
       res = await fetch(new URL('/completion', this.baseUrl), {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-        body: JSON.stringify(buildCompletionBody(req, params)),
+        body: JSON.stringify(buildCompletionBody({ ...req, prompt }, params)),
         signal: req.signal,
       });
     } catch (err) {

@@ -1,0 +1,54 @@
+// ORCH-3102: a task prompt as one user turn in the model's own chat template. llama-server renders
+// it (`POST /apply-template`, the template embedded in the GGUF), so the sidecar never guesses a
+// template and the text decoded is exactly what the engine's own chat endpoint would decode.
+import type { AdapterError } from '../types.js';
+import { describe, mapHttpError, mapTransportError } from './errors.js';
+
+export type Rendered = { ok: true; prompt: string } | { ok: false; error: AdapterError };
+
+/** The request body: one user message; the engine appends the assistant turn's opening. */
+export function applyTemplateBody(prompt: string): {
+  messages: { role: 'user'; content: string }[];
+} {
+  return { messages: [{ role: 'user', content: prompt }] };
+}
+
+export async function renderChatPrompt(
+  baseUrl: string,
+  prompt: string,
+  signal: AbortSignal,
+): Promise<Rendered> {
+  let res: Response;
+  try {
+    res = await fetch(new URL('/apply-template', baseUrl), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(applyTemplateBody(prompt)),
+      signal,
+    });
+  } catch (err) {
+    return { ok: false, error: mapTransportError(err) };
+  }
+  const text = await res.text().catch((e: unknown) => `(body unreadable: ${describe(e)})`);
+  if (!res.ok) {
+    const e = mapHttpError(res.status, text);
+    return { ok: false, error: { ...e, message: `chat template: ${e.message}` } };
+  }
+  let rendered: unknown;
+  try {
+    rendered = (JSON.parse(text) as { prompt?: unknown }).prompt;
+  } catch {
+    rendered = undefined;
+  }
+  if (typeof rendered !== 'string' || rendered.length === 0) {
+    return {
+      ok: false,
+      error: {
+        code: 'INTERNAL',
+        message: `chat template: engine /apply-template answered without a prompt: ${text.slice(0, 120)}`,
+        retriable: false,
+      },
+    };
+  }
+  return { ok: true, prompt: rendered };
+}
