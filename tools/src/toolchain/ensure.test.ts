@@ -74,6 +74,23 @@ describe('ORCH-5001: ensureToolchain is idempotent', () => {
     expect(s.installs).toBe(1);
   });
 
+  it('ORCH-5001: an opt-in step that is not wanted is skipped, not installed', async () => {
+    const s: FakeState = { installed: false, healthy: false, installs: 0 };
+    const step = { ...fakeStep('extra', s), wanted: () => false };
+    const res = await ensureToolchain({ root, steps: [step], progress: silentProgress });
+    expect(res.steps.map((r) => r.action)).toEqual(['skipped']);
+    expect(s.installs).toBe(0);
+  });
+
+  it('ORCH-5001: an unknown id in LLAMA_ORCH_EXTRA_MODELS fails before any step runs', async () => {
+    const s: FakeState = { installed: false, healthy: false, installs: 0 };
+    const env = { LLAMA_ORCH_EXTRA_MODELS: 'no-such-model' };
+    await expect(
+      ensureToolchain({ root, env, steps: [fakeStep('a', s)], progress: silentProgress }),
+    ).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    expect(s.installs).toBe(0);
+  });
+
   it('ORCH-5001: a failing step stops the bootstrap with its typed error and releases the lock', async () => {
     const bad: FakeState = { installed: false, healthy: false, installs: 0, failInstall: true };
     const later: FakeState = { installed: false, healthy: false, installs: 0 };

