@@ -7,7 +7,7 @@ export const PROVIDER = 'llama-orch-gateway';
 export const PACT_DIR = fileURLToPath(new URL('../../contracts/pacts/', import.meta.url));
 export const PACT_FILE = `${PACT_DIR}${CONSUMER}-${PROVIDER}.json`;
 
-/** The model of the local stack's pool (contracts/examples/config/local-cpu.yaml). */
+/** The model of the test stack's pool (startStack's default `fast` model, SmolLM2-135M). */
 export const MODEL = 'SmolLM2-135M-Instruct-Q4_1';
 /** A model of a configured pool that no replica serves (the provider adds that pool). */
 export const STANDBY_MODEL = 'standby-model';

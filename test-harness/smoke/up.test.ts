@@ -51,6 +51,11 @@ describe('ORCH-5003: npm run up starts the stack on loopback; Ctrl-C stops every
     const url = /is up in [\d.]+s at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
     expect(url, `up did not get ready:\n${err.slice(-4000)}`).toBeDefined();
     expect(out).toContain('CI-only CPU carve-out');
+    // ORCH-3102: `npm run up` serves the instruct model through its chat template.
+    const served = /model\s+(\S+) sha256:[0-9a-f]{64} \(prompt_format (\w+)\)/.exec(out);
+    expect(served?.[2], out).toBe('chat');
+    const modelRef = served?.[1] ?? '';
+    expect(modelRef).toMatch(/Instruct/);
     // placement, one sidecar, Envoy.
     expect(childPids).toHaveLength(3);
 
@@ -62,14 +67,14 @@ describe('ORCH-5003: npm run up starts the stack on loopback; Ctrl-C stops every
         task_id: taskId,
         session_id: '0f5b3a10-2222-4222-8222-000000000001',
         workload: 'completion',
-        model_ref: 'SmolLM2-135M-Instruct-Q4_1',
+        model_ref: modelRef,
         engine: 'llamacpp',
         ctx: 2048,
         priority: 'interactive',
         max_tokens: 8,
         deadline_ms: 60_000,
         seed: 7,
-        prompt: 'Once upon a time',
+        prompt: 'Name one colour of the sky.',
       }),
     });
     expect(admit.status).toBe(202);

@@ -8,8 +8,16 @@ export interface HaikuExpectation {
 
 export interface HaikuVerdict {
   accepted: boolean;
+  /**
+   * The same verdict with the minute phrase matched case-sensitively: reported beside the gate's
+   * rule so the pass-rate table can show both (a model writes "Forty-seven" at a line start).
+   */
+  acceptedExactCase: boolean;
   nonEmptyLines: number;
+  /** Whole-phrase hits of the minute words, any letter case (what the gate counts). */
   minuteWordsCount: number;
+  /** Whole-phrase hits of the minute words in exactly the prompt's (lowercase) spelling. */
+  minuteWordsExactCase: number;
   nonceCount: number;
   reasons: string[];
 }
@@ -34,13 +42,14 @@ function escapeRegExp(text: string): string {
 }
 
 /**
- * Occurrences of `phrase` as a whole phrase, case-sensitive. Letters, digits and hyphens on
- * either side disqualify a hit, so "one" is not found in "someone" or "one7x", and "seven"
- * is not found in "twenty-seven".
+ * Occurrences of `phrase` as a whole phrase (case-sensitive unless `ignoreCase`). Letters,
+ * digits and hyphens on either side disqualify a hit, so "one" is not found in "someone" or
+ * "one7x", and "seven" is not found in "twenty-seven".
  */
-export function countPhrase(text: string, phrase: string): number {
+export function countPhrase(text: string, phrase: string, ignoreCase = false): number {
   if (phrase.length === 0) return 0;
-  const re = new RegExp(`(?<![A-Za-z0-9-])${escapeRegExp(phrase)}(?![A-Za-z0-9-])`, 'g');
+  const flags = ignoreCase ? 'gi' : 'g';
+  const re = new RegExp(`(?<![A-Za-z0-9-])${escapeRegExp(phrase)}(?![A-Za-z0-9-])`, flags);
   return [...text.matchAll(re)].length;
 }
 
@@ -57,8 +66,9 @@ export function countNonEmptyLines(text: string): number {
 }
 
 /**
- * Accept iff the output has at least three non-empty lines, holds the minute words exactly
- * once (as a whole phrase, exact case), holds the nonce verbatim, and does not echo the prompt.
+ * Accept iff the output has at least three non-empty lines, contains the minute words (as a
+ * whole phrase, any letter case: "Forty-seven" at a line start is the phrase a reader sees),
+ * holds the nonce verbatim (case-exact), and does not echo the prompt.
  */
 export function checkHaiku(output: string, expect: HaikuExpectation): HaikuVerdict {
   const reasons: string[] = [];
@@ -66,22 +76,26 @@ export function checkHaiku(output: string, expect: HaikuExpectation): HaikuVerdi
     reasons.push('expectation is empty');
   }
   const nonEmptyLines = countNonEmptyLines(output);
-  const minuteWordsCount = countPhrase(output, expect.minuteWords);
+  const minuteWordsCount = countPhrase(output, expect.minuteWords, true);
+  const minuteWordsExactCase = countPhrase(output, expect.minuteWords);
   const nonceCount = countVerbatim(output, expect.nonce);
   if (nonEmptyLines < MIN_NON_EMPTY_LINES) {
     reasons.push(`only ${nonEmptyLines} non-empty line(s), need ${MIN_NON_EMPTY_LINES}`);
   }
-  if (minuteWordsCount !== 1) {
-    reasons.push(`minute words "${expect.minuteWords}" found ${minuteWordsCount} times, need 1`);
+  if (minuteWordsCount < 1) {
+    reasons.push(`minute words "${expect.minuteWords}" not found as a whole phrase`);
   }
   if (nonceCount < 1) reasons.push(`nonce "${expect.nonce}" not found verbatim`);
   const lower = output.toLowerCase();
   const echoed = PROMPT_ECHO_FRAGMENTS.filter((f) => lower.includes(f));
   if (echoed.length > 0) reasons.push(`output echoes the prompt (${echoed.join('; ')})`);
+  const accepted = reasons.length === 0;
   return {
-    accepted: reasons.length === 0,
+    accepted,
+    acceptedExactCase: accepted && minuteWordsExactCase > 0,
     nonEmptyLines,
     minuteWordsCount,
+    minuteWordsExactCase,
     nonceCount,
     reasons,
   };

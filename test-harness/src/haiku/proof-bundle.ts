@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const CPU_CARVE_OUT_LABEL =
-  'CPU carve-out (ORCH-1101): CI-only run of the haiku gate on CPU with a tiny model; ' +
+  'CPU carve-out (ORCH-1101): CI-only run of the haiku gate on CPU with a small instruct model; ' +
   'production inference runs on NVIDIA GPUs.';
 
 export interface ProofBundle {
@@ -49,4 +49,13 @@ export async function writeProofBundle(root: string, bundle: ProofBundle): Promi
     writeFile(join(dir, 'verdict.json'), `${JSON.stringify(summary, null, 2)}\n`),
   ]);
   return dir;
+}
+
+/** The gate's own verdict over all its attempts, written beside the attempt folders. */
+export async function writeGateSummary(dir: string, summary: object): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(
+    join(dir, 'gate.json'),
+    `${JSON.stringify({ label: CPU_CARVE_OUT_LABEL, ...summary }, null, 2)}\n`,
+  );
 }

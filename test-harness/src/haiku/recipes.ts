@@ -88,10 +88,3 @@ export function findRecipe(id: string): Recipe {
   if (recipe === undefined) throw new Error(`unknown recipe ${id}`);
   return recipe;
 }
-
-/**
- * The framing the gate sends today. The public API carries one `prompt` string and the sidecar
- * forwards it to POST /completion unchanged, so the gate applies ChatML itself (client side).
- * Target state: the sidecar applies the pool's chat template + system message (see README).
- */
-export const GATE_RECIPE_ID = 'chatml/system-strict/greedy';

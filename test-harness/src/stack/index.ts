@@ -1,5 +1,5 @@
 export { startStack } from './start-stack.js';
-export type { Stack, StackOptions } from './start-stack.js';
+export type { Stack, StackModel, StackOptions } from './start-stack.js';
 export { buildStackConfig, renderStackConfig, LOCAL_CONFIG_PATH } from './stack-config.js';
 export type { StackPorts } from './stack-config.js';
 export { REPO_ROOT } from './services.js';

@@ -31,8 +31,12 @@ export interface SidecarSpecInput {
   modelRef: string;
   ports: StackPorts;
   toolchain: Toolchain;
+  /** The GGUF this replica launches and its sha256 (hex), checked before launch. */
+  model: { path: string; sha256: string };
   threads: number;
   ctx: number;
+  /** The pool's sampler_profile_version, which the replica registers and serves (ORCH-3058). */
+  samplerProfile: string;
   /** ORCH-3011: the replica's device mask from the pool config (`replica_devices[index]`). */
   devices?: readonly string[];
   /** ORCH-3012: the pool's `tensor_split`, passed only with a multi-GPU mask. */
@@ -64,15 +68,17 @@ export function sidecarSpec(i: SidecarSpecInput): ChildSpec {
     '--engine-binary',
     i.toolchain.llamaServer.bin,
     '--model-path',
-    i.toolchain.model.path,
+    i.model.path,
     '--model-digest',
-    i.toolchain.model.sha256,
+    i.model.sha256,
     '--engine-port',
     String(enginePort),
     '--threads',
     String(i.threads),
     '--ctx',
     String(i.ctx),
+    '--sampler-profile',
+    i.samplerProfile,
     ...(i.devices && i.devices.length > 0 ? ['--devices', i.devices.join(',')] : []),
     ...(i.tensorSplit && (i.devices?.length ?? 0) > 1
       ? ['--tensor-split', i.tensorSplit.join(',')]

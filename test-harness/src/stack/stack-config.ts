@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseConfig } from '@llama-orch/contracts';
-import type { Config } from '@llama-orch/contracts';
+import type { Config, PromptFormat } from '@llama-orch/contracts';
 import { stringify } from 'yaml';
 
 export const LOCAL_CONFIG_PATH = fileURLToPath(
@@ -24,6 +24,8 @@ export interface StackPorts {
 export interface StackConfigInput {
   ports: StackPorts;
   replicas: number;
+  /** The pool's model: the ref clients send, its digest, and how prompts reach it (ORCH-3102). */
+  model?: { ref: string; promptFormat: PromptFormat };
   modelDigest: string;
   /** The model file the sidecars launch; the gateway needs it to reload a pool back to its model. */
   modelPath?: string;
@@ -44,6 +46,10 @@ export function buildStackConfig(input: StackConfigInput): Config {
   pool.replicas = input.replicas;
   // One device mask per replica; every replica of the local pool runs on the same CPU mask.
   pool.replica_devices = Array.from({ length: input.replicas }, () => [...pool.devices]);
+  if (input.model) {
+    pool.model_ref = input.model.ref;
+    pool.prompt_format = input.model.promptFormat;
+  }
   pool.model_digest = input.modelDigest;
   if (input.modelPath) pool.model_path = input.modelPath;
   input.tweak?.(config);

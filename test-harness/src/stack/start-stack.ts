@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Config } from '@llama-orch/contracts';
+import type { Config, PromptFormat } from '@llama-orch/contracts';
 import { envoyOptionsFromListen, renderEnvoyBootstrap } from '@llama-orch/envoy';
 import { Supervisor, freePorts, loadToolchain, waitForHttp } from '@llama-orch/tools';
 import type { SupervisedChild, Toolchain } from '@llama-orch/tools';
@@ -19,8 +19,36 @@ import type { StackTracing } from './tracing-env.js';
 
 const run = promisify(execFile);
 
+/**
+ * Which real model the stack serves (CPU carve-out, ORCH-1101):
+ * - `instruct`: Qwen2.5-Coder-0.5B-Instruct, prompts through its own chat template
+ *   (`prompt_format: chat`); what `npm run up` and the haiku gate run.
+ * - `fast`: SmolLM2-135M-Instruct with raw continuation prompts (`prompt_format: raw`); about
+ *   four times faster on CPU, so the plumbing tests and the determinism suite use it (their
+ *   prompts are written as continuations).
+ */
+export type StackModel = 'instruct' | 'fast';
+
+function servedModel(
+  toolchain: Toolchain,
+  which: StackModel,
+): { ref: string; promptFormat: PromptFormat; path: string; sha256: string; digest: string } {
+  const m = which === 'instruct' ? toolchain.instructModel : toolchain.model;
+  return {
+    ref: m.name,
+    promptFormat: which === 'instruct' ? 'chat' : 'raw',
+    path: m.path,
+    sha256: m.sha256,
+    digest: m.digest,
+  };
+}
+
 export interface StackOptions {
   replicas?: number;
+  /** Default `fast` (tests); `npm run up` and the haiku gate ask for `instruct`. */
+  model?: StackModel;
+  /** llama-server threads per replica; default 2 for one replica, else 1. */
+  threads?: number;
   /** Use these ports instead of free ones (`npm run up` uses the documented defaults). */
   ports?: StackPorts;
   /** Config changes for this run (queue sizes, timeouts...). */
@@ -45,6 +73,8 @@ export interface Stack {
   readonly ports: StackPorts;
   readonly config: Config;
   readonly toolchain: Toolchain;
+  /** The model every replica serves: ref, sha256 digest label, GGUF path. */
+  readonly model: { ref: string; digest: string; path: string; promptFormat: PromptFormat };
   readonly poolId: string;
   sidecarUrl(index: number): string;
   replicaId(index: number): string;
@@ -81,11 +111,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const replicas = opts.replicas ?? 1;
   const toolchain = await loadToolchain({ verifyModel: true });
   const ports = opts.ports ?? (await allocatePorts(replicas));
+  const model = servedModel(toolchain, opts.model ?? 'fast');
   const config = buildStackConfig({
     ports,
     replicas,
-    modelDigest: toolchain.model.digest,
-    modelPath: toolchain.model.path,
+    model: { ref: model.ref, promptFormat: model.promptFormat },
+    modelDigest: model.digest,
+    modelPath: model.path,
     tweak: opts.tweak,
   });
   const pool = config.pools[0];
@@ -131,7 +163,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       `placement: starting (REST ${ports.rest}, ext_proc ${ports.extProc}, control ${ports.control})`,
     );
     await startPlacement();
-    const threads = replicas === 1 ? 2 : 1;
+    const threads = opts.threads ?? (replicas === 1 ? 2 : 1);
     for (let i = 0; i < replicas; i++) {
       start(
         sidecarSpec({
@@ -140,8 +172,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           modelRef: pool.model_ref,
           ports,
           toolchain,
+          model,
           threads,
           ctx: pool.ctx_max,
+          samplerProfile: pool.sampler_profile_version,
           ...(pool.replica_devices[i] ? { devices: pool.replica_devices[i] } : {}),
           ...(pool.tensor_split ? { tensorSplit: pool.tensor_split } : {}),
         }),
@@ -172,6 +206,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     ports,
     config,
     toolchain,
+    model: {
+      ref: pool.model_ref,
+      digest: model.digest,
+      path: model.path,
+      promptFormat: pool.prompt_format,
+    },
     poolId: pool.id,
     sidecarUrl: (i) => `http://127.0.0.1:${ports.sidecars[i]}`,
     replicaId: (i) => replicaId(pool.id, i),

@@ -81,14 +81,14 @@ function banner(stack: Stack, extras: UpExtras): string {
     `  engine  llama-server ${tc.llamaServer.buildInfo} (${tc.llamaServer.flavour}${
       tc.llamaServer.flavour === 'cpu' ? ': the CI-only CPU carve-out' : ''
     })`,
-    `  model   ${tc.model.name} ${tc.model.digest}`,
+    `  model   ${stack.model.ref} ${stack.model.digest} (prompt_format ${stack.model.promptFormat})`,
     `  admin   ${stack.adminUrl}/  (Envoy stats: /stats/prometheus)`,
     ...extrasBanner(extras),
     '  try:',
     `    curl -s ${stack.url}/v1/tasks -H 'content-type: application/json' -d '{"task_id":"${task}",`,
     `      "session_id":"5b0e2a44-0000-4000-8000-000000000001","workload":"completion",`,
     `      "model_ref":"${stack.config.pools[0]?.model_ref}","engine":"llamacpp","ctx":2048,`,
-    `      "priority":"interactive","max_tokens":48,"deadline_ms":30000,"prompt":"Write about lighthouses."}'`,
+    `      "priority":"interactive","max_tokens":48,"deadline_ms":30000,"prompt":"Write a haiku about lighthouses."}'`,
     `    curl -N ${stack.url}/v1/tasks/${task}/stream`,
     '  Ctrl-C stops every process.',
     '',
@@ -101,6 +101,8 @@ async function main(): Promise<number> {
   const freePorts = process.env.LLAMA_ORCH_FREE_PORTS === '1';
   const stack = await startStack({
     replicas,
+    // An instruct model behind its chat template: the stack answers instructions (ORCH-3102).
+    model: 'instruct',
     ports: freePorts ? undefined : documentedPorts(replicas),
     logLevel: 'info',
     write: (s) => process.stderr.write(s),

