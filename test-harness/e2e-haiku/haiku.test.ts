@@ -83,6 +83,7 @@ describe.runIf(GATE_ON)('ORCH-5006: haiku gate on a real model (CPU carve-out)',
       const a = await haikuAttempt({
         edgeUrl: stack.url,
         modelRef: stack.model.ref,
+        samplerProfile: stack.config.pools[0]?.sampler_profile_version ?? 'v1',
         minute,
         minuteWords: words,
         nonce: makeNonce(words),

@@ -19,6 +19,8 @@ export const GATE_MAX_TOKENS = 64;
 export interface AttemptInput {
   edgeUrl: string;
   modelRef: string;
+  /** The pool's sampler_profile_version: a task omitting it asks for `v1` (ORCH-3091). */
+  samplerProfile: string;
   minute: number;
   minuteWords: string;
   nonce: string;
@@ -55,6 +57,7 @@ export async function haikuAttempt(i: AttemptInput): Promise<GateAttempt> {
     max_tokens: GATE_MAX_TOKENS,
     deadline_ms: Math.max(1, Math.floor(i.budgetMs)),
     seed: GATE_SEED,
+    sampler_profile_version: i.samplerProfile,
     prompt,
   };
   const base = { minute: i.minute, minuteWords: i.minuteWords, nonce: i.nonce, prompt, body };

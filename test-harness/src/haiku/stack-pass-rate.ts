@@ -113,6 +113,7 @@ async function main(): Promise<void> {
         const r = await haikuAttempt({
           edgeUrl: stack.url,
           modelRef: stack.model.ref,
+          samplerProfile: stack.config.pools[0]?.sampler_profile_version ?? 'v1',
           minute,
           minuteWords: words,
           nonce,
