@@ -3,7 +3,7 @@
 // OrchQueue v1 at Envoy, the pool's chat template, seed 42, 64 tokens). Writes every output to
 // .artifacts/haiku/stack-pass-rate-<model>-<sampler>.json and prints the RESULTS.md row.
 //   npx tsx test-harness/src/haiku/stack-pass-rate.ts [--model instruct|fast]
-//     [--sampler v1|greedy] [--nonces 3] [--minutes 60] [--threads 1]
+//     [--sampler v1|greedy] [--nonces 3] [--minutes 60] [--threads 1] [--catalog-model <id>]
 // CPU carve-out (ORCH-1101): on the CI machines this runs llama-server on CPU.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -82,6 +82,8 @@ async function main(): Promise<void> {
       nonces: { type: 'string', default: '3' },
       minutes: { type: 'string', default: '60' },
       threads: { type: 'string', default: '1' },
+      /** A toolchain catalog id to serve instead of --model (e.g. the opt-in 1.5B). */
+      'catalog-model': { type: 'string' },
     },
   });
   const model = values.model as StackModel;
@@ -90,8 +92,10 @@ async function main(): Promise<void> {
   const minutes = Number(values.minutes);
   const budgetMs = 30_000;
   const log = (m: string): void => void process.stderr.write(`[pass-rate] ${m}\n`);
+  const catalogModel = values['catalog-model'];
   const stack = await startStack({
     model,
+    ...(catalogModel !== undefined ? { catalogModel } : {}),
     threads: Number(values.threads),
     tweak: (c) => {
       const pool = c.pools[0];
@@ -132,7 +136,7 @@ async function main(): Promise<void> {
     REPO_ROOT,
     '.artifacts',
     'haiku',
-    `stack-pass-rate-${model}-${values.sampler}.json`,
+    `stack-pass-rate-${catalogModel ?? model}-${values.sampler}.json`,
   );
   await mkdir(join(REPO_ROOT, '.artifacts', 'haiku'), { recursive: true });
   const meta = {

@@ -32,11 +32,23 @@ export type StackModel = 'instruct' | 'fast';
 function servedModel(
   toolchain: Toolchain,
   which: StackModel,
+  catalogId: string | undefined,
 ): { ref: string; promptFormat: PromptFormat; path: string; sha256: string; digest: string } {
-  const m = which === 'instruct' ? toolchain.instructModel : toolchain.model;
+  const m =
+    catalogId !== undefined
+      ? toolchain.models[catalogId]
+      : which === 'instruct'
+        ? toolchain.instructModel
+        : toolchain.model;
+  if (m === undefined) {
+    throw new Error(
+      `model ${catalogId} is not in the toolchain cache (installed: ${Object.keys(toolchain.models).join(', ')}); ` +
+        `fetch it with LLAMA_ORCH_EXTRA_MODELS=${catalogId} npm run bootstrap`,
+    );
+  }
   return {
     ref: m.name,
-    promptFormat: which === 'instruct' ? 'chat' : 'raw',
+    promptFormat: which === 'instruct' || catalogId !== undefined ? 'chat' : 'raw',
     path: m.path,
     sha256: m.sha256,
     digest: m.digest,
@@ -47,6 +59,11 @@ export interface StackOptions {
   replicas?: number;
   /** Default `fast` (tests); `npm run up` and the haiku gate ask for `instruct`. */
   model?: StackModel;
+  /**
+   * Serve this toolchain catalog model instead (e.g. the opt-in
+   * `qwen2.5-coder-1.5b-instruct-q4_k_m`), through its chat template; for research runs.
+   */
+  catalogModel?: string;
   /** llama-server threads per replica; default 2 for one replica, else 1. */
   threads?: number;
   /** Use these ports instead of free ones (`npm run up` uses the documented defaults). */
@@ -111,7 +128,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const replicas = opts.replicas ?? 1;
   const toolchain = await loadToolchain({ verifyModel: true });
   const ports = opts.ports ?? (await allocatePorts(replicas));
-  const model = servedModel(toolchain, opts.model ?? 'fast');
+  const model = servedModel(toolchain, opts.model ?? 'fast', opts.catalogModel);
   const config = buildStackConfig({
     ports,
     replicas,
