@@ -13,6 +13,7 @@ export default defineConfig({
       'test-harness',
       'cli',
       'tools',
+      'deploy',
     ],
   },
 });

@@ -4,8 +4,8 @@ export { run as runCommand } from './exec.js';
 export type { RunOptions, RunResult } from './exec.js';
 export { BOOTSTRAP_HINT, ToolchainError, isToolchainError } from './errors.js';
 export type { ToolchainErrorCode } from './errors.js';
-export { installedModels, loadToolchain } from './load.js';
-export type { LoadOptions, Toolchain, ToolchainModel } from './load.js';
+export { installedModels, loadKubeControlPlane, loadToolchain } from './load.js';
+export type { KubeControlPlane, LoadOptions, Toolchain, ToolchainModel } from './load.js';
 export type { ModelManifest, ModelPartProvenance } from './manifest.js';
 export { toDigest, verifyModelFile } from './model-digest.js';
 export { cacheRoot } from './paths.js';
@@ -26,4 +26,5 @@ export {
 } from './pins.js';
 export type { CatalogModel, Flavour, ModelPart, ModelSource } from './pins.js';
 export { STEPS } from './steps/index.js';
+export { ETCD_VERSION, KUBERNETES_VERSION } from './steps/kube-control-plane.js';
 export type { Installed, Step, StepContext } from './steps/index.js';

@@ -8,7 +8,13 @@ import { cacheRoot } from './paths.js';
 import type { Flavour } from './pins.js';
 import { FAST_MODEL_ID, INSTRUCT_MODEL_ID, MODEL_CATALOG, modelSourceLabel } from './pins.js';
 import type { Installed, Step, StepContext } from './steps/index.js';
-import { envoyStep, llamaServerStep, modelStepById } from './steps/index.js';
+import {
+  envoyStep,
+  etcdStep,
+  kubeApiserverStep,
+  llamaServerStep,
+  modelStepById,
+} from './steps/index.js';
 import { silentProgress } from './log.js';
 
 /** One installed GGUF. */
@@ -130,5 +136,31 @@ export async function loadToolchain(opts: LoadOptions = {}): Promise<Toolchain> 
     model,
     instructModel: instruct,
     models: await installedModels(ctx),
+  };
+}
+
+/** The Kubernetes control plane the deploy tests start (ORCH-3110): both binaries, by path. */
+export interface KubeControlPlane {
+  etcd: { bin: string; version: string };
+  kubeApiserver: { bin: string; version: string };
+}
+
+/** etcd and kube-apiserver from the cache; throws TOOLCHAIN_MISSING naming the bootstrap. */
+export async function loadKubeControlPlane(
+  opts: Omit<LoadOptions, 'verifyModel'> = {},
+): Promise<KubeControlPlane> {
+  const env = opts.env ?? process.env;
+  const ctx: StepContext = { root: opts.root ?? cacheRoot(env), env, progress: silentProgress };
+  const etcd = await need(ctx, etcdStep);
+  const kas = await need(ctx, kubeApiserverStep);
+  return {
+    etcd: {
+      bin: await executable(join(etcd.dir, etcd.manifest.bin), 'etcd'),
+      version: etcd.manifest.version,
+    },
+    kubeApiserver: {
+      bin: await executable(join(kas.dir, kas.manifest.bin), 'kube-apiserver'),
+      version: kas.manifest.version,
+    },
   };
 }

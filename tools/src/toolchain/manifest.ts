@@ -6,7 +6,7 @@ import { manifestPath } from './paths.js';
 
 /** Where an artifact came from; always a package registry (ORCH-5001). */
 export interface Source {
-  registry: 'pypi' | 'npm' | 'maven' | 'debian';
+  registry: 'pypi' | 'npm' | 'maven' | 'debian' | 'go';
   package: string;
   version: string;
   /** File fetched from the registry and its sha256. */

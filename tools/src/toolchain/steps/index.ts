@@ -1,5 +1,6 @@
 // The bootstrap, in order. Add a tool by writing one Step module and listing it here.
 import { envoyStep } from './envoy.js';
+import { etcdStep, kubeApiserverStep } from './kube-control-plane.js';
 import { llamaServerStep } from './llama-server.js';
 import { MODEL_STEPS, instructModelStep, modelStep, modelStepById, modelStepFor } from './model.js';
 import { prometheusStep } from './prometheus.js';
@@ -14,12 +15,17 @@ export const STEPS: readonly Step[] = [
   wiremockStep,
   prometheusStep,
   llamaServerStep,
+  // Go builds last: minutes on a cold cache, and only the deploy tests need them (ORCH-3110).
+  etcdStep,
+  kubeApiserverStep,
 ] as readonly Step[];
 
 export {
   MODEL_STEPS,
   envoyStep,
+  etcdStep,
   instructModelStep,
+  kubeApiserverStep,
   llamaServerStep,
   modelStep,
   modelStepById,

@@ -1,0 +1,209 @@
+// The admission decision for one Pod (ORCH-3111, ORCH-3112): a pure function from the Pod and the
+// webhook's settings to "leave it", "inject this patch" or "deny with this message". The HTTP
+// layer only decodes the AdmissionReview and encodes the answer.
+import { commandLine, llamaCppDeterminismFindings } from './engine-args.js';
+import {
+  DEFAULT_ENGINE_PORT,
+  ENGINE_CONTAINER_ANNOTATION,
+  ENGINE_LABEL,
+  ENGINE_PORT_ANNOTATION,
+  ENGINES,
+  INJECTED_ANNOTATION,
+  MODEL_REF_ANNOTATION,
+  POOL_ANNOTATION,
+  REPLICA_SET_ANNOTATION,
+  SIDECAR_CONTAINER,
+  isEngine,
+} from './labels.js';
+import type { Container, EnvVar, JsonPatchOp, Pod } from './pod-types.js';
+
+export interface InjectorConfig {
+  /** Sidecar image (pinned by digest in production). */
+  sidecarImage: string;
+  /** Placement's control address as the sidecar dials it, e.g. llama-orch-placement.llama-orch.svc:9003. */
+  placementAddress: string;
+  /** Port the sidecar serves the routed stream and /healthz on. */
+  sidecarPort: number;
+  /** Strict determinism (ORCH-4016): deny workers whose engine args break it. */
+  strict: boolean;
+  /** The sidecar's command; its working dir is the image's app root. */
+  sidecarCommand: readonly string[];
+  /** Extra env for every sidecar (e.g. OTEL_EXPORTER_OTLP_ENDPOINT). */
+  extraEnv?: readonly EnvVar[];
+}
+
+export const DEFAULT_SIDECAR_COMMAND = ['node', '--import', 'tsx', 'sidecar/src/main.ts'] as const;
+
+export type Decision =
+  | { kind: 'skip'; reason: string }
+  | { kind: 'inject'; patch: JsonPatchOp[]; sidecar: Container }
+  | { kind: 'deny'; message: string };
+
+/** `nvidia.com/gpu` limit (or request) of a container as a count; 0 when none. */
+export function gpuCount(c: Container): number {
+  const raw = c.resources?.limits?.['nvidia.com/gpu'] ?? c.resources?.requests?.['nvidia.com/gpu'];
+  const n = Number(raw ?? 0);
+  return Number.isInteger(n) && n > 0 ? n : 0;
+}
+
+/**
+ * The device mask the sidecar reports: the device plugin exposes a pod's N GPUs to the engine
+ * container as cuda:0..N-1 whatever their host indices, so the mask follows from the count.
+ */
+export function deviceMask(gpus: number): string {
+  return Array.from({ length: gpus }, (_, i) => `cuda:${i}`).join(',');
+}
+
+const fieldEnv = (name: string, fieldPath: string): EnvVar => ({
+  name,
+  valueFrom: { fieldRef: { fieldPath } },
+});
+
+/** JSON Pointer escaping of one path segment (RFC 6901). */
+const ptr = (s: string): string => s.replace(/~/g, '~0').replace(/\//g, '~1');
+
+export function decide(pod: Pod, cfg: InjectorConfig): Decision {
+  const labels = pod.metadata?.labels ?? {};
+  const annotations = pod.metadata?.annotations ?? {};
+  const engine = labels[ENGINE_LABEL];
+  if (engine === undefined) return { kind: 'skip', reason: `no ${ENGINE_LABEL} label` };
+  const containers = pod.spec?.containers ?? [];
+  if (
+    annotations[INJECTED_ANNOTATION] !== undefined ||
+    containers.some((c) => c.name === SIDECAR_CONTAINER)
+  ) {
+    return { kind: 'skip', reason: 'sidecar already injected' };
+  }
+  if (!isEngine(engine)) {
+    return {
+      kind: 'deny',
+      message: `${ENGINE_LABEL}=${engine} is not an engine llama-orch serves (one of ${ENGINES.join(', ')})`,
+    };
+  }
+  const modelRef = annotations[MODEL_REF_ANNOTATION];
+  if (modelRef === undefined || modelRef.trim() === '') {
+    return {
+      kind: 'deny',
+      message: `a ${engine} worker needs the ${MODEL_REF_ANNOTATION} annotation`,
+    };
+  }
+  const wanted = annotations[ENGINE_CONTAINER_ANNOTATION];
+  const engineContainer =
+    wanted !== undefined ? containers.find((c) => c.name === wanted) : containers[0];
+  if (engineContainer === undefined) {
+    return {
+      kind: 'deny',
+      message:
+        wanted !== undefined
+          ? `${ENGINE_CONTAINER_ANNOTATION}=${wanted} names no container of this pod`
+          : 'the pod has no containers',
+    };
+  }
+  const portText = annotations[ENGINE_PORT_ANNOTATION];
+  const enginePort = portText !== undefined ? Number(portText) : DEFAULT_ENGINE_PORT[engine];
+  if (!Number.isInteger(enginePort) || enginePort < 1 || enginePort > 65535) {
+    return {
+      kind: 'deny',
+      message: `${ENGINE_PORT_ANNOTATION}=${portText ?? ''} is not a TCP port`,
+    };
+  }
+  if (cfg.strict && engine === 'llamacpp') {
+    const findings = llamaCppDeterminismFindings(commandLine(engineContainer));
+    if (findings.length > 0) {
+      return {
+        kind: 'deny',
+        message:
+          `strict determinism: container "${engineContainer.name}" breaks determinism: ` +
+          findings.map((f) => f.problem).join('; '),
+      };
+    }
+  }
+  const pool = annotations[POOL_ANNOTATION] ?? 'default';
+  const replicaSet = annotations[REPLICA_SET_ANNOTATION];
+  const gpus = gpuCount(engineContainer);
+  const sidecar = sidecarContainer(cfg, { engine, modelRef, pool, replicaSet, enginePort, gpus });
+  const patch: JsonPatchOp[] = [{ op: 'add', path: '/spec/containers/-', value: sidecar }];
+  const marker = `${SIDECAR_CONTAINER}:${cfg.sidecarImage}`;
+  if (pod.metadata?.annotations === undefined) {
+    patch.push({
+      op: 'add',
+      path: '/metadata/annotations',
+      value: { [INJECTED_ANNOTATION]: marker },
+    });
+  } else {
+    patch.push({
+      op: 'add',
+      path: `/metadata/annotations/${ptr(INJECTED_ANNOTATION)}`,
+      value: marker,
+    });
+  }
+  return { kind: 'inject', patch, sidecar };
+}
+
+interface Worker {
+  engine: string;
+  modelRef: string;
+  pool: string;
+  replicaSet: string | undefined;
+  enginePort: number;
+  gpus: number;
+}
+
+/** The injected container: everything the sidecar needs, nothing it does not (no GPU, no root). */
+export function sidecarContainer(cfg: InjectorConfig, w: Worker): Container {
+  const env: EnvVar[] = [
+    fieldEnv('POD_NAME', 'metadata.name'),
+    fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
+    fieldEnv('POD_IP', 'status.podIP'),
+    ...(w.gpus > 0 ? [{ name: 'SIDECAR_DEVICES', value: deviceMask(w.gpus) }] : []),
+    ...(w.replicaSet !== undefined ? [{ name: 'SIDECAR_REPLICA_SET', value: w.replicaSet }] : []),
+    ...(cfg.extraEnv ?? []),
+  ];
+  const args = [
+    '--replica-id',
+    '$(POD_NAMESPACE).$(POD_NAME)',
+    '--pool-id',
+    w.pool,
+    '--engine',
+    w.engine,
+    '--model-ref',
+    w.modelRef,
+    // Same pod, same network namespace: the engine is on localhost and never exposed by a Service.
+    '--engine-url',
+    `http://127.0.0.1:${w.enginePort}`,
+    '--placement',
+    cfg.placementAddress,
+    '--host',
+    '0.0.0.0',
+    '--port',
+    String(cfg.sidecarPort),
+    // Placement routes to the pod IP the kubelet substitutes from the downward API.
+    '--advertise-host',
+    '$(POD_IP)',
+    cfg.strict ? '--strict' : '--no-strict',
+  ];
+  return {
+    name: SIDECAR_CONTAINER,
+    image: cfg.sidecarImage,
+    command: [...cfg.sidecarCommand],
+    args,
+    env,
+    ports: [{ name: 'sidecar', containerPort: cfg.sidecarPort, protocol: 'TCP' }],
+    // Ready only once the engine passed the self-test and placement knows the replica.
+    readinessProbe: {
+      httpGet: { path: '/healthz', port: cfg.sidecarPort },
+      periodSeconds: 5,
+      failureThreshold: 3,
+    },
+    // /healthz is 503 while the engine loads; liveness only asks whether the process answers.
+    livenessProbe: { tcpSocket: { port: cfg.sidecarPort }, periodSeconds: 10, failureThreshold: 6 },
+    resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    },
+  };
+}

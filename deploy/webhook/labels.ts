@@ -1,0 +1,26 @@
+// The pod-facing contract of injection (ORCH-3111): which label selects a GPU worker, which
+// annotations steer the sidecar, and the marker that makes injection idempotent.
+
+export const ENGINE_LABEL = 'llama-orch.io/engine';
+export const POOL_ANNOTATION = 'llama-orch.io/pool';
+export const REPLICA_SET_ANNOTATION = 'llama-orch.io/replica-set';
+export const MODEL_REF_ANNOTATION = 'llama-orch.io/model-ref';
+export const ENGINE_PORT_ANNOTATION = 'llama-orch.io/engine-port';
+export const ENGINE_CONTAINER_ANNOTATION = 'llama-orch.io/engine-container';
+/** Set by the webhook on the pods it changed; a pod carrying it is never injected again. */
+export const INJECTED_ANNOTATION = 'llama-orch.io/sidecar-injected';
+export const SIDECAR_CONTAINER = 'llama-orch-sidecar';
+
+export const ENGINES = ['llamacpp', 'vllm', 'tgi', 'triton'] as const;
+export type Engine = (typeof ENGINES)[number];
+
+/** Where each engine listens by default inside its container (its own documented default). */
+export const DEFAULT_ENGINE_PORT: Readonly<Record<Engine, number>> = {
+  llamacpp: 8080,
+  vllm: 8000,
+  tgi: 80,
+  triton: 8000,
+};
+
+export const isEngine = (v: string | undefined): v is Engine =>
+  v !== undefined && (ENGINES as readonly string[]).includes(v);
