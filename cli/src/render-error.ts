@@ -32,6 +32,7 @@ const HEADLINES: Record<ErrorCode, string> = {
   DECODE_TIMEOUT: 'the engine stopped producing tokens (decode timeout)',
   WORKER_RESET: 'the engine restarted during the task',
   INTERNAL: 'internal server error',
+  REQUEST_TOO_LARGE: 'the request body is too large',
 };
 
 export interface Rendered {

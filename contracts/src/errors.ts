@@ -4,7 +4,7 @@
 import type { BackpressureErrorEnvelope, Engine, ErrorCode, ErrorEnvelope } from './types.js';
 
 export interface ErrorCodeInfo {
-  httpStatus: 400 | 401 | 403 | 404 | 429 | 500 | 503;
+  httpStatus: 400 | 401 | 403 | 404 | 413 | 429 | 500 | 503;
   retriable: boolean;
 }
 
@@ -25,6 +25,8 @@ export const ERROR_CODES = {
   DECODE_TIMEOUT: { httpStatus: 500, retriable: true },
   WORKER_RESET: { httpStatus: 500, retriable: true },
   INTERNAL: { httpStatus: 500, retriable: false },
+  /** ORCH-3104: a body above Envoy's buffer limit on the OpenAI routes (Envoy answers it). */
+  REQUEST_TOO_LARGE: { httpStatus: 413, retriable: false },
 } as const satisfies Record<ErrorCode, ErrorCodeInfo>;
 
 export const ERROR_CODE_LIST = Object.keys(ERROR_CODES) as ErrorCode[];

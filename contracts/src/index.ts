@@ -4,6 +4,7 @@ export * from './types.js';
 export * from './errors.js';
 export * from './sse.js';
 export * from './validate.js';
+export * from './openai.js';
 export type { DocName, ValidationIssue, ValidationResult } from './openapi/ajv.js';
 export { openApiVersion, dataDocument, controlDocument, openApiPath } from './openapi/documents.js';
 export type { OpenApiDocument } from './openapi/documents.js';

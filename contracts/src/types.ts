@@ -29,6 +29,15 @@ export type SseEnd = D['SseEnd'];
 export type SseError = D['SseError'];
 export type SseEvent = D['SseEvent'];
 export type SseEventName = SseEvent['event'];
+export type ChatMessage = D['ChatMessage'];
+export type ChatCompletionRequest = D['ChatCompletionRequest'];
+export type CompletionRequest = D['CompletionRequest'];
+export type ChatCompletion = D['ChatCompletion'];
+export type Completion = D['Completion'];
+export type OpenAiUsage = D['Usage'];
+export type OpenAiModel = D['Model'];
+export type OpenAiModelList = D['ModelList'];
+export type OpenAiErrorResponse = D['OpenAiErrorResponse'];
 
 export type DrainRequest = C['DrainRequest'];
 export type ReloadRequest = C['ReloadRequest'];

@@ -33,18 +33,45 @@ describe('renderEnvoyBootstrap', () => {
     expect(JSON.stringify(doc)).not.toContain('0.0.0.0');
   });
 
-  it('ORCH-4002: only the stream route runs ext_proc, with route timeout 0', () => {
+  it('ORCH-4002: only the stream and OpenAI routes run ext_proc, with route timeout 0', () => {
     const all = routes(hcm(renderEnvoyBootstrap()));
     const stream = all.find((r) => r.name === 'task_stream');
     expect(stream?.route).toMatchObject({ cluster: 'replicas', timeout: '0s' });
     expect(stream?.typed_per_filter_config).toBeUndefined();
-    for (const r of all.filter((x) => x.name !== 'task_stream')) {
+    const placed = ['task_stream', 'openai_chat', 'openai_completions'];
+    for (const r of all.filter((x) => !placed.includes(x.name))) {
       expect(r.typed_per_filter_config?.['envoy.filters.http.ext_proc']?.disabled).toBe(true);
     }
     const regex = new RegExp((stream?.match.safe_regex as { regex: string }).regex);
     expect(regex.test('/v1/tasks/abc/stream')).toBe(true);
     expect(regex.test('/v1/tasks/abc/cancel')).toBe(false);
     expect(regex.test('/v1/tasks/a/b/stream')).toBe(false);
+  });
+
+  it('ORCH-3104: bodies reach ext_proc on the two OpenAI routes only, bounded', () => {
+    const all = routes(hcm(renderEnvoyBootstrap({ openAiBodyLimitBytes: 4096 })));
+    for (const [name, path] of [
+      ['openai_chat', '/v1/chat/completions'],
+      ['openai_completions', '/v1/completions'],
+    ] as const) {
+      const r = all.find((x) => x.name === name) as unknown as Record<string, unknown> & {
+        typed_per_filter_config: Record<string, { overrides?: { processing_mode?: unknown } }>;
+      };
+      expect(r.match).toMatchObject({ path });
+      expect(r.route).toMatchObject({ cluster: 'replicas', timeout: '0s' });
+      expect(r['per_request_buffer_limit_bytes']).toBe(4096);
+      expect(
+        r.typed_per_filter_config['envoy.filters.http.ext_proc']?.overrides?.processing_mode,
+      ).toMatchObject({ request_header_mode: 'SEND', request_body_mode: 'BUFFERED' });
+      // Routed before the REST catch-all, which would never send a body to placement.
+      expect(all.findIndex((x) => x.name === name)).toBeLessThan(
+        all.findIndex((x) => x.name === 'rest_v1'),
+      );
+    }
+    // The filter default (every other route that runs ext_proc) never sends a body.
+    expect(JSON.stringify(hcm(renderEnvoyBootstrap()).http_filters)).toContain(
+      '"request_body_mode":"NONE"',
+    );
   });
 
   it('ORCH-4002/ORCH-4004: ext_proc sends request headers only, holds long, fails closed', () => {

@@ -32,9 +32,79 @@ function statusIs(status: number, runtimeKey: string): Record<string, unknown> {
   };
 }
 
+// ORCH-3106: on the OpenAI routes Envoy's own replies use OpenAI's error shape (same codes and
+// statuses as the envelope; the contracts' openAiErrorType names `type`).
+const OPENAI_PATH_REGEX = '^/v1/(chat/)?completions(\\?.*)?$';
+
+function openAiShape(code: string, type: string, message: string): Record<string, unknown> {
+  return {
+    body_format_override: {
+      json_format: { error: { message, type, code, param: null } },
+      content_type: 'application/json',
+    },
+    headers_to_add: [
+      {
+        header: { key: CORRELATION_HEADER, value: '%REQ(X-CORRELATION-ID)%' },
+        append_action: 'OVERWRITE_IF_EXISTS_OR_ADD',
+      },
+    ],
+  };
+}
+
+function onOpenAiPath(filter: Record<string, unknown>): Record<string, unknown> {
+  return {
+    and_filter: {
+      filters: [
+        {
+          header_filter: {
+            header: { name: ':path', string_match: { safe_regex: { regex: OPENAI_PATH_REGEX } } },
+          },
+        },
+        filter,
+      ],
+    },
+  };
+}
+
 export function localReplyConfig(): Record<string, unknown> {
+  const upstreamGone = { response_flag_filter: { flags: ['UF', 'UH', 'URX', 'UO', 'NR'] } };
   return {
     mappers: [
+      {
+        // ORCH-3104: a body above the route's buffer limit, refused before placement sees it.
+        filter: statusIs(413, 'orch.local_reply.too_large'),
+        status_code: 413,
+        ...openAiShape(
+          'REQUEST_TOO_LARGE',
+          'invalid_request_error',
+          'request body above the limit of this route: %RESPONSE_CODE_DETAILS%',
+        ),
+      },
+      {
+        filter: onOpenAiPath(upstreamGone),
+        status_code: 503,
+        ...openAiShape(
+          'POOL_UNAVAILABLE',
+          'server_error',
+          'upstream unavailable: %RESPONSE_CODE_DETAILS%',
+        ),
+      },
+      {
+        filter: onOpenAiPath({
+          or_filter: {
+            filters: [
+              statusIs(504, 'orch.local_reply.openai_timeout'),
+              statusIs(EXT_PROC_ERROR_STATUS, 'orch.local_reply.openai_error'),
+            ],
+          },
+        }),
+        status_code: 503,
+        ...openAiShape(
+          'POOL_UNAVAILABLE',
+          'server_error',
+          'placement unavailable: %RESPONSE_CODE_DETAILS%',
+        ),
+      },
       {
         // No usable upstream: sidecar or gateway REST unreachable, overflow, or no route.
         filter: { response_flag_filter: { flags: ['UF', 'UH', 'URX', 'UO', 'NR'] } },

@@ -29,6 +29,8 @@ export interface EnvoyBootstrapOptions {
   readonly streamIdleTimeoutMs?: number;
   /** Timeout of REST calls to the gateway (default 30 s). */
   readonly restTimeoutMs?: number;
+  /** ORCH-3104: the most body Envoy buffers for placement on the OpenAI routes (default 1 MiB). */
+  readonly openAiBodyLimitBytes?: number;
   /** Upstream connect timeout for every cluster (default 1 s, so fail-closed is prompt). */
   readonly connectTimeoutMs?: number;
   /** Write one JSON access-log line per request to stdout (default false). */
@@ -58,6 +60,7 @@ export const ENVOY_DEFAULTS: Omit<ResolvedEnvoyOptions, 'streamIdleTimeoutMs' | 
   extProcPort: 9002,
   extProcMessageTimeoutMs: 300_000,
   restTimeoutMs: 30_000,
+  openAiBodyLimitBytes: 1_048_576,
   connectTimeoutMs: 1_000,
   accessLog: false,
 };

@@ -7,6 +7,35 @@ import { durationMs } from './yaml-parts.js';
 // Only the path shape we route; the query string is not part of a safe_regex path match.
 const STREAM_PATH_REGEX = '^/v1/tasks/[^/]+/stream$';
 
+function openAiRoute(name: string, path: string, o: ResolvedEnvoyOptions): Record<string, unknown> {
+  return {
+    name,
+    match: { path, headers: [{ name: ':method', string_match: { exact: 'POST' } }] },
+    route: {
+      cluster: CLUSTER_REPLICAS,
+      timeout: '0s',
+      idle_timeout: durationMs(o.streamIdleTimeoutMs),
+    },
+    per_request_buffer_limit_bytes: o.openAiBodyLimitBytes,
+    typed_per_filter_config: {
+      [EXT_PROC_FILTER]: {
+        '@type': 'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute',
+        overrides: {
+          processing_mode: {
+            request_header_mode: 'SEND',
+            response_header_mode: 'SKIP',
+            request_body_mode: 'BUFFERED',
+            response_body_mode: 'NONE',
+            request_trailer_mode: 'SKIP',
+            response_trailer_mode: 'SKIP',
+          },
+        },
+      },
+    },
+    decorator: { operation: `envoy POST ${path}` },
+  };
+}
+
 export function routeConfig(o: ResolvedEnvoyOptions): Record<string, unknown> {
   const extProcOff = {
     [EXT_PROC_FILTER]: {
@@ -39,6 +68,11 @@ export function routeConfig(o: ResolvedEnvoyOptions): Record<string, unknown> {
             },
             ...named('envoy GET /v1/tasks/{id}/stream'),
           },
+          // ORCH-3103/3104: the OpenAI completion routes. ext_proc gets the request body here and
+          // only here (BUFFERED, bounded by the route's buffer limit: above it Envoy answers 413
+          // before placement sees anything), then routes to the sidecar of the lease.
+          openAiRoute('openai_chat', '/v1/chat/completions', o),
+          openAiRoute('openai_completions', '/v1/completions', o),
           {
             name: 'rest_v1',
             match: { prefix: '/v1/' },

@@ -5,7 +5,10 @@ import { Scheduler } from '@llama-orch/core';
 import type { SchedulerConfig } from '@llama-orch/core';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
+import { openAiRouteOf } from '@llama-orch/contracts';
 import { toImmediateError } from './errors/immediate-error.js';
+import { openAiErrorDecision } from './openai/errors.js';
+import { openAiPlacer } from './openai/placer.js';
 import { startExtProcServer } from './extproc/server.js';
 import { KeyRing, sha256Hex } from './auth/api-keys.js';
 import type { TenantKeys } from './auth/api-keys.js';
@@ -113,12 +116,27 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
 
   const control = await startControlServer({ registry, host, port: options.controlPort ?? 9003 });
   const extProc = await startExtProcServer({
-    placer: guardedPlacer(tracedPlacer(director), {
-      policy,
-      taskTenant,
-      onRefused: () => metrics.extProcRequests.inc({ outcome: 'unauthorized' }),
-    }),
-    errorToDecision: (error, request) => toImmediateError(error, request.correlationId),
+    placer: guardedPlacer(
+      tracedPlacer(
+        openAiPlacer(director, {
+          tasks,
+          director,
+          registry,
+          pools: options.scheduler.pools,
+          log: log.child({ component: 'openai' }),
+        }),
+      ),
+      {
+        policy,
+        taskTenant,
+        onRefused: () => metrics.extProcRequests.inc({ outcome: 'unauthorized' }),
+      },
+    ),
+    // ORCH-3106: the OpenAI routes answer errors in OpenAI's shape, everything else the envelope.
+    errorToDecision: (error, request) =>
+      openAiRouteOf(request.path) === undefined
+        ? toImmediateError(error, request.correlationId)
+        : openAiErrorDecision(error, request.correlationId),
     log: log.child({ component: 'ext_proc' }),
     host,
     port: options.extProcPort ?? 9002,

@@ -4,9 +4,10 @@
 import type { LeaseEvent, LeaseFinished } from '@llama-orch/proto';
 import type { Lease } from './control/lease-store.js';
 import { confirmSlotIdle } from './engine/confirm-idle.js';
-import type { SseStreamWriter } from './sse/stream-writer.js';
+import type { TaskEventWriter } from './sse/stream-writer.js';
 import { DRAIN_REASON, type SidecarContext } from './sidecar-context.js';
 import { LeaseStream } from './streaming/lease-stream.js';
+import type { RequestOverrides } from './streaming/lease-stream.js';
 import { tracedAdapter } from './tracing.js';
 
 const CANCELED_UNSTARTED: LeaseFinished = {
@@ -75,25 +76,31 @@ export function cancelLease(ctx: SidecarContext, leaseId: string, reason: string
 export function openStream(
   ctx: SidecarContext,
   lease: Lease,
-  writer: SseStreamWriter,
+  writer: TaskEventWriter,
+  overrides: RequestOverrides = {},
 ): LeaseStream {
   const { o, metrics, sessions } = ctx;
-  const session = new LeaseStream(lease, writer, {
-    adapter: tracedAdapter(ctx.slot.adapter),
-    defaultSamplerProfile: ctx.samplerProfile,
-    now: () => performance.now(),
-    onStarted: (l) => sendLease(ctx, l, { $case: 'started', value: {} }),
-    onAborted: (reason) => {
-      if (!lease.reported) metrics.streamAborted(reason);
+  const session = new LeaseStream(
+    lease,
+    writer,
+    {
+      adapter: tracedAdapter(ctx.slot.adapter),
+      defaultSamplerProfile: ctx.samplerProfile,
+      now: () => performance.now(),
+      onStarted: (l) => sendLease(ctx, l, { $case: 'started', value: {} }),
+      onAborted: (reason) => {
+        if (!lease.reported) metrics.streamAborted(reason);
+      },
+      idleTimeoutMs: o.idleTimeoutMs ?? 30_000,
+      firstTokenTimeoutMs: o.firstTokenTimeoutMs ?? 120_000,
+      onFinished: (l, f) => onFinished(ctx, l, f),
+      onEngineFailure: (reason) => {
+        ctx.state.set('probe', `WORKER_RESET: ${reason}`);
+        metrics.engineUp(false);
+      },
     },
-    idleTimeoutMs: o.idleTimeoutMs ?? 30_000,
-    firstTokenTimeoutMs: o.firstTokenTimeoutMs ?? 120_000,
-    onFinished: (l, f) => onFinished(ctx, l, f),
-    onEngineFailure: (reason) => {
-      ctx.state.set('probe', `WORKER_RESET: ${reason}`);
-      metrics.engineUp(false);
-    },
-  });
+    overrides,
+  );
   lease.onCancel = (reason) => session.cancel(reason, reason === DRAIN_REASON ? 'drain' : 'cancel');
   sessions.set(lease.leaseId, session);
   metrics.streamsActive(sessions.size);

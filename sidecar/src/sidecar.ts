@@ -80,7 +80,8 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     metrics,
     engine: mod.engine,
     healthz: () => ({ ready: isReady(ctx), reason: unreadyReason(ctx) }),
-    openStream: (lease, writer) => openStream(ctx, lease, writer),
+    openStream: (lease, writer, overrides) => openStream(ctx, lease, writer, overrides),
+    replicaId: o.replicaId,
   });
   const host = o.host ?? '127.0.0.1';
   await app.listen({ host, port: o.port ?? 0 });

@@ -104,6 +104,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/chat/completions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OpenAI-compatible chat completion, through the same admission and placement.
+         * @description The OpenAI Chat Completions API (ORCH-3103): the official `openai` SDKs work unchanged
+         *     with `baseURL` = Envoy and the tenant's API key as `Authorization: Bearer <key>`. Envoy
+         *     buffers the body for placement's ext_proc on this route only, up to 1 MiB (a larger
+         *     body is a 413 `REQUEST_TOO_LARGE`, ORCH-3104); placement admits the request as an
+         *     OrchQueue task (same admission, quotas, fair share, sessions, deadlines, backpressure,
+         *     placement) and routes it to the sidecar of the lease, which renders `messages` with the
+         *     model's own chat template and answers in OpenAI's shape: one `chat.completion`, or with
+         *     `stream: true` `chat.completion.chunk` SSE lines ending with `data: [DONE]`
+         *     (ORCH-3105). `X-Orch-Seed` says which seed ran (the request's, else FNV-1a-32 of the
+         *     task id), `system_fingerprint` is the replica set id. Errors use OpenAI's
+         *     `{"error": {...}}` shape with the catalogue's code and HTTP status (ORCH-3106).
+         */
+        post: operations["createChatCompletion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/completions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OpenAI-compatible (legacy) text completion of a raw prompt.
+         * @description As `/v1/chat/completions` (ORCH-3103), with one `prompt` string decoded raw (no chat
+         *     template); answers `text_completion` objects, streamed as SSE with `data: [DONE]`.
+         */
+        post: operations["createCompletion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The models the Ready fleet serves (OpenAI model list).
+         * @description One entry per model a Ready replica serves (ORCH-3103), with the extra fields `engine`,
+         *     `engine_version` and `model_digest` of its serving replica set. Errors in OpenAI's shape.
+         */
+        get: operations["listModels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -208,7 +280,7 @@ export interface components {
          *     retry by default (`x-retriable`) (ORCH-2006, ORCH-3025).
          * @enum {string}
          */
-        ErrorCode: "ADMISSION_REJECT" | "QUEUE_FULL_DROP_LRU" | "INVALID_PARAMS" | "DEADLINE_UNMET" | "NOT_FOUND" | "UNAUTHORIZED" | "FORBIDDEN" | "LEASE_INVALID" | "POOL_UNREADY" | "POOL_UNAVAILABLE" | "REPLICA_EXHAUSTED" | "MODEL_DEPRECATED" | "UNTRUSTED_ARTIFACT" | "DECODE_TIMEOUT" | "WORKER_RESET" | "INTERNAL";
+        ErrorCode: "ADMISSION_REJECT" | "QUEUE_FULL_DROP_LRU" | "INVALID_PARAMS" | "DEADLINE_UNMET" | "NOT_FOUND" | "UNAUTHORIZED" | "FORBIDDEN" | "LEASE_INVALID" | "POOL_UNREADY" | "POOL_UNAVAILABLE" | "REPLICA_EXHAUSTED" | "MODEL_DEPRECATED" | "UNTRUSTED_ARTIFACT" | "DECODE_TIMEOUT" | "WORKER_RESET" | "INTERNAL" | "REQUEST_TOO_LARGE";
         /** @description Typed error body (ORCH-2006). */
         ErrorEnvelope: {
             code: components["schemas"]["ErrorCode"];
@@ -283,6 +355,114 @@ export interface components {
             /** @constant */
             event: "error";
             data: components["schemas"]["SseError"];
+        };
+        ChatMessage: {
+            /** @enum {string} */
+            role: "system" | "developer" | "user" | "assistant";
+            /** @description Text, or text parts ({type: text, text}), which are joined. */
+            content: string | {
+                /** @constant */
+                type: "text";
+                text: string;
+            }[];
+            name?: string;
+        };
+        /** @description Up to 4 stop strings; the text ends before the first match (finish_reason stop). */
+        StopSequences: string | string[] | null;
+        /** @description The parameters both OpenAI request kinds share (ORCH-3105). Unknown fields are ignored, as OpenAI clients send optional ones freely. */
+        OpenAiSampling: {
+            model?: string;
+            max_tokens?: number | null;
+            temperature?: number | null;
+            top_p?: number | null;
+            seed?: number | null;
+            stop?: components["schemas"]["StopSequences"];
+            /** @description Only 1 is served; more is INVALID_PARAMS with param `n`. */
+            n?: number | null;
+            stream?: boolean | null;
+            stream_options?: {
+                include_usage?: boolean;
+            } | null;
+            user?: string;
+        };
+        ChatCompletionRequest: components["schemas"]["OpenAiSampling"] & {
+            messages: components["schemas"]["ChatMessage"][];
+            max_completion_tokens?: number | null;
+            logprobs?: boolean | null;
+        };
+        CompletionRequest: components["schemas"]["OpenAiSampling"] & {
+            /** @description One prompt string (lists of prompts are not served). */
+            prompt: string;
+            logprobs?: number | null;
+        };
+        Usage: {
+            prompt_tokens: number;
+            completion_tokens: number;
+            total_tokens: number;
+        };
+        ChatCompletion: {
+            id: string;
+            /** @constant */
+            object: "chat.completion";
+            created: number;
+            model: string;
+            /** @description The replica set id that served the request. */
+            system_fingerprint: string;
+            choices: {
+                /** @constant */
+                index: 0;
+                message: {
+                    /** @constant */
+                    role: "assistant";
+                    content: string;
+                };
+                /** @enum {string} */
+                finish_reason: "stop" | "length";
+                logprobs?: null;
+            }[];
+            usage?: components["schemas"]["Usage"];
+        };
+        Completion: {
+            id: string;
+            /** @constant */
+            object: "text_completion";
+            created: number;
+            model: string;
+            system_fingerprint: string;
+            choices: {
+                /** @constant */
+                index: 0;
+                text: string;
+                /** @enum {string} */
+                finish_reason: "stop" | "length";
+                logprobs?: null;
+            }[];
+            usage?: components["schemas"]["Usage"];
+        };
+        ModelList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["Model"][];
+        };
+        Model: {
+            /** @description The model_ref the fleet serves; what `model` names in requests. */
+            id: string;
+            /** @constant */
+            object: "model";
+            created: number;
+            owned_by: string;
+            engine: components["schemas"]["Engine"];
+            engine_version: string;
+            model_digest: string;
+        };
+        OpenAiErrorResponse: {
+            error: {
+                message: string;
+                /** @description OpenAI's error type, from the HTTP status (invalid_request_error, authentication_error, permission_error, not_found_error, rate_limit_error, server_error). */
+                type: string;
+                code: components["schemas"]["ErrorCode"];
+                param: string | null;
+            };
         };
     };
     responses: {
@@ -374,6 +554,38 @@ export interface components {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
+        /** @description An error in OpenAI's shape; `code` is the catalogue's ErrorCode, the HTTP status its table value (ORCH-3106). */
+        OpenAiError: {
+            headers: {
+                "X-Correlation-Id": components["headers"]["XCorrelationId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OpenAiErrorResponse"];
+            };
+        };
+        /** @description Invalid parameters (INVALID_PARAMS with `param`, e.g. `n` > 1), in OpenAI's shape. */
+        OpenAiBadRequest: {
+            headers: {
+                "X-Correlation-Id": components["headers"]["XCorrelationId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OpenAiErrorResponse"];
+            };
+        };
+        /** @description Backpressure or quota (ADMISSION_REJECT, QUEUE_FULL_DROP_LRU), in OpenAI's shape. */
+        OpenAiTooManyRequests: {
+            headers: {
+                "X-Correlation-Id": components["headers"]["XCorrelationId"];
+                "Retry-After": components["headers"]["RetryAfter"];
+                "X-Backoff-Ms": components["headers"]["XBackoffMs"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OpenAiErrorResponse"];
+            };
+        };
     };
     parameters: {
         /** @description The `task_id` given at admission. */
@@ -382,6 +594,12 @@ export interface components {
         SessionId: string;
         /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). */
         CorrelationIdHeader: string;
+        /** @description Optional session (as `session_id` of a TaskRequest) for the OpenAI routes (ORCH-3103). */
+        OrchSessionHeader: string;
+        /** @description Priority class for the OpenAI routes; default interactive. */
+        OrchPriorityHeader: components["schemas"]["Priority"];
+        /** @description Completion budget in ms from admission, as `deadline_ms` (0 or absent = none). */
+        OrchDeadlineHeader: number;
     };
     requestBodies: never;
     headers: {
@@ -399,6 +617,8 @@ export interface components {
         XBudgetTokensRemaining: number;
         /** @description Session time budget left in ms, when a budget is configured (ORCH-3099). */
         XBudgetTimeRemainingMs: number;
+        /** @description The seed the engine ran with (the request's `seed`, else FNV-1a-32 of the task id; ORCH-3105). */
+        XOrchSeed: number;
     };
     pathItems: never;
 }
@@ -560,6 +780,121 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             500: components["responses"]["InternalError"];
+        };
+    };
+    createChatCompletion: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
+                /** @description Optional session (as `session_id` of a TaskRequest) for the OpenAI routes (ORCH-3103). */
+                "X-Orch-Session-Id"?: components["parameters"]["OrchSessionHeader"];
+                /** @description Priority class for the OpenAI routes; default interactive. */
+                "X-Orch-Priority"?: components["parameters"]["OrchPriorityHeader"];
+                /** @description Completion budget in ms from admission, as `deadline_ms` (0 or absent = none). */
+                "X-Orch-Deadline-Ms"?: components["parameters"]["OrchDeadlineHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatCompletionRequest"];
+            };
+        };
+        responses: {
+            /** @description A `chat.completion` object, or with `stream` an SSE stream of `chat.completion.chunk` objects ending with `data: [DONE]`. */
+            200: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["XCorrelationId"];
+                    "X-Orch-Seed": components["headers"]["XOrchSeed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatCompletion"];
+                    "text/event-stream": string;
+                };
+            };
+            400: components["responses"]["OpenAiBadRequest"];
+            401: components["responses"]["OpenAiError"];
+            403: components["responses"]["OpenAiError"];
+            404: components["responses"]["OpenAiError"];
+            413: components["responses"]["OpenAiError"];
+            429: components["responses"]["OpenAiTooManyRequests"];
+            500: components["responses"]["OpenAiError"];
+            503: components["responses"]["OpenAiError"];
+        };
+    };
+    createCompletion: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
+                /** @description Optional session (as `session_id` of a TaskRequest) for the OpenAI routes (ORCH-3103). */
+                "X-Orch-Session-Id"?: components["parameters"]["OrchSessionHeader"];
+                /** @description Priority class for the OpenAI routes; default interactive. */
+                "X-Orch-Priority"?: components["parameters"]["OrchPriorityHeader"];
+                /** @description Completion budget in ms from admission, as `deadline_ms` (0 or absent = none). */
+                "X-Orch-Deadline-Ms"?: components["parameters"]["OrchDeadlineHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompletionRequest"];
+            };
+        };
+        responses: {
+            /** @description A `text_completion` object, or with `stream` SSE `text_completion` chunks ending with `data: [DONE]`. */
+            200: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["XCorrelationId"];
+                    "X-Orch-Seed": components["headers"]["XOrchSeed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Completion"];
+                    "text/event-stream": string;
+                };
+            };
+            400: components["responses"]["OpenAiBadRequest"];
+            401: components["responses"]["OpenAiError"];
+            403: components["responses"]["OpenAiError"];
+            404: components["responses"]["OpenAiError"];
+            413: components["responses"]["OpenAiError"];
+            429: components["responses"]["OpenAiTooManyRequests"];
+            500: components["responses"]["OpenAiError"];
+            503: components["responses"]["OpenAiError"];
+        };
+    };
+    listModels: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). */
+                "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The model list. */
+            200: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["XCorrelationId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelList"];
+                };
+            };
+            401: components["responses"]["OpenAiError"];
+            403: components["responses"]["OpenAiError"];
+            500: components["responses"]["OpenAiError"];
         };
     };
 }

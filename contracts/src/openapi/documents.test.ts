@@ -13,7 +13,7 @@ describe('ORCH-3044: OpenAPI documents are versioned and traceable', () => {
   });
 
   it('ORCH-3044: every operation carries x-req-id ORCH-xxxx', () => {
-    expect(ops.length).toBe(14);
+    expect(ops.length).toBe(17);
     for (const op of ops) expect(op.reqId, op.operationId).toMatch(/^ORCH-\d{4}$/);
   });
 

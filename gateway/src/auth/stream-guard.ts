@@ -2,7 +2,8 @@
 // attached, so a refused stream never holds a queue slot. A refusal is thrown as a CoreError and
 // the ext_proc loop answers it with an ImmediateResponse carrying the ErrorEnvelope. A routed
 // stream has its credentials stripped: the sidecar and the engine never see a client's key.
-import type { CoreError } from '@llama-orch/core';
+import { openAiRouteOf } from '@llama-orch/contracts';
+import { CoreError } from '@llama-orch/core';
 import type { PlacementDecision, PlacementRequest, Placer } from '../extproc/handler.js';
 import { credentialFrom } from './api-keys.js';
 import type { AuthPolicy } from './policy.js';
@@ -20,16 +21,23 @@ export interface StreamGuardOptions {
 export function guardedPlacer(placer: Placer, o: StreamGuardOptions): Placer {
   return {
     async decide(request: PlacementRequest, signal: AbortSignal): Promise<PlacementDecision> {
+      const openAi = openAiRouteOf(request.path) !== undefined;
+      let tenant: string;
       try {
         const principal = o.policy.dataPlane(credentialFrom((name) => request.headers[name]));
-        if (request.taskId !== undefined) {
+        if (request.taskId !== undefined && !openAi) {
           o.policy.checkTaskAccess(principal, o.taskTenant(request.taskId));
         }
+        tenant = principal.tenant;
       } catch (error) {
         o.onRefused?.(error as CoreError);
+        // ORCH-3106: to OpenAI clients an unknown key is an invalid key, 401 (not 403).
+        if (openAi && error instanceof CoreError && error.code === 'FORBIDDEN') {
+          throw new CoreError('UNAUTHORIZED', `invalid API key: ${error.message}`);
+        }
         throw error;
       }
-      const decision = await placer.decide(request, signal);
+      const decision = await placer.decide({ ...request, tenant }, signal);
       if (decision.kind !== 'route') return decision;
       const present = CREDENTIAL_HEADERS.filter((h) => request.headers[h] !== undefined);
       return present.length > 0 ? { ...decision, removeHeaders: present } : decision;

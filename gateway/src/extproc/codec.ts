@@ -33,21 +33,24 @@ export function decodeRequestHeaders(message: EnvoyHttpHeaders): PlacementReques
   };
 }
 
-export function encodeDecision(decision: PlacementDecision): ProcessingResponse {
+/**
+ * @param phase which message the decision answers: the request headers (streams), or the buffered
+ *   body on the OpenAI routes (ORCH-3104), where Envoy still holds the headers, so the same header
+ *   mutation routes the request.
+ */
+export function encodeDecision(
+  decision: PlacementDecision,
+  phase: 'headers' | 'body' = 'headers',
+): ProcessingResponse {
   if (decision.kind === 'route') {
-    return {
-      request_headers: {
-        response: {
-          status: 'CONTINUE',
-          header_mutation: {
-            ...setHeaders(decision.setHeaders),
-            ...(decision.removeHeaders?.length
-              ? { remove_headers: [...decision.removeHeaders] }
-              : {}),
-          },
-        },
+    const response = {
+      status: 'CONTINUE' as const,
+      header_mutation: {
+        ...setHeaders(decision.setHeaders),
+        ...(decision.removeHeaders?.length ? { remove_headers: [...decision.removeHeaders] } : {}),
       },
     };
+    return phase === 'headers' ? { request_headers: { response } } : { request_body: { response } };
   }
   return {
     immediate_response: {

@@ -10,6 +10,13 @@ export interface PlacementRequest {
   readonly correlationId: string | undefined;
   /** Lower-case header names; multi-valued headers are comma-joined. */
   readonly headers: Readonly<Record<string, string>>;
+  /**
+   * The buffered request body (UTF-8), only on the OpenAI routes where Envoy sends it
+   * (ORCH-3104); undefined on every other route, which never buffers.
+   */
+  readonly body?: string;
+  /** The caller's tenant, once the auth guard has resolved it (ORCH-3035). */
+  readonly tenant?: string;
 }
 
 /** Forward the request upstream with these headers set (overwriting any existing copy). */

@@ -125,3 +125,70 @@ describe('ext_proc stream loop (fake stream)', () => {
     expect(service.Process?.responseStream).toBe(true);
   });
 });
+
+describe('ORCH-3104: bodies on the OpenAI routes', () => {
+  const post = (path: string, endOfStream = false): ProcessingRequest => ({
+    request: 'request_headers',
+    request_headers: {
+      end_of_stream: endOfStream,
+      headers: {
+        headers: [
+          { key: ':method', raw_value: Buffer.from('POST') },
+          { key: ':path', raw_value: Buffer.from(path) },
+        ],
+      },
+    },
+  });
+
+  it('ORCH-3104: headers get a plain CONTINUE; the decision answers the buffered body', async () => {
+    const call = new FakeCall();
+    const placer = deferredPlacer();
+    processStream(call, { placer, errorToDecision });
+    call.emit('data', post('/v1/chat/completions'));
+    await tick();
+    expect(call.written).toEqual([{ request_headers: { response: { status: 'CONTINUE' } } }]);
+    expect(placer.seen).toBeUndefined(); // nothing decided on headers alone
+    call.emit('data', {
+      request: 'request_body',
+      request_body: { body: Buffer.from('{"model":"m"}'), end_of_stream: true },
+    });
+    await tick();
+    expect(placer.seen?.body).toBe('{"model":"m"}');
+    placer.resolve(route);
+    await tick();
+    expect(call.written[1]).toEqual({
+      request_body: {
+        response: {
+          status: 'CONTINUE',
+          header_mutation: {
+            set_headers: [
+              {
+                header: { key: 'x-orch-lease-id', raw_value: Buffer.from('L') },
+                append_action: 'OVERWRITE_IF_EXISTS_OR_ADD',
+              },
+            ],
+          },
+        },
+      },
+    });
+  });
+
+  it('ORCH-3104: a POST without a body is decided at once with an empty body', async () => {
+    const call = new FakeCall();
+    const placer = deferredPlacer();
+    processStream(call, { placer, errorToDecision });
+    call.emit('data', post('/v1/completions', true));
+    await tick();
+    expect(placer.seen?.body).toBe('');
+  });
+
+  it('ORCH-3104: OrchQueue streams are still decided on headers, never with a body', async () => {
+    const call = new FakeCall();
+    const placer = deferredPlacer();
+    processStream(call, { placer, errorToDecision });
+    call.emit('data', headersMessage('/v1/tasks/abc/stream'));
+    await tick();
+    expect(placer.seen?.body).toBeUndefined();
+    expect(placer.seen?.taskId).toBe('abc');
+  });
+});

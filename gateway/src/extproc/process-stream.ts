@@ -3,6 +3,7 @@
 // ends; if Envoy goes away while the reply is held, the placer's signal aborts so the task is
 // detached rather than dispatched to nobody.
 import type { EventEmitter } from 'node:events';
+import { openAiRouteOf } from '@llama-orch/contracts';
 import { decodeRequestHeaders, encodeDecision, passThrough } from './codec.js';
 import type {
   ProcessingRequest,
@@ -51,8 +52,23 @@ export function processStream(call: ExtProcCall, options: ProcessStreamOptions):
     call.write(message);
   };
 
+  // ORCH-3104: on the OpenAI routes Envoy buffers the body and sends it after the headers; the
+  // headers are answered with a plain CONTINUE and the decision waits for the body.
+  let awaitingBody: PlacementRequest | undefined;
+  const decideAndReply = (request: PlacementRequest, phase: 'headers' | 'body'): void => {
+    void decide(options, request, abort.signal).then((decision) =>
+      reply(encodeDecision(decision, phase)),
+    );
+  };
+
   call.on('data', (message: ProcessingRequest) => {
     const kind = messageKind(message);
+    if (kind === 'request_body' && awaitingBody !== undefined && message.request_body) {
+      const request = { ...awaitingBody, body: bodyText(message.request_body.body) };
+      awaitingBody = undefined;
+      decideAndReply(request, 'body');
+      return;
+    }
     if (kind !== 'request_headers' || message.request_headers === undefined) {
       // Not configured to arrive (bodies NONE, response SKIP); still owed exactly one reply.
       if (kind) reply(passThrough(kind));
@@ -60,7 +76,16 @@ export function processStream(call: ExtProcCall, options: ProcessStreamOptions):
       return;
     }
     const request = decodeRequestHeaders(message.request_headers);
-    void decide(options, request, abort.signal).then((decision) => reply(encodeDecision(decision)));
+    if (openAiRouteOf(request.path) !== undefined && request.method === 'POST') {
+      if (message.request_headers.end_of_stream) {
+        decideAndReply({ ...request, body: '' }, 'headers'); // no body at all: refused as such
+      } else {
+        awaitingBody = request;
+        reply(passThrough('request_headers'));
+      }
+      return;
+    }
+    decideAndReply(request, 'headers');
   });
   // Half-close from Envoy: the request is over; end our side too.
   call.on('end', () => {
@@ -86,6 +111,10 @@ async function decide(
   } catch (error) {
     return options.errorToDecision(error, request);
   }
+}
+
+function bodyText(body: Buffer | Uint8Array | undefined): string {
+  return body === undefined ? '' : Buffer.from(body).toString('utf8');
 }
 
 function messageKind(message: ProcessingRequest): ProcessingRequestKind | undefined {

@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CoreError } from '@llama-orch/core';
+import { OPENAI_MODELS_PATH, openAiErrorResponse } from '@llama-orch/contracts';
+import type { OpenAiErrorReply } from '@llama-orch/contracts';
 import { asCoreError } from '../errors/errors.js';
 import { toHttpError } from '../errors/http-error.js';
 import type { GatewayMetrics } from '../metrics/metrics.js';
@@ -65,6 +67,10 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     // ORCH-3028: fastify's own refusals of a task submission (bad JSON, wrong content type, too
     // large) never reach the route, so they are counted here; the route counts its own.
     if (!(error instanceof CoreError)) countRejected(request, fromFastify(error));
+    if (isOpenAi(request)) {
+      const r = openAiReply(fromFastify(error), request.correlationId);
+      return reply.code(r.status).headers(r.headers).send(r.body);
+    }
     const reply_ = toHttpError(fromFastify(error), request.correlationId);
     return reply.code(reply_.status).headers(reply_.headers).send(reply_.body);
   });
@@ -98,6 +104,22 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     tenant: 'default',
   });
   return app;
+}
+
+/** ORCH-3106: GET /v1/models answers errors in OpenAI's shape (an unknown key is 401 there). */
+function isOpenAi(request: FastifyRequest): boolean {
+  return request.url.split('?')[0] === OPENAI_MODELS_PATH;
+}
+
+function openAiReply(error: unknown, correlationId: string): OpenAiErrorReply {
+  const e = asCoreError(error);
+  const code = e.code === 'FORBIDDEN' ? 'UNAUTHORIZED' : e.code;
+  return openAiErrorResponse({
+    code,
+    message: e.message,
+    ...(e.retryAfterMs !== undefined ? { retry_after_ms: e.retryAfterMs } : {}),
+    correlation_id: correlationId,
+  });
 }
 
 function isTaskSubmission(request: FastifyRequest): boolean {

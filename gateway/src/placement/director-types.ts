@@ -8,6 +8,10 @@ import type { CircuitBreakerConfig } from './circuit-breaker.js';
 
 export const DESTINATION_HEADER = 'x-gateway-destination-endpoint';
 export const LEASE_HEADER = 'x-orch-lease-id';
+/** Set on every routed request (always overwriting a client copy): the task, its seed, its set. */
+export const TASK_HEADER = 'x-orch-task-id';
+export const SEED_HEADER = 'x-orch-seed';
+export const REPLICA_SET_HEADER = 'x-orch-replica-set';
 
 export interface DirectorOptions {
   readonly core: Scheduler;

@@ -61,6 +61,10 @@ describe('Director (core + registry + fake control streams)', () => {
       setHeaders: {
         'x-gateway-destination-endpoint': '127.0.0.1:8123',
         'x-orch-lease-id': leaseId,
+        // ORCH-3103/3105: task, seed that runs and replica set for the OpenAI routes.
+        'x-orch-task-id': TASK,
+        'x-orch-seed': String(assign?.task?.seed),
+        'x-orch-replica-set': expect.stringContaining('llamacpp|') as unknown as string,
       },
     });
     expect(await h.metrics.registry.getSingleMetricAsString('tasks_started_total')).toContain(

@@ -25,6 +25,8 @@ interface Waiter {
   /** queued: in core's queue; assigning: Assign sent, waiting for LeaseAccepted. */
   phase: 'queued' | 'assigning';
   abandoned: boolean;
+  /** ORCH-3103: an OpenAI request cannot re-attach, so leaving while queued cancels the task. */
+  cancelOnLeave: boolean;
   resolve(decision: PlacementDecision, outcome: ExtProcOutcome): void;
 }
 
@@ -79,6 +81,24 @@ export class Director implements Placer {
     }
   }
 
+  /**
+   * ORCH-3103: hold an OpenAI request for the task just admitted for it, exactly as a stream
+   * request for that task (same attach, dispatch, Assign and route decision).
+   */
+  async holdAdmitted(
+    taskId: string,
+    correlationId: string | undefined,
+    signal: AbortSignal,
+  ): Promise<PlacementDecision> {
+    const since = this.o.clock();
+    try {
+      return await this.attachAndHold(taskId, correlationId, signal, since, true);
+    } catch (error) {
+      this.count(this.tasks.get(taskId)?.poolId ?? 'unknown', 'error', since);
+      throw error;
+    }
+  }
+
   private hold(
     request: PlacementRequest,
     signal: AbortSignal,
@@ -88,17 +108,23 @@ export class Director implements Placer {
     if (taskId === undefined || request.method !== 'GET') {
       throw new CoreError('NOT_FOUND', `no stream at ${request.method} ${request.path}`);
     }
+    return this.attachAndHold(taskId, request.correlationId, signal, since, false);
+  }
+
+  private attachAndHold(
+    taskId: string,
+    correlationId: string | undefined,
+    signal: AbortSignal,
+    since: number,
+    cancelOnLeave: boolean,
+  ): Promise<PlacementDecision> {
     const attached = this.o.core.attach(taskId);
     if (!attached.ok) throw attached.error;
     const meta = this.tasks.get(taskId);
     if (attached.terminal) {
       this.count(meta?.poolId ?? 'unknown', terminalOutcome(attached.terminal), since);
       return Promise.resolve(
-        terminalDecision(
-          attached.terminal,
-          this.engineOf(attached.terminal, meta),
-          request.correlationId,
-        ),
+        terminalDecision(attached.terminal, this.engineOf(attached.terminal, meta), correlationId),
       );
     }
     if (attached.state !== 'queued' || this.waiters.has(taskId)) {
@@ -107,10 +133,11 @@ export class Director implements Placer {
     this.o.log.debug({ task_id: taskId }, 'ext_proc: holding stream request');
     return new Promise<PlacementDecision>((resolve) => {
       const waiter: Waiter = {
-        correlationId: request.correlationId ?? meta?.correlationId,
+        correlationId: correlationId ?? meta?.correlationId,
         since,
         phase: 'queued',
         abandoned: false,
+        cancelOnLeave,
         resolve: (decision, outcome) => {
           this.waiters.delete(taskId);
           this.count(meta?.poolId ?? 'unknown', outcome, since);
@@ -309,7 +336,8 @@ export class Director implements Placer {
     const still = this.waiters.get(d.taskId);
     if (still?.abandoned) {
       still.resolve(passDecision, 'canceled');
-      this.o.core.detach(d.taskId);
+      if (still.cancelOnLeave) this.cancelTask(d.taskId, 'client');
+      else this.o.core.detach(d.taskId);
     } else if (still) {
       still.phase = 'queued';
     }
@@ -357,7 +385,12 @@ export class Director implements Placer {
 
   private abandon(taskId: string, waiter: Waiter): void {
     if (this.waiters.get(taskId) !== waiter) return; // already answered
-    if (waiter.phase === 'queued') {
+    if (waiter.phase === 'queued' && waiter.cancelOnLeave) {
+      // ORCH-3107: nobody can ever stream this task again; cancel it instead of detaching.
+      this.waiters.delete(taskId);
+      this.count(this.tasks.get(taskId)?.poolId ?? 'unknown', 'canceled', waiter.since);
+      this.cancelTask(taskId, 'client');
+    } else if (waiter.phase === 'queued') {
       // ORCH-4005: the client went away while queued; core stops considering it for dispatch.
       this.waiters.delete(taskId);
       this.o.core.detach(taskId);

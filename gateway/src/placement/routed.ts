@@ -3,7 +3,13 @@
 import type { Dispatch } from '@llama-orch/core';
 import type { PlacementDecision } from '../extproc/handler.js';
 import type { ReplicaRecord } from '../replicas/registry.js';
-import { DESTINATION_HEADER, LEASE_HEADER } from './director-types.js';
+import {
+  DESTINATION_HEADER,
+  LEASE_HEADER,
+  REPLICA_SET_HEADER,
+  SEED_HEADER,
+  TASK_HEADER,
+} from './director-types.js';
 import type { DirectorOptions, TaskMeta } from './director-types.js';
 
 export function routeAccepted(
@@ -38,6 +44,11 @@ export function routeAccepted(
     setHeaders: {
       [DESTINATION_HEADER]: record.register.advertiseAddress,
       [LEASE_HEADER]: d.leaseId,
+      // ORCH-3103/3105: the OpenAI routes carry no task id in the path; the sidecar reports the
+      // seed that ran and the replica set (system_fingerprint) from these.
+      [TASK_HEADER]: d.taskId,
+      [SEED_HEADER]: String(d.task.seed),
+      [REPLICA_SET_HEADER]: d.replicaSetKey,
     },
   };
 }

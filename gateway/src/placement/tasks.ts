@@ -4,6 +4,7 @@ import { openApiVersion } from '@llama-orch/contracts';
 import type {
   AdmissionResponse,
   Capabilities,
+  OpenAiModelList,
   SessionInfo,
   TaskRequest,
 } from '@llama-orch/contracts';
@@ -19,6 +20,7 @@ import type { DecisionOutcome, GatewayMetrics } from '../metrics/metrics.js';
 import { mirrorSnapshot } from '../metrics/mirror.js';
 import type { ReplicaRegistry } from '../replicas/registry.js';
 import type { Director } from './director.js';
+import { modelList } from '../openai/models.js';
 import { placementInput } from './placement-hint.js';
 
 export interface TaskServiceOptions {
@@ -39,6 +41,9 @@ export interface SessionScope {
 }
 
 export class TaskService {
+  /** `created` of every /v1/models entry: when this placement started. */
+  private readonly bootSec = Math.floor(Date.now() / 1000);
+
   constructor(private readonly o: TaskServiceOptions) {}
 
   /** ORCH-2001/3014/3015: validate-before-enqueue is core's admission; 202 on success. */
@@ -62,12 +67,22 @@ export class TaskService {
         : {}),
       ...placementInput(body.placement),
     };
+    return this.admit(spec, tenant, body.placement?.mode === 'pin');
+  }
+
+  /**
+   * Admission of an already-built spec: the one path for OrchQueue tasks and OpenAI requests
+   * (ORCH-3103), so both get the same checks, quotas, metrics and logs.
+   */
+  admit(spec: TaskSpecInput, tenant: string, pinned = false): AdmissionResponse {
+    const body = spec;
+    const correlationId = spec.correlation_id;
     const result = this.o.core.admit(spec, tenant);
     if (!result.ok) {
-      this.rejected(body.engine, result.error, body.placement?.mode === 'pin');
+      this.rejected(body.engine, result.error, pinned);
       throw result.error;
     }
-    this.o.director.rememberTask(result.task, result.poolId, body.placement?.mode === 'pin');
+    this.o.director.rememberTask(result.task, result.poolId, pinned);
     this.o.metrics.tasksEnqueued.inc({
       engine: body.engine,
       engine_version: this.o.director.engineVersionOf(result.poolId),
@@ -140,6 +155,11 @@ export class TaskService {
     if (own || !scope.anyTenant) return own;
     const owner = this.o.core.sessionOwners(sessionId)[0];
     return owner === undefined ? undefined : this.o.core.session(owner, sessionId);
+  }
+
+  /** ORCH-3103: GET /v1/models, the models the Ready fleet serves. */
+  models(): OpenAiModelList {
+    return modelList(this.o.registry.list(), (r) => this.o.registry.isReady(r), this.bootSec);
   }
 
   /** ORCH-3095: derived from live registrations; api_version is the OpenAPI info.version. */

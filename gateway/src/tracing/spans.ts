@@ -4,6 +4,7 @@
 // request headers. A routed stream carries the hold span's context on in `traceparent`; when
 // Envoy traces, its router replaces that with its upstream span, so the sidecar becomes a child
 // of Envoy's routed-request span (issue 9). No-ops unless tracing started.
+import { openAiRouteOf } from '@llama-orch/contracts';
 import {
   ROOT_CONTEXT,
   SpanKind,
@@ -39,6 +40,8 @@ export function tracedPlacer(placer: Placer): Placer {
             'http.request.method': request.method,
             'orch.task_id': request.taskId ?? '',
             'orch.correlation_id': request.correlationId ?? '',
+            // ORCH-3103: which public API the request came in on.
+            'orch.api': openAiRouteOf(request.path) === undefined ? 'orchqueue' : 'openai',
           },
           links,
         },

@@ -24,11 +24,40 @@ export interface GenerationRequest {
    * decoding; `raw` sends it unchanged. Absent means raw.
    */
   promptFormat?: PromptFormat;
+  /**
+   * ORCH-3105: a whole conversation (OpenAI `messages`) to render with the model's own chat
+   * template instead of `prompt` as one user turn. Set, it implies chat rendering.
+   */
+  messages?: readonly ChatTurn[];
+  /** ORCH-3105: per-request sampling (OpenAI parameters) over the profile; absent = the profile. */
+  sampling?: SamplingOverrides;
   maxTokens: number;
   seed: number;
   /** Sampler profile name, e.g. `v1` or `greedy` (ORCH-3058). */
   samplerProfile: string;
   signal: AbortSignal;
+}
+
+export interface ChatTurn {
+  role: 'system' | 'developer' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface SamplingOverrides {
+  temperature?: number;
+  topP?: number;
+  /** Stop strings: decoding ends before the first match (reason `stop`). */
+  stop?: readonly string[];
+}
+
+/** Whether the request is rendered through the chat template (a profile prompt or messages). */
+export function rendersChat(req: Pick<GenerationRequest, 'promptFormat' | 'messages'>): boolean {
+  return req.messages !== undefined || req.promptFormat === 'chat';
+}
+
+/** The turns the engine renders: the OpenAI conversation, else the prompt as one user turn. */
+export function chatTurns(req: Pick<GenerationRequest, 'prompt' | 'messages'>): ChatTurn[] {
+  return req.messages ? [...req.messages] : [{ role: 'user', content: req.prompt }];
 }
 
 export type FinishReason = 'stop' | 'length' | 'canceled' | 'error';

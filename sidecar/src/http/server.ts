@@ -5,7 +5,9 @@ import { errorResponse, type Engine } from '@llama-orch/contracts';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { ClaimFailure, Lease, LeaseStore } from '../control/lease-store.js';
 import { SseStreamWriter } from '../sse/stream-writer.js';
-import type { LeaseStream } from '../streaming/lease-stream.js';
+import type { LeaseStream, RequestOverrides } from '../streaming/lease-stream.js';
+import { registerOpenAiRoutes } from '../openai/routes.js';
+import type { TaskEventWriter } from '../sse/stream-writer.js';
 import { startStreamSpan, withSpan } from '../tracing.js';
 import type { SidecarMetrics } from './metrics.js';
 
@@ -13,8 +15,10 @@ export interface HttpDeps {
   leases: LeaseStore;
   metrics: SidecarMetrics;
   engine: Engine;
-  /** Builds the stream session for a claimed lease. */
-  openStream(lease: Lease, writer: SseStreamWriter): LeaseStream;
+  /** Builds the stream session for a claimed lease (OpenAI routes add their overrides). */
+  openStream(lease: Lease, writer: TaskEventWriter, overrides?: RequestOverrides): LeaseStream;
+  /** Reported as X-Orch-Replica-Id on OpenAI answers. */
+  replicaId?: string;
   healthz(): { ready: boolean; reason: string };
 }
 
@@ -112,6 +116,14 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
       if (!raw.writableFinished) session.clientGone();
     });
     void withSpan(span, () => session.run()).finally(() => span.end());
+  });
+
+  // ORCH-3103: the OpenAI completion routes, same leases and the same stream session.
+  registerOpenAiRoutes(app, {
+    leases: deps.leases,
+    metrics: deps.metrics,
+    replicaId: deps.replicaId ?? '',
+    openStream: (lease, writer, overrides) => deps.openStream(lease, writer, overrides),
   });
 
   app.get('/metrics', async (_req, reply) => {

@@ -19,11 +19,28 @@ export interface SseSink {
 
 export type WriterState = 'idle' | 'streaming' | 'terminated';
 
+/**
+ * What a lease stream writes to: this OrchQueue SSE writer, or an OpenAI writer (ORCH-3103,
+ * openai/). Same grammar: started → token* → metrics* → exactly one terminal event.
+ */
+export interface TaskEventWriter {
+  readonly status: WriterState;
+  readonly tokensWritten: number;
+  started(data: SseStarted): void;
+  token(text: string): boolean;
+  metrics(data: SseMetrics): boolean;
+  /** Prompt tokens of the finished decode, told just before `end` (OpenAI `usage`). */
+  usage?(tokensIn: number): void;
+  end(data: SseEnd): boolean;
+  error(data: SseError): boolean;
+  abandon(): void;
+}
+
 export class StreamGrammarError extends Error {
   override readonly name = 'StreamGrammarError';
 }
 
-export class SseStreamWriter {
+export class SseStreamWriter implements TaskEventWriter {
   private state: WriterState = 'idle';
   private nextIndex = 0;
 

@@ -4,10 +4,10 @@
 // (ORCH-3026, ORCH-4013). Engine failures become coded error events (ORCH-2028, ORCH-4014).
 import { resolveSeed } from '@llama-orch/core';
 import type { LeaseFinished } from '@llama-orch/proto';
-import type { EngineAdapter, GenerationOutcome } from '../adapters/types.js';
+import type { EngineAdapter, GenerationOutcome, GenerationRequest } from '../adapters/types.js';
 import type { Lease } from '../control/lease-store.js';
 import type { AbortReason } from '../http/metrics.js';
-import type { SseStreamWriter } from '../sse/stream-writer.js';
+import type { TaskEventWriter } from '../sse/stream-writer.js';
 import type { SseMetrics } from '@llama-orch/contracts';
 
 export interface LeaseStreamDeps {
@@ -26,6 +26,14 @@ export interface LeaseStreamDeps {
   firstTokenTimeoutMs?: number;
 }
 
+/**
+ * ORCH-3105: what an OpenAI request asks beyond the Assign (its conversation or raw prompt, and
+ * its sampling); seed and max_tokens always come from the Assign, as placement resolved them.
+ */
+export type RequestOverrides = Partial<
+  Pick<GenerationRequest, 'prompt' | 'promptFormat' | 'messages' | 'sampling'>
+>;
+
 export class LeaseStream {
   private readonly ac = new AbortController();
   private canceledBy: string | undefined;
@@ -38,8 +46,9 @@ export class LeaseStream {
 
   constructor(
     private readonly lease: Lease,
-    private readonly writer: SseStreamWriter,
+    private readonly writer: TaskEventWriter,
     private readonly deps: LeaseStreamDeps,
+    private readonly overrides: RequestOverrides = {},
   ) {}
 
   /** Placement's Cancel (or drain): end the client stream now, then abort the engine. */
@@ -84,6 +93,7 @@ export class LeaseStream {
         seed: resolveSeed(task.taskId, task.seed),
         samplerProfile: task.samplerProfileVersion || this.deps.defaultSamplerProfile,
         signal: this.ac.signal,
+        ...this.overrides,
       })) {
         this.armWatchdog();
         if (ev.type === 'outcome') {
@@ -176,6 +186,7 @@ export class LeaseStream {
     }
     const signals = this.schedulingSignals();
     if (signals) this.writer.metrics(signals);
+    this.writer.usage?.(outcome.tokensIn);
     this.writer.end({
       tokens_out: outcome.tokensOut,
       decode_time_ms: base.decodeTimeMs,

@@ -1,4 +1,5 @@
 // llama.cpp adapter: drives llama-server's native streaming POST /completion (ORCH-3054).
+import { chatTurns, rendersChat } from '../types.js';
 import type {
   DeterminismReport,
   EngineAdapter,
@@ -37,8 +38,8 @@ export class LlamaCppAdapter implements EngineAdapter {
       return;
     }
     let prompt = req.prompt;
-    if (req.promptFormat === 'chat') {
-      const rendered = await renderChatPrompt(this.baseUrl, req.prompt, req.signal);
+    if (rendersChat(req)) {
+      const rendered = await renderChatPrompt(this.baseUrl, chatTurns(req), req.signal);
       if (!rendered.ok) {
         yield* req.signal.aborted ? mapper.close(true) : mapper.fail(rendered.error);
         return;

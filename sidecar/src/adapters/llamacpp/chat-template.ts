@@ -1,21 +1,22 @@
 // ORCH-3102: a task prompt as one user turn in the model's own chat template. llama-server renders
 // it (`POST /apply-template`, the template embedded in the GGUF), so the sidecar never guesses a
 // template and the text decoded is exactly what the engine's own chat endpoint would decode.
-import type { AdapterError } from '../types.js';
+import type { AdapterError, ChatTurn } from '../types.js';
 import { describe, mapHttpError, mapTransportError } from './errors.js';
 
 export type Rendered = { ok: true; prompt: string } | { ok: false; error: AdapterError };
 
-/** The request body: one user message; the engine appends the assistant turn's opening. */
-export function applyTemplateBody(prompt: string): {
-  messages: { role: 'user'; content: string }[];
-} {
-  return { messages: [{ role: 'user', content: prompt }] };
+/**
+ * The request body: the turns to render (one user turn for a task prompt, the whole conversation
+ * for an OpenAI request, ORCH-3105); the engine appends the assistant turn's opening.
+ */
+export function applyTemplateBody(turns: readonly ChatTurn[]): { messages: ChatTurn[] } {
+  return { messages: [...turns] };
 }
 
 export async function renderChatPrompt(
   baseUrl: string,
-  prompt: string,
+  turns: readonly ChatTurn[],
   signal: AbortSignal,
 ): Promise<Rendered> {
   let res: Response;
@@ -23,7 +24,7 @@ export async function renderChatPrompt(
     res = await fetch(new URL('/apply-template', baseUrl), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(applyTemplateBody(prompt)),
+      body: JSON.stringify(applyTemplateBody(turns)),
       signal,
     });
   } catch (err) {

@@ -19,8 +19,12 @@ export function buildCompletionBody(
   req: Omit<GenerationRequest, 'signal'>,
   params: LlamaSamplerParams,
 ): CompletionBody {
+  const s = req.sampling;
   return {
     ...params,
+    // ORCH-3105: OpenAI's temperature / top_p replace the profile's value, nothing else.
+    ...(s?.temperature !== undefined ? { temperature: s.temperature } : {}),
+    ...(s?.topP !== undefined ? { top_p: s.topP } : {}),
     samplers: [...params.samplers],
     prompt: req.prompt,
     stream: true,
@@ -31,6 +35,6 @@ export function buildCompletionBody(
     // Token ids feed the canary hash and make token counting independent of text splitting.
     return_tokens: true,
     n_indent: 0,
-    stop: [],
+    stop: [...(s?.stop ?? [])],
   };
 }

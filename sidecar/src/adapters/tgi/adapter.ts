@@ -13,6 +13,7 @@ import {
   renderChat,
   str,
 } from '../openai-compatible/index.js';
+import { chatTurns, rendersChat } from '../types.js';
 import type {
   AdapterFactoryOptions,
   DeterminismReport,
@@ -50,10 +51,10 @@ export class TgiAdapter implements EngineAdapter {
       return;
     }
     let prompt = req.prompt;
-    if (req.promptFormat === 'chat') {
+    if (rendersChat(req)) {
       const rendered = await renderChat(mapper.tracker, {
         url: this.url('/chat_tokenize'),
-        body: chatTokenizeBody(req.prompt),
+        body: chatTokenizeBody(chatTurns(req)),
         signal: req.signal,
         httpError: (status, body) => mapper.httpError(status, body),
         parse: templatedText,

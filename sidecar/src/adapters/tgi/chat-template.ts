@@ -8,10 +8,11 @@
 // tokens added (GenerateRequest.add_special_tokens is `serde(skip)`, always true from the wire),
 // while TGI's own chat route turns them off. For a template that writes BOS itself (Llama 3,
 // Mistral, Gemma) the decode therefore sees BOS twice; ChatML templates (Qwen, SmolLM2) add none.
-import { isRecord, str, userTurn } from '../openai-compatible/index.js';
+import { isRecord, str } from '../openai-compatible/index.js';
+import type { ChatTurn } from '../types.js';
 
-export function chatTokenizeBody(prompt: string): Record<string, unknown> {
-  return { messages: userTurn(prompt) };
+export function chatTokenizeBody(turns: readonly ChatTurn[]): Record<string, unknown> {
+  return { messages: [...turns] };
 }
 
 /** `templated_text` of a ChatTokenizeResponse; undefined when absent or empty. */

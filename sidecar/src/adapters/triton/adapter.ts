@@ -11,6 +11,7 @@ import {
   promSum,
   str,
 } from '../openai-compatible/index.js';
+import { rendersChat } from '../types.js';
 import type {
   AdapterFactoryOptions,
   DeterminismReport,
@@ -78,6 +79,15 @@ export class TritonAdapter implements EngineAdapter {
       yield* mapper.tracker.fail({
         code: 'INVALID_PARAMS',
         message: `unknown sampler profile ${req.samplerProfile}`,
+        retriable: false,
+      });
+      return;
+    }
+    if (rendersChat(req)) {
+      // ORCH-3102/3105: Triton has no chat-template endpoint, so no conversation can be rendered.
+      yield* mapper.tracker.fail({
+        code: 'INVALID_PARAMS',
+        message: 'chat template: triton serves raw prompts only (use /v1/completions)',
         retriable: false,
       });
       return;

@@ -44,6 +44,14 @@ export function buildTritonBody(
   p: TritonSamplerParams,
   requestId: string,
 ): Record<string, unknown> {
+  // ORCH-3105: OpenAI's temperature / top_p / stop over the profile.
+  const s = req.sampling;
+  p = {
+    ...p,
+    ...(s?.temperature !== undefined ? { temperature: s.temperature } : {}),
+    ...(s?.topP !== undefined ? { top_p: s.topP } : {}),
+  };
+  const stops = [...(s?.stop ?? [])];
   if (d.kind === 'llmapi') {
     return {
       id: requestId,
@@ -54,6 +62,7 @@ export function buildTritonBody(
       sampling_param_top_k: p.top_k,
       sampling_param_top_p: p.top_p,
       sampling_param_seed: req.seed,
+      ...(stops.length ? { sampling_param_stop: stops } : {}),
       return_finish_reason: true,
     };
   }
@@ -62,7 +71,8 @@ export function buildTritonBody(
     text_input: req.prompt,
     max_tokens: req.maxTokens,
     bad_words: '',
-    stop_words: '',
+    // The ensemble's stop_words input is one comma-separated string.
+    stop_words: stops.join(','),
     stream: true,
     temperature: p.temperature,
     top_k: p.top_k,

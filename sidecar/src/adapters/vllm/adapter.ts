@@ -15,6 +15,7 @@ import {
   renderChat,
   str,
 } from '../openai-compatible/index.js';
+import { chatTurns, rendersChat } from '../types.js';
 import type {
   AdapterFactoryOptions,
   DeterminismReport,
@@ -66,10 +67,10 @@ export class VllmAdapter implements EngineAdapter {
       return;
     }
     let prompt: string | number[] = req.prompt;
-    if (req.promptFormat === 'chat') {
+    if (rendersChat(req)) {
       const rendered = await renderChat(mapper.tracker, {
         url: this.url('/tokenize'),
-        body: tokenizeChatBody(model, req.prompt),
+        body: tokenizeChatBody(model, chatTurns(req)),
         signal: req.signal,
         httpError: openAiHttpError,
         parse: tokenIds,

@@ -5,12 +5,16 @@
 // prompt (CompletionRequest.prompt accepts list[int]); vLLM does not tokenize a token prompt
 // again, so nothing is added twice. add_special_tokens stays false, vLLM's default for chat:
 // the template itself writes the special tokens (BOS, turn markers) the model expects.
-import { isRecord, userTurn } from '../openai-compatible/index.js';
+import { isRecord } from '../openai-compatible/index.js';
+import type { ChatTurn } from '../types.js';
 
-export function tokenizeChatBody(model: string, prompt: string): Record<string, unknown> {
+export function tokenizeChatBody(
+  model: string,
+  turns: readonly ChatTurn[],
+): Record<string, unknown> {
   return {
     model,
-    messages: userTurn(prompt),
+    messages: [...turns],
     add_generation_prompt: true,
     add_special_tokens: false,
   };

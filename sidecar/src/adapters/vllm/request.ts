@@ -45,5 +45,9 @@ export function buildVllmBody(
     stream_options: { include_usage: true },
     ignore_eos: false,
     ...p,
+    // ORCH-3105: OpenAI's temperature / top_p / stop over the profile.
+    ...(req.sampling?.temperature !== undefined ? { temperature: req.sampling.temperature } : {}),
+    ...(req.sampling?.topP !== undefined ? { top_p: req.sampling.topP } : {}),
+    ...(req.sampling?.stop?.length ? { stop: [...req.sampling.stop] } : {}),
   };
 }
