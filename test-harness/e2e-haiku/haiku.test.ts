@@ -33,6 +33,8 @@ const BUDGET_MS = 30_000;
  */
 const MAX_ATTEMPTS = 3;
 const BUNDLE_ROOT = join(REPO_ROOT, '.artifacts', 'haiku');
+/** Argmax decoding; the seed then only names the replay. Chosen on the measured rates. */
+const GATE_SAMPLER_PROFILE = 'greedy';
 
 if (!GATE_ON) {
   console.warn(
@@ -46,8 +48,17 @@ describe.runIf(GATE_ON)('ORCH-5006: haiku gate on a real model (CPU carve-out)',
 
   beforeAll(async () => {
     // One llama-server thread: on a shared 2-core CI box -t 1 is several times faster than -t 2
-    // under contention (RESULTS.md), and the budget is 30 s.
-    stack = await startStack({ model: 'instruct', threads: 1 });
+    // under contention (RESULTS.md), and the budget is 30 s. The pool serves the `greedy` sampler
+    // profile: per attempt it passes 92.8 % of 180 pairs against 74.4 % for `v1` (RESULTS.md),
+    // which makes three attempts fail together with probability ≈ 0.04 % instead of 1.7 %.
+    stack = await startStack({
+      model: 'instruct',
+      threads: 1,
+      tweak: (config) => {
+        const pool = config.pools[0];
+        if (pool) pool.sampler_profile_version = GATE_SAMPLER_PROFILE;
+      },
+    });
   }, 240_000);
 
   afterAll(async () => {
