@@ -26,5 +26,5 @@ export {
 } from './pins.js';
 export type { CatalogModel, Flavour, ModelPart, ModelSource } from './pins.js';
 export { STEPS } from './steps/index.js';
-export { ETCD_VERSION, KUBERNETES_VERSION } from './steps/kube-control-plane.js';
+export { ETCD_VERSION, KUBERNETES_VERSION, KUSTOMIZE_VERSION } from './steps/kube-control-plane.js';
 export type { Installed, Step, StepContext } from './steps/index.js';

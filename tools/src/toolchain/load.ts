@@ -12,6 +12,7 @@ import {
   envoyStep,
   etcdStep,
   kubeApiserverStep,
+  kustomizeStep,
   llamaServerStep,
   modelStepById,
 } from './steps/index.js';
@@ -143,6 +144,7 @@ export async function loadToolchain(opts: LoadOptions = {}): Promise<Toolchain> 
 export interface KubeControlPlane {
   etcd: { bin: string; version: string };
   kubeApiserver: { bin: string; version: string };
+  kustomize: { bin: string; version: string };
 }
 
 /** etcd and kube-apiserver from the cache; throws TOOLCHAIN_MISSING naming the bootstrap. */
@@ -153,6 +155,7 @@ export async function loadKubeControlPlane(
   const ctx: StepContext = { root: opts.root ?? cacheRoot(env), env, progress: silentProgress };
   const etcd = await need(ctx, etcdStep);
   const kas = await need(ctx, kubeApiserverStep);
+  const kz = await need(ctx, kustomizeStep);
   return {
     etcd: {
       bin: await executable(join(etcd.dir, etcd.manifest.bin), 'etcd'),
@@ -161,6 +164,10 @@ export async function loadKubeControlPlane(
     kubeApiserver: {
       bin: await executable(join(kas.dir, kas.manifest.bin), 'kube-apiserver'),
       version: kas.manifest.version,
+    },
+    kustomize: {
+      bin: await executable(join(kz.dir, kz.manifest.bin), 'kustomize'),
+      version: kz.manifest.version,
     },
   };
 }

@@ -1,6 +1,6 @@
 // The bootstrap, in order. Add a tool by writing one Step module and listing it here.
 import { envoyStep } from './envoy.js';
-import { etcdStep, kubeApiserverStep } from './kube-control-plane.js';
+import { etcdStep, kubeApiserverStep, kustomizeStep } from './kube-control-plane.js';
 import { llamaServerStep } from './llama-server.js';
 import { MODEL_STEPS, instructModelStep, modelStep, modelStepById, modelStepFor } from './model.js';
 import { prometheusStep } from './prometheus.js';
@@ -18,6 +18,7 @@ export const STEPS: readonly Step[] = [
   // Go builds last: minutes on a cold cache, and only the deploy tests need them (ORCH-3110).
   etcdStep,
   kubeApiserverStep,
+  kustomizeStep,
 ] as readonly Step[];
 
 export {
@@ -26,6 +27,7 @@ export {
   etcdStep,
   instructModelStep,
   kubeApiserverStep,
+  kustomizeStep,
   llamaServerStep,
   modelStep,
   modelStepById,

@@ -1,4 +1,5 @@
-// A real Kubernetes control plane for the deploy tests (ORCH-3110): etcd and kube-apiserver,
+// A real Kubernetes control plane for the deploy tests (ORCH-3110): etcd and kube-apiserver
+// (plus kustomize, which renders deploy/),
 // built from Go modules the Go module proxy serves (no release tarballs: those hosts are not
 // package registries). No kubelet, scheduler or controller-manager: the tests only need the API
 // server to validate, admit (our mutating webhook) and store objects.
@@ -15,6 +16,7 @@ import type { Installed, Step, StepContext } from './step.js';
 
 export const ETCD_VERSION = '3.6.6';
 export const KUBERNETES_VERSION = '1.34.4';
+export const KUSTOMIZE_VERSION = '5.8.1';
 
 /** Every k8s.io staging module k8s.io/kubernetes replaces with ./staging/…; each has a v0.x tag. */
 export const K8S_STAGING_MODULES = [
@@ -86,6 +88,15 @@ export const KUBE_APISERVER_BUILD: GoModuleBuild = {
     'k8s.io/component-base/version.gitMinor': K8S_MINOR ?? '34',
     'k8s.io/component-base/version.gitTreeState': 'clean',
   },
+};
+
+/** kustomize renders deploy/'s bases and overlays exactly as `kubectl apply -k` users get them. */
+export const KUSTOMIZE_BUILD: GoModuleBuild = {
+  tool: 'kustomize',
+  wrapperModule: 'llamaorch.local/kustomizebuild',
+  goVersion: '1.24.0',
+  require: { 'sigs.k8s.io/kustomize/kustomize/v5': `v${KUSTOMIZE_VERSION}` },
+  mainPackage: 'sigs.k8s.io/kustomize/kustomize/v5',
 };
 
 export interface GoBinaryManifest extends ManifestBase {
@@ -183,4 +194,11 @@ export const kubeApiserverStep = goBinaryStep(
   'kube-apiserver',
   ['--version'],
   `Kubernetes v${KUBERNETES_VERSION}`,
+);
+export const kustomizeStep = goBinaryStep(
+  KUSTOMIZE_BUILD,
+  KUSTOMIZE_VERSION,
+  'kustomize',
+  ['version'],
+  `v${KUSTOMIZE_VERSION}`,
 );

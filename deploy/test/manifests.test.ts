@@ -1,0 +1,75 @@
+// What the shipped objects say, checked without a cluster (ORCH-3110, ORCH-3114); the
+// apiserver test applies them.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type {
+  V1ConfigMap,
+  V1Deployment,
+  V1MutatingWebhookConfiguration,
+} from '@kubernetes/client-node';
+import { parseConfig } from '@llama-orch/contracts';
+import { describe, expect, it } from 'vitest';
+import { DEPLOY_DIR, kustomizeBuild } from './support/kustomize.js';
+
+describe('ORCH-3110: deploy/ manifests', () => {
+  it('ORCH-3030: the placement ConfigMap holds a config that parseConfig accepts', async () => {
+    const objs = await kustomizeBuild('base');
+    const cm = objs.find((o) => o.kind === 'ConfigMap') as V1ConfigMap;
+    const text = cm.data?.['config.yaml'] ?? '';
+    expect(text).toBe(readFileSync(join(DEPLOY_DIR, 'base/placement/config.yaml'), 'utf8'));
+    const cfg = parseConfig(text, 'deploy/base/placement/config.yaml');
+    expect(cfg.auth.required).toBe(true);
+    expect(cfg.pools.map((p) => p.determinism)).toEqual(['strict']);
+  });
+
+  it('ORCH-3110: every container runs non-root, read-only, without capabilities', async () => {
+    for (const dir of ['base', 'overlays/dev', 'overlays/production']) {
+      for (const d of (await kustomizeBuild(dir)).filter(
+        (o) => o.kind === 'Deployment',
+      ) as V1Deployment[]) {
+        const spec = d.spec?.template.spec;
+        expect(spec?.securityContext?.runAsNonRoot, `${dir} ${d.metadata?.name}`).toBe(true);
+        for (const c of [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])]) {
+          const what = `${dir} ${d.metadata?.name}/${c.name}`;
+          expect(c.securityContext?.readOnlyRootFilesystem, what).toBe(true);
+          expect(c.securityContext?.allowPrivilegeEscalation, what).toBe(false);
+          expect(c.securityContext?.capabilities?.drop, what).toEqual(['ALL']);
+          expect(c.resources?.limits?.memory, what).toBeDefined();
+        }
+      }
+    }
+  });
+
+  it('ORCH-3114: the webhook configuration: Fail, labelled pods only, CREATE only', async () => {
+    const mwc = (await kustomizeBuild('base')).find(
+      (o) => o.kind === 'MutatingWebhookConfiguration',
+    ) as V1MutatingWebhookConfiguration;
+    const w = mwc.webhooks?.[0];
+    expect(w?.failurePolicy).toBe('Fail');
+    expect(w?.sideEffects).toBe('None');
+    expect(w?.reinvocationPolicy).toBe('Never');
+    expect(w?.objectSelector?.matchExpressions).toEqual([
+      { key: 'llama-orch.io/engine', operator: 'Exists' },
+    ]);
+    expect(w?.rules?.[0]?.operations).toEqual(['CREATE']);
+    expect(w?.clientConfig.service).toEqual(
+      expect.objectContaining({
+        name: 'llama-orch-webhook',
+        namespace: 'llama-orch',
+        path: '/mutate',
+      }),
+    );
+  });
+
+  it('ORCH-3111: the example worker carries the label, annotations and determinism flags', async () => {
+    const w = (await kustomizeBuild('overlays/dev')).find(
+      (o) => o.kind === 'Deployment' && o.metadata?.name === 'llama-worker',
+    ) as V1Deployment;
+    const t = w.spec?.template;
+    expect(t?.metadata?.labels?.['llama-orch.io/engine']).toBe('llamacpp');
+    expect(t?.metadata?.annotations?.['llama-orch.io/pool']).toBe('chat');
+    const c = t?.spec?.containers[0];
+    expect(c?.resources?.limits?.['nvidia.com/gpu']).toBe(1);
+    expect(c?.args).toEqual(expect.arrayContaining(['--parallel', '1', '--no-cont-batching']));
+  });
+});
