@@ -88,7 +88,7 @@ function banner(stack: Stack, extras: UpExtras): string {
     `    curl -s ${stack.url}/v1/tasks -H 'content-type: application/json' -d '{"task_id":"${task}",`,
     `      "session_id":"5b0e2a44-0000-4000-8000-000000000001","workload":"completion",`,
     `      "model_ref":"${stack.config.pools[0]?.model_ref}","engine":"llamacpp","ctx":2048,`,
-    `      "priority":"interactive","max_tokens":48,"deadline_ms":30000,"prompt":"Write a haiku about lighthouses."}'`,
+    `      "priority":"interactive","max_tokens":48,"deadline_ms":30000,"prompt":"Explain what a lighthouse does in one sentence."}'`,
     `    curl -N ${stack.url}/v1/tasks/${task}/stream`,
     '  Ctrl-C stops every process.',
     '',
