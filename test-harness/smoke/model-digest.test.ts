@@ -1,6 +1,6 @@
 // Smoke: the model is checksummed before load (ORCH-5002, ORCH-3037); a corrupted copy is refused.
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, open, readFile, rm, symlink } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, open, readFile, readdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,10 +18,12 @@ describe('ORCH-5002: model_digest is the GGUF sha256 and is verified on every st
     // A cache root that is the real one, except for a model file with one flipped byte.
     fakeRoot = join(tmp, 'cache');
     await mkdir(fakeRoot);
-    for (const tool of ['envoy', 'llama-server']) {
+    const modelDir = dirname(tc.model.path);
+    // Every other cached tool (Envoy, llama-server, the instruct model, ...) stays the real one.
+    for (const tool of await readdir(tc.root)) {
+      if (tool.startsWith('.') || tool === basename(dirname(modelDir))) continue;
       await symlink(join(tc.root, tool), join(fakeRoot, tool));
     }
-    const modelDir = dirname(tc.model.path);
     const rel = join(basename(dirname(modelDir)), basename(modelDir));
     await mkdir(join(fakeRoot, rel), { recursive: true });
     await copyFile(join(modelDir, 'manifest.json'), join(fakeRoot, rel, 'manifest.json'));
