@@ -158,3 +158,25 @@ describe('ORCH-3035: API keys', () => {
     expect(local.auth).toEqual({ required: false, tenants: [] });
   });
 });
+
+describe('ORCH-3106: the OpenAI routes key rule', () => {
+  const policy = (required: boolean, tenants: typeof TENANTS | [] = TENANTS): AuthPolicy =>
+    new AuthPolicy({ required, keys: new KeyRing(tenants, []), host: '127.0.0.1' });
+
+  it('ORCH-3106: an unknown key is 401 UNAUTHORIZED there (403 on OrchQueue routes)', () => {
+    expect(outcome(() => policy(false).dataPlane(key('nope')))).toBe('403 FORBIDDEN');
+    expect(outcome(() => policy(false).openAiDataPlane(key('nope')))).toBe('401 UNAUTHORIZED');
+    expect(outcome(() => policy(true).openAiDataPlane(key('nope')))).toBe('401 UNAUTHORIZED');
+    expect(outcome(() => policy(true).openAiDataPlane(none))).toBe('401 UNAUTHORIZED');
+    expect(outcome(() => policy(false).openAiDataPlane(key('acme-key')))).toBe('ok:acme');
+    expect(outcome(() => policy(false).openAiDataPlane(none))).toBe('ok:default');
+  });
+
+  it('ORCH-3106: with auth off and no tenant key configured, any key acts as "default"', () => {
+    expect(outcome(() => policy(false, []).openAiDataPlane(key('sk-anything')))).toBe('ok:default');
+    expect(outcome(() => policy(false, []).dataPlane(key('sk-anything')))).toBe('403 FORBIDDEN');
+    expect(outcome(() => policy(true, []).openAiDataPlane(key('sk-anything')))).toBe(
+      '401 UNAUTHORIZED',
+    );
+  });
+});

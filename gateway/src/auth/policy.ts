@@ -44,6 +44,24 @@ export class AuthPolicy {
     return this.known(credential);
   }
 
+  /**
+   * ORCH-3106: the OpenAI routes. OpenAI SDKs always send some key, so with auth off and no
+   * tenant key configured at all (the loopback dev stack) any key acts as tenant "default", as
+   * no key does; otherwise a presented key is checked, and an unknown one is 401 (OpenAI's
+   * "invalid API key"), not 403.
+   */
+  openAiDataPlane(credential: Credential): Principal {
+    if (!this.o.required && this.o.keys.size === 0) return ANONYMOUS;
+    try {
+      return this.dataPlane(credential);
+    } catch (error) {
+      if (error instanceof CoreError && error.code === 'FORBIDDEN') {
+        throw new CoreError('UNAUTHORIZED', `invalid API key (${error.message})`);
+      }
+      throw error;
+    }
+  }
+
   controlPlane(credential: Credential): Principal {
     if (this.controlMode === 'open') return ANONYMOUS;
     if (this.controlMode === 'closed') {

@@ -3,7 +3,7 @@
 // the ext_proc loop answers it with an ImmediateResponse carrying the ErrorEnvelope. A routed
 // stream has its credentials stripped: the sidecar and the engine never see a client's key.
 import { openAiRouteOf } from '@llama-orch/contracts';
-import { CoreError } from '@llama-orch/core';
+import type { CoreError } from '@llama-orch/core';
 import type { PlacementDecision, PlacementRequest, Placer } from '../extproc/handler.js';
 import { credentialFrom } from './api-keys.js';
 import type { AuthPolicy } from './policy.js';
@@ -24,17 +24,16 @@ export function guardedPlacer(placer: Placer, o: StreamGuardOptions): Placer {
       const openAi = openAiRouteOf(request.path) !== undefined;
       let tenant: string;
       try {
-        const principal = o.policy.dataPlane(credentialFrom((name) => request.headers[name]));
+        const credential = credentialFrom((name) => request.headers[name]);
+        const principal = openAi
+          ? o.policy.openAiDataPlane(credential)
+          : o.policy.dataPlane(credential);
         if (request.taskId !== undefined && !openAi) {
           o.policy.checkTaskAccess(principal, o.taskTenant(request.taskId));
         }
         tenant = principal.tenant;
       } catch (error) {
         o.onRefused?.(error as CoreError);
-        // ORCH-3106: to OpenAI clients an unknown key is an invalid key, 401 (not 403).
-        if (openAi && error instanceof CoreError && error.code === 'FORBIDDEN') {
-          throw new CoreError('UNAUTHORIZED', `invalid API key: ${error.message}`);
-        }
         throw error;
       }
       const decision = await placer.decide({ ...request, tenant }, signal);

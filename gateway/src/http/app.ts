@@ -113,9 +113,8 @@ function isOpenAi(request: FastifyRequest): boolean {
 
 function openAiReply(error: unknown, correlationId: string): OpenAiErrorReply {
   const e = asCoreError(error);
-  const code = e.code === 'FORBIDDEN' ? 'UNAUTHORIZED' : e.code;
   return openAiErrorResponse({
-    code,
+    code: e.code,
     message: e.message,
     ...(e.retryAfterMs !== undefined ? { retry_after_ms: e.retryAfterMs } : {}),
     correlation_id: correlationId,

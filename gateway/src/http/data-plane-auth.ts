@@ -1,6 +1,7 @@
 // Data-plane API-key check for the REST routes (ORCH-3035): an onRequest hook that resolves the
 // request's principal (its tenant) or throws UNAUTHORIZED / FORBIDDEN before any handler runs.
 // The key itself is never stored on the request or logged; only the principal's fingerprint is.
+import { OPENAI_MODELS_PATH } from '@llama-orch/contracts';
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { credentialFrom, DEFAULT_TENANT } from '../auth/api-keys.js';
 import type { Credential, Principal } from '../auth/api-keys.js';
@@ -36,7 +37,11 @@ export function dataPlaneAuth(
 ): onRequestAsyncHookHandler {
   return async (request) => {
     try {
-      request.principal = policy.dataPlane(requestCredential(request));
+      // ORCH-3106: GET /v1/models follows the OpenAI routes' key rule.
+      request.principal =
+        request.url.split('?')[0] === OPENAI_MODELS_PATH
+          ? policy.openAiDataPlane(requestCredential(request))
+          : policy.dataPlane(requestCredential(request));
     } catch (error) {
       onRejected?.(request, error);
       throw error;
