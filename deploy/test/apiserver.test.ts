@@ -179,6 +179,8 @@ describe('ORCH-3111: what the API server stores', () => {
     expect(s.readinessProbe?.httpGet?.path).toBe('/healthz');
     expect(s.livenessProbe?.tcpSocket?.port).toBe(8100);
     expect(s.securityContext?.runAsNonRoot).toBe(true);
+    expect(s.volumeMounts).toEqual([{ name: 'llama-orch-sidecar-tmp', mountPath: '/tmp' }]);
+    expect(stored.spec?.volumes?.map((v) => v.name)).toEqual(['llama-orch-sidecar-tmp']);
     expect(stored.metadata?.annotations?.[INJECTED_ANNOTATION]).toContain(SIDECAR_CONTAINER);
     // The engine container is untouched.
     expect(stored.spec?.containers[0]?.args).toEqual(GOOD);
@@ -188,6 +190,7 @@ describe('ORCH-3111: what the API server stores', () => {
     const first = await core.readNamespacedPod({ name: 'worker-0', namespace: NS });
     const again = workerPod('worker-0-copy', GOOD);
     again.spec!.containers = (first.spec?.containers ?? []).map((c) => ({ ...c }));
+    again.spec!.volumes = first.spec?.volumes ?? [];
     await createPod(again);
     const stored = await core.readNamespacedPod({ name: 'worker-0-copy', namespace: NS });
     expect(stored.spec?.containers.filter((c) => c.name === SIDECAR_CONTAINER)).toHaveLength(1);

@@ -51,6 +51,8 @@ function applyPatch(pod: Pod, patch: JsonPatchOp[]): Pod {
   const out = structuredClone(pod);
   for (const op of patch) {
     if (op.path === '/spec/containers/-') out.spec?.containers?.push(op.value as Container);
+    else if (op.path === '/spec/volumes') out.spec!.volumes = op.value as unknown[];
+    else if (op.path === '/spec/volumes/-') out.spec!.volumes!.push(op.value);
     else if (op.path === '/metadata/annotations')
       out.metadata = { ...out.metadata, annotations: op.value as Record<string, string> };
     else if (op.path.startsWith('/metadata/annotations/')) {

@@ -34,6 +34,9 @@ export interface InjectorConfig {
 
 export const DEFAULT_SIDECAR_COMMAND = ['node', '--import', 'tsx', 'sidecar/src/main.ts'] as const;
 
+/** The emptyDir the sidecar gets as /tmp. */
+export const SIDECAR_TMP_VOLUME = 'llama-orch-sidecar-tmp';
+
 export type Decision =
   | { kind: 'skip'; reason: string }
   | { kind: 'inject'; patch: JsonPatchOp[]; sidecar: Container }
@@ -123,6 +126,11 @@ export function decide(pod: Pod, cfg: InjectorConfig): Decision {
   const gpus = gpuCount(engineContainer);
   const sidecar = sidecarContainer(cfg, { engine, modelRef, pool, replicaSet, enginePort, gpus });
   const patch: JsonPatchOp[] = [{ op: 'add', path: '/spec/containers/-', value: sidecar }];
+  // A writable /tmp for the sidecar (its root filesystem is read-only; tsx caches there).
+  const tmp = { name: SIDECAR_TMP_VOLUME, emptyDir: { sizeLimit: '64Mi' } };
+  if (pod.spec?.volumes === undefined)
+    patch.push({ op: 'add', path: '/spec/volumes', value: [tmp] });
+  else patch.push({ op: 'add', path: '/spec/volumes/-', value: tmp });
   const marker = `${SIDECAR_CONTAINER}:${cfg.sidecarImage}`;
   if (pod.metadata?.annotations === undefined) {
     patch.push({
@@ -198,6 +206,7 @@ export function sidecarContainer(cfg: InjectorConfig, w: Worker): Container {
     // /healthz is 503 while the engine loads; liveness only asks whether the process answers.
     livenessProbe: { tcpSocket: { port: cfg.sidecarPort }, periodSeconds: 10, failureThreshold: 6 },
     resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+    volumeMounts: [{ name: SIDECAR_TMP_VOLUME, mountPath: '/tmp' }],
     securityContext: {
       runAsNonRoot: true,
       runAsUser: 65532,

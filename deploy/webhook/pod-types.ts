@@ -31,7 +31,7 @@ export interface Pod {
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
   };
-  spec?: { containers?: Container[]; [key: string]: unknown };
+  spec?: { containers?: Container[]; volumes?: unknown[]; [key: string]: unknown };
 }
 
 export interface AdmissionRequest {

@@ -53,6 +53,7 @@ describe('ORCH-3111: AdmissionReview over HTTP', () => {
     ) as JsonPatchOp[];
     expect(patch.map((p) => p.path)).toEqual([
       '/spec/containers/-',
+      '/spec/volumes',
       '/metadata/annotations/llama-orch.io~1sidecar-injected',
     ]);
     // Pod env may carry secrets: the log line names the pod and the outcome only.

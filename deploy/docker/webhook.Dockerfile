@@ -1,0 +1,35 @@
+# syntax=docker/dockerfile:1.7
+# Image of the sidecar-injection webhook (deploy/webhook/). Build from the repository root:
+#   docker build -f deploy/docker/webhook.Dockerfile -t llama-orch/webhook:0.1.0 .
+# NOT BUILT HERE: no image registry is reachable from this project's machines, so this file has
+# never been built or run; see deploy/README.md.
+# Sources run through tsx, as in npm run up: the workspace packages export their .ts sources.
+
+FROM node:20.19.5-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY proto/package.json proto/
+COPY contracts/package.json contracts/
+COPY core/package.json core/
+COPY gateway/package.json gateway/
+COPY sidecar/package.json sidecar/
+COPY envoy/package.json envoy/
+COPY test-harness/package.json test-harness/
+COPY cli/package.json cli/
+COPY tools/package.json tools/
+COPY deploy/package.json deploy/
+# Lifecycle scripts stay off (as allowScripts says for the repo); tsx is kept for the runtime.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+
+FROM node:20.19.5-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json tsconfig.base.json ./
+COPY proto ./proto
+COPY contracts ./contracts
+COPY core ./core
+COPY deploy ./deploy
+# The same non-root uid the manifests' securityContext names; the root filesystem is read-only there.
+USER 65532:65532
+ENTRYPOINT ["node", "--import", "tsx", "deploy/webhook/main.ts"]
