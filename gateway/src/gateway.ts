@@ -129,7 +129,7 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
       {
         policy,
         taskTenant,
-        onRefused: () => metrics.extProcRequests.inc({ outcome: 'unauthorized' }),
+        onRefused: (_error, api) => metrics.extProcRequests.inc({ outcome: 'unauthorized', api }),
       },
     ),
     // ORCH-3106: the OpenAI routes answer errors in OpenAI's shape, everything else the envelope.

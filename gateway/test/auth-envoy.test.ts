@@ -114,7 +114,9 @@ describe('ORCH-3035: API-key auth through real Envoy', { timeout: 15_000 }, () =
     const metrics = await fetch(`${edge.url}/metrics`);
     expect(metrics.status).toBe(200);
     const text = await metrics.text();
-    expect(text).toMatch(/placement_extproc_requests_total\{outcome="unauthorized"\} 2/);
+    expect(text).toMatch(
+      /placement_extproc_requests_total\{outcome="unauthorized",api="orchqueue"\} 2/,
+    );
     expect(text).not.toContain(KEYS.acme);
   });
 

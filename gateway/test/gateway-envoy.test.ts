@@ -125,7 +125,9 @@ describe('gateway + real Envoy + fake sidecar', { timeout: 15_000 }, () => {
     const text = await (await fetch(`${base}/metrics`)).text();
     expect(text).toMatch(/tasks_started_total\{[^}]*replica_id="fake-a"[^}]*\} 1/);
     expect(text).toMatch(/tokens_out_total\{[^}]*replica_id="fake-a"\} 3/);
-    expect(text).toMatch(/placement_extproc_requests_total\{outcome="not_found"\} 1/);
+    expect(text).toMatch(
+      /placement_extproc_requests_total\{outcome="not_found",api="orchqueue"\} 1/,
+    );
   });
 
   it('ORCH-4004: placement down → Envoy fails closed with a typed 503, never an unrouted request', async () => {

@@ -14,6 +14,7 @@ import { resolveSeed } from '@llama-orch/core';
 import { pythonOpenAi, runPythonSdk } from '../src/openai/python-sdk.js';
 import type { Stack } from '../src/stack/index.js';
 import { startStack } from '../src/stack/index.js';
+import { scrape, total } from './helpers/metrics.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const KEY = 'orch-openai-e2e-main';
@@ -257,6 +258,28 @@ describe(`ORCH-3103: OpenAI SDKs through Envoy ${CARVE}`, () => {
     // Bad input through the SDK's model list too: a bad key is 401 there as well.
     await expect(badKey.models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
   }, 60_000);
+
+  it(`ORCH-3103: metrics count OpenAI requests under api="openai" ${CARVE}`, async () => {
+    const { samples } = await scrape(stack.url);
+    expect(total(samples, 'tasks_enqueued_total', { api: 'openai' })).toBeGreaterThan(5);
+    expect(total(samples, 'tasks_enqueued_total', { api: 'orchqueue' })).toBe(0);
+    expect(total(samples, 'tasks_started_total', { api: 'openai' })).toBeGreaterThan(5);
+    expect(
+      total(samples, 'placement_extproc_requests_total', { api: 'openai', outcome: 'routed' }),
+    ).toBeGreaterThan(5);
+    expect(
+      total(samples, 'tasks_rejected_total', { api: 'openai', reason: 'INVALID_PARAMS' }),
+    ).toBeGreaterThanOrEqual(1); // n: 2
+    expect(
+      total(samples, 'tasks_rejected_total', { api: 'openai', reason: 'ADMISSION_REJECT' }),
+    ).toBeGreaterThanOrEqual(1); // over quota
+    expect(
+      total(samples, 'placement_extproc_requests_total', {
+        api: 'openai',
+        outcome: 'unauthorized',
+      }),
+    ).toBeGreaterThanOrEqual(1); // bad key
+  }, 30_000);
 
   it(`ORCH-3103: the official openai Python SDK, unchanged, passes the same suite ${CARVE}`, async () => {
     const python = await pythonOpenAi((s) => console.log(s));

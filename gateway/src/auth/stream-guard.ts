@@ -15,7 +15,7 @@ export interface StreamGuardOptions {
   /** Tenant that submitted a live task (undefined when unknown: the placer answers 404). */
   readonly taskTenant: (taskId: string) => string | undefined;
   /** Told about each refusal (metrics: placement_extproc_requests_total{outcome="unauthorized"}). */
-  readonly onRefused?: (error: CoreError) => void;
+  readonly onRefused?: (error: CoreError, api: 'orchqueue' | 'openai') => void;
 }
 
 export function guardedPlacer(placer: Placer, o: StreamGuardOptions): Placer {
@@ -33,7 +33,7 @@ export function guardedPlacer(placer: Placer, o: StreamGuardOptions): Placer {
         }
         tenant = principal.tenant;
       } catch (error) {
-        o.onRefused?.(error as CoreError);
+        o.onRefused?.(error as CoreError, openAi ? 'openai' : 'orchqueue');
         throw error;
       }
       const decision = await placer.decide({ ...request, tenant }, signal);

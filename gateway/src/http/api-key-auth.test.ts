@@ -125,7 +125,11 @@ describe('ORCH-3035: API-key auth on the REST routes (auth.required)', () => {
     await submit({});
     await submit({ 'x-api-key': 'wrong' });
     const text = await h.metrics.registry.metrics();
-    expect(text).toMatch(/tasks_rejected_total\{engine="unknown",reason="UNAUTHORIZED"\} 1/);
-    expect(text).toMatch(/tasks_rejected_total\{engine="unknown",reason="FORBIDDEN"\} 1/);
+    expect(text).toMatch(
+      /tasks_rejected_total\{engine="unknown",reason="UNAUTHORIZED",api="orchqueue"\} 1/,
+    );
+    expect(text).toMatch(
+      /tasks_rejected_total\{engine="unknown",reason="FORBIDDEN",api="orchqueue"\} 1/,
+    );
   });
 });

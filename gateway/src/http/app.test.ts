@@ -102,8 +102,12 @@ describe('REST app (fastify inject, fresh server per test)', () => {
     expect(odd.statusCode).toBe(400);
     expect(h.core.snapshot().liveTasks).toBe(0);
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
-    expect(metrics).toMatch(/tasks_rejected_total\{engine="llamacpp",reason="INVALID_PARAMS"\} 1/);
-    expect(metrics).toMatch(/tasks_rejected_total\{engine="unknown",reason="INVALID_PARAMS"\} 1/);
+    expect(metrics).toMatch(
+      /tasks_rejected_total\{engine="llamacpp",reason="INVALID_PARAMS",api="orchqueue"\} 1/,
+    );
+    expect(metrics).toMatch(
+      /tasks_rejected_total\{engine="unknown",reason="INVALID_PARAMS",api="orchqueue"\} 1/,
+    );
   });
 
   it('ORCH-3028: fastify-level refusals (bad JSON, wrong content type, too large) count in tasks_rejected_total', async () => {
@@ -127,7 +131,9 @@ describe('REST app (fastify inject, fresh server per test)', () => {
       headers: { 'content-type': 'application/json' },
     });
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
-    expect(metrics).toMatch(/tasks_rejected_total\{engine="unknown",reason="INVALID_PARAMS"\} 3\n/);
+    expect(metrics).toMatch(
+      /tasks_rejected_total\{engine="unknown",reason="INVALID_PARAMS",api="orchqueue"\} 3\n/,
+    );
   });
 
   it('ORCH-3024: duplicate task_id → 400', async () => {
@@ -160,7 +166,7 @@ describe('REST app (fastify inject, fresh server per test)', () => {
     expect(validateResponse('createTask', 429, res.json(), hdrs(res.headers)).issues).toEqual([]);
     const metrics = await app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toMatch(
-      /tasks_rejected_total\{engine="llamacpp",reason="ADMISSION_REJECT"\} 1/,
+      /tasks_rejected_total\{engine="llamacpp",reason="ADMISSION_REJECT",api="orchqueue"\} 1/,
     );
   });
 
@@ -236,7 +242,7 @@ describe('REST app (fastify inject, fresh server per test)', () => {
       expect(res.body).toContain(`# TYPE ${name}`);
     }
     expect(res.body).toMatch(
-      /tasks_enqueued_total\{engine="llamacpp",engine_version="b1-test",pool_id="pool-a",priority="interactive"\} 1/,
+      /tasks_enqueued_total\{engine="llamacpp",engine_version="b1-test",pool_id="pool-a",priority="interactive",api="orchqueue"\} 1/,
     );
   });
 

@@ -17,6 +17,7 @@ export const LABEL_BUDGETS: Readonly<Record<string, number>> = {
   outcome: 8,
   pinned: 2,
   fallback: 2,
+  api: 2,
   state: 8,
   model_digest: 64,
   canary_hash: 64,

@@ -17,6 +17,9 @@ const REPLICA_LABELS = ['engine', 'engine_version', 'pool_id', 'replica_id'] as 
 type QueueLabel = (typeof QUEUE_LABELS)[number];
 type ReplicaLabel = (typeof REPLICA_LABELS)[number];
 
+/** ORCH-3103: the public API a request came in on (the `api` metric label). */
+export type ApiLabel = 'orchqueue' | 'openai';
+
 export type ExtProcOutcome =
   'routed' | 'not_found' | 'canceled' | 'expired' | 'unauthorized' | 'error';
 export type DecisionOutcome = 'assigned' | 'no_capacity' | 'unready' | 'rejected';
@@ -33,10 +36,10 @@ export type ModelState = (typeof MODEL_STATES)[number];
 export interface GatewayMetrics {
   readonly registry: Registry;
   readonly budget: LabelBudget;
-  readonly tasksEnqueued: CounterFacade<QueueLabel>;
-  readonly tasksStarted: CounterFacade<ReplicaLabel | 'priority'>;
+  readonly tasksEnqueued: CounterFacade<QueueLabel | 'api'>;
+  readonly tasksStarted: CounterFacade<ReplicaLabel | 'priority' | 'api'>;
   readonly tasksCanceled: CounterFacade<QueueLabel | 'reason'>;
-  readonly tasksRejected: CounterFacade<'engine' | 'reason'>;
+  readonly tasksRejected: CounterFacade<'engine' | 'reason' | 'api'>;
   readonly queueDepth: GaugeFacade<QueueLabel>;
   readonly latencyFirstToken: HistogramFacade<QueueLabel>;
   readonly latencyDecode: HistogramFacade<QueueLabel>;
@@ -50,7 +53,7 @@ export interface GatewayMetrics {
   readonly preemptions: CounterFacade<'engine' | 'pool_id' | 'priority'>;
   readonly placementDecisions: CounterFacade<'outcome' | 'pinned' | 'fallback'>;
   readonly extProcHold: HistogramFacade<'pool_id' | 'outcome'>;
-  readonly extProcRequests: CounterFacade<'outcome'>;
+  readonly extProcRequests: CounterFacade<'outcome' | 'api'>;
   readonly replicasReady: GaugeFacade<'engine' | 'engine_version' | 'pool_id'>;
   readonly leasesActive: GaugeFacade<'pool_id'>;
   readonly controlStreams: Gauge;
@@ -92,17 +95,17 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
   return {
     registry,
     budget,
-    tasksEnqueued: counter(
-      'tasks_enqueued_total',
-      'Tasks admitted into a queue (202 answered).',
-      QUEUE_LABELS,
-    ),
+    tasksEnqueued: counter('tasks_enqueued_total', 'Tasks admitted into a queue (202 answered).', [
+      ...QUEUE_LABELS,
+      'api',
+    ]),
     tasksStarted: counter('tasks_started_total', 'Tasks whose lease was accepted by a sidecar.', [
       'engine',
       'engine_version',
       'pool_id',
       'replica_id',
       'priority',
+      'api',
     ]),
     tasksCanceled: counter('tasks_canceled_total', 'Tasks that ended canceled, by reason.', [
       ...QUEUE_LABELS,
@@ -111,6 +114,7 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     tasksRejected: counter('tasks_rejected_total', 'Tasks refused at admission, by error code.', [
       'engine',
       'reason',
+      'api',
     ]),
     queueDepth: gauge('queue_depth', 'Tasks waiting in a queue now.', QUEUE_LABELS),
     latencyFirstToken: histogram(
@@ -178,7 +182,7 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     extProcRequests: counter(
       'placement_extproc_requests_total',
       'ext_proc stream requests answered, by outcome.',
-      ['outcome'],
+      ['outcome', 'api'],
     ),
     replicasReady: gauge('placement_replicas_ready', 'Replicas that are Ready now.', [
       'engine',

@@ -38,11 +38,11 @@ describe('ORCH-4019: cardinality guard', () => {
   it('ORCH-4019: 2000 distinct reasons give at most 16 + other series', async () => {
     const metrics = createMetrics();
     for (let i = 0; i < 2000; i++)
-      metrics.tasksRejected.inc({ engine: 'llamacpp', reason: `R${i}` });
+      metrics.tasksRejected.inc({ engine: 'llamacpp', reason: `R${i}`, api: 'orchqueue' });
     const text = await metrics.registry.getSingleMetricAsString('tasks_rejected_total');
     const series = text.split('\n').filter((l) => l.startsWith('tasks_rejected_total{'));
     expect(series).toHaveLength(17);
-    expect(text).toContain('reason="other"} 1984');
+    expect(text).toContain('reason="other",api="orchqueue"} 1984');
   });
 
   it('ORCH-3077: configured tenants with the highest weight get the tenant budget first', async () => {

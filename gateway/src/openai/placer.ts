@@ -11,6 +11,7 @@ import {
   requestedMaxTokens,
 } from '@llama-orch/contracts';
 import type { OpenAiRequest } from '@llama-orch/contracts';
+import { CoreError } from '@llama-orch/core';
 import type { Engine, Priority, TaskSpecInput } from '@llama-orch/core';
 import type { Logger } from 'pino';
 import type { PlacementDecision, PlacementRequest, Placer } from '../extproc/handler.js';
@@ -48,9 +49,16 @@ export function openAiPlacer(inner: Placer, o: OpenAiPlacerOptions): Placer {
       if (route === undefined || request.method !== 'POST') return inner.decide(request, signal);
       try {
         const parsed = parseOpenAiRequest(route, request.body ?? '');
-        if (!parsed.ok) throw new ParamError(parsed.message, parsed.param);
-        const spec = taskSpec(parsed.request, request, served(o, parsed.request.body.model ?? ''));
-        const admitted = o.tasks.admit(spec, request.tenant ?? 'default');
+        let spec: TaskSpecInput;
+        try {
+          if (!parsed.ok) throw new ParamError(parsed.message, parsed.param);
+          spec = taskSpec(parsed.request, request, served(o, parsed.request.body.model ?? ''));
+        } catch (error) {
+          // Refused before admission: still a task refused (tasks_rejected_total{api="openai"}).
+          if (error instanceof CoreError) o.tasks.countInvalidBody(undefined, error, 'openai');
+          throw error;
+        }
+        const admitted = o.tasks.admit(spec, request.tenant ?? 'default', false, 'openai');
         o.log.info(
           {
             task_id: admitted.task_id,

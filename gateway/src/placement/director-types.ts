@@ -2,7 +2,7 @@
 // live task. Kept apart from director.ts so the class file holds only the event plumbing.
 import type { Engine, Priority, Scheduler } from '@llama-orch/core';
 import type { Logger } from 'pino';
-import type { GatewayMetrics } from '../metrics/metrics.js';
+import type { ApiLabel, GatewayMetrics } from '../metrics/metrics.js';
 import type { ReplicaRegistry } from '../replicas/registry.js';
 import type { CircuitBreakerConfig } from './circuit-breaker.js';
 
@@ -35,6 +35,8 @@ export interface TaskMeta {
   readonly correlationId: string;
   /** ORCH-2013: placement mode pin (placement_decisions_total{pinned}). */
   readonly pinned: boolean;
+  /** ORCH-3103: the API the task came in on (the `api` metric label). */
+  readonly api: ApiLabel;
 }
 
 export type CancelReasonLabel =

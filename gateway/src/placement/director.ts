@@ -4,7 +4,7 @@
 import { CoreError } from '@llama-orch/core';
 import type { Dispatch, Engine, Scheduler, TaskSpec, TerminalEvent } from '@llama-orch/core';
 import type { PlacementDecision, PlacementRequest, Placer } from '../extproc/handler.js';
-import type { ExtProcOutcome } from '../metrics/metrics.js';
+import type { ApiLabel, ExtProcOutcome } from '../metrics/metrics.js';
 import { assignCommand } from './assign.js';
 import { wiredBreakers } from './circuit-breaker.js';
 import type { CircuitBreakers } from './circuit-breaker.js';
@@ -47,13 +47,14 @@ export class Director implements Placer {
   }
 
   /** Called by the REST side after a successful admit. */
-  rememberTask(task: TaskSpec, poolId: string, pinned = false): void {
+  rememberTask(task: TaskSpec, poolId: string, pinned = false, api: ApiLabel = 'orchqueue'): void {
     this.tasks.set(task.task_id, {
       engine: task.engine,
       priority: task.priority,
       poolId,
       correlationId: task.correlation_id,
       pinned,
+      api,
     });
   }
 
@@ -72,11 +73,7 @@ export class Director implements Placer {
       return await this.hold(request, signal, since);
     } catch (error) {
       const notFound = error instanceof CoreError && error.code === 'NOT_FOUND';
-      this.count(
-        this.tasks.get(request.taskId ?? '')?.poolId ?? 'unknown',
-        notFound ? 'not_found' : 'error',
-        since,
-      );
+      this.count(request.taskId ?? '', notFound ? 'not_found' : 'error', since);
       throw error;
     }
   }
@@ -94,7 +91,7 @@ export class Director implements Placer {
     try {
       return await this.attachAndHold(taskId, correlationId, signal, since, true);
     } catch (error) {
-      this.count(this.tasks.get(taskId)?.poolId ?? 'unknown', 'error', since);
+      this.count(taskId, 'error', since);
       throw error;
     }
   }
@@ -122,7 +119,7 @@ export class Director implements Placer {
     if (!attached.ok) throw attached.error;
     const meta = this.tasks.get(taskId);
     if (attached.terminal) {
-      this.count(meta?.poolId ?? 'unknown', terminalOutcome(attached.terminal), since);
+      this.count(taskId, terminalOutcome(attached.terminal), since);
       return Promise.resolve(
         terminalDecision(attached.terminal, this.engineOf(attached.terminal, meta), correlationId),
       );
@@ -140,7 +137,7 @@ export class Director implements Placer {
         cancelOnLeave,
         resolve: (decision, outcome) => {
           this.waiters.delete(taskId);
-          this.count(meta?.poolId ?? 'unknown', outcome, since);
+          this.count(taskId, outcome, since);
           resolve(decision);
         },
       };
@@ -388,13 +385,13 @@ export class Director implements Placer {
     if (waiter.phase === 'queued' && waiter.cancelOnLeave) {
       // ORCH-3107: nobody can ever stream this task again; cancel it instead of detaching.
       this.waiters.delete(taskId);
-      this.count(this.tasks.get(taskId)?.poolId ?? 'unknown', 'canceled', waiter.since);
+      this.count(taskId, 'canceled', waiter.since);
       this.cancelTask(taskId, 'client');
     } else if (waiter.phase === 'queued') {
       // ORCH-4005: the client went away while queued; core stops considering it for dispatch.
       this.waiters.delete(taskId);
       this.o.core.detach(taskId);
-      this.count(this.tasks.get(taskId)?.poolId ?? 'unknown', 'canceled', waiter.since);
+      this.count(taskId, 'canceled', waiter.since);
       this.o.log.info({ task_id: taskId }, 'ext_proc: client left while queued; task detached');
     } else {
       waiter.abandoned = true; // resolved by assign() once the sidecar answers or times out
@@ -405,8 +402,11 @@ export class Director implements Placer {
     return event.error?.engine ?? meta?.engine ?? this.o.poolEngine(event.poolId) ?? 'llamacpp';
   }
 
-  private count(poolId: string, outcome: ExtProcOutcome, since: number): void {
-    this.o.metrics.extProcRequests.inc({ outcome });
+  /** placement_extproc_requests_total / hold time, labelled from what is known of the task. */
+  private count(taskId: string, outcome: ExtProcOutcome, since: number): void {
+    const meta = this.tasks.get(taskId);
+    const poolId = meta?.poolId ?? 'unknown';
+    this.o.metrics.extProcRequests.inc({ outcome, api: meta?.api ?? 'orchqueue' });
     this.o.metrics.extProcHold.observe({ pool_id: poolId, outcome }, this.o.clock() - since);
   }
 }

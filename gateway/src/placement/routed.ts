@@ -24,6 +24,7 @@ export function routeAccepted(
     pool_id: d.poolId,
     replica_id: d.replicaId,
     priority: d.task.priority,
+    api: meta?.api ?? 'orchqueue',
   });
   o.log.info(
     {

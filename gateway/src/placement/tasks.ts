@@ -16,7 +16,7 @@ import type {
   TaskSpecInput,
 } from '@llama-orch/core';
 import type { Logger } from 'pino';
-import type { DecisionOutcome, GatewayMetrics } from '../metrics/metrics.js';
+import type { ApiLabel, DecisionOutcome, GatewayMetrics } from '../metrics/metrics.js';
 import { mirrorSnapshot } from '../metrics/mirror.js';
 import type { ReplicaRegistry } from '../replicas/registry.js';
 import type { Director } from './director.js';
@@ -74,20 +74,26 @@ export class TaskService {
    * Admission of an already-built spec: the one path for OrchQueue tasks and OpenAI requests
    * (ORCH-3103), so both get the same checks, quotas, metrics and logs.
    */
-  admit(spec: TaskSpecInput, tenant: string, pinned = false): AdmissionResponse {
+  admit(
+    spec: TaskSpecInput,
+    tenant: string,
+    pinned = false,
+    api: ApiLabel = 'orchqueue',
+  ): AdmissionResponse {
     const body = spec;
     const correlationId = spec.correlation_id;
     const result = this.o.core.admit(spec, tenant);
     if (!result.ok) {
-      this.rejected(body.engine, result.error, pinned);
+      this.rejected(body.engine, result.error, pinned, api);
       throw result.error;
     }
-    this.o.director.rememberTask(result.task, result.poolId, pinned);
+    this.o.director.rememberTask(result.task, result.poolId, pinned, api);
     this.o.metrics.tasksEnqueued.inc({
       engine: body.engine,
       engine_version: this.o.director.engineVersionOf(result.poolId),
       pool_id: result.poolId,
       priority: body.priority,
+      api,
     });
     if (result.dropped.length > 0) {
       this.o.metrics.backpressure.inc(
@@ -230,18 +236,18 @@ export class TaskService {
    * counts in tasks_rejected_total{reason}. The engine label comes from the body when it names a
    * known engine, else "unknown".
    */
-  countInvalidBody(body: unknown, error: CoreError): void {
+  countInvalidBody(body: unknown, error: CoreError, api: ApiLabel = 'orchqueue'): void {
     const named = (body as { engine?: unknown } | null | undefined)?.engine;
     const engine =
       typeof named === 'string' && (ENGINES as readonly string[]).includes(named)
         ? named
         : 'unknown';
-    this.o.metrics.tasksRejected.inc({ engine, reason: error.code });
-    this.o.log.info({ engine, code: error.code, err: error.message }, 'task rejected');
+    this.o.metrics.tasksRejected.inc({ engine, reason: error.code, api });
+    this.o.log.info({ engine, code: error.code, err: error.message, api }, 'task rejected');
   }
 
-  private rejected(engine: Engine, error: CoreError, pinned: boolean): void {
-    this.o.metrics.tasksRejected.inc({ engine, reason: error.code });
+  private rejected(engine: Engine, error: CoreError, pinned: boolean, api: ApiLabel): void {
+    this.o.metrics.tasksRejected.inc({ engine, reason: error.code, api });
     this.o.metrics.placementDecisions.inc({
       outcome: decisionOutcome(error.code),
       pinned: String(pinned),

@@ -302,6 +302,35 @@ describe('ORCH-3102: TGI prompt_format chat renders through POST /chat_tokenize'
     });
   });
 
+  it('ORCH-3105: an OpenAI conversation → /chat_tokenize gets every turn; sampling and stop reach /generate_stream (temperature 0 = greedy)', async () => {
+    await wm.mock.clearAllRequests();
+    await stub(wm.mock, 'POST', CHAT_TOKENIZE, {
+      contentType: 'application/json',
+      body: JSON.stringify({ tokenize_response: [], templated_text: TEMPLATED }),
+    });
+    await stub(wm.mock, 'POST', STREAM, { body: tgiSse(normal) });
+    const messages = [
+      { role: 'system' as const, content: 'Be brief.' },
+      { role: 'user' as const, content: 'Capital of France?' },
+      { role: 'assistant' as const, content: 'Paris.' },
+      { role: 'user' as const, content: 'And of Italy?' },
+    ];
+    await collect(adapter, { messages, sampling: { temperature: 0.3, topP: 1, stop: ['END'] } });
+    expect(await bodies(CHAT_TOKENIZE)).toEqual([{ messages }]);
+    const sampled = (await bodies(STREAM))[0] as { parameters: Record<string, unknown> };
+    expect(sampled).toMatchObject({
+      inputs: TEMPLATED,
+      parameters: { do_sample: true, temperature: 0.3, top_k: 40, stop: ['END'], seed: 42 },
+    });
+    // TGI refuses top_p 1 (it must be < 1): left out rather than sent.
+    expect(sampled.parameters).not.toHaveProperty('top_p');
+    await wm.mock.clearAllRequests();
+    await collect(adapter, { messages, sampling: { temperature: 0 } });
+    const greedy = (await bodies(STREAM))[0] as { parameters: Record<string, unknown> };
+    expect(greedy.parameters).toMatchObject({ do_sample: false });
+    expect(greedy.parameters).not.toHaveProperty('temperature');
+  });
+
   it('ORCH-3102: raw and absent send the prompt unchanged, with no /chat_tokenize call', async () => {
     await wm.mock.clearAllRequests();
     await stub(wm.mock, 'POST', STREAM, { body: tgiSse(normal) });

@@ -144,6 +144,34 @@ describe('ORCH-4014: Triton adapter against WireMock (generate extension, both d
     });
   });
 
+  it('ORCH-3105: OpenAI temperature, top_p and stop reach both dialects; a conversation is refused (no chat template)', async () => {
+    await wm.mock.clearAllRequests();
+    await stub(wm.mock, 'POST', CLASSIC, { body: sseBody(classicNormal) });
+    await collect(classic, {
+      maxTokens: 8,
+      sampling: { temperature: 0.2, topP: 0.7, stop: ['\n', 'END'] },
+    });
+    expect(await bodyOf(CLASSIC)).toMatchObject({
+      temperature: 0.2,
+      top_p: 0.7,
+      top_k: 40,
+      stop_words: '\n,END',
+    });
+    await stub(wm.mock, 'POST', LLMAPI, {
+      body: sseBody([out('tensorrt_llm', '.', { finish_reason: 'stop' })]),
+    });
+    await collect(llmapi, { maxTokens: 8, sampling: { temperature: 0.2, stop: ['END'] } });
+    expect(await bodyOf(LLMAPI)).toMatchObject({
+      sampling_param_temperature: 0.2,
+      sampling_param_stop: ['END'],
+    });
+    await wm.mock.clearAllRequests();
+    const refused = await collect(classic, { messages: [{ role: 'user', content: 'hi' }] });
+    expect(refused.outcome).toMatchObject({ reason: 'error', error: { code: 'INVALID_PARAMS' } });
+    expect(refused.outcome.error?.message).toMatch(/^chat template: triton serves raw prompts/);
+    expect(await wm.mock.getRequestsForAPI('POST', CLASSIC)).toHaveLength(0);
+  });
+
   it('ORCH-4014: stop by length in both dialects', async () => {
     await stub(wm.mock, 'POST', CLASSIC, {
       body: sseBody([...classicNormal, out('ensemble', ' is')]),

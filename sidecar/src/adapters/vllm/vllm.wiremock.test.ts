@@ -327,6 +327,35 @@ describe('ORCH-3102: vLLM prompt_format chat renders through POST /tokenize', ()
     });
   });
 
+  it('ORCH-3105: an OpenAI conversation → /tokenize gets every turn; temperature, top_p and stop override the profile', async () => {
+    await wm.mock.clearAllRequests();
+    await stub(wm.mock, 'POST', TOKENIZE, {
+      contentType: 'application/json',
+      body: JSON.stringify({ count: 3, max_model_len: 32768, tokens: CHAT_IDS, token_strs: null }),
+    });
+    await stub(wm.mock, 'POST', COMPLETIONS, { body: sseBody(normal) });
+    const messages = [
+      { role: 'system' as const, content: 'Be brief.' },
+      { role: 'user' as const, content: 'Capital of France?' },
+      { role: 'assistant' as const, content: 'Paris.' },
+      { role: 'user' as const, content: 'And of Italy?' },
+    ];
+    const r = await collect(adapter, {
+      messages,
+      sampling: { temperature: 0, topP: 0.5, stop: ['\n', 'END'] },
+    });
+    expect(r.outcome).toMatchObject({ reason: 'stop' });
+    expect((await bodies(TOKENIZE))[0]).toMatchObject({ messages, add_generation_prompt: true });
+    expect((await bodies(COMPLETIONS))[0]).toMatchObject({
+      prompt: CHAT_IDS,
+      seed: 42,
+      temperature: 0,
+      top_p: 0.5,
+      top_k: 40,
+      stop: ['\n', 'END'],
+    });
+  });
+
   it('ORCH-3102: raw and absent send the text prompt unchanged, with no /tokenize call', async () => {
     await wm.mock.clearAllRequests();
     await stub(wm.mock, 'POST', COMPLETIONS, { body: sseBody(normal) });
