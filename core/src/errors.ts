@@ -1,49 +1,21 @@
-// Every error core can produce. Codes are the contract's ErrorEnvelope.code enum (wire-protocol.md);
-// each is declared once here with its HTTP status and whether a client may retry it (ORCH-3025).
+// Every error core can produce: CoreError over the contract's ErrorEnvelope.code catalogue
+// (ORCH-3025), which contracts declares once with each code's HTTP status and retriability.
 import type { Engine } from './types.js';
 
-export type ErrorCode =
-  | 'ADMISSION_REJECT'
-  | 'QUEUE_FULL_DROP_LRU'
-  | 'INVALID_PARAMS'
-  | 'DEADLINE_UNMET'
-  | 'NOT_FOUND'
-  | 'UNAUTHORIZED'
-  | 'FORBIDDEN'
-  | 'LEASE_INVALID'
-  | 'POOL_UNREADY'
-  | 'POOL_UNAVAILABLE'
-  | 'REPLICA_EXHAUSTED'
-  | 'MODEL_DEPRECATED'
-  | 'UNTRUSTED_ARTIFACT'
-  | 'DECODE_TIMEOUT'
-  | 'WORKER_RESET'
-  | 'INTERNAL';
+// The one catalogue (ORCH-2006/2007/3106): contracts owns every code with its HTTP status and
+// retriability; core only re-exports it. The `./errors` entry is pure data (no validators, no
+// I/O), so core stays a pure library.
+import { ERROR_CODES as CATALOGUE } from '@llama-orch/contracts/errors';
+
+export type ErrorCode = keyof typeof CATALOGUE;
 
 export interface ErrorSpec {
   httpStatus: number;
   retriable: boolean;
 }
 
-/** One table, one row per code (ORCH-2006/2007). */
-export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorSpec>> = {
-  ADMISSION_REJECT: { httpStatus: 429, retriable: true },
-  QUEUE_FULL_DROP_LRU: { httpStatus: 429, retriable: true },
-  INVALID_PARAMS: { httpStatus: 400, retriable: false },
-  DEADLINE_UNMET: { httpStatus: 400, retriable: false },
-  NOT_FOUND: { httpStatus: 404, retriable: false },
-  UNAUTHORIZED: { httpStatus: 401, retriable: false },
-  FORBIDDEN: { httpStatus: 403, retriable: false },
-  LEASE_INVALID: { httpStatus: 403, retriable: false },
-  POOL_UNREADY: { httpStatus: 503, retriable: true },
-  POOL_UNAVAILABLE: { httpStatus: 503, retriable: true },
-  REPLICA_EXHAUSTED: { httpStatus: 503, retriable: true },
-  MODEL_DEPRECATED: { httpStatus: 400, retriable: false },
-  UNTRUSTED_ARTIFACT: { httpStatus: 400, retriable: false },
-  DECODE_TIMEOUT: { httpStatus: 500, retriable: true },
-  WORKER_RESET: { httpStatus: 500, retriable: true },
-  INTERNAL: { httpStatus: 500, retriable: false },
-};
+/** The contracts' catalogue, as core has always exposed it. */
+export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorSpec>> = CATALOGUE;
 
 export const ERROR_CODES = Object.keys(ERROR_TABLE) as ErrorCode[];
 

@@ -1,6 +1,7 @@
 // One test per typed error admission produces (runtime-errors.test.ts has the rest), with the
 // retry hints and policy labels the gateway turns into headers (ORCH-2006/2007).
 import { describe, expect, it } from 'vitest';
+import { ERROR_CODES } from '@llama-orch/contracts/errors';
 import { CoreError, ERROR_TABLE, Scheduler } from '../src/index.js';
 import type { AdmitResult, CoreError as CoreErrorT, ErrorCode } from '../src/index.js';
 import { baseConfig, manualClock, replica, scheduler, spec, MODEL } from './fixtures.js';
@@ -17,27 +18,13 @@ function ready(config = baseConfig()) {
 }
 
 describe('ORCH-2006: error table', () => {
-  it('ORCH-2006: HTTP status and retriable class per contract code', () => {
-    const expected: Record<ErrorCode, number> = {
-      ADMISSION_REJECT: 429,
-      QUEUE_FULL_DROP_LRU: 429,
-      INVALID_PARAMS: 400,
-      DEADLINE_UNMET: 400,
-      NOT_FOUND: 404,
-      UNAUTHORIZED: 401,
-      FORBIDDEN: 403,
-      LEASE_INVALID: 403,
-      POOL_UNREADY: 503,
-      POOL_UNAVAILABLE: 503,
-      REPLICA_EXHAUSTED: 503,
-      MODEL_DEPRECATED: 400,
-      UNTRUSTED_ARTIFACT: 400,
-      DECODE_TIMEOUT: 500,
-      WORKER_RESET: 500,
-      INTERNAL: 500,
-    };
-    for (const [code, status] of Object.entries(expected)) {
-      expect(ERROR_TABLE[code as ErrorCode].httpStatus).toBe(status);
+  it('ORCH-2006: HTTP status and retriable class come from the contracts catalogue, not a copy', () => {
+    // The table itself is checked against openapi/data.yaml in contracts (errors.test.ts).
+    expect(ERROR_TABLE).toBe(ERROR_CODES);
+    for (const code of Object.keys(ERROR_CODES) as ErrorCode[]) {
+      const e = new CoreError(code, 'm');
+      expect(e.httpStatus).toBe(ERROR_CODES[code].httpStatus);
+      expect(e.retriable).toBe(ERROR_CODES[code].retriable);
     }
     expect(ERROR_TABLE.INVALID_PARAMS.retriable).toBe(false);
     expect(ERROR_TABLE.ADMISSION_REJECT.retriable).toBe(true);
