@@ -14,8 +14,9 @@ import {
   DEFAULT_SIDECAR_COMMAND,
   INJECTED_ANNOTATION,
   SIDECAR_CONTAINER,
+  decide,
 } from '../webhook/index.js';
-import type { WebhookHandle } from '../webhook/index.js';
+import type { Pod, WebhookHandle } from '../webhook/index.js';
 import { startWebhook } from '../webhook/webhook.js';
 import { applyOrder, makeApplier, refOf } from './support/apply.js';
 import type { ControlPlane } from './support/control-plane.js';
@@ -182,6 +183,22 @@ describe('ORCH-3111: what the API server stores', () => {
     expect(s.volumeMounts).toEqual([{ name: 'llama-orch-sidecar-tmp', mountPath: '/tmp' }]);
     expect(stored.spec?.volumes?.map((v) => v.name)).toEqual(['llama-orch-sidecar-tmp']);
     expect(stored.metadata?.annotations?.[INJECTED_ANNOTATION]).toContain(SIDECAR_CONTAINER);
+    // Exactly what decide() produces, which injected-sidecar.test.ts runs as a process.
+    const d = decide(workerPod('worker-0', GOOD) as Pod, injector);
+    if (d.kind !== 'inject') throw new Error(d.kind);
+    // (env compared by name, value and field path: the API server adds fieldRef.apiVersion v1).
+    const envOf = (
+      env: {
+        name: string;
+        value?: string;
+        valueFrom?: { fieldRef?: { fieldPath: string } };
+      }[] = [],
+    ) => env.map((e) => [e.name, e.value ?? e.valueFrom?.fieldRef?.fieldPath]);
+    expect({ command: s.command, args: s.args, env: envOf(s.env) }).toEqual({
+      command: d.sidecar.command,
+      args: d.sidecar.args,
+      env: envOf(d.sidecar.env),
+    });
     // The engine container is untouched.
     expect(stored.spec?.containers[0]?.args).toEqual(GOOD);
   });

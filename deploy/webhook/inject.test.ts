@@ -137,6 +137,27 @@ describe('ORCH-3111: injection of a labelled GPU worker', () => {
   });
 });
 
+describe('ORCH-3111: model digest', () => {
+  it('ORCH-3111: the model-digest annotation becomes --model-digest; a malformed one is denied', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const d = decide(
+      worker({
+        annotations: { 'llama-orch.io/model-ref': 'M', 'llama-orch.io/model-digest': digest },
+      }),
+      cfg,
+    );
+    if (d.kind !== 'inject') throw new Error(d.kind);
+    expect(d.sidecar.args?.[d.sidecar.args.indexOf('--model-digest') + 1]).toBe(digest);
+    const bad = decide(
+      worker({
+        annotations: { 'llama-orch.io/model-ref': 'M', 'llama-orch.io/model-digest': 'abc' },
+      }),
+      cfg,
+    );
+    expect(bad).toEqual({ kind: 'deny', message: expect.stringContaining('sha256:<64 hex>') });
+  });
+});
+
 describe('ORCH-3112: strict determinism', () => {
   it('ORCH-3112: denies --parallel 4 naming the flag', () => {
     const d = decide(worker({ args: ['-m', 'x', '--parallel', '4', '--no-cont-batching'] }), cfg);

@@ -9,6 +9,7 @@ import {
   ENGINE_PORT_ANNOTATION,
   ENGINES,
   INJECTED_ANNOTATION,
+  MODEL_DIGEST_ANNOTATION,
   MODEL_REF_ANNOTATION,
   POOL_ANNOTATION,
   REPLICA_SET_ANNOTATION,
@@ -121,10 +122,25 @@ export function decide(pod: Pod, cfg: InjectorConfig): Decision {
       };
     }
   }
+  const modelDigest = annotations[MODEL_DIGEST_ANNOTATION];
+  if (modelDigest !== undefined && !/^sha256:[0-9a-f]{64}$/.test(modelDigest)) {
+    return {
+      kind: 'deny',
+      message: `${MODEL_DIGEST_ANNOTATION} must be sha256:<64 hex>, not ${modelDigest}`,
+    };
+  }
   const pool = annotations[POOL_ANNOTATION] ?? 'default';
   const replicaSet = annotations[REPLICA_SET_ANNOTATION];
   const gpus = gpuCount(engineContainer);
-  const sidecar = sidecarContainer(cfg, { engine, modelRef, pool, replicaSet, enginePort, gpus });
+  const sidecar = sidecarContainer(cfg, {
+    engine,
+    modelRef,
+    modelDigest,
+    pool,
+    replicaSet,
+    enginePort,
+    gpus,
+  });
   const patch: JsonPatchOp[] = [{ op: 'add', path: '/spec/containers/-', value: sidecar }];
   // A writable /tmp for the sidecar (its root filesystem is read-only; tsx caches there).
   const tmp = { name: SIDECAR_TMP_VOLUME, emptyDir: { sizeLimit: '64Mi' } };
@@ -151,6 +167,7 @@ export function decide(pod: Pod, cfg: InjectorConfig): Decision {
 interface Worker {
   engine: string;
   modelRef: string;
+  modelDigest: string | undefined;
   pool: string;
   replicaSet: string | undefined;
   enginePort: number;
@@ -176,6 +193,8 @@ export function sidecarContainer(cfg: InjectorConfig, w: Worker): Container {
     w.engine,
     '--model-ref',
     w.modelRef,
+    // Declared, not re-hashed: the sidecar cannot read the engine's model file from its container.
+    ...(w.modelDigest !== undefined ? ['--model-digest', w.modelDigest] : []),
     // Same pod, same network namespace: the engine is on localhost and never exposed by a Service.
     '--engine-url',
     `http://127.0.0.1:${w.enginePort}`,

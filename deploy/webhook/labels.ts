@@ -5,6 +5,8 @@ export const ENGINE_LABEL = 'llama-orch.io/engine';
 export const POOL_ANNOTATION = 'llama-orch.io/pool';
 export const REPLICA_SET_ANNOTATION = 'llama-orch.io/replica-set';
 export const MODEL_REF_ANNOTATION = 'llama-orch.io/model-ref';
+/** The GGUF's sha256 (`sha256:<hex>`), part of the replica-set identity (ORCH-3046). */
+export const MODEL_DIGEST_ANNOTATION = 'llama-orch.io/model-digest';
 export const ENGINE_PORT_ANNOTATION = 'llama-orch.io/engine-port';
 export const ENGINE_CONTAINER_ANNOTATION = 'llama-orch.io/engine-container';
 /** Set by the webhook on the pods it changed; a pod carrying it is never injected again. */
