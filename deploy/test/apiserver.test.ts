@@ -8,7 +8,8 @@ import type {
   V1Pod,
 } from '@kubernetes/client-node';
 import { AdmissionregistrationV1Api, ApiException, CoreV1Api } from '@kubernetes/client-node';
-import { freePort } from '@llama-orch/tools';
+import { readFile } from 'node:fs/promises';
+import { freePort, loadKubeControlPlane } from '@llama-orch/tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEFAULT_SIDECAR_COMMAND,
@@ -18,7 +19,7 @@ import {
 } from '../webhook/index.js';
 import type { Pod, WebhookHandle } from '../webhook/index.js';
 import { startWebhook } from '../webhook/webhook.js';
-import { applyOrder, makeApplier, refOf } from './support/apply.js';
+import { applyOrder, makeApplier, parseObjects, refOf } from './support/apply.js';
 import type { ControlPlane } from './support/control-plane.js';
 import { startControlPlane } from './support/control-plane.js';
 import { kustomizeBuild } from './support/kustomize.js';
@@ -308,4 +309,84 @@ describe('ORCH-3110: every manifest applies with strict server-side validation',
     },
     120_000,
   );
+});
+
+describe('ORCH-3116: mesh objects apply on top of the published CRDs', () => {
+  it('ORCH-3116: Gateway API, Inference Extension, Envoy Gateway and Istio CRDs, then deploy/mesh: 0 rejected', async () => {
+    const applier = makeApplier(cp.kubeConfig);
+    const { crds } = await loadKubeControlPlane();
+    const crdObjs = (
+      await Promise.all(crds.map(async (f) => parseObjects(await readFile(f, 'utf8'))))
+    )
+      .flat()
+      .filter((o) => o.kind === 'CustomResourceDefinition');
+    const bad: { ref: string; status: number; message: string }[] = [];
+    for (const o of crdObjs) {
+      const r = await applier.apply(o, 'llama-orch-deploy-test');
+      if (r.status < 200 || r.status > 299) bad.push(r);
+    }
+    expect(bad).toEqual([]);
+    // A CRD serves its kind only once Established (bounded: 30 s).
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const r = await cp.get('/apis/apiextensions.k8s.io/v1/customresourcedefinitions');
+      const items = (
+        JSON.parse(r.body) as {
+          items: {
+            metadata: { name: string };
+            status?: { conditions?: { type: string; status: string }[] };
+          }[];
+        }
+      ).items;
+      const pending = items.filter(
+        (c) => !c.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True'),
+      );
+      if (pending.length === 0 && items.length >= crdObjs.length) break;
+      if (Date.now() > deadline)
+        throw new Error(`CRDs not Established: ${pending.map((c) => c.metadata.name).join(', ')}`);
+      await new Promise((res) => setTimeout(res, 250));
+    }
+    await applier.apply(
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'istio-system' } },
+      'llama-orch-deploy-test',
+    );
+    const applied: string[] = [];
+    for (const dir of ['mesh/inference-extension', 'mesh/envoy-gateway', 'mesh/istio']) {
+      for (const o of applyOrder(await kustomizeBuild(dir))) {
+        const r = await applier.apply(o, 'llama-orch-deploy-test');
+        if (r.status < 200 || r.status > 299 || r.message !== '') bad.push(r);
+        applied.push(`${dir}: ${r.ref}`);
+      }
+    }
+    expect(bad).toEqual([]);
+    expect(applied.map((a) => a.split(': ')[1]?.split('/')[0])).toEqual(
+      expect.arrayContaining([
+        'InferencePool',
+        'HTTPRoute',
+        'Gateway',
+        'EnvoyExtensionPolicy',
+        'EnvoyFilter',
+      ]),
+    );
+    // What the API server stored for the pool: placement as endpoint picker, the sidecar port.
+    const pool = JSON.parse(
+      (
+        await cp.get(
+          '/apis/inference.networking.k8s.io/v1/namespaces/llama-orch/inferencepools/llama-orch-workers',
+        )
+      ).body,
+    ) as {
+      spec: {
+        endpointPickerRef: { name: string; port: { number: number } };
+        targetPorts: { number: number }[];
+      };
+    };
+    expect(pool.spec.endpointPickerRef).toEqual(
+      expect.objectContaining({ name: 'llama-orch-placement', port: { number: 9002 } }),
+    );
+    expect(pool.spec.targetPorts).toEqual([{ number: 8100 }]);
+    process.stdout.write(
+      `[deploy] ${crdObjs.length} CRDs, then ${applied.length} mesh objects applied: ${applied.join(', ')}\n`,
+    );
+  }, 180_000);
 });

@@ -28,6 +28,6 @@ describe('ORCH-5001: control plane built from Go modules, cached by version', ()
 
   it('ORCH-5001: both are bootstrap steps, after the quick downloads', () => {
     const ids = STEPS.map((s) => s.id);
-    expect(ids.slice(-3)).toEqual(['etcd', 'kube-apiserver', 'kustomize']);
+    expect(ids.slice(-4)).toEqual(['etcd', 'kube-apiserver', 'kustomize', 'kube-crds']);
   });
 });

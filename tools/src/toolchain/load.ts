@@ -12,6 +12,7 @@ import {
   envoyStep,
   etcdStep,
   kubeApiserverStep,
+  kubeCrdsStep,
   kustomizeStep,
   llamaServerStep,
   modelStepById,
@@ -145,6 +146,8 @@ export interface KubeControlPlane {
   etcd: { bin: string; version: string };
   kubeApiserver: { bin: string; version: string };
   kustomize: { bin: string; version: string };
+  /** Mesh CRD files (Gateway API, Envoy Gateway, Istio, Inference Extension), absolute paths. */
+  crds: string[];
 }
 
 /** etcd and kube-apiserver from the cache; throws TOOLCHAIN_MISSING naming the bootstrap. */
@@ -156,6 +159,7 @@ export async function loadKubeControlPlane(
   const etcd = await need(ctx, etcdStep);
   const kas = await need(ctx, kubeApiserverStep);
   const kz = await need(ctx, kustomizeStep);
+  const crds = await need(ctx, kubeCrdsStep);
   return {
     etcd: {
       bin: await executable(join(etcd.dir, etcd.manifest.bin), 'etcd'),
@@ -169,5 +173,6 @@ export async function loadKubeControlPlane(
       bin: await executable(join(kz.dir, kz.manifest.bin), 'kustomize'),
       version: kz.manifest.version,
     },
+    crds: crds.manifest.files.map((f) => join(crds.dir, f.file)),
   };
 }

@@ -1,6 +1,7 @@
 // The bootstrap, in order. Add a tool by writing one Step module and listing it here.
 import { envoyStep } from './envoy.js';
 import { etcdStep, kubeApiserverStep, kustomizeStep } from './kube-control-plane.js';
+import { kubeCrdsStep } from './kube-crds.js';
 import { llamaServerStep } from './llama-server.js';
 import { MODEL_STEPS, instructModelStep, modelStep, modelStepById, modelStepFor } from './model.js';
 import { prometheusStep } from './prometheus.js';
@@ -19,6 +20,7 @@ export const STEPS: readonly Step[] = [
   etcdStep,
   kubeApiserverStep,
   kustomizeStep,
+  kubeCrdsStep,
 ] as readonly Step[];
 
 export {
@@ -27,6 +29,7 @@ export {
   etcdStep,
   instructModelStep,
   kubeApiserverStep,
+  kubeCrdsStep,
   kustomizeStep,
   llamaServerStep,
   modelStep,
