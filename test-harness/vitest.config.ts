@@ -14,6 +14,7 @@ export default defineProject({
       'observability/**/*.test.ts',
       'engine-sim/**/*.test.ts',
       'bdd/**/*.test.ts',
+      'gpu/**/*.test.ts',
     ],
     pool: 'forks',
     poolOptions: { forks: { singleFork: true } },

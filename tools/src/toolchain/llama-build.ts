@@ -8,10 +8,28 @@ import type { Flavour } from './pins.js';
 import { LLAMA_CPP } from './pins.js';
 
 /**
+ * GPUs the `cuda` flavour compiles for (ORCH-3120): SASS for Turing (75: T4), Ampere (80: A100;
+ * 86: A10, RTX 30), Ada (89: L4, L40) and Hopper (90: H100, H200), plus Hopper PTX that newer GPUs
+ * JIT-compile. CUDA 13 dropped Maxwell, Pascal and Volta, so none are listed. Override with
+ * LLAMA_ORCH_CUDA_ARCHS (e.g. `90` for an H100-only build, about 6x fewer CUDA compilations).
+ * test-harness/gpu/gpu_determinism.py carries the same list (gpu-twin.test.ts keeps them equal).
+ */
+export const CUDA_ARCHITECTURES = '75-real;80-real;86-real;89-real;90-real;90-virtual';
+
+export function cudaArchitectures(env: NodeJS.ProcessEnv = process.env): string {
+  const v = env.LLAMA_ORCH_CUDA_ARCHS?.trim();
+  return v === undefined || v === '' ? CUDA_ARCHITECTURES : v;
+}
+
+/**
  * Configure flags. CPU is the CI-only carve-out (ORCH-1101); `cuda` is the production flavour
  * for NVIDIA GPUs and needs the CUDA toolkit (nvcc), which these CI machines do not have.
  */
-export function cmakeConfigureArgs(flavour: Flavour, ninja: boolean): string[] {
+export function cmakeConfigureArgs(
+  flavour: Flavour,
+  ninja: boolean,
+  cudaArchs: string = CUDA_ARCHITECTURES,
+): string[] {
   return [
     ...(ninja ? ['-G', 'Ninja'] : []),
     '-DCMAKE_BUILD_TYPE=Release',
@@ -26,7 +44,9 @@ export function cmakeConfigureArgs(flavour: Flavour, ninja: boolean): string[] {
     // The web UI is off at runtime (--no-webui) and its prebuilt copy would be a non-registry download.
     '-DLLAMA_BUILD_UI=OFF',
     '-DLLAMA_USE_PREBUILT_UI=OFF',
-    `-DGGML_CUDA=${flavour === 'cuda' ? 'ON' : 'OFF'}`,
+    ...(flavour === 'cuda'
+      ? ['-DGGML_CUDA=ON', `-DCMAKE_CUDA_ARCHITECTURES=${cudaArchs}`]
+      : ['-DGGML_CUDA=OFF']),
   ];
 }
 
@@ -62,13 +82,15 @@ export interface BuildInput {
   logFile: string;
   jobs: number;
   progress: Progress;
+  /** CMAKE_CUDA_ARCHITECTURES for the cuda flavour (default CUDA_ARCHITECTURES). */
+  cudaArchs?: string;
 }
 
 export async function buildLlamaServer(input: BuildInput): Promise<string[]> {
   const { srcDir, buildDir, flavour, logFile, jobs, progress } = input;
   const cmake = checkBuildPrerequisites(flavour);
   const ninja = which('ninja') !== undefined;
-  const args = cmakeConfigureArgs(flavour, ninja);
+  const args = cmakeConfigureArgs(flavour, ninja, input.cudaArchs);
   await writeFile(logFile, `# llama-server ${flavour} build\n# cmake ${args.join(' ')}\n`);
 
   progress.info('llama-server', `cmake configure (${flavour}${ninja ? ', ninja' : ''})`);

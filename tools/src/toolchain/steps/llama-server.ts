@@ -3,7 +3,12 @@ import { access, constants, copyFile, mkdir, readdir, rm } from 'node:fs/promise
 import { join } from 'node:path';
 import { BOOTSTRAP_HINT, ToolchainError } from '../errors.js';
 import { run } from '../exec.js';
-import { buildJobs, buildLlamaServer, checkBuildPrerequisites } from '../llama-build.js';
+import {
+  buildJobs,
+  buildLlamaServer,
+  checkBuildPrerequisites,
+  cudaArchitectures,
+} from '../llama-build.js';
 import { packRecordPath, prepareLlamaSource } from '../llama-source.js';
 import type { LlamaServerManifest } from '../manifest.js';
 import { atomicInstall, readManifest } from '../manifest.js';
@@ -76,7 +81,15 @@ export const llamaServerStep: Step<LlamaServerManifest> = {
     for (const name of entries.filter((e) => e.endsWith(`-${flavour}`)).sort()) {
       const dir = join(ctx.root, TOOL, name);
       const manifest = await readManifest<LlamaServerManifest>(dir);
-      if (manifest?.source.version === LLAMA_CPP.npmVersion && manifest.flavour === flavour) {
+      // A cuda build counts only for the GPU list asked for now (LLAMA_ORCH_CUDA_ARCHS).
+      const archsOk =
+        flavour !== 'cuda' ||
+        manifest?.cmakeArgs.includes(`-DCMAKE_CUDA_ARCHITECTURES=${cudaArchitectures(ctx.env)}`);
+      if (
+        manifest?.source.version === LLAMA_CPP.npmVersion &&
+        manifest.flavour === flavour &&
+        archsOk === true
+      ) {
         return { dir, manifest };
       }
     }
@@ -120,6 +133,7 @@ export const llamaServerStep: Step<LlamaServerManifest> = {
       logFile,
       jobs: buildJobs(ctx.env),
       progress: ctx.progress,
+      cudaArchs: cudaArchitectures(ctx.env),
     });
     const buildSeconds = Math.round((performance.now() - t0) / 100) / 10;
     const dir = join(ctx.root, TOOL, key);
