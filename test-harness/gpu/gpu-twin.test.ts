@@ -129,4 +129,11 @@ describe('ORCH-3122: two replicas, 64 seeded prompts, byte-exact (CPU carve-out,
     expect(rep.ok).toBe(false);
     expect(rep.identical_full).toBeLessThan(32);
   }, 100_000);
+
+  it('ORCH-3122: --device cuda refuses a llama-server that sees no CUDA device (no silent CPU run)', () => {
+    expect(bin, 'the passing run above loads the toolchain').not.toBe('');
+    const r = py(['--device', 'cuda', '--llama-server', bin, '--work', work]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/lists no CUDA device/);
+  });
 });

@@ -154,13 +154,16 @@ def build_llama_server(src: str, build_dir: str, flavour: str, archs: str, jobs:
     args = cmake_configure_args(flavour, ninja, archs)
     log(f"cmake configure ({flavour}): {' '.join(args)}")
     t0 = time.time()
-    subprocess.run([cmake, "-S", src, "-B", build_dir, *args], check=True,
+    # The archive has no .git: keep llama.cpp's build-info from picking up an enclosing repo's
+    # commit (the report carries the source commit from LLAMA_COMMIT instead).
+    env = dict(os.environ, GIT_CEILING_DIRECTORIES=os.path.dirname(os.path.abspath(src)))
+    subprocess.run([cmake, "-S", src, "-B", build_dir, *args], check=True, env=env,
                    stdout=subprocess.DEVNULL if not os.environ.get("VERBOSE") else None)
     if configure_only:
         log(f"configured {build_dir} ({flavour}); --configure-only: not building")
         sys.exit(0)
     subprocess.run([cmake, "--build", build_dir, "--config", "Release", "--target",
-                    "llama-server", "-j", str(jobs)], check=True)
+                    "llama-server", "-j", str(jobs)], check=True, env=env)
     log(f"built llama-server ({flavour}) in {time.time() - t0:.0f} s")
     return os.path.join(build_dir, "bin", "llama-server")
 
@@ -467,6 +470,21 @@ def nvidia_smi() -> dict | None:
     return {"gpus": gpus}
 
 
+def gpu_processes() -> dict | None:
+    """pid -> used GPU memory (MiB) of the compute processes nvidia-smi sees; None without it."""
+    if shutil.which("nvidia-smi") is None:
+        return None
+    r = subprocess.run(["nvidia-smi", "--query-compute-apps=pid,used_memory",
+                        "--format=csv,noheader,nounits"], capture_output=True, text=True,
+                       timeout=30)
+    procs = {}
+    for line in r.stdout.strip().splitlines():
+        parts = [p.strip() for p in line.split(",")]
+        if len(parts) == 2 and parts[0].isdigit():
+            procs[int(parts[0])] = parts[1]
+    return procs
+
+
 def compare(entries: list, a: list, b: list) -> list:
     """ORCH-3122: first 32 ids, every event, the UTF-8 bytes and the end, per prompt."""
     diffs = []
@@ -568,6 +586,13 @@ def main() -> int:
     version = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=60)
     help_text = subprocess.run([binary, "--help"], capture_output=True, text=True, timeout=60)
     help_text = help_text.stdout + help_text.stderr
+    listed = subprocess.run([binary, "--list-devices"], capture_output=True, text=True, timeout=60)
+    devices = [ln.strip() for ln in listed.stdout.splitlines()
+               if ln.startswith("  ") and ln.strip() != "(none)"]
+    log(f"llama-server devices: {devices or ['none']}")
+    if gpu and not any(d.startswith("CUDA") for d in devices):
+        fail(f"--device cuda, but this llama-server lists no CUDA device: {devices or 'none'} "
+             "(a CPU-only build, or no driver/GPU visible)")
 
     size = opts.model_size or ("small" if gpu else "tiny")
     model_path = os.path.join(opts.work, f"random-qwen2-{size}.gguf")
@@ -591,10 +616,15 @@ def main() -> int:
         props = [r.get_json("/props") for r in replicas]
         log(f"replicas up: {', '.join(f'{r.name} :{r.port}' for r in replicas)}; "
             f"build_info {props[0].get('build_info')}")
-        offloaded = []
+        # On a GPU, both replicas must really run there: no "no usable GPU" warning, and each
+        # process holds GPU memory (nvidia-smi's compute apps) while it serves.
+        on_gpu = gpu_processes()
         for r in replicas:
-            m = [ln for ln in r.tail().splitlines() if "offloaded" in ln]
-            offloaded.append(m[-1].strip() if m else None)
+            if gpu and "no usable GPU found" in r.tail():
+                fail(f"replica {r.name} found no usable GPU: {r.tail()}")
+            if gpu and on_gpu is not None and r.proc.pid not in on_gpu:
+                fail(f"replica {r.name} (pid {r.proc.pid}) holds no GPU memory; "
+                     f"nvidia-smi compute apps: {on_gpu}")
 
         results = [{}, {}]
         t0 = time.time()
@@ -626,7 +656,9 @@ def main() -> int:
                              "source_commit": source_commit,
                              "cuda_archs": opts.cuda_archs if gpu and build_s else None},
             "launch_args": replicas[0].args,
-            "offload": offloaded,
+            "llama_devices": devices,
+            "gpu_processes": {r.name: (on_gpu or {}).get(r.proc.pid) for r in replicas}
+            if on_gpu is not None else None,
             "model": model,
             "prompts": len(entries),
             "max_tokens": max_tokens,
