@@ -6,11 +6,11 @@
 //
 //   npx tsx test-harness/gpu/pack-source.ts
 import { mkdir, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { cacheRoot, prepareLlamaSource, runCommand } from '@llama-orch/tools';
-import { createProgress } from '@llama-orch/tools';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cacheRoot, createProgress, prepareLlamaSource, runCommand } from '@llama-orch/tools';
 
-const OUT_DIR = join(import.meta.dirname, '.work');
+const OUT_DIR = join(dirname(fileURLToPath(import.meta.url)), '.work');
 const OUT = join(OUT_DIR, 'llama-src.tar.gz');
 /** Not needed to configure and build llama-server (LLAMA_BUILD_TESTS/EXAMPLES/UI are OFF). */
 const LEFT_OUT = ['models', 'docs', 'tests', 'examples', 'benches', 'pocs', '.github'];
