@@ -173,7 +173,7 @@ def extract_source(tar_path: str, dest: str) -> str:
     if not os.path.exists(marker):
         os.makedirs(dest, exist_ok=True)
         with tarfile.open(tar_path) as tf:
-            tf.extractall(dest)  # our own archive, made by prepare-device.sh
+            tf.extractall(dest)  # our own archive, made by pack-source.ts
     if not os.path.exists(marker):
         fail(f"{tar_path} holds no CMakeLists.txt at its root")
     return dest
@@ -521,7 +521,7 @@ def main() -> int:
     ap.add_argument("--device", choices=["cuda", "cpu"], default="cuda")
     ap.add_argument("--llama-server", help="a built llama-server (skips the build)")
     ap.add_argument("--llama-src", help="llama.cpp source dir to build from")
-    ap.add_argument("--llama-src-tar", help="tar.gz of llama.cpp source (prepare-device.sh)")
+    ap.add_argument("--llama-src-tar", help="tar.gz of llama.cpp source (pack-source.ts)")
     ap.add_argument("--cuda-archs", default=os.environ.get("LLAMA_ORCH_CUDA_ARCHS",
                                                            CUDA_ARCHITECTURES))
     ap.add_argument("--configure-only", action="store_true",
