@@ -59,7 +59,7 @@ describe('renderEnvoyBootstrap', () => {
       };
       expect(r.match).toMatchObject({ path });
       expect(r.route).toMatchObject({ cluster: 'replicas', timeout: '0s' });
-      expect(r['per_request_buffer_limit_bytes']).toBe(4096);
+      expect(r['request_body_buffer_limit']).toBe(4096);
       expect(
         r.typed_per_filter_config['envoy.filters.http.ext_proc']?.overrides?.processing_mode,
       ).toMatchObject({ request_header_mode: 'SEND', request_body_mode: 'BUFFERED' });

@@ -16,7 +16,8 @@ function openAiRoute(name: string, path: string, o: ResolvedEnvoyOptions): Recor
       timeout: '0s',
       idle_timeout: durationMs(o.streamIdleTimeoutMs),
     },
-    per_request_buffer_limit_bytes: o.openAiBodyLimitBytes,
+    // Envoy 1.40's route body limit (per_request_buffer_limit_bytes is deprecated).
+    request_body_buffer_limit: o.openAiBodyLimitBytes,
     typed_per_filter_config: {
       [EXT_PROC_FILTER]: {
         '@type': 'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute',

@@ -37,6 +37,7 @@ export function routeAccepted(
       kv_warmth: d.kvWarmth,
       queue_time_ms: d.queueTimeMs,
       correlation_id: meta?.correlationId,
+      api: meta?.api ?? 'orchqueue',
     },
     'stream routed',
   );

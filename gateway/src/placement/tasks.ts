@@ -112,6 +112,7 @@ export class TaskService {
         priority: body.priority,
         queue_position: result.queuePosition,
         correlation_id: correlationId,
+        api,
       },
       'task admitted',
     );
