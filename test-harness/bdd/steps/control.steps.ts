@@ -193,7 +193,13 @@ async function delta(w: OrchWorld, family: string, match: Record<string, string>
 Then(
   'the metric {string} increased by at least {int}',
   async function (this: OrchWorld, family: string, n: number) {
-    const d = await delta(this, family, {});
+    // Token counters move when the sidecar's LeaseFinished reaches placement, which can trail the
+    // client's end event: read again for up to 5 s (bounded) before judging.
+    let d = await delta(this, family, {});
+    for (let i = 0; d < n && i < 50; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      d = await delta(this, family, {});
+    }
     assert.ok(d >= n, `${family} moved by ${d}`);
   },
 );
