@@ -10,7 +10,8 @@ const base = {
   threads: 2,
   batch: 2048,
   ubatch: 512,
-  helpText: '-sm,   --split-mode {none,layer,row}\n-ts,   --tensor-split N0,N1,N2,...',
+  helpText:
+    '-ngl,  --gpu-layers, --n-gpu-layers N\n-sm,   --split-mode {none,layer,row}\n-ts,   --tensor-split N0,N1,N2,...',
 };
 
 describe('ORCH-3012: llama-server splits across GPUs only with explicit ratios', () => {
@@ -34,6 +35,19 @@ describe('ORCH-3012: llama-server splits across GPUs only with explicit ratios',
       const args = llamacppLauncher.launchArgs({ ...base, ...(devices ? { devices } : {}) });
       expect(args).not.toContain('--tensor-split');
       expect(args).not.toContain('--split-mode');
+    }
+  });
+});
+
+describe('ORCH-3011: a GPU replica offloads every layer, pinned', () => {
+  it('ORCH-3011: a GPU mask gets -ngl 999; no mask or a cpu mask gets no -ngl', () => {
+    for (const devices of [['cuda:0'], ['cuda:0', 'cuda:1']]) {
+      const args = llamacppLauncher.launchArgs({ ...base, devices, tensorSplit: [0.5, 0.5] });
+      expect(args.join(' ')).toContain('-ngl 999');
+    }
+    for (const devices of [undefined, ['cpu']]) {
+      const args = llamacppLauncher.launchArgs({ ...base, ...(devices ? { devices } : {}) });
+      expect(args).not.toContain('-ngl');
     }
   });
 });

@@ -38,6 +38,10 @@ export const llamacppLauncher: EngineLauncher = {
     if (has('--no-context-shift')) args.push('--no-context-shift');
     // ORCH-3012: split across the mask's GPUs only with the configured ratios (device i of the
     // mask is CUDA device i inside the engine); a one-GPU mask never splits.
+    // On a GPU mask every layer is offloaded, pinned rather than left to the build's default
+    // (which differs across llama.cpp versions, and with it speed and numerics).
+    const gpuMask = o.devices !== undefined && o.devices.some((d) => d !== 'cpu');
+    if (gpuMask && has('--n-gpu-layers')) args.push('-ngl', '999');
     if (o.tensorSplit && o.tensorSplit.length > 1) {
       args.push('--split-mode', 'layer', '--tensor-split', o.tensorSplit.join(','));
     } else if (o.devices?.length === 1 && o.devices[0] !== 'cpu' && has('--split-mode')) {
