@@ -10,7 +10,7 @@ transformers are not needed). It
   1. builds the CUDA llama-server from llama.cpp source (or takes a built binary),
   2. makes a small GGUF with the real qwen2 architecture and random weights (written here by a
      stdlib GGUF v3 writer; no model is downloaded),
-  3. starts two replicas on 127.0.0.1 with the sidecar's determinism flags and -ngl 99
+  3. starts two replicas on 127.0.0.1 with the sidecar's determinism flags and -ngl 999
      (-ngl 0 on CPU),
   4. sends the determinism suite's 64 seeded prompts (corpus.json) to both replicas at the same
      time, with the same POST /completion bodies the sidecar sends (sampler profile v1),
@@ -602,7 +602,7 @@ def main() -> int:
     log(f"made {model_path}: qwen2 {size}, {model['params']:,} params, {model['bytes']:,} bytes")
 
     threads = opts.threads or (4 if gpu else 1)
-    ngl = 99 if gpu else 0
+    ngl = 999 if gpu else 0
     env = dict(os.environ)
     replicas = []
     report: dict = {}
