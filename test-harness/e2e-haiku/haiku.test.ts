@@ -7,7 +7,7 @@
 // and a missing real worker fails the run. A bare `vitest run` without it prints why it skips.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getJson } from '../e2e/helpers/client.js';
+import { getJson, settle } from '../e2e/helpers/client.js';
 import { scrape, total } from '../e2e/helpers/metrics.js';
 import { haikuAttempt } from '../src/haiku/gate-attempt.js';
 import type { GateAttempt } from '../src/haiku/gate-attempt.js';
@@ -107,11 +107,10 @@ describe.runIf(GATE_ON)('ORCH-5006: haiku gate on a real model (CPU carve-out)',
     // Placement counts a lease's tokens when the sidecar's LeaseFinished arrives, which can trail
     // the client's `end` event by a few ms: poll briefly instead of reading once.
     const tokensBefore = total(before.samples, 'tokens_out_total');
-    let after = await scrape(stack.url);
-    for (let i = 0; i < 50 && total(after.samples, 'tokens_out_total') <= tokensBefore; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      after = await scrape(stack.url);
-    }
+    const after = await settle(
+      () => scrape(stack.url),
+      (m) => total(m.samples, 'tokens_out_total') > tokensBefore,
+    );
 
     const passed = attempts.find((a) => a.verdict.accepted);
     const findings: ScanFinding[] = [];

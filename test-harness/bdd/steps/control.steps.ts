@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Given, Then, When } from '@cucumber/cucumber';
 import { http, metricSum, streamTask, taskBody } from '../support/api.js';
+import { settle } from '../../e2e/helpers/client.js';
 import { orchctl } from '../support/orchctl.js';
 import { BDD_TENANTS } from '../support/stack-tweaks.js';
 import type { OrchWorld } from '../support/world.js';
@@ -195,11 +196,10 @@ Then(
   async function (this: OrchWorld, family: string, n: number) {
     // Token counters move when the sidecar's LeaseFinished reaches placement, which can trail the
     // client's end event: read again for up to 5 s (bounded) before judging.
-    let d = await delta(this, family, {});
-    for (let i = 0; d < n && i < 50; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      d = await delta(this, family, {});
-    }
+    const d = await settle(
+      () => delta(this, family, {}),
+      (v) => v >= n,
+    );
     assert.ok(d >= n, `${family} moved by ${d}`);
   },
 );

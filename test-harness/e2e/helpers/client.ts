@@ -216,3 +216,24 @@ export async function waitFor<T>(
     await sleep(intervalMs);
   }
 }
+
+/**
+ * Re-reads `probe` until `settled` holds or `timeoutMs` passes, and returns the last reading
+ * without throwing: for values that converge a little after the event the client saw (placement
+ * counts a lease's tokens when the sidecar's LeaseFinished arrives, just after the stream's end).
+ * The caller's assertion judges the result.
+ */
+export async function settle<T>(
+  probe: () => Promise<T>,
+  settled: (v: T) => boolean,
+  timeoutMs = 5_000,
+  intervalMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let v = await probe();
+  while (!settled(v) && Date.now() < deadline) {
+    await sleep(intervalMs);
+    v = await probe();
+  }
+  return v;
+}

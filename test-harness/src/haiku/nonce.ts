@@ -9,6 +9,22 @@ const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 export type RandomIndex = (exclusiveMax: number) => number;
 
 /**
+ * mulberry32, a tiny seeded PRNG: the pass-rate studies draw the same nonces on every run, so
+ * their pair sets stay comparable across recipes, models and days.
+ */
+export function seededIndex(seed: number): RandomIndex {
+  let state = seed >>> 0;
+  return (max) => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    const unit = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return Math.floor(unit * max);
+  };
+}
+
+/**
  * A fresh nonce. It always holds at least one digit and one letter so it can never be an
  * English word, and it never contains `avoid` (the minute words), so counting the minute
  * phrase in the output cannot be fooled by the nonce itself.

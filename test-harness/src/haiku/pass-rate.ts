@@ -10,22 +10,9 @@ import { parseArgs } from 'node:util';
 import { checkHaiku } from './acceptance.js';
 import { applyServerTemplate, complete, startDirectLlama } from './llama-direct.js';
 import { minuteWords } from './minute-words.js';
-import { makeNonce } from './nonce.js';
+import { makeNonce, seededIndex } from './nonce.js';
 import { haikuMessages, renderChatMl, renderGemma } from './prompt.js';
 import { RECIPES, findRecipe, type Recipe } from './recipes.js';
-
-/** mulberry32: a tiny seeded PRNG so the pair set is the same for every recipe and run. */
-function seededIndex(seed: number): (max: number) => number {
-  let state = seed >>> 0;
-  return (max) => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const unit = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    return Math.floor(unit * max);
-  };
-}
 
 async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');

@@ -8,31 +8,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { percentile } from '../../bench/stats.js';
 import { REPO_ROOT, startStack } from '../stack/index.js';
 import type { StackModel } from '../stack/index.js';
 import { haikuAttempt } from './gate-attempt.js';
 import type { GateAttempt } from './gate-attempt.js';
 import { minuteWords } from './minute-words.js';
-import { makeNonce } from './nonce.js';
-
-/** mulberry32: a tiny seeded PRNG, so every run measures the same 180 pairs. */
-export function seededIndex(seed: number): (max: number) => number {
-  let state = seed >>> 0;
-  return (max) => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const unit = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    return Math.floor(unit * max);
-  };
-}
-
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const at = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[at] as number;
-}
+import { makeNonce, seededIndex } from './nonce.js';
 
 export interface PassRateSummary {
   attempts: number;
@@ -51,7 +33,7 @@ export interface PassRateSummary {
 export function summarise(runs: readonly GateAttempt[], budgetMs: number): PassRateSummary {
   const passes = runs.filter((r) => r.verdict.accepted).length;
   const passesExactCase = runs.filter((r) => r.verdict.acceptedExactCase).length;
-  const lat = runs.map((r) => r.elapsedMs).sort((a, b) => a - b);
+  const lat = runs.map((r) => r.elapsedMs);
   const rate = runs.length === 0 ? 0 : passes / runs.length;
   const has = (r: GateAttempt, re: RegExp): boolean => r.verdict.reasons.some((x) => re.test(x));
   return {
@@ -62,7 +44,7 @@ export function summarise(runs: readonly GateAttempt[], budgetMs: number): PassR
     rateExactCase: runs.length === 0 ? 0 : passesExactCase / runs.length,
     latencyP50Ms: percentile(lat, 50),
     latencyP95Ms: percentile(lat, 95),
-    latencyMaxMs: lat.at(-1) ?? NaN,
+    latencyMaxMs: lat.length > 0 ? Math.max(...lat) : NaN,
     failures: {
       lines: runs.filter((r) => has(r, /non-empty line/)).length,
       minute: runs.filter((r) => has(r, /minute words/)).length,
