@@ -1,7 +1,7 @@
 // Facade behaviour, one example per requirement the spec states.
 import { describe, expect, it } from 'vitest';
 import { injectSeed } from '../src/index.js';
-import { baseConfig, manualClock, replica, scheduler, spec } from './fixtures.js';
+import { MODEL, baseConfig, manualClock, replica, scheduler, spec } from './fixtures.js';
 
 function admitAttach(sched: ReturnType<typeof scheduler>['sched'], id: string, extra = {}): void {
   const r = sched.admit(spec(id, extra), 'acme');
@@ -41,6 +41,18 @@ describe('ORCH-4005/ORCH-3010: dispatch', () => {
     expect(d?.task.seed).toBe(injectSeed('a'));
     expect(d?.task.sampler_profile_version).toBe('v1');
     expect(d?.leaseId).toBe('lease-1');
+  });
+
+  it("ORCH-3102: the dispatched spec carries the pool's prompt format (raw when unset)", () => {
+    for (const promptFormat of ['chat', 'raw', undefined] as const) {
+      const pool = { id: 'pool-a', engine: 'llamacpp', modelRef: MODEL, ctxMax: 4096 } as const;
+      const { sched } = scheduler(
+        baseConfig({ pools: [{ ...pool, ...(promptFormat ? { promptFormat } : {}) }] }),
+      );
+      sched.upsertReplica(replica('r1'));
+      admitAttach(sched, 'a');
+      expect(sched.dispatch().dispatches[0]?.task.prompt_format).toBe(promptFormat ?? 'raw');
+    }
   });
 
   it('ORCH-3008: least-loaded Ready replica first, ties by replica_id', () => {
