@@ -23,6 +23,8 @@ export interface SimConfig {
   loadFactor: number;
   cacheBlock: number;
   cacheCapacity: number;
+  /** Every request decodes exactly its token limit (no early EOS): fixed-length streams. */
+  noEos?: boolean;
 }
 
 export interface SimFaults {
@@ -61,6 +63,22 @@ export const DEFAULT_SIM_CONFIG: SimConfig = {
   cacheBlock: 16,
   cacheCapacity: 64,
 };
+
+/**
+ * Zero-compute mode for overhead benches: TTFT is exactly `ttftMs` (no per-prompt-token cost), the
+ * inter-token gap exactly `itlMs` (no jitter, no load slowdown) and every stream exactly its token
+ * limit long, so what a path adds on top of the engine is all that varies.
+ */
+export function zeroComputeConfig(ttftMs: number, itlMs: number): Partial<SimConfig> {
+  return {
+    prefillOverheadMs: ttftMs,
+    prefillMsPerToken: 0,
+    itlMs,
+    jitter: 0,
+    loadFactor: 1,
+    noEos: true,
+  };
+}
 
 export function simConfig(over: Partial<SimConfig> = {}): SimConfig {
   const c = { ...DEFAULT_SIM_CONFIG, ...over };

@@ -143,7 +143,14 @@ export class SimEngine {
     slot.processing = true;
     slot.seed = req.seed;
     slot.nDecoded = 0;
-    const out = generate(c.seed, req.seed, req.prompt, req.temperature, req.maxTokens);
+    const out = generate(
+      c.seed,
+      req.seed,
+      req.prompt,
+      req.temperature,
+      req.maxTokens,
+      c.noEos === true,
+    );
     slot.nRemain = out.tokens.length;
     const rnd = prng(hash32('timing', c.seed, req.seed, req.prompt.length));
     let cached = 0;

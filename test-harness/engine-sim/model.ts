@@ -89,11 +89,13 @@ export function generate(
   prompt: readonly number[],
   temperature: number,
   maxTokens: number,
+  noEos = false,
 ): { tokens: GeneratedToken[]; eos: boolean } {
   const seed = temperature <= 0 ? 0 : requestSeed;
   const rnd = prng(hash32('gen', simSeed, seed, prompt.join(','), temperature));
   // Natural length 8..96 tokens; a cap below it ends by `limit`.
-  const natural = 8 + Math.floor(rnd() * 89);
+  const drawn = 8 + Math.floor(rnd() * 89);
+  const natural = noEos ? Number.POSITIVE_INFINITY : drawn;
   const n = Math.min(natural, maxTokens);
   const tokens: GeneratedToken[] = [];
   for (let i = 0; i < n; i++) {
