@@ -6,6 +6,7 @@ import {
   KUBE_APISERVER_BUILD,
 } from './steps/kube-control-plane.js';
 import { STEPS } from './steps/index.js';
+import { TOXIPROXY_BUILD } from './steps/toxiproxy.js';
 
 describe('ORCH-5001: control plane built from Go modules, cached by version', () => {
   it('ORCH-3110: kube-apiserver wrapper replaces every staging module with its v0 release', () => {
@@ -29,5 +30,13 @@ describe('ORCH-5001: control plane built from Go modules, cached by version', ()
   it('ORCH-5001: both are bootstrap steps, after the quick downloads', () => {
     const ids = STEPS.map((s) => s.id);
     expect(ids.slice(-4)).toEqual(['etcd', 'kube-apiserver', 'kustomize', 'kube-crds']);
+  });
+
+  it('ORCH-5001: toxiproxy (chaos suite) is pinned, version-stamped and built before etcd', () => {
+    const mod = wrapperGoMod(TOXIPROXY_BUILD);
+    expect(mod).toContain('\tgithub.com/Shopify/toxiproxy/v2 v2.12.0\n');
+    expect(TOXIPROXY_BUILD.ldflagsX?.['github.com/Shopify/toxiproxy/v2.Version']).toBe('2.12.0');
+    const ids = STEPS.map((s) => s.id);
+    expect(ids.indexOf('toxiproxy')).toBe(ids.indexOf('etcd') - 1);
   });
 });

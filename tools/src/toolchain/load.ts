@@ -16,6 +16,7 @@ import {
   kustomizeStep,
   llamaServerStep,
   modelStepById,
+  toxiproxyStep,
 } from './steps/index.js';
 import { silentProgress } from './log.js';
 
@@ -174,5 +175,18 @@ export async function loadKubeControlPlane(
       version: kz.manifest.version,
     },
     crds: crds.manifest.files.map((f) => join(crds.dir, f.file)),
+  };
+}
+
+/** toxiproxy-server for the chaos suite (test-harness/chaos/); TOOLCHAIN_MISSING names the bootstrap. */
+export async function loadToxiproxy(
+  opts: Omit<LoadOptions, 'verifyModel'> = {},
+): Promise<{ bin: string; version: string }> {
+  const env = opts.env ?? process.env;
+  const ctx: StepContext = { root: opts.root ?? cacheRoot(env), env, progress: silentProgress };
+  const t = await need(ctx, toxiproxyStep);
+  return {
+    bin: await executable(join(t.dir, t.manifest.bin), 'toxiproxy-server'),
+    version: t.manifest.version,
   };
 }

@@ -6,6 +6,7 @@ import { llamaServerStep } from './llama-server.js';
 import { MODEL_STEPS, instructModelStep, modelStep, modelStepById, modelStepFor } from './model.js';
 import { prometheusStep } from './prometheus.js';
 import type { Step } from './step.js';
+import { toxiproxyStep } from './toxiproxy.js';
 import { wiremockStep } from './wiremock.js';
 
 // Quick downloads first, so a registry problem shows up before the long llama-server build.
@@ -16,7 +17,10 @@ export const STEPS: readonly Step[] = [
   wiremockStep,
   prometheusStep,
   llamaServerStep,
-  // Go builds last: minutes on a cold cache, and only the deploy tests need them (ORCH-3110).
+  // Go builds last. Toxiproxy first of them: seconds to build, and the chaos suite in npm test
+  // needs it (ORCH-5001).
+  toxiproxyStep,
+  // The rest: minutes on a cold cache, and only the deploy tests need them (ORCH-3110).
   etcdStep,
   kubeApiserverStep,
   kustomizeStep,
@@ -35,6 +39,7 @@ export {
   modelStep,
   modelStepById,
   modelStepFor,
+  toxiproxyStep,
   wiremockStep,
 };
 export type { ModelStepDeps } from './model.js';

@@ -109,7 +109,8 @@ export interface GoBinaryManifest extends ManifestBase {
   goMod: string;
 }
 
-function goBinaryStep(
+/** A bootstrap step that builds one Go main package (see goBuild) and checks `<bin> <versionArgs>`. */
+export function goBinaryStep(
   spec: GoModuleBuild,
   version: string,
   binName: string,
