@@ -1,6 +1,6 @@
 // Every error core can produce: CoreError over the contract's ErrorEnvelope.code catalogue
 // (ORCH-3025), which contracts declares once with each code's HTTP status and retriability.
-import type { Engine } from './types.js';
+import type { Engine } from './engine.js';
 
 // The one catalogue (ORCH-2006/2007/3106): contracts owns every code with its HTTP status and
 // retriability; core only re-exports it. The `./errors` entry is pure data (no validators, no

@@ -3,9 +3,10 @@
 // core-native shapes (config, results, snapshots) are camelCase.
 import type { CoreError } from './errors.js';
 
-/** ORCH-2008: the engine enum shared by tasks, pools and errors. */
-export type Engine = 'llamacpp' | 'vllm' | 'tgi' | 'triton';
-export const ENGINES: readonly Engine[] = ['llamacpp', 'vllm', 'tgi', 'triton'];
+import type { Engine } from './engine.js';
+
+// Re-exported so existing `from './types.js'` imports keep working; engine.ts is the one owner.
+export { ENGINES, type Engine } from './engine.js';
 
 export type Priority = 'interactive' | 'batch';
 /** Priorities in tie-break order (interactive wins ties). */
