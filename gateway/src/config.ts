@@ -2,8 +2,8 @@
 import type { Config } from '@llama-orch/contracts';
 import type { SchedulerConfig, TenantConfig as CoreTenant } from '@llama-orch/core';
 import type { GatewayOptions } from './gateway.js';
-import type { CircuitBreakerConfig } from './placement/circuit-breaker.js';
-import { reloadTargetsFrom } from './placement/reload-catalog.js';
+import type { CircuitBreakerConfig } from './replica-health/circuit-breaker.js';
+import { reloadTargetsFrom } from './rollout/reload-catalog.js';
 
 export function schedulerConfigFrom(config: Config): SchedulerConfig {
   const wait = config.timeouts.queue_wait_ms;

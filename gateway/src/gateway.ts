@@ -15,20 +15,23 @@ import type { TenantKeys } from './auth/api-keys.js';
 import { AuthPolicy, assertAuthAllowed } from './auth/policy.js';
 import { guardedPlacer } from './auth/stream-guard.js';
 import { buildHttpApp } from './http/app.js';
+import type { HttpPlugin } from './http/app.js';
 import { createMetrics } from './metrics/metrics.js';
 import type { GatewayMetrics } from './metrics/metrics.js';
-import { ControlBridge } from './placement/control.js';
-import { Director } from './placement/director.js';
-import { configCommit } from './placement/config-swap.js';
-import { PoolService } from './placement/pools.js';
-import type { ReloadTarget } from './placement/reload-catalog.js';
-import { TaskService } from './placement/tasks.js';
+import { ControlBridge } from './replicas/control-bridge.js';
+import { Director } from './dispatch/director.js';
+import { configCommit } from './rollout/config-swap.js';
+import { PoolService } from './services/pools.js';
+import type { ReloadTarget } from './rollout/reload-catalog.js';
+import { TaskService } from './services/tasks.js';
 import { startControlServer } from './replicas/control-server.js';
 import { ReplicaRegistry } from './replicas/registry.js';
 import { traceRest, tracedPlacer } from './tracing/spans.js';
-import type { CircuitBreakerConfig } from './placement/circuit-breaker.js';
+import type { CircuitBreakerConfig } from './replica-health/circuit-breaker.js';
 
 export interface GatewayOptions {
+  /** Extra REST route plugins (tests register the provider-state hook; production has none). */
+  readonly httpPlugins?: readonly HttpPlugin[];
   /** Bind address of all three servers (default 127.0.0.1). */
   readonly host?: string;
   /** REST port (default 8081); 0 picks a free port. */
@@ -147,7 +150,14 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
     log: reloadLog,
     commit: options.configFile && configCommit({ ...options.configFile, log: reloadLog }),
   });
-  const app = buildHttpApp({ tasks, pools, metrics, auth: policy, taskTenant });
+  const app = buildHttpApp({
+    tasks,
+    pools,
+    metrics,
+    auth: policy,
+    taskTenant,
+    ...(options.httpPlugins && { plugins: options.httpPlugins }),
+  });
   traceRest(app);
   app.addHook('onResponse', async () => tasks.refreshGauges(engineOf));
   await app.listen({ host, port: options.restPort ?? 8081 });

@@ -3,9 +3,14 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildHttpApp } from '../src/http/app.js';
-import { TEST_HOOKS_ENV, TEST_HOOKS_PATH, isLoopbackAddress } from '../src/http/test-hooks.js';
-import { MODEL_REF, createHarness } from '../src/testing/harness.js';
-import type { Harness } from '../src/testing/harness.js';
+import {
+  TEST_HOOKS_ENV,
+  TEST_HOOKS_PATH,
+  isLoopbackAddress,
+  testHookRoutes,
+} from './support/test-hooks.js';
+import { MODEL_REF, createHarness } from './support/harness.js';
+import type { Harness } from './support/harness.js';
 
 const template = {
   task_id: '33333333-3333-4333-8333-333333333333',
@@ -32,7 +37,12 @@ describe('ORCH-5004: test-only provider-state hook', () => {
       batch: { capacity: 3, fullPolicy: 'drop-lru' },
     });
     h.connect();
-    app = buildHttpApp({ tasks: h.tasks, pools: h.pools, metrics: h.metrics });
+    app = buildHttpApp({
+      tasks: h.tasks,
+      pools: h.pools,
+      metrics: h.metrics,
+      plugins: [testHookRoutes],
+    });
     await app.listen({ host, port: 0 });
     process.env = saved;
     const a = app.server.address();

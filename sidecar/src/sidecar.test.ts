@@ -2,9 +2,9 @@ import { validateSseTranscript } from '@llama-orch/contracts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LeaseFinished, Register, SidecarMessage } from '@llama-orch/proto';
 import { startSidecar, type SidecarHandle } from './sidecar.js';
-import { startFakeLlama, type FakeLlama } from './testing/fake-llama-server.js';
-import { startFakePlacement, type FakePlacement } from './testing/fake-placement.js';
-import { grammarViolations, readSse } from './testing/sse-client.js';
+import { startFakeLlama, type FakeLlama } from '../test/support/fake-llama-server.js';
+import { startFakePlacement, type FakePlacement } from '../test/support/fake-placement.js';
+import { grammarViolations, readSse } from '../test/support/sse-client.js';
 
 let fake: FakeLlama;
 let placement: FakePlacement;

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadToolchain } from '@llama-orch/tools';
 import type { SidecarMessage } from '@llama-orch/proto';
 import { startSidecar, type SidecarHandle } from '../src/sidecar.js';
-import { startFakePlacement, type FakePlacement } from '../src/testing/fake-placement.js';
-import { grammarViolations, readSse, type SseEvent } from '../src/testing/sse-client.js';
+import { startFakePlacement, type FakePlacement } from './support/fake-placement.js';
+import { grammarViolations, readSse, type SseEvent } from './support/sse-client.js';
 
 const LABEL = '[CI-only CPU carve-out, real llama-server]';
 let placement: FakePlacement;

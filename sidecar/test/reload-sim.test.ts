@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Register, ReloadResult } from '@llama-orch/proto';
 import { startSidecar, type SidecarHandle } from '../src/sidecar.js';
-import { startFakeLlama, type FakeLlama } from '../src/testing/fake-llama-server.js';
-import { startFakePlacement, type FakePlacement } from '../src/testing/fake-placement.js';
-import { readSse } from '../src/testing/sse-client.js';
+import { startFakeLlama, type FakeLlama } from './support/fake-llama-server.js';
+import { startFakePlacement, type FakePlacement } from './support/fake-placement.js';
+import { readSse } from './support/sse-client.js';
 import {
   heartbeatWhere,
   registerOf,

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/engine/free-port.js';
-import { startFakePlacement, type FakePlacement } from '../src/testing/fake-placement.js';
+import { startFakePlacement, type FakePlacement } from './support/fake-placement.js';
 import {
   heartbeatWhere,
   simWorkspace,

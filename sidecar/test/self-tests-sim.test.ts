@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimDirective } from '@llama-orch/test-harness/engine-sim';
 import { startSidecar } from '../src/sidecar.js';
-import { startFakePlacement } from '../src/testing/fake-placement.js';
+import { startFakePlacement } from './support/fake-placement.js';
 import { heartbeatWhere, registerOf, simWorkspace, type SimWorkspace } from './sim-engine.js';
 
 let ws: SimWorkspace;

@@ -11,7 +11,7 @@ import {
   writeShimWrapper,
   type SimDirective,
 } from '@llama-orch/test-harness/engine-sim';
-import type { FakePlacement } from '../src/testing/fake-placement.js';
+import type { FakePlacement } from './support/fake-placement.js';
 
 export interface SimModelFile {
   ref: string;

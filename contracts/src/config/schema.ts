@@ -214,10 +214,12 @@ export const PoolSchema = Strict(
 export const TenantSchema = Strict(
   {
     id: Id,
-    api_key_sha256: Type.Array(Type.String({ pattern: '^[0-9a-f]{64}$' }), {
+    api_key_hmac: Type.Array(Type.String({ pattern: '^[0-9a-f]{64}$' }), {
       minItems: 1,
       uniqueItems: true,
-      description: 'sha256 hex of each accepted API key; keys are never stored (ORCH-3035).',
+      description:
+        'HMAC-SHA256 (hex) of each accepted API key under the server secret ' +
+        '(auth.api_key_secret_file or ORCH_API_KEY_SECRET); keys are never stored (ORCH-3035, ORCH-3124).',
     }),
     weight: Type.Optional(
       Type.Number({
@@ -277,6 +279,15 @@ export const ConfigSchema = Strict(
           Type.Boolean({
             default: false,
             description: 'Require an API key on both paths; mandatory off loopback (ORCH-3035).',
+          }),
+        ),
+        api_key_secret_file: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description:
+              'File holding the server secret (at least 32 bytes) that tenants[].api_key_hmac are ' +
+              'keyed with; ORCH_API_KEY_SECRET (the secret itself) overrides it. Needed as soon as ' +
+              'a tenant has keys (ORCH-3124).',
           }),
         ),
       }),
@@ -342,6 +353,38 @@ export const ConfigSchema = Strict(
           ),
         },
         { description: 'Sidecar <-> placement protocol timings (ORCH-4010).' },
+      ),
+    ),
+    tls: Type.Optional(
+      Strict(
+        {
+          ca_file: Type.String({
+            minLength: 1,
+            description:
+              'PEM CA bundle that client certificates (sidecars, Envoy) must chain to (ORCH-3125).',
+          }),
+          cert_file: Type.String({
+            minLength: 1,
+            description: "PEM certificate chain of placement's ext_proc and control listeners.",
+          }),
+          key_file: Type.String({ minLength: 1, description: 'PEM private key of cert_file.' }),
+          refresh_interval_ms: Type.Optional(
+            Type.Integer({
+              minimum: 100,
+              maximum: 86_400_000,
+              default: 60_000,
+              description:
+                'How often the three files are re-read; rotated files (a Kubernetes Secret ' +
+                'update) are used for new connections without a restart.',
+            }),
+          ),
+        },
+        {
+          description:
+            'Mutual TLS on the ext_proc and control gRPC listeners (ORCH-3125): a peer without ' +
+            'a certificate signed by ca_file cannot connect, so a sidecar without one cannot ' +
+            'register. Mandatory when listen.host is not loopback.',
+        },
       ),
     ),
     tenants: Type.Optional(Type.Array(TenantSchema, { default: [] })),

@@ -24,7 +24,7 @@ export function semanticIssues(c: Config): ConfigIssue[] {
   for (const id of duplicates(c.pools.map((p) => p.id))) add('pools', `duplicate pool id "${id}"`);
   for (const id of duplicates(c.tenants.map((t) => t.id)))
     add('tenants', `duplicate tenant id "${id}"`);
-  for (const h of duplicates(c.tenants.flatMap((t) => t.api_key_sha256))) {
+  for (const h of duplicates(c.tenants.flatMap((t) => t.api_key_hmac))) {
     add('tenants', `API key hash ${h.slice(0, 12)}… belongs to more than one tenant`);
   }
 

@@ -48,7 +48,8 @@ export interface PoolConfig {
 
 export interface TenantConfig {
   id: string;
-  api_key_sha256: string[];
+  /** HMAC-SHA256 hex of each key under the server secret (ORCH-3124). */
+  api_key_hmac: string[];
   weight: number;
   /** May call the control plane (ORCH-3035). */
   operator: boolean;
@@ -60,6 +61,13 @@ export interface ModelConfig {
   ref: string;
   path?: string;
   digest?: string;
+}
+
+export interface TlsConfig {
+  ca_file: string;
+  cert_file: string;
+  key_file: string;
+  refresh_interval_ms: number;
 }
 
 export interface Config {
@@ -74,7 +82,9 @@ export interface Config {
     sidecar_port_base: number;
     engine_port_base: number;
   };
-  auth: { required: boolean };
+  auth: { required: boolean; api_key_secret_file?: string };
+  /** ORCH-3125: mTLS on placement's gRPC listeners; absent = plaintext (loopback only). */
+  tls?: TlsConfig;
   pools: PoolConfig[];
   queue: QueueConfig;
   timeouts: { wall_ms: number; idle_ms: number; queue_wait_ms: number; attach_timeout_ms: number };

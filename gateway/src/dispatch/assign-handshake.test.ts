@@ -3,9 +3,9 @@
 // REPLICA_EXHAUSTED.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PlacementRequest } from '../extproc/handler.js';
-import { createHarness } from '../testing/harness.js';
-import { taskRequest } from '../testing/fake-sidecar.js';
-import type { FakeControlCall, Harness } from '../testing/harness.js';
+import { createHarness } from '../../test/support/harness.js';
+import { taskRequest } from '../../test/support/sidecar-messages.js';
+import type { FakeControlCall, Harness } from '../../test/support/harness.js';
 
 const TASK = '33333333-3333-4333-8333-333333333333';
 

@@ -4,7 +4,7 @@ import type { Engine, Priority, Scheduler } from '@llama-orch/core';
 import type { Logger } from 'pino';
 import type { ApiLabel, GatewayMetrics } from '../metrics/metrics.js';
 import type { ReplicaRegistry } from '../replicas/registry.js';
-import type { CircuitBreakerConfig } from './circuit-breaker.js';
+import type { CircuitBreakerConfig } from '../replica-health/circuit-breaker.js';
 
 export const DESTINATION_HEADER = 'x-gateway-destination-endpoint';
 export const LEASE_HEADER = 'x-orch-lease-id';

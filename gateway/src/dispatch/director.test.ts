@@ -1,9 +1,9 @@
 import { CoreError } from '@llama-orch/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PlacementRequest } from '../extproc/handler.js';
-import { createHarness } from '../testing/harness.js';
-import { taskRequest } from '../testing/fake-sidecar.js';
-import type { FakeControlCall, Harness } from '../testing/harness.js';
+import { createHarness } from '../../test/support/harness.js';
+import { taskRequest } from '../../test/support/sidecar-messages.js';
+import type { FakeControlCall, Harness } from '../../test/support/harness.js';
 
 const TASK = '11111111-1111-4111-8111-111111111111';
 const SESSION = '22222222-2222-4222-8222-222222222222';

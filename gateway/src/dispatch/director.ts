@@ -6,8 +6,8 @@ import type { Dispatch, Engine, Scheduler, TaskSpec, TerminalEvent } from '@llam
 import type { PlacementDecision, PlacementRequest, Placer } from '../extproc/handler.js';
 import type { ApiLabel, ExtProcOutcome } from '../metrics/metrics.js';
 import { assignCommand } from './assign.js';
-import { wiredBreakers } from './circuit-breaker.js';
-import type { CircuitBreakers } from './circuit-breaker.js';
+import { wiredBreakers } from '../replica-health/circuit-breaker.js';
+import type { CircuitBreakers } from '../replica-health/circuit-breaker.js';
 import { LeaseWaits } from './lease-waits.js';
 import { routeAccepted } from './routed.js';
 import type { CancelReasonLabel, DirectorOptions, TaskMeta } from './director-types.js';

@@ -1,9 +1,9 @@
 // ORCH-4023 at the gateway: an admission nobody streams is canceled by the periodic tick and
 // counted under reason `unattached`.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHarness } from '../testing/harness.js';
-import { taskRequest } from '../testing/fake-sidecar.js';
-import type { Harness } from '../testing/harness.js';
+import { createHarness } from '../../test/support/harness.js';
+import { taskRequest } from '../../test/support/sidecar-messages.js';
+import type { Harness } from '../../test/support/harness.js';
 
 const TASK = '55555555-5555-4555-8555-555555555555';
 

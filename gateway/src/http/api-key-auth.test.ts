@@ -5,8 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KeyRing, sha256Hex } from '../auth/api-keys.js';
 import { AuthPolicy } from '../auth/policy.js';
-import { MODEL_REF, createHarness } from '../testing/harness.js';
-import type { Harness } from '../testing/harness.js';
+import { MODEL_REF, createHarness } from '../../test/support/harness.js';
+import type { Harness } from '../../test/support/harness.js';
 import { buildHttpApp } from './app.js';
 
 const TENANTS = [

@@ -1,8 +1,8 @@
 import { validateResponse } from '@llama-orch/contracts';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MODEL_REF, createHarness } from '../testing/harness.js';
-import type { Harness } from '../testing/harness.js';
+import { MODEL_REF, createHarness } from '../../test/support/harness.js';
+import type { Harness } from '../../test/support/harness.js';
 import { buildHttpApp } from './app.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -2,15 +2,15 @@
 // Handlers are thin: validation comes from contracts, decisions from placement/ and core.
 import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { CoreError } from '@llama-orch/core';
 import { OPENAI_MODELS_PATH, openAiErrorResponse } from '@llama-orch/contracts';
 import type { OpenAiErrorReply } from '@llama-orch/contracts';
 import { asCoreError } from '../errors/errors.js';
 import { toHttpError } from '../errors/http-error.js';
 import type { GatewayMetrics } from '../metrics/metrics.js';
-import type { PoolService } from '../placement/pools.js';
-import type { TaskService } from '../placement/tasks.js';
+import type { PoolService } from '../services/pools.js';
+import type { TaskService } from '../services/tasks.js';
 import type { Principal } from '../auth/api-keys.js';
 import type { AuthPolicy } from '../auth/policy.js';
 import { adminCheck, adminOnlyPolicy } from './admin-auth.js';
@@ -21,7 +21,6 @@ import { metricsRoutes } from './metrics-route.js';
 import { poolRoutes } from './pools.js';
 import { sessionRoutes } from './sessions.js';
 import { taskRoutes } from './tasks.js';
-import { testHookRoutes } from './test-hooks.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -39,7 +38,12 @@ export interface HttpAppOptions {
   readonly admin?: AdminAuthOptions;
   /** Tenant of a live task, for ownership checks on cancel (default: none known). */
   readonly taskTenant?: (taskId: string) => string | undefined;
+  /** Registered after the product routes, outside the data-plane auth hook (tests only today). */
+  readonly plugins?: readonly HttpPlugin[];
 }
+
+/** An extra route plugin; it gets the services the product routes use. */
+export type HttpPlugin = FastifyPluginAsync<{ tasks: TaskService; pools: PoolService }>;
 
 const UUID_LIKE = /^[0-9A-Za-z._:-]{1,128}$/;
 
@@ -97,12 +101,9 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   });
   void app.register(poolRoutes, { pools: options.pools, admin: adminCheck(policy) });
   void app.register(metricsRoutes, { metrics: options.metrics }); // exempt from auth (ORCH-3035)
-  // test-only: off unless LLAMA_ORCH_TEST_HOOKS=1 + loopback; its own guard, no API key
-  void app.register(testHookRoutes, {
-    tasks: options.tasks,
-    pools: options.pools,
-    tenant: 'default',
-  });
+  for (const plugin of options.plugins ?? []) {
+    void app.register(plugin, { tasks: options.tasks, pools: options.pools });
+  }
   return app;
 }
 

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHarness } from '../testing/harness.js';
-import type { Harness } from '../testing/harness.js';
+import { createHarness } from '../../test/support/harness.js';
+import type { Harness } from '../../test/support/harness.js';
 import { buildHttpApp } from './app.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));

@@ -1,10 +1,10 @@
 import { validateResponse } from '@llama-orch/contracts';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ReloadTarget } from '../placement/reload-catalog.js';
-import { FakeSidecar, digestOf, runTask } from '../testing/fake-sidecar.js';
-import { MODEL_REF, createHarness } from '../testing/harness.js';
-import type { Harness } from '../testing/harness.js';
+import type { ReloadTarget } from '../rollout/reload-catalog.js';
+import { FakeSidecar, digestOf, runTask } from '../../test/support/sidecar-messages.js';
+import { MODEL_REF, createHarness } from '../../test/support/harness.js';
+import type { Harness } from '../../test/support/harness.js';
 import { buildHttpApp } from './app.js';
 
 const CATALOG: ReloadTarget[] = [{ ref: 'model-b', digest: `sha256:${digestOf('model-b')}` }];

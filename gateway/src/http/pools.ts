@@ -9,7 +9,7 @@ import {
 } from '@llama-orch/contracts';
 import { CoreError } from '@llama-orch/core';
 import type { FastifyPluginAsync } from 'fastify';
-import type { PoolService } from '../placement/pools.js';
+import type { PoolService } from '../services/pools.js';
 import type { AdminCheck } from './admin-auth.js';
 
 export interface PoolRouteDeps {

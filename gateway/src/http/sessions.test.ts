@@ -7,9 +7,9 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KeyRing, sha256Hex } from '../auth/api-keys.js';
 import { AuthPolicy } from '../auth/policy.js';
-import { taskRequest } from '../testing/fake-sidecar.js';
-import { createHarness } from '../testing/harness.js';
-import type { Harness } from '../testing/harness.js';
+import { taskRequest } from '../../test/support/sidecar-messages.js';
+import { createHarness } from '../../test/support/harness.js';
+import type { Harness } from '../../test/support/harness.js';
 import { buildHttpApp } from './app.js';
 
 const TENANTS = [

@@ -2,7 +2,7 @@
 // belong to the tenant whose task created them; the caller's key decides whose it may see.
 import type { FastifyPluginAsync } from 'fastify';
 import type { Principal } from '../auth/api-keys.js';
-import type { SessionScope } from '../placement/tasks.js';
+import type { SessionScope } from '../services/tasks.js';
 import type { RouteDeps } from './tasks.js';
 
 /**

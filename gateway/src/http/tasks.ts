@@ -4,7 +4,7 @@ import { formatIssues, validateTaskRequest } from '@llama-orch/contracts';
 import { CoreError } from '@llama-orch/core';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AuthPolicy } from '../auth/policy.js';
-import type { TaskService } from '../placement/tasks.js';
+import type { TaskService } from '../services/tasks.js';
 
 export interface RouteDeps {
   readonly tasks: TaskService;

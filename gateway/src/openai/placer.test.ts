@@ -4,8 +4,8 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { TaskSpecInput } from '@llama-orch/core';
 import type { PlacementDecision, PlacementRequest, Placer } from '../extproc/handler.js';
-import type { Director } from '../placement/director.js';
-import type { TaskService } from '../placement/tasks.js';
+import type { Director } from '../dispatch/director.js';
+import type { TaskService } from '../services/tasks.js';
 import type { ReplicaRegistry } from '../replicas/registry.js';
 import { openAiPlacer } from './placer.js';
 

@@ -15,8 +15,8 @@ import { CoreError } from '@llama-orch/core';
 import type { Engine, Priority, TaskSpecInput } from '@llama-orch/core';
 import type { Logger } from 'pino';
 import type { PlacementDecision, PlacementRequest, Placer } from '../extproc/handler.js';
-import type { Director } from '../placement/director.js';
-import type { TaskService } from '../placement/tasks.js';
+import type { Director } from '../dispatch/director.js';
+import type { TaskService } from '../services/tasks.js';
 import type { ReplicaRegistry } from '../replicas/registry.js';
 import { openAiErrorDecision, openAiFromTerminal, ParamError } from './errors.js';
 

@@ -1,9 +1,9 @@
 // ORCH-3040 through the real core, registry, director and control bridge, with fake sidecars:
 // a replica whose leases keep ending in WORKER_RESET stops getting Assigns, then gets one trial.
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeSidecar, runTask } from '../testing/fake-sidecar.js';
-import { MODEL_REF, createHarness } from '../testing/harness.js';
-import type { Harness } from '../testing/harness.js';
+import { FakeSidecar, runTask } from '../../test/support/sidecar-messages.js';
+import { MODEL_REF, createHarness } from '../../test/support/harness.js';
+import type { Harness } from '../../test/support/harness.js';
 
 let h: Harness;
 afterEach(() => h.close());

@@ -1,7 +1,7 @@
 import { validateResponse } from '@llama-orch/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeControlCall, createHarness, register } from '../testing/harness.js';
-import type { Harness } from '../testing/harness.js';
+import { FakeControlCall, createHarness, register } from '../../test/support/harness.js';
+import type { Harness } from '../../test/support/harness.js';
 import { replicaLifecycle } from './lifecycle.js';
 
 const heartbeat = (ready: boolean, unreadyReason = '') => ({

@@ -1,8 +1,8 @@
 import { validateResponse } from '@llama-orch/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeSidecar, runTask } from '../testing/fake-sidecar.js';
-import { MODEL_REF, createHarness } from '../testing/harness.js';
-import type { Harness } from '../testing/harness.js';
+import { FakeSidecar, runTask } from '../../test/support/sidecar-messages.js';
+import { MODEL_REF, createHarness } from '../../test/support/harness.js';
+import type { Harness } from '../../test/support/harness.js';
 import { p95 } from './slo-window.js';
 
 let h: Harness | undefined;

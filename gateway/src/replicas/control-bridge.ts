@@ -4,9 +4,9 @@ import type { LeaseEvent } from '@llama-orch/proto';
 import type { Logger } from 'pino';
 import type { GatewayMetrics } from '../metrics/metrics.js';
 import { mirrorModelStates } from '../metrics/mirror.js';
-import type { ControlSink, ReplicaRecord, ReplicaRegistry } from '../replicas/registry.js';
-import { leaseVerdict } from './circuit-breaker.js';
-import type { Director } from './director.js';
+import type { ControlSink, ReplicaRecord, ReplicaRegistry } from './registry.js';
+import { leaseVerdict } from '../replica-health/circuit-breaker.js';
+import type { Director } from '../dispatch/director.js';
 
 export interface ControlBridgeOptions {
   readonly core: Scheduler;

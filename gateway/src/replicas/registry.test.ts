@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeControlCall, createHarness, register } from '../testing/harness.js';
+import { FakeControlCall, createHarness, register } from '../../test/support/harness.js';
 
 const heartbeat = (ready: boolean, slotsFree = 1) => ({
   msg: {

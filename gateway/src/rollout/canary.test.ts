@@ -4,9 +4,9 @@ import { canaryBucket } from '@llama-orch/core';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildHttpApp } from '../http/app.js';
-import { FakeSidecar, digestOf, taskRequest } from '../testing/fake-sidecar.js';
-import { MODEL_REF, createHarness, register } from '../testing/harness.js';
-import type { Harness } from '../testing/harness.js';
+import { FakeSidecar, digestOf, taskRequest } from '../../test/support/sidecar-messages.js';
+import { MODEL_REF, createHarness, register } from '../../test/support/harness.js';
+import type { Harness } from '../../test/support/harness.js';
 import type { ReloadTarget } from './reload-catalog.js';
 
 const DIGEST_A = `sha256:${register().modelDigest}`;

@@ -2,9 +2,9 @@
 // not be updated shows in pool health (reload.error step `config`, last_error).
 import { validateResponse } from '@llama-orch/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeSidecar, digestOf } from '../testing/fake-sidecar.js';
-import { MODEL_REF, createHarness, register } from '../testing/harness.js';
-import type { Harness } from '../testing/harness.js';
+import { FakeSidecar, digestOf } from '../../test/support/sidecar-messages.js';
+import { MODEL_REF, createHarness, register } from '../../test/support/harness.js';
+import type { Harness } from '../../test/support/harness.js';
 import type { ConfigCommit } from './config-swap.js';
 import type { ReloadTarget } from './reload-catalog.js';
 

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { validateResponse } from '@llama-orch/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeSidecar, digestOf, runTask as runTaskOn } from '../testing/fake-sidecar.js';
-import { MODEL_REF, createHarness, register } from '../testing/harness.js';
-import type { Harness } from '../testing/harness.js';
+import { FakeSidecar, digestOf, runTask as runTaskOn } from '../../test/support/sidecar-messages.js';
+import { MODEL_REF, createHarness, register } from '../../test/support/harness.js';
+import type { Harness } from '../../test/support/harness.js';
 import type { ReloadTarget } from './reload-catalog.js';
 
 const DIGEST_A = register().modelDigest;

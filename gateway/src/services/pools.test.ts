@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { validateResponse } from '@llama-orch/contracts';
-import { createHarness } from '../testing/harness.js';
-import type { Harness } from '../testing/harness.js';
+import { createHarness } from '../../test/support/harness.js';
+import type { Harness } from '../../test/support/harness.js';
 
 describe('ORCH-4017: pool health reports a replica whose canary hash splits it from the serving set', () => {
   let h: Harness | undefined;

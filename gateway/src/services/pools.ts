@@ -6,13 +6,13 @@ import type { Scheduler } from '@llama-orch/core';
 import type { Logger } from 'pino';
 import type { ReplicaRecord, ReplicaRegistry } from '../replicas/registry.js';
 import { normalizeDigest } from '../replicas/registry.js';
-import { replicaLifecycle } from './lifecycle.js';
-import type { ReloadTarget } from './reload-catalog.js';
-import { ReloadCoordinator } from './reload-coordinator.js';
-import type { ReloadCoordinatorOptions } from './reload-coordinator.js';
-import type { ReloadRequestInput } from './reload-coordinator.js';
-import type { ReloadTimings } from './reload-run.js';
-import { SloWindow } from './slo-window.js';
+import { replicaLifecycle } from '../replica-health/lifecycle.js';
+import type { ReloadTarget } from '../rollout/reload-catalog.js';
+import { ReloadCoordinator } from '../rollout/reload-coordinator.js';
+import type { ReloadCoordinatorOptions } from '../rollout/reload-coordinator.js';
+import type { ReloadRequestInput } from '../rollout/reload-coordinator.js';
+import type { ReloadTimings } from '../rollout/reload-run.js';
+import { SloWindow } from '../replica-health/slo-window.js';
 
 /** What drains a pool (the Director: core plus delivering terminal events and Cancels). */
 export interface PoolDrainer {

@@ -19,7 +19,7 @@ import type { Logger } from 'pino';
 import type { ApiLabel, DecisionOutcome, GatewayMetrics } from '../metrics/metrics.js';
 import { mirrorSnapshot } from '../metrics/mirror.js';
 import type { ReplicaRegistry } from '../replicas/registry.js';
-import type { Director } from './director.js';
+import type { Director } from '../dispatch/director.js';
 import { modelList } from '../openai/models.js';
 import { placementInput } from './placement-hint.js';
 

@@ -4,7 +4,7 @@
 import type { TaskRequest } from '@llama-orch/contracts';
 import { startGateway } from '../../src/index.js';
 import type { GatewayHandle, GatewayOptions } from '../../src/index.js';
-import { taskRequest } from '../../src/testing/fake-sidecar.js';
+import { taskRequest } from './sidecar-messages.js';
 import { startEnvoyEdge } from './envoy-edge.js';
 import type { EnvoyEdge } from './envoy-edge.js';
 import { startFakeSidecar } from './fake-sidecar.js';

@@ -10,8 +10,8 @@ import type { ClientDuplexStream } from '@grpc/grpc-js';
 import { formatSseEvent } from '@llama-orch/contracts';
 import { PlacementClient } from '@llama-orch/proto';
 import type { Assign, Cancel, PlacementCommand, SidecarMessage } from '@llama-orch/proto';
-import { finishedStop, heartbeatMessage, leaseMessage } from '../../src/testing/fake-sidecar.js';
-import { register } from '../../src/testing/harness.js';
+import { finishedStop, heartbeatMessage, leaseMessage } from './sidecar-messages.js';
+import { register } from './harness.js';
 
 export interface FakeSidecarOptions {
   readonly controlPort: number;

@@ -5,15 +5,15 @@ import { Scheduler } from '@llama-orch/core';
 import type { SchedulerConfig } from '@llama-orch/core';
 import type { PlacementCommand, Register, SidecarMessage } from '@llama-orch/proto';
 import { pino } from 'pino';
-import { createMetrics } from '../metrics/metrics.js';
-import type { GatewayMetrics } from '../metrics/metrics.js';
-import { ControlBridge } from '../placement/control.js';
-import { Director } from '../placement/director.js';
-import { PoolService } from '../placement/pools.js';
-import type { PoolReloadOptions } from '../placement/pools.js';
-import { TaskService } from '../placement/tasks.js';
-import type { ControlCall } from '../replicas/registry.js';
-import { ReplicaRegistry } from '../replicas/registry.js';
+import { createMetrics } from '../../src/metrics/metrics.js';
+import type { GatewayMetrics } from '../../src/metrics/metrics.js';
+import { ControlBridge } from '../../src/replicas/control-bridge.js';
+import { Director } from '../../src/dispatch/director.js';
+import { PoolService } from '../../src/services/pools.js';
+import type { PoolReloadOptions } from '../../src/services/pools.js';
+import { TaskService } from '../../src/services/tasks.js';
+import type { ControlCall } from '../../src/replicas/registry.js';
+import { ReplicaRegistry } from '../../src/replicas/registry.js';
 
 export const MODEL_REF = 'smollm2-135m';
 

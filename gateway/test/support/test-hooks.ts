@@ -1,6 +1,7 @@
 // Test-only provider-state hook for consumer-driven contract verification (Pact) and BDD steps.
 //
-// NEVER part of a production deployment. The routes exist only when ALL of these hold:
+// NEVER part of a production deployment: it lives under test/support, and only the test entry point
+// (main-with-test-hooks.ts) registers it. Even then the routes exist only when ALL of these hold:
 //   1. env LLAMA_ORCH_TEST_HOOKS=1 is set explicitly for the gateway process,
 //   2. NODE_ENV is not "production",
 // and every request is refused (403 FORBIDDEN) unless
@@ -24,8 +25,8 @@ import { formatIssues, validateTaskRequest } from '@llama-orch/contracts';
 import type { TaskRequest } from '@llama-orch/contracts';
 import { CoreError } from '@llama-orch/core';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import type { PoolService } from '../placement/pools.js';
-import type { TaskService } from '../placement/tasks.js';
+import type { PoolService } from '../../src/services/pools.js';
+import type { TaskService } from '../../src/services/tasks.js';
 
 export const TEST_HOOKS_ENV = 'LLAMA_ORCH_TEST_HOOKS';
 export const TEST_HOOKS_PATH = '/_test/provider-states';
@@ -36,7 +37,8 @@ export interface TestHookDeps {
   readonly tasks: TaskService;
   /** For the "pool" op (absent: that op answers 400). */
   readonly pools?: PoolService;
-  readonly tenant: string;
+  /** Tenant the hook admits tasks for (default "default"). */
+  readonly tenant?: string;
   /** Defaults to process.env; tests of this module pass their own. */
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -79,7 +81,7 @@ export const testHookRoutes: FastifyPluginAsync<TestHookDeps> = async (app, deps
   if (!testHooksEnabled(deps.env ?? process.env)) return;
   const admitted = new Set<string>();
   const admit = (task: TaskRequest, correlationId: string) => {
-    const result = deps.tasks.submit(task, deps.tenant, correlationId);
+    const result = deps.tasks.submit(task, deps.tenant ?? 'default', correlationId);
     admitted.add(result.task_id);
     return result;
   };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LlamaCppAdapter } from '../adapters/llamacpp/adapter.js';
-import { startFakeLlama, type FakeLlama } from '../testing/fake-llama-server.js';
+import { startFakeLlama, type FakeLlama } from '../../test/support/fake-llama-server.js';
 import { runCancelSelfTest, runCanary } from './canary.js';
 
 let fake: FakeLlama;

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adapterModule } from '../adapters/registry.js';
 import { startSidecar } from '../sidecar.js';
-import { startFakeLlama, type FakeLlama } from '../testing/fake-llama-server.js';
-import { startFakePlacement } from '../testing/fake-placement.js';
+import { startFakeLlama, type FakeLlama } from '../../test/support/fake-llama-server.js';
+import { startFakePlacement } from '../../test/support/fake-placement.js';
 import { sha256File } from './digest.js';
 import { bringUpEngine } from './startup.js';
 

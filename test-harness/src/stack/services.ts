@@ -16,13 +16,16 @@ function tsEntry(name: string, entry: string, args: string[]): ChildSpec {
   };
 }
 
+/** With LLAMA_ORCH_TEST_HOOKS=1 (Pact, BDD) placement starts from the test entry point that adds
+ * the provider-state hook; production's entry point cannot load it. */
+export function gatewayEntry(env: NodeJS.ProcessEnv = process.env): string {
+  return env.LLAMA_ORCH_TEST_HOOKS === '1'
+    ? 'gateway/test/support/main-with-test-hooks.ts'
+    : 'gateway/src/main.ts';
+}
+
 export function gatewaySpec(configPath: string, logLevel: string): ChildSpec {
-  return tsEntry('placement', 'gateway/src/main.ts', [
-    '--config',
-    configPath,
-    '--log-level',
-    logLevel,
-  ]);
+  return tsEntry('placement', gatewayEntry(), ['--config', configPath, '--log-level', logLevel]);
 }
 
 export interface SidecarSpecInput {

@@ -97,8 +97,12 @@ export interface Stack {
   replicaId(index: number): string;
   /** SIGKILL the llama-server behind replica `index` (chaos: engine crash mid-stream). */
   killEngine(index: number): Promise<void>;
-  /** Stop and start placement on the same ports (ORCH-4007). */
+  /** Stop and start placement on the same ports (ORCH-4007); after a kill it just starts it. */
   restartPlacement(): Promise<void>;
+  /** Start Envoy again on the same bootstrap and wait for the edge (chaos: after a kill). */
+  restartEnvoy(): Promise<void>;
+  /** Pid of a child the stack started (`placement`, `envoy`, `sidecar-<i>`), for chaos signals. */
+  pid(name: string): number | undefined;
   /** Last log lines of a child, for assertion messages. */
   tail(name: string): string[];
   close(): Promise<void>;
@@ -170,6 +174,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       abortOn: child.exited.then(() => `placement exited: ${child.tail().join('\n')}`),
     });
   };
+  const startEnvoy = async (): Promise<void> => {
+    const envoy = start(envoySpec(toolchain, envoyPath));
+    await waitForHttp(`${url}/v1/capabilities`, {
+      timeoutMs: 30_000,
+      abortOn: envoy.exited.then(() => `envoy exited: ${envoy.tail().join('\n')}`),
+    });
+  };
   const close = async (): Promise<void> => {
     await sup.stopAll();
     await rm(dir, { recursive: true, force: true });
@@ -205,11 +216,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         [...children.values()].map((c) => `${c.name}: ${c.tail().slice(-5).join(' | ')}`),
     });
     log('sidecars: all replicas Ready');
-    const envoy = start(envoySpec(toolchain, envoyPath));
-    await waitForHttp(`${url}/v1/capabilities`, {
-      timeoutMs: 30_000,
-      abortOn: envoy.exited.then(() => `envoy exited: ${envoy.tail().join('\n')}`),
-    });
+    await startEnvoy();
     log(`envoy: edge ready at ${url}`);
   } catch (e) {
     await close();
@@ -241,6 +248,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await children.get('placement')?.stop();
       await startPlacement();
     },
+    restartEnvoy: async () => {
+      await children.get('envoy')?.stop();
+      await startEnvoy();
+    },
+    pid: (name) => children.get(name)?.pid,
     tail: (name) => children.get(name)?.tail() ?? [],
     close,
   };

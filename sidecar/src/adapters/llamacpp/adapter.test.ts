@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeLlama, type FakeLlama } from '../../testing/fake-llama-server.js';
+import { startFakeLlama, type FakeLlama } from '../../../test/support/fake-llama-server.js';
 import type { GenerationEvent, GenerationOutcome } from '../types.js';
 import { LlamaCppAdapter } from './adapter.js';
 

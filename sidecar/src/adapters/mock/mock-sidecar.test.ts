@@ -1,7 +1,7 @@
 // The mock adapter drives a whole in-process sidecar: no engine process, no network engine. It
 // proves the seam is engine-agnostic and that a simulated engine says so at Register (ORCH-4020).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakePlacement, type FakePlacement } from '../../testing/fake-placement.js';
+import { startFakePlacement, type FakePlacement } from '../../../test/support/fake-placement.js';
 import { startSidecar, type SidecarHandle } from '../../sidecar.js';
 
 let placement: FakePlacement;
