@@ -1,6 +1,6 @@
 // Provider verification (ORCH-3044): replays orchctl's consumer pacts (contracts/pacts/) against
 // the REAL gateway through Envoy, with a real supervised sidecar + llama-server (CPU carve-out)
-// for the stream. Provider states are set through the test-only hook (src/http/test-hooks.ts) on
+// for the stream. Provider states are set through the test-only hook (test/support/test-hooks.ts) on
 // the gateway's loopback REST port; sessions come from a real turn through the public edge.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';

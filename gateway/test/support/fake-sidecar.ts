@@ -1,7 +1,7 @@
 // A minimal stand-in for a sidecar, for tests of placement and Envoy routing: a real gRPC control
 // client (Register, Heartbeat, LeaseAccepted/Started/Finished) and a tiny HTTP server that
 // serves `GET /v1/tasks/:id/stream` only for a lease it was assigned, writing a few SSE events.
-// The messages it sends are the in-process fake's (src/testing/fake-sidecar.ts); this one adds the
+// The messages it sends are the in-process fake's (sidecar-messages.ts); this one adds the
 // real gRPC client and the HTTP side.
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
