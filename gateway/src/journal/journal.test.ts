@@ -1,0 +1,113 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TaskSpecInput } from '@llama-orch/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AdmissionJournal } from './journal.js';
+
+const spec = (id: string): TaskSpecInput => ({
+  task_id: id,
+  model_ref: 'm',
+  engine: 'llamacpp',
+  ctx: 512,
+  priority: 'interactive',
+  max_tokens: 8,
+  prompt: `prompt of ${id}`,
+});
+
+const admit = (j: AdmissionJournal, id: string): void =>
+  j.admitted({ spec: spec(id), tenant: 'acme', pinned: false, api: 'orchqueue' });
+
+describe('ORCH-4030: admission journal (SQLite, WAL)', () => {
+  let dir: string;
+  const journals: AdmissionJournal[] = [];
+  const open = (path = join(dir, 'j.sqlite')): AdmissionJournal => {
+    const j = new AdmissionJournal({ path });
+    journals.push(j);
+    return j;
+  };
+  afterEach(() => {
+    for (const j of journals.splice(0)) j.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('ORCH-4030: a reopened journal replays exactly the tasks admitted and not ended, in order', () => {
+    dir = mkdtempSync(join(tmpdir(), 'journal-'));
+    const a = open();
+    expect(a.replay().open).toEqual([]);
+    for (const id of ['t1', 't2', 't3', 't4']) admit(a, id);
+    expect(a.terminal('t2', { state: 'completed' })).toBe(true);
+    expect(a.terminal('t4', { state: 'canceled' })).toBe(true);
+    a.close();
+    const b = open();
+    const replay = b.replay();
+    expect(replay.open.map((t) => [t.spec.task_id, t.tenant, t.spec.prompt])).toEqual([
+      ['t1', 'acme', 'prompt of t1'],
+      ['t3', 'acme', 'prompt of t3'],
+    ]);
+    expect(replay.open[0]?.admittedAtWall).toBeTypeOf('number');
+    expect(b.hasEnded('t2')).toBe(true);
+    expect(b.isOpen('t1')).toBe(true);
+  });
+
+  it('ORCH-4030: a task ends once: a second terminal, or one for a task never admitted, writes nothing', () => {
+    dir = mkdtempSync(join(tmpdir(), 'journal-'));
+    const a = open();
+    a.replay();
+    admit(a, 't1');
+    expect(a.terminal('t1', { state: 'completed' })).toBe(true);
+    expect(a.terminal('t1', { state: 'failed', code: 'WORKER_RESET' })).toBe(false);
+    expect(a.terminal('ghost', { state: 'completed' })).toBe(false);
+    a.close();
+    const b = open();
+    expect(b.replay()).toEqual({ open: [], records: 2 });
+    // After the restart the ended task still cannot end again.
+    expect(b.terminal('t1', { state: 'completed' })).toBe(false);
+  });
+
+  it('ORCH-4030: ":memory:" keeps the same semantics without a file', () => {
+    const j = new AdmissionJournal({ path: ':memory:' });
+    journals.push(j);
+    j.replay();
+    admit(j, 'x');
+    expect(j.openCount).toBe(1);
+    expect(j.terminal('x', { state: 'completed' })).toBe(true);
+    expect(j.openCount).toBe(0);
+  });
+
+  it('ORCH-4030: what a process committed before kill -9 is replayed by the next one', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'journal-'));
+    const path = join(dir, 'j.sqlite');
+    const script = join(dir, 'writer.ts');
+    const journalModule = fileURLToPath(new URL('./journal.ts', import.meta.url));
+    writeFileSync(
+      script,
+      `import { AdmissionJournal } from ${JSON.stringify(journalModule)};
+const j = new AdmissionJournal({ path: ${JSON.stringify(path)} });
+j.replay();
+for (let i = 0; i < 50; i++) j.admitted({ spec: { task_id: 'k' + i, model_ref: 'm', engine: 'llamacpp', ctx: 512, priority: 'batch', max_tokens: 1 }, tenant: 't', pinned: false, api: 'orchqueue' });
+for (let i = 0; i < 50; i += 2) j.terminal('k' + i, { state: 'completed' });
+process.stdout.write('committed\\n');
+setInterval(() => undefined, 1000);
+`,
+    );
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        if (d.toString().includes('committed')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`writer exited early (${code})`)));
+    });
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL'); // no close(), no checkpoint: only what the WAL holds
+    await exited;
+    const replay = open(path).replay();
+    expect(replay.open.map((t) => t.spec.task_id)).toEqual(
+      Array.from({ length: 25 }, (_, i) => `k${2 * i + 1}`),
+    );
+  }, 30_000);
+});

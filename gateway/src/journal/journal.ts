@@ -1,0 +1,166 @@
+// ORCH-4030: the admission journal. Every task placement answered 202 for is appended here before
+// the 202 leaves, and every terminal event after core emits it; at start placement replays the
+// tasks that have no terminal record, so a crash (kill -9) loses no accepted task and a task never
+// ends twice. An append-only table in SQLite (better-sqlite3, WAL); the only I/O of admission.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { TaskSpecInput } from '@llama-orch/core';
+
+/**
+ * SQLite's `synchronous` in WAL mode (ORCH-4030):
+ * - `full`: the WAL is fsync'ed at every commit, so an admitted task survives a power loss or a
+ *   kernel crash too. The default.
+ * - `normal`: the WAL is fsync'ed only at checkpoints; a committed admission survives a crash of
+ *   placement itself (kill -9), not of the machine.
+ */
+export type JournalSync = 'full' | 'normal';
+
+export interface JournalOptions {
+  /** A file path, or ':memory:' (unit tests: the same code, nothing outlives the process). */
+  readonly path: string;
+  readonly synchronous?: JournalSync;
+  /** Wall clock for record times (deadline accounting across a restart); default Date.now. */
+  readonly wallClock?: () => number;
+  /** Terminal records kept this long after a task ended, to refuse ending it again (default 1 h). */
+  readonly terminalRetentionMs?: number;
+}
+
+/** What admission knew about a task: enough to admit it again after a restart. */
+export interface AdmittedTask {
+  readonly spec: TaskSpecInput;
+  readonly tenant: string;
+  readonly pinned: boolean;
+  readonly api: 'orchqueue' | 'openai';
+  /** Wall-clock ms when placement admitted it (for the deadline left after a restart). */
+  readonly admittedAtWall: number;
+}
+
+export interface TerminalRecord {
+  readonly state: string;
+  readonly code?: string;
+}
+
+export interface JournalReplay {
+  /** Tasks admitted and not ended, in admission order. */
+  readonly open: AdmittedTask[];
+  /** How many records the file held (a restart log line). */
+  readonly records: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS journal (
+  seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+  task_id TEXT    NOT NULL,
+  kind    TEXT    NOT NULL CHECK (kind IN ('admitted', 'terminal')),
+  at      INTEGER NOT NULL,
+  body    TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS journal_task ON journal (task_id);
+CREATE INDEX IF NOT EXISTS journal_terminal_at ON journal (at) WHERE kind = 'terminal';
+`;
+
+/** Compaction runs after this many terminal records (and once at open). */
+const COMPACT_EVERY = 5_000;
+
+export class AdmissionJournal {
+  private readonly db: Database.Database;
+  private readonly insert: Database.Statement<[string, string, number, string]>;
+  private readonly compactStmt: Database.Statement<[number]>;
+  private readonly wall: () => number;
+  private readonly retentionMs: number;
+  /** Tasks with an admitted record and no terminal one. */
+  private readonly open = new Set<string>();
+  /** Tasks that ended recently (file and this run) → wall ms of the end: a second end is refused. */
+  private readonly ended = new Map<string, number>();
+  private sinceCompact = 0;
+  private closed = false;
+
+  constructor(options: JournalOptions) {
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    this.db = new Database(options.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${(options.synchronous ?? 'full').toUpperCase()}`);
+    this.db.exec(SCHEMA);
+    this.wall = options.wallClock ?? Date.now;
+    this.retentionMs = options.terminalRetentionMs ?? 3_600_000;
+    this.insert = this.db.prepare(
+      'INSERT INTO journal (task_id, kind, at, body) VALUES (?, ?, ?, ?)',
+    );
+    // Drop whole histories of tasks that ended before the retention horizon.
+    this.compactStmt = this.db.prepare(
+      `DELETE FROM journal WHERE task_id IN
+         (SELECT task_id FROM journal WHERE kind = 'terminal' AND at < ?)`,
+    );
+  }
+
+  /** Read the file: the open tasks to admit again. Call once, before any append. */
+  replay(): JournalReplay {
+    this.compact();
+    const rows = this.db
+      .prepare('SELECT task_id, kind, at, body FROM journal ORDER BY seq')
+      .all() as { task_id: string; kind: string; at: number; body: string }[];
+    const admitted = new Map<string, AdmittedTask>();
+    for (const row of rows) {
+      if (row.kind === 'admitted') {
+        admitted.set(row.task_id, JSON.parse(row.body) as AdmittedTask);
+      } else {
+        admitted.delete(row.task_id);
+        this.ended.set(row.task_id, row.at);
+      }
+    }
+    for (const id of admitted.keys()) this.open.add(id);
+    return { open: [...admitted.values()], records: rows.length };
+  }
+
+  /**
+   * Append an admission; returns only once SQLite committed it (with `synchronous: full`, once it
+   * is on disk). Throws when the store cannot write: the caller must not answer 202 then.
+   */
+  admitted(task: Omit<AdmittedTask, 'admittedAtWall'>): void {
+    const id = task.spec.task_id;
+    const record: AdmittedTask = { ...task, admittedAtWall: this.wall() };
+    this.insert.run(id, 'admitted', record.admittedAtWall, JSON.stringify(record));
+    this.open.add(id);
+  }
+
+  /**
+   * Append a terminal event. Returns false (and writes nothing) when the task is not open: it
+   * already ended, or it was never journaled. That is what makes "ends once" hold across restarts.
+   */
+  terminal(taskId: string, record: TerminalRecord): boolean {
+    if (this.closed || !this.open.has(taskId)) return false;
+    const at = this.wall();
+    this.insert.run(taskId, 'terminal', at, JSON.stringify(record));
+    this.open.delete(taskId);
+    this.ended.set(taskId, at);
+    if (++this.sinceCompact >= COMPACT_EVERY) this.compact();
+    return true;
+  }
+
+  /** The task has a terminal record (this run, or in the file at start within retention). */
+  hasEnded(taskId: string): boolean {
+    return this.ended.has(taskId);
+  }
+
+  isOpen(taskId: string): boolean {
+    return this.open.has(taskId);
+  }
+
+  get openCount(): number {
+    return this.open.size;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  private compact(): void {
+    this.sinceCompact = 0;
+    const horizon = this.wall() - this.retentionMs;
+    this.compactStmt.run(horizon);
+    for (const [id, at] of this.ended) if (at < horizon) this.ended.delete(id);
+  }
+}
