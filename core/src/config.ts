@@ -6,6 +6,7 @@ import type {
   PlacementWeights,
   PoolConfig,
   Priority,
+  ProfileSpec,
   PromptFormat,
   QueueConfig,
   SchedulerConfig,
@@ -20,6 +21,8 @@ export interface NormPool {
   modelRef: string;
   ctxMax: number;
   promptFormat: PromptFormat;
+  /** ORCH-3130: the placement profile's name (`default` unless configured). */
+  placementProfile: string;
   expect: NonNullable<PoolConfig['expect']>;
   kvMbPerToken: number;
   queues: Record<Priority, QueueConfig>;
@@ -40,6 +43,7 @@ export interface NormConfig {
   serviceTime: ServiceTimeConfig;
   candidates: number;
   weights: PlacementWeights;
+  profiles: ProfileSpec[];
   shareAlpha: number;
   terminalRetention: number;
   leasePrefix: string;
@@ -99,6 +103,7 @@ export function normalizeConfig(config: SchedulerConfig): NormConfig {
       modelRef: p.modelRef,
       ctxMax: positive(p.ctxMax, `pool ${p.id} ctxMax`),
       promptFormat: p.promptFormat ?? 'raw',
+      placementProfile: p.placementProfile ?? 'default',
       expect: p.expect ?? {},
       kvMbPerToken: p.kvMbPerToken ?? 0.125,
       queues,
@@ -137,6 +142,7 @@ export function normalizeConfig(config: SchedulerConfig): NormConfig {
       sessionAffinity: w.sessionAffinity ?? 2,
       kvHeadroom: w.kvHeadroom ?? 0.25,
     },
+    profiles: config.placement?.profiles ?? [],
     shareAlpha: config.shareAlpha ?? 0.05,
     terminalRetention: nonNegInt(config.terminalRetention ?? 100_000, 'terminalRetention'),
     leasePrefix: config.leasePrefix ?? 'lease-',

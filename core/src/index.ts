@@ -14,8 +14,14 @@ export type {
   Filter,
   Picker,
   PlacementContext,
+  PlacementHooks,
   PlacementProfile,
+  PluginFactory,
+  PluginKind,
   Scorer,
   ScoredCandidate,
   WeightedScorer,
 } from './scheduling/plugins.js';
+export { BUILTIN_PLUGINS, defaultProfile } from './scheduling/register.js';
+export { place } from './scheduling/placer.js';
+export { blockHashes } from './scheduling/scorers/prefix-cache.js';

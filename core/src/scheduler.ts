@@ -27,6 +27,7 @@ import {
   poolModel,
   setCanary,
 } from './scheduling/model-transition.js';
+import type { PluginFactory } from './scheduling/plugins.js';
 import { CoreState } from './state.js';
 import type {
   AdoptedLease,
@@ -56,9 +57,12 @@ import type {
 export class Scheduler {
   private readonly s: CoreState;
 
-  /** Throws CoreError(INVALID_PARAMS) on an impossible config. */
-  constructor(options: SchedulerOptions) {
-    this.s = new CoreState(normalizeConfig(options.config), options.clock);
+  /**
+   * Throws CoreError(INVALID_PARAMS) on an impossible config. `plugins` registers more placement
+   * plugin types (ORCH-3130), e.g. the gateway's WASI policy scorer.
+   */
+  constructor(options: SchedulerOptions & { plugins?: Readonly<Record<string, PluginFactory>> }) {
+    this.s = new CoreState(normalizeConfig(options.config), options.clock, options.plugins);
   }
 
   /** ORCH-2001/3014/3015/3024/3036/3079/3004/3005: admission before enqueue. */
@@ -104,6 +108,18 @@ export class Scheduler {
   upsertReplica(state: ReplicaState): void {
     // ORCH-2101: a draining pool's (or drained replica's) replicas stay out of placement whatever
     // they report; the report is kept so an undrain can restore it.
+    const before = this.s.registry.replicas.get(state.replica_id);
+    // ORCH-3131: a replica that turned unready (engine restart) or changed identity (reload)
+    // no longer holds the prompt prefixes placement remembers for it.
+    if (
+      before &&
+      (!state.ready ||
+        before.state.model_ref !== state.model_ref ||
+        before.state.model_digest !== state.model_digest ||
+        before.state.engine_version !== state.engine_version)
+    ) {
+      this.s.forgetReplica(state.replica_id);
+    }
     this.s.reported.set(state.replica_id, state);
     this.s.registry.upsert(effectiveState(this.s, state));
   }
@@ -113,6 +129,9 @@ export class Scheduler {
    * `pool.draining`); running leases may run until now + deadlineMs (see drainTick).
    */
   drainPool(poolId: string, deadlineMs: number): DrainResult {
+    for (const rec of this.s.registry.replicas.values()) {
+      if (rec.state.pool_id === poolId) this.s.forgetReplica(rec.state.replica_id);
+    }
     return drainPool(this.s, poolId, deadlineMs);
   }
 
@@ -137,6 +156,7 @@ export class Scheduler {
    * outlives a reconnect of the replica until undrainReplica.
    */
   drainReplica(replicaId: string, deadlineMs: number): ReplicaDrainResult {
+    this.s.forgetReplica(replicaId);
     return drainReplica(this.s, replicaId, deadlineMs);
   }
 
@@ -184,6 +204,7 @@ export class Scheduler {
   /** The replica's control stream is gone: its leases requeue (never started) or fail. */
   removeReplica(replicaId: string): RemoveReplicaResult {
     this.s.reported.delete(replicaId);
+    this.s.forgetReplica(replicaId);
     return removeReplica(this.s, replicaId);
   }
 

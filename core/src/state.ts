@@ -14,8 +14,9 @@ import { TenantQuotaBook } from './admission/quotas.js';
 import { transition } from './cancel/state-machine.js';
 import type { TaskEvent } from './cancel/state-machine.js';
 import { ReplicaRegistry } from './scheduling/replica-registry.js';
-import type { PlacementProfile } from './scheduling/plugins.js';
-import { defaultProfile } from './scheduling/register.js';
+import type { PlacementProfile, PluginFactory } from './scheduling/plugins.js';
+import { buildPoolProfiles } from './scheduling/profiles.js';
+import type { PoolProfiles } from './scheduling/profiles.js';
 import { SessionStore } from './sessions/session-store.js';
 import { PRIORITIES } from './types.js';
 import type { Clock, EndReason, Priority, ReplicaState, TerminalEvent } from './types.js';
@@ -35,7 +36,8 @@ export class CoreState {
   readonly quotas = new TenantQuotaBook();
   readonly shares: EwmaShare;
   readonly deadlines = new DeadlineRatio();
-  readonly profile: PlacementProfile;
+  /** ORCH-3130: each pool's placement profile, the built-in fallback, the plugins' hooks. */
+  readonly profiles: PoolProfiles;
   /** ORCH-2101: draining pools → absolute drain deadline (clock time). */
   readonly draining = new Map<string, number>();
   /** Per-replica drains (a reload step, an operator): replica id → absolute drain deadline. They
@@ -64,6 +66,7 @@ export class CoreState {
   constructor(
     readonly config: NormConfig,
     readonly clock: Clock,
+    plugins: Readonly<Record<string, PluginFactory>> = {},
   ) {
     for (const pc of config.pools) {
       const lanes = {} as Record<Priority, PriorityLane>;
@@ -99,7 +102,24 @@ export class CoreState {
     this.registry = new ReplicaRegistry(this.pools);
     this.sessions = new SessionStore(config.sessions);
     this.shares = new EwmaShare(config.shareAlpha);
-    this.profile = defaultProfile(config.weights);
+    this.profiles = buildPoolProfiles(
+      config.profiles,
+      new Map(config.pools.map((p) => [p.id, p.placementProfile])),
+      config.weights,
+      plugins,
+    );
+  }
+
+  profileOf(poolId: string): PlacementProfile {
+    return this.profiles.byPool.get(poolId) ?? this.profiles.fallback;
+  }
+
+  /**
+   * ORCH-3131: the replica's engine state is gone (restart, reload, drain, removal); plugins that
+   * remember what it held (the prefix cache) forget it.
+   */
+  forgetReplica(replicaId: string): void {
+    for (const h of this.profiles.hooks) h.forget?.(replicaId);
   }
 
   now(): number {

@@ -85,6 +85,8 @@ export interface ReplicaState {
   slots_total: number;
   slots_free: number;
   kv_usage_ratio?: number;
+  /** Requests waiting inside the engine (Heartbeat.waiting); the queue-depth scorer reads it. */
+  queue_depth?: number;
 }
 
 /** ORCH-3007/3046/4017: the fields that must be identical inside one replica set. */
@@ -112,6 +114,8 @@ export interface PoolConfig {
   ctxMax: number;
   /** ORCH-3102: how the sidecar hands prompts to the engine; default raw. */
   promptFormat?: PromptFormat;
+  /** ORCH-3130: the placement profile's name; default `default` (the built-in profile). */
+  placementProfile?: string;
   /** Replicas whose identity disagrees with any field given here never serve this pool. */
   expect?: Partial<Omit<ReplicaSetIdentity, 'engine' | 'ctx_max'>>;
   /** KV cache estimate for tenant KV-MB quotas; default 0.125 MB per token. */
@@ -156,6 +160,19 @@ export interface ServiceTimeConfig {
   alpha: number;
 }
 
+/** ORCH-3130: one plugin of a placement profile: a registered type, its weight, its params. */
+export interface PluginSpec {
+  type: string;
+  /** Scorers only; default 1. */
+  weight?: number;
+  params?: Record<string, unknown>;
+}
+
+export interface ProfileSpec {
+  name: string;
+  plugins: PluginSpec[];
+}
+
 export interface PlacementWeights {
   leastLoad: number;
   sessionAffinity: number;
@@ -172,7 +189,12 @@ export interface SchedulerConfig {
   defaultTenant?: TenantConfig;
   sessions?: Partial<SessionConfig>;
   serviceTime?: Partial<ServiceTimeConfig>;
-  placement?: { candidates?: number; weights?: Partial<PlacementWeights> };
+  placement?: {
+    candidates?: number;
+    weights?: Partial<PlacementWeights>;
+    /** ORCH-3130: named profiles pools may choose (`default` is built in). */
+    profiles?: ProfileSpec[];
+  };
   /** EWMA weight for admission_share; default 0.05. */
   shareAlpha?: number;
   /** Terminal task records kept for idempotent cancel and duplicate detection; default 100000. */

@@ -137,9 +137,19 @@ export function dispatchLoop(s: CoreState, limit = Infinity): DispatchBatch {
         setKey: set.key,
         affinityReplicaId: affinityId,
         pinnedReplicaId: pinId,
+        prompt: task.spec.prompt,
+        promptFormat: task.spec.prompt_format,
+        priority: task.priority,
       };
-      const { list, recs } = candidatesFor(s, set, [affinity, pinned]);
-      const chosen = place(s.profile, ctx, list);
+      const profile = s.profileOf(pool.config.id);
+      // Pre-cycle: plugins may add replicas beyond the k least loaded (the prefix holders).
+      const extra: (ReplicaRec | undefined)[] = [affinity, pinned];
+      for (const { scorer } of profile.scorers) {
+        for (const id of scorer.extraCandidates?.(ctx) ?? [])
+          extra.push(s.registry.replicas.get(id));
+      }
+      const { list, recs } = candidatesFor(s, set, extra);
+      const chosen = place(profile, ctx, list, s.profiles.fallback);
       const rec = chosen ? recs.get(chosen.replicaId) : undefined;
       // No candidate: either the pinned replica is Ready but busy (the pool's queue waits for its
       // slot, bounded by that replica's running work; pins are for audits, not bulk traffic), or
@@ -147,6 +157,8 @@ export function dispatchLoop(s: CoreState, limit = Infinity): DispatchBatch {
       if (!rec) break;
       batch.dispatches.push(assign(s, pool, task, rec, now));
       countDispatch(pool, side);
+      // Post-cycle: plugins learn where the task went (the prefix cache records its blocks).
+      for (const { scorer } of profile.scorers) scorer.placed?.(ctx, rec.state.replica_id);
     }
   }
   return batch;

@@ -4,6 +4,9 @@ import type { Candidate, PlacementContext, Scorer } from './plugins.js';
 import { place } from './placer.js';
 import { defaultProfile } from './register.js';
 import { kvHeadroom } from './scorers/kv-headroom.js';
+import { kvUtilization } from './scorers/kv-utilization.js';
+import { PrefixCacheScorer } from './scorers/prefix-cache.js';
+import { queueDepth } from './scorers/queue-depth.js';
 import { leastLoad } from './scorers/least-load.js';
 import { sessionAffinity } from './scorers/session-affinity.js';
 
@@ -19,18 +22,26 @@ const candidateArb: fc.Arbitrary<Candidate> = fc.record({
   slotsTotal: fc.integer({ min: 1, max: 3 }),
   load: fc.double({ min: -0.5, max: 1.5, noNaN: true }),
   kvUsageRatio: fc.double({ min: -0.5, max: 1.5, noNaN: true }),
+  queueDepth: fc.nat(20),
 });
 
 const weights = { leastLoad: 1, sessionAffinity: 2, kvHeadroom: 0.25 };
 
 describe('ORCH-3008/ORCH-3009: placement plugins', () => {
-  it('ORCH-3008: every scorer returns a value in [0,1] so weights compose', () => {
-    const scorers: Scorer[] = [leastLoad, sessionAffinity, kvHeadroom];
+  it('ORCH-3008/ORCH-3132: every scorer returns one value in [0,1] per candidate so weights compose', () => {
+    const scorers: Scorer[] = [
+      leastLoad,
+      sessionAffinity,
+      kvHeadroom,
+      kvUtilization,
+      queueDepth,
+      new PrefixCacheScorer(),
+    ];
     fc.assert(
-      fc.property(candidateArb, (c) =>
+      fc.property(fc.array(candidateArb, { maxLength: 8 }), (cands) =>
         scorers.every((s) => {
-          const v = s.score(ctx, c);
-          return v >= 0 && v <= 1;
+          const v = s.score(ctx, cands);
+          return v !== undefined && v.length === cands.length && v.every((x) => x >= 0 && x <= 1);
         }),
       ),
       { numRuns: 1000 },

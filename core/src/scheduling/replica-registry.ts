@@ -138,6 +138,7 @@ export class ReplicaRegistry {
       slotsTotal: rec.state.slots_total,
       load: loadOf(rec),
       kvUsageRatio: rec.state.kv_usage_ratio ?? 0,
+      queueDepth: rec.state.queue_depth ?? 0,
     };
   }
 

@@ -1,9 +1,7 @@
 // ORCH-3009: score = 1 on the session's last good replica, else 0. With the default weights
 // (affinity 2 > least-load 1) a session stays on its warm replica while it has a free slot.
-import type { Scorer } from '../plugins.js';
+import { perCandidate } from '../plugins.js';
 
-export const sessionAffinity: Scorer = {
-  name: 'session-affinity',
-  score: (ctx, c) =>
-    ctx.affinityReplicaId !== undefined && c.replicaId === ctx.affinityReplicaId ? 1 : 0,
-};
+export const sessionAffinity = perCandidate('session-affinity', (ctx, c) =>
+  ctx.affinityReplicaId !== undefined && c.replicaId === ctx.affinityReplicaId ? 1 : 0,
+);
