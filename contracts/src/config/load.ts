@@ -84,7 +84,8 @@ export function validateConfig(value: unknown, source = '(inline)'): Config {
   }
   // Defaults are applied to a copy: the caller's object is never mutated.
   const input = structuredClone(value) as Record<string, unknown>;
-  for (const key of ['listen', 'auth', 'queue', 'timeouts', 'sessions', 'fairness', 'control']) {
+  const sections = ['listen', 'auth', 'queue', 'timeouts', 'sessions', 'fairness', 'control'];
+  for (const key of [...sections, 'journal']) {
     input[key] ??= {};
   }
   (input.control as Record<string, unknown>).circuit_breaker ??= {};

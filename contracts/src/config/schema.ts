@@ -387,6 +387,32 @@ export const ConfigSchema = Strict(
         },
       ),
     ),
+    journal: Type.Optional(
+      Strict(
+        {
+          path: Type.Optional(
+            Type.String({
+              minLength: 1,
+              description:
+                'SQLite file of the admission journal (relative paths from the working directory); ' +
+                'absent: nothing is journaled and a placement restart forgets queued tasks.',
+            }),
+          ),
+          synchronous: Type.Optional(
+            StringEnum(['full', 'normal'], {
+              default: 'full',
+              description:
+                'full: fsync the WAL at every admission (survives a machine crash); normal: ' +
+                'fsync at checkpoints only (survives a placement crash, not a power loss).',
+            }),
+          ),
+        },
+        {
+          description:
+            'Admission journal (ORCH-4030): a task answered 202 survives a placement restart.',
+        },
+      ),
+    ),
     tenants: Type.Optional(Type.Array(TenantSchema, { default: [] })),
     models: Type.Optional(Type.Array(ModelSchema, { default: [] })),
   },

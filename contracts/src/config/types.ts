@@ -97,6 +97,8 @@ export interface Config {
     /** ORCH-3040: per-replica circuit breaker. */
     circuit_breaker: { consecutive_failures: number; cooldown_ms: number };
   };
+  /** ORCH-4030: admission journal; no path = off. */
+  journal: { path?: string; synchronous: 'full' | 'normal' };
   tenants: TenantConfig[];
   models: ModelConfig[];
 }
