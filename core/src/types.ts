@@ -68,6 +68,12 @@ export interface TaskSpec {
 export interface AdmitHints {
   /** Prompt length in tokens as estimated by the caller; default `estimatePromptTokens(prompt)`. */
   promptTokens?: number;
+  /**
+   * ORCH-4030: a journaled task admitted again after a placement restart. It may take a pool
+   * with no Ready replica yet (sidecars are reconnecting), keeps the deadline it had left without
+   * a new feasibility check, and skips the quota check it already passed.
+   */
+  restored?: boolean;
 }
 
 /** What a replica's sidecar reports (Register + latest Heartbeat), flattened. */

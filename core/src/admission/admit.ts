@@ -31,7 +31,8 @@ export function admit(
   if (invalid) return fail(invalid);
   const engine = spec.engine;
 
-  const pool = resolvePool(s, spec);
+  const restored = hints.restored === true;
+  const pool = resolvePool(s, spec, restored);
   if (pool instanceof CoreError) return fail(pool);
   const pin = checkReplicaPin(s, pool, spec);
   if (pin instanceof CoreError) return fail(pin);
@@ -81,7 +82,10 @@ export function admit(
 
   const kvMb = estTokens * pc.kvMbPerToken;
   const tenantCfg = tenantConfig(s.config, tenant);
-  const quotaError = s.quotas.check(tenant, tenantCfg, estTokens, kvMb, now, pool.meanServiceMs);
+  // A restored task was inside its quotas when first admitted; its charge is taken again below.
+  const quotaError = restored
+    ? undefined
+    : s.quotas.check(tenant, tenantCfg, estTokens, kvMb, now, pool.meanServiceMs);
   if (quotaError) return fail(quotaError);
 
   const lanes = pool.lanes;
@@ -111,7 +115,8 @@ export function admit(
   );
   const deadlineMs = spec.deadline_ms ?? 0;
   const serviceMs = predictServiceMs(pool, spec.max_tokens);
-  if (deadlineMs > 0 && predictedStartMs + serviceMs > deadlineMs) {
+  // A restored task keeps the deadline it had left; tick() expires it if that passes.
+  if (!restored && deadlineMs > 0 && predictedStartMs + serviceMs > deadlineMs) {
     return fail(
       new CoreError(
         'DEADLINE_UNMET',

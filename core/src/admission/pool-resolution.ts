@@ -27,7 +27,15 @@ export function answersTo(pool: PoolState, modelRef: string, now: number): boole
   return (pool.aliases.get(modelRef) ?? -Infinity) > now;
 }
 
-export function resolvePool(s: CoreState, spec: TaskSpecInput): PoolState | CoreError {
+/**
+ * `restored` (ORCH-4030): a journaled task admitted again after a placement restart, before the
+ * sidecars have re-registered; it takes a matching pool whether or not a replica is Ready yet.
+ */
+export function resolvePool(
+  s: CoreState,
+  spec: TaskSpecInput,
+  restored = false,
+): PoolState | CoreError {
   const engine = spec.engine;
   if (spec.placement?.mode === 'pin') {
     const id = spec.placement.pin_pool_id;
@@ -45,7 +53,7 @@ export function resolvePool(s: CoreState, spec: TaskSpecInput): PoolState | Core
         { engine, policyLabel: 'placement.pin' },
       );
     }
-    if (!isReady(pool)) {
+    if (!isReady(pool) && !restored) {
       return new CoreError('POOL_UNREADY', `pinned pool ${pool.config.id} has no Ready replica`, {
         engine,
         retryAfterMs: UNREADY_RETRY_MS,
@@ -55,6 +63,7 @@ export function resolvePool(s: CoreState, spec: TaskSpecInput): PoolState | Core
     return pool;
   }
   let best: PoolState | undefined;
+  let fallback: PoolState | undefined;
   let bestLoad = Infinity;
   let anyMatch = false;
   let anyMembers = false;
@@ -66,6 +75,7 @@ export function resolvePool(s: CoreState, spec: TaskSpecInput): PoolState | Core
     // ORCH-3014: a pool whose ctx_max is too small is not a candidate at all.
     if (spec.ctx > pool.config.ctxMax) continue;
     if (s.registry.hasMembers(pool)) anyMembers = true;
+    fallback ??= pool;
     if (!isReady(pool)) continue;
     const load = backlog(pool) / (pool.serving?.readyCount ?? 1);
     if (load < bestLoad) {
@@ -74,6 +84,7 @@ export function resolvePool(s: CoreState, spec: TaskSpecInput): PoolState | Core
     }
   }
   if (best) return best;
+  if (restored && fallback) return fallback;
   if (!anyMatch) {
     return new CoreError(
       'INVALID_PARAMS',

@@ -1,8 +1,10 @@
-// ORCH-4007: after a gateway restart, sidecars re-report the leases they are still serving
+// ORCH-4007/4031: after a gateway restart, sidecars re-report the leases they are still serving
 // (Register.active_leases). Adopting them rebuilds enough state for slot accounting, cancel and the
-// eventual LeaseFinished to work; the stream itself never needed the gateway.
+// eventual LeaseFinished to work; the stream itself never needed the gateway. A task the gateway
+// re-admitted from its journal (ORCH-4030) is still queued when its lease comes back: it leaves the
+// queue for that lease, so it is never dispatched twice.
 import { CoreError } from '../errors.js';
-import type { TaskRec } from '../model.js';
+import type { ReplicaRec, TaskRec } from '../model.js';
 import { injectSeed } from '../seed.js';
 import type { CoreState } from '../state.js';
 import type { AdoptedLease, LeaseResult } from '../types.js';
@@ -22,12 +24,8 @@ export function adoptLease(s: CoreState, lease: AdoptedLease): LeaseResult {
       ? { ok: true }
       : { ok: false, error: new CoreError('LEASE_INVALID', `lease ${lease.leaseId} conflicts`) };
   }
-  if (s.tasks.has(lease.taskId)) {
-    return {
-      ok: false,
-      error: new CoreError('INVALID_PARAMS', `task ${lease.taskId} already known`),
-    };
-  }
+  const queued = s.tasks.get(lease.taskId);
+  if (queued) return adoptQueued(s, queued, lease);
   const pool = s.pools.get(replica.state.pool_id);
   if (!pool) {
     return {
@@ -92,6 +90,40 @@ export function adoptLease(s: CoreState, lease: AdoptedLease): LeaseResult {
   s.leases.set(lease.leaseId, rec);
   s.live++;
   s.quotas.track(tenant);
+  s.registry.leaseDelta(replica, +1);
+  return { ok: true };
+}
+
+/** A known task re-reported as running: only a queued, never-leased task of the same pool. */
+function adoptQueued(s: CoreState, task: TaskRec, lease: AdoptedLease): LeaseResult {
+  const replica = s.registry.replicas.get(lease.replicaId) as ReplicaRec;
+  if (task.state !== 'queued' || task.leaseId !== undefined || task.terminal) {
+    return {
+      ok: false,
+      error: new CoreError('INVALID_PARAMS', `task ${lease.taskId} already known`),
+    };
+  }
+  if (task.poolId !== replica.state.pool_id) {
+    return {
+      ok: false,
+      error: new CoreError(
+        'LEASE_INVALID',
+        `task ${lease.taskId} is queued in pool ${task.poolId}, not ${replica.state.pool_id}`,
+      ),
+    };
+  }
+  s.unqueue(task);
+  s.unattached.delete(task.id);
+  s.move(task, 'dispatch');
+  s.move(task, 'start');
+  const now = s.now();
+  task.attached = true;
+  task.attempts += 1;
+  task.leaseId = lease.leaseId;
+  task.replicaId = lease.replicaId;
+  task.started = true;
+  task.startedAt = now;
+  s.leases.set(lease.leaseId, task);
   s.registry.leaseDelta(replica, +1);
   return { ok: true };
 }
