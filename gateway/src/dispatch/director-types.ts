@@ -7,6 +7,8 @@ import type { ReplicaRegistry } from '../replicas/registry.js';
 import type { CircuitBreakerConfig } from '../replica-health/circuit-breaker.js';
 
 export const DESTINATION_HEADER = 'x-gateway-destination-endpoint';
+/** The dynamic-metadata namespace the endpoint-picker protocol uses for the same value (ORCH-4018). */
+export const ENDPOINT_PICKER_NAMESPACE = 'envoy.lb';
 export const LEASE_HEADER = 'x-orch-lease-id';
 /** Set on every routed request (always overwriting a client copy): the task, its seed, its set. */
 export const TASK_HEADER = 'x-orch-task-id';

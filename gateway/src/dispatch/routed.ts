@@ -5,6 +5,7 @@ import type { PlacementDecision } from '../extproc/handler.js';
 import type { ReplicaRecord } from '../replicas/registry.js';
 import {
   DESTINATION_HEADER,
+  ENDPOINT_PICKER_NAMESPACE,
   LEASE_HEADER,
   REPLICA_SET_HEADER,
   SEED_HEADER,
@@ -51,6 +52,11 @@ export function routeAccepted(
       [TASK_HEADER]: d.taskId,
       [SEED_HEADER]: String(d.task.seed),
       [REPLICA_SET_HEADER]: d.replicaSetKey,
+    },
+    // ORCH-4018: the endpoint-picker protocol's second channel, for gateways (InferencePool) that
+    // route on `envoy.lb` metadata rather than on the header; both carry the same ip:port.
+    dynamicMetadata: {
+      [ENDPOINT_PICKER_NAMESPACE]: { [DESTINATION_HEADER]: record.register.advertiseAddress },
     },
   };
 }

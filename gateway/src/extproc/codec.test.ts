@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeRequestHeaders, encodeDecision, passThrough } from './codec.js';
+import { externalProcessorService } from './protos.js';
 
 const raw = (key: string, value: string) => ({ key, raw_value: Buffer.from(value) });
 
@@ -60,6 +61,29 @@ describe('ext_proc codec', () => {
     });
     const json = JSON.stringify(reply);
     expect(json).not.toContain('"value"');
+  });
+
+  it('ORCH-4018: dynamic metadata survives the wire encoding (the envoy.lb endpoint)', () => {
+    const encoded = encodeDecision({
+      kind: 'route',
+      setHeaders: { 'x-gateway-destination-endpoint': '10.0.0.7:8100' },
+      dynamicMetadata: { 'envoy.lb': { 'x-gateway-destination-endpoint': '10.0.0.7:8100' } },
+    });
+    // Through the real ext_proc message definition: a misnamed Struct field is dropped silently.
+    const process = externalProcessorService().Process;
+    if (!process) throw new Error('Process method missing');
+    const decoded = process.responseDeserialize(process.responseSerialize(encoded)) as {
+      dynamic_metadata?: unknown;
+    };
+    expect(decoded.dynamic_metadata).toMatchObject({
+      fields: {
+        'envoy.lb': {
+          structValue: {
+            fields: { 'x-gateway-destination-endpoint': { stringValue: '10.0.0.7:8100' } },
+          },
+        },
+      },
+    });
   });
 
   it('ORCH-4005: respond decisions become an ImmediateResponse with a bytes body', () => {

@@ -5,6 +5,7 @@ import type { PlacementDecision, PlacementRequest } from './handler.js';
 import type {
   EnvoyHeaderMutation,
   EnvoyHttpHeaders,
+  EnvoyStruct,
   ProcessingRequestKind,
   ProcessingResponse,
 } from './envoy-types.js';
@@ -50,7 +51,12 @@ export function encodeDecision(
         ...(decision.removeHeaders?.length ? { remove_headers: [...decision.removeHeaders] } : {}),
       },
     };
-    return phase === 'headers' ? { request_headers: { response } } : { request_body: { response } };
+    const metadata = decision.dynamicMetadata && {
+      dynamic_metadata: struct(decision.dynamicMetadata),
+    };
+    return phase === 'headers'
+      ? { request_headers: { response }, ...metadata }
+      : { request_body: { response }, ...metadata };
   }
   return {
     immediate_response: {
@@ -87,6 +93,18 @@ function setHeaders(headers: Readonly<Record<string, string>>): EnvoyHeaderMutat
       append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' as const,
     })),
   };
+}
+
+function struct(
+  namespaces: Readonly<Record<string, Readonly<Record<string, string>>>>,
+): EnvoyStruct {
+  const fields: EnvoyStruct['fields'] = {};
+  for (const [namespace, values] of Object.entries(namespaces)) {
+    const inner: EnvoyStruct['fields'] = {};
+    for (const [key, value] of Object.entries(values)) inner[key] = { stringValue: value };
+    fields[namespace] = { structValue: { fields: inner } };
+  }
+  return { fields };
 }
 
 function safeDecode(segment: string): string {

@@ -54,7 +54,18 @@ export interface EnvoyImmediateResponse {
   details?: string;
 }
 
-export type ProcessingResponse =
+/**
+ * google.protobuf.Struct as proto-loader encodes it (only string and struct values are sent). Its
+ * well-known types come from protobufjs's bundled definitions, which keep camelCase field names
+ * whatever `keepCase` says: `string_value` here would be dropped silently.
+ */
+export interface EnvoyStruct {
+  fields: Record<string, { stringValue: string } | { structValue: EnvoyStruct }>;
+}
+
+export type ProcessingResponse = ProcessingResponseKind & { dynamic_metadata?: EnvoyStruct };
+
+type ProcessingResponseKind =
   | { request_headers: { response: EnvoyCommonResponse } }
   | { response_headers: { response: EnvoyCommonResponse } }
   | { request_body: { response: EnvoyCommonResponse } }

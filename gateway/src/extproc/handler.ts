@@ -25,6 +25,12 @@ export interface RouteDecision {
   readonly setHeaders: Readonly<Record<string, string>>;
   /** Lower-case names of headers that must not travel upstream (e.g. the client's API key). */
   readonly removeHeaders?: readonly string[];
+  /**
+   * Dynamic metadata for the filters after ext_proc, by namespace then key (string values). The
+   * endpoint-picker protocol (ORCH-4018) puts the picked endpoint under `envoy.lb`, where an
+   * ORIGINAL_DST cluster with a `metadata_key` reads it.
+   */
+  readonly dynamicMetadata?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 /** Answer the client directly; the request never reaches an upstream. */

@@ -18,12 +18,7 @@ export async function startEnvoyEdge(gateway: {
   restPort: number;
   extProcPort: number;
 }): Promise<EnvoyEdge> {
-  const toolchain = await loadToolchain();
-  const [listenPort, adminPort] = await freePorts(2);
-  const dir = await mkdtemp(join(tmpdir(), 'orch-gw-edge-'));
-  const file = join(dir, 'envoy.yaml');
-  await writeFile(
-    file,
+  return startEnvoy((listenPort, adminPort) =>
     renderEnvoyBootstrap({
       listenPort,
       adminPort,
@@ -32,6 +27,17 @@ export async function startEnvoyEdge(gateway: {
       extProcMessageTimeoutMs: 20_000,
     }),
   );
+}
+
+/** The toolchain's Envoy on a bootstrap that `render` writes for two free loopback ports. */
+export async function startEnvoy(
+  render: (listenPort: number, adminPort: number) => string,
+): Promise<EnvoyEdge> {
+  const toolchain = await loadToolchain();
+  const [listenPort, adminPort] = await freePorts(2);
+  const dir = await mkdtemp(join(tmpdir(), 'orch-gw-edge-'));
+  const file = join(dir, 'envoy.yaml');
+  await writeFile(file, render(listenPort, adminPort));
   let log = '';
   const child = spawn(
     toolchain.envoy.bin,
