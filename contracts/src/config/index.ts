@@ -12,4 +12,15 @@ export type { ConfigInput, PoolInput, TenantInput, FullPolicy, PromptFormat } fr
 export type { Config, PoolConfig, TenantConfig, QueueConfig, QueueClassConfig } from './types.js';
 export { ConfigError, loadConfig, parseConfig, validateConfig, dottedPath } from './load.js';
 export type { ConfigIssue } from './semantic.js';
+export {
+  PLACEMENT_PLUGIN_TYPES,
+  PLACEMENT_PICKERS,
+  DEFAULT_PLACEMENT_PROFILE,
+  PlacementSchema,
+} from './placement.js';
+export type {
+  PlacementPluginType,
+  PlacementPluginConfig,
+  PlacementProfileConfig,
+} from './placement.js';
 export { renderConfigSchema, configSchemaPath, CONFIG_SCHEMA_ID } from './emit.js';

@@ -6,6 +6,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
 import { ConfigSchema, DEFAULT_PROMPT_FORMAT } from './schema.js';
 import type { ConfigInput } from './schema.js';
+import { DEFAULT_PLACEMENT_PROFILE } from './placement.js';
 import { semanticIssues } from './semantic.js';
 import type { ConfigIssue } from './semantic.js';
 import type { Config, PoolConfig, QueueConfig } from './types.js';
@@ -85,7 +86,7 @@ export function validateConfig(value: unknown, source = '(inline)'): Config {
   // Defaults are applied to a copy: the caller's object is never mutated.
   const input = structuredClone(value) as Record<string, unknown>;
   const sections = ['listen', 'auth', 'queue', 'timeouts', 'sessions', 'fairness', 'control'];
-  for (const key of [...sections, 'journal']) {
+  for (const key of [...sections, 'journal', 'placement']) {
     input[key] ??= {};
   }
   (input.control as Record<string, unknown>).circuit_breaker ??= {};
@@ -110,6 +111,7 @@ export function validateConfig(value: unknown, source = '(inline)'): Config {
       replica_devices:
         p.replica_devices ?? Array.from({ length: p.replicas ?? 1 }, () => [...p.devices]),
       queue: mergeQueue(c.queue, p.queue),
+      placement_profile: p.placement_profile ?? DEFAULT_PLACEMENT_PROFILE,
     })),
     tenants: (c.tenants ?? []).map((t) => ({
       ...t,

@@ -3,6 +3,7 @@
 // TypeScript types come from Static<>. Every object rejects unknown fields.
 import { Type } from '@sinclair/typebox';
 import type { Static, TObject, TProperties } from '@sinclair/typebox';
+import { PlacementSchema, PoolPlacementProfile } from './placement.js';
 
 /** A string enum as plain JSON Schema `enum` (clearer errors than anyOf-of-const). */
 function StringEnum<const T extends readonly string[]>(
@@ -204,6 +205,7 @@ export const PoolSchema = Strict(
     ),
     engine_args: Type.Optional(Type.Array(Type.String(), { description: 'Extra engine flags.' })),
     queue: Type.Optional(QueueSchema),
+    placement_profile: Type.Optional(PoolPlacementProfile),
   },
   {
     description:
@@ -413,6 +415,7 @@ export const ConfigSchema = Strict(
         },
       ),
     ),
+    placement: Type.Optional(PlacementSchema),
     tenants: Type.Optional(Type.Array(TenantSchema, { default: [] })),
     models: Type.Optional(Type.Array(ModelSchema, { default: [] })),
   },

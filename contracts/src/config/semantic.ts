@@ -1,5 +1,6 @@
 // Cross-field rules JSON Schema cannot express well. Each issue names the bad field.
 import { DEFAULT_PROMPT_FORMAT } from './schema.js';
+import { placementIssues } from './placement.js';
 import type { Config } from './types.js';
 
 export interface ConfigIssue {
@@ -22,6 +23,8 @@ export function semanticIssues(c: Config): ConfigIssue[] {
   };
 
   for (const id of duplicates(c.pools.map((p) => p.id))) add('pools', `duplicate pool id "${id}"`);
+  // ORCH-3130: profile names, pickers, and every pool's profile exists.
+  issues.push(...placementIssues(c.placement.profiles, c.pools));
   for (const id of duplicates(c.tenants.map((t) => t.id)))
     add('tenants', `duplicate tenant id "${id}"`);
   for (const h of duplicates(c.tenants.flatMap((t) => t.api_key_hmac))) {

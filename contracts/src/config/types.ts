@@ -10,6 +10,7 @@ import type {
   PromptFormat,
   TenantInput,
 } from './schema.js';
+import type { PlacementProfileConfig } from './placement.js';
 
 export interface QueueClassConfig {
   capacity: number;
@@ -44,6 +45,8 @@ export interface PoolConfig {
   engine_args: string[];
   /** The pool's own queue merged over the global one. */
   queue: QueueConfig;
+  /** ORCH-3130: the pool's placement profile (`default` unless set). */
+  placement_profile: string;
 }
 
 export interface TenantConfig {
@@ -99,6 +102,8 @@ export interface Config {
   };
   /** ORCH-4030: admission journal; no path = off. */
   journal: { path?: string; synchronous: 'full' | 'normal' };
+  /** ORCH-3130: named placement profiles. */
+  placement: { profiles: PlacementProfileConfig[] };
   tenants: TenantConfig[];
   models: ModelConfig[];
 }
