@@ -306,7 +306,8 @@ export class Director implements Placer {
     this.breakers.leaseEnded(d.replicaId, d.leaseId, 'neutral'); // a trial that never ran
     if (outcome === 'timeout') {
       this.o.metrics.assignTimeouts.inc({ pool_id: d.poolId });
-      this.markSuspect(d.replicaId);
+      // ORCH-4021: Unready until its next heartbeat, through the registry (readiness has one source).
+      this.o.registry.markSuspect(d.replicaId);
       // The sidecar may still hold the Assign: tell it to drop the lease.
       this.o.registry.send(d.replicaId, {
         cmd: {
@@ -339,16 +340,6 @@ export class Director implements Placer {
       still.phase = 'queued';
     }
     this.kick();
-  }
-
-  /**
-   * ORCH-4021: a replica that let an Assign time out gets no new lease until its next heartbeat
-   * (which re-registers its real state in core through ControlBridge.replicaChanged).
-   */
-  private markSuspect(replicaId: string): void {
-    const record = this.o.registry.get(replicaId);
-    if (record)
-      this.o.core.upsertReplica({ ...this.o.registry.toReplicaState(record), ready: false });
   }
 
   private accepted(d: Dispatch): void {

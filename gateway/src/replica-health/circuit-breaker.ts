@@ -5,7 +5,7 @@
 // reporting it not ready to core, like an ORCH-4021 suspect; unlike a suspect it stays out across
 // heartbeats, because every state core gets goes through gate(). A half-open replica is offered
 // to core with one slot, so a dispatch pass cannot hand it more than the one trial lease.
-import type { ReplicaState, Scheduler } from '@llama-orch/core';
+import type { ReplicaState } from '@llama-orch/core';
 import type { ReplicaRegistry } from '../replicas/registry.js';
 
 export interface CircuitBreakerConfig {
@@ -162,24 +162,20 @@ function fresh(code: string): Breaker {
   return { state: 'closed', failures: 1, lastFault: code, openedAt: 0, trialLease: undefined };
 }
 
-/** What the breakers need to re-offer a replica to core (the director's options fit). */
+/** What the breakers need to re-offer a replica (the director's options fit). */
 export interface BreakerWiring {
-  readonly core: Pick<Scheduler, 'upsertReplica'>;
-  readonly registry: Pick<ReplicaRegistry, 'get' | 'toReplicaState'>;
+  readonly registry: Pick<ReplicaRegistry, 'refresh'>;
   readonly clock: () => number;
   readonly circuitBreaker?: CircuitBreakerConfig;
 }
 
-/** Breakers that, on every change, re-offer the replica to core through gate() and then `kick`. */
+/**
+ * Breakers that, on every change, have the registry report the replica again (its sink passes
+ * the state through gate() into core: the registry stays the one source of readiness), then `kick`.
+ */
 export function wiredBreakers(w: BreakerWiring, kick: () => void): CircuitBreakers {
-  const breakers: CircuitBreakers = new CircuitBreakers(
-    w.circuitBreaker ?? DEFAULT_CIRCUIT_BREAKER,
-    w.clock,
-    (replicaId) => {
-      const record = w.registry.get(replicaId);
-      if (record) w.core.upsertReplica(breakers.gate(w.registry.toReplicaState(record)));
-      kick();
-    },
-  );
-  return breakers;
+  return new CircuitBreakers(w.circuitBreaker ?? DEFAULT_CIRCUIT_BREAKER, w.clock, (replicaId) => {
+    w.registry.refresh(replicaId);
+    kick();
+  });
 }

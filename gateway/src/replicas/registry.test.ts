@@ -37,6 +37,24 @@ describe('ReplicaRegistry (fake control streams)', () => {
     h.close();
   });
 
+  it('ORCH-4021: a suspect replica is Unready in the registry and in core alike until its next heartbeat', () => {
+    const h = createHarness();
+    const call = h.connect();
+    const record = h.registry.get('r1');
+    if (!record) throw new Error('not registered');
+    const coreReady = (): boolean | undefined =>
+      h.core.snapshot().replicas.find((r) => r.replicaId === 'r1')?.ready;
+    expect([h.registry.isReady(record), coreReady()]).toEqual([true, true]);
+    h.registry.markSuspect('r1');
+    // One source of truth: core learns it from the registry's report, and they agree.
+    expect([h.registry.isReady(record), coreReady()]).toEqual([false, false]);
+    h.director.tick(); // a sweep does not flip it back on its own
+    expect([h.registry.isReady(record), coreReady()]).toEqual([false, false]);
+    call.push(heartbeat(true));
+    expect([h.registry.isReady(record), coreReady()]).toEqual([true, true]);
+    h.close();
+  });
+
   it('ORCH-4010: Register is acknowledged; a bad Register is refused and the stream ended', () => {
     const h = createHarness();
     const good = new FakeControlCall();

@@ -1,6 +1,10 @@
 // Sidecar registry: one record per connected control stream (ORCH-4010). It tracks what each
 // sidecar reported (Register + latest Heartbeat) and whether that is still fresh, sends commands
 // down, and reports every change to a ControlSink. It makes no scheduling decision itself.
+// It is the one source of truth for a replica's readiness: core's replica registry only holds
+// what this registry reported (ControlBridge.replicaChanged is the one writer of
+// core.upsertReplica), so anything that changes readiness (a heartbeat, its timeout, a suspect
+// replica, a circuit breaker) goes through report() here, never straight into core.
 import type { EventEmitter } from 'node:events';
 import { ENGINES } from '@llama-orch/core';
 import type { Engine, ReplicaState } from '@llama-orch/core';
@@ -28,6 +32,10 @@ export interface ReplicaRecord {
   lastHeartbeatAt: number;
   /** Readiness last reported to the sink, so changes are reported once. */
   reportedReady: boolean;
+  /**
+   * ORCH-4021: the replica let an Assign time out; Unready until its next heartbeat shows it alive.
+   */
+  suspect: boolean;
 }
 
 /** Receives registry changes; placement implements it and turns them into core calls. */
@@ -158,9 +166,29 @@ export class ReplicaRegistry {
     return this.records.size;
   }
 
-  /** ORCH-4011: Ready only while the stream is up, the heartbeat fresh and the sidecar ready. */
+  /**
+   * ORCH-4011: Ready only while the stream is up, the heartbeat fresh and the sidecar ready
+   * (ORCH-4021: and no Assign timed out on it since that heartbeat).
+   */
   isReady(record: ReplicaRecord): boolean {
-    return this.isFresh(record) && record.heartbeat?.ready === true;
+    return !record.suspect && this.isFresh(record) && record.heartbeat?.ready === true;
+  }
+
+  /** ORCH-4021: take the replica out of placement until its next heartbeat. */
+  markSuspect(replicaId: string): void {
+    const record = this.records.get(replicaId)?.record;
+    if (!record || record.suspect) return;
+    record.suspect = true;
+    this.report(record);
+  }
+
+  /**
+   * Report the replica to the sink again though nothing it sent changed (a circuit breaker opened
+   * or closed: the sink's view of it changes).
+   */
+  refresh(replicaId: string): void {
+    const record = this.records.get(replicaId)?.record;
+    if (record) this.report(record);
   }
 
   /** The last heartbeat is within the heartbeat timeout (ORCH-4011). */
@@ -230,6 +258,7 @@ export class ReplicaRegistry {
       heartbeat: undefined,
       lastHeartbeatAt: Number.NEGATIVE_INFINITY,
       reportedReady: false,
+      suspect: false,
     };
     this.records.set(reg.replicaId, { record, call });
     call.write({ cmd: { $case: 'ack', value: { accepted: true, message: '' } } });
@@ -252,6 +281,7 @@ export class ReplicaRegistry {
   private heartbeat(record: ReplicaRecord, hb: Heartbeat): void {
     record.heartbeat = hb;
     record.lastHeartbeatAt = this.options.clock();
+    record.suspect = false;
     this.report(record);
   }
 
