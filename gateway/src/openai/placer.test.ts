@@ -11,7 +11,7 @@ import { openAiPlacer } from './placer.js';
 
 const routed: PlacementDecision = { kind: 'route', setHeaders: { 'x-orch-lease-id': 'L' } };
 
-function setup() {
+function setup(live: { modelRef: string; determinismStrict: boolean }[] = []) {
   const admitted: { spec: TaskSpecInput; tenant: string; api: string }[] = [];
   const rejected: string[] = [];
   const tasks = {
@@ -22,7 +22,9 @@ function setup() {
     countInvalidBody: (_b: unknown, e: { code: string }) => rejected.push(e.code),
   } as unknown as TaskService;
   const director = { holdAdmitted: () => Promise.resolve(routed) } as unknown as Director;
-  const registry = { list: () => [] } as unknown as ReplicaRegistry;
+  const registry = {
+    list: () => live.map((r) => ({ register: { ...r, engine: 'llamacpp' } })),
+  } as unknown as ReplicaRegistry;
   const inner: Placer = { decide: () => Promise.resolve({ kind: 'route', setHeaders: {} }) };
   const placer = openAiPlacer(inner, {
     tasks,
@@ -51,6 +53,28 @@ const signal = new AbortController().signal;
 const chat = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
 
 describe('ORCH-3103: OpenAI placer', () => {
+  it('ORCH-3103: best effort only where no live replica of the model registered strict determinism', async () => {
+    const determinism = async (live: { modelRef: string; determinismStrict: boolean }[]) => {
+      const { placer, admitted } = setup(live);
+      await placer.decide(req(chat), signal);
+      return admitted[0]?.spec.determinism;
+    };
+    expect(await determinism([])).toBeUndefined(); // core's default: strict
+    expect(await determinism([{ modelRef: 'm', determinismStrict: true }])).toBeUndefined();
+    expect(
+      await determinism([
+        { modelRef: 'm', determinismStrict: false },
+        { modelRef: 'm', determinismStrict: true },
+      ]),
+    ).toBeUndefined();
+    expect(
+      await determinism([
+        { modelRef: 'm', determinismStrict: false },
+        { modelRef: 'other', determinismStrict: true },
+      ]),
+    ).toBe('best_effort');
+  });
+
   it('ORCH-3103/3105: body and headers become one task of the caller tenant, held like a stream', async () => {
     const { placer, admitted } = setup();
     const d = await placer.decide(

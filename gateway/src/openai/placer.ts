@@ -32,6 +32,12 @@ export interface ServedModel {
   readonly engine: Engine;
   readonly ctxMax: number;
   readonly samplerProfileVersion?: string;
+  /**
+   * Live replicas of the model exist and none registered strict determinism (external engines,
+   * `--no-strict`): an OpenAI client cannot ask for `best_effort`, and a strict task could never
+   * be accepted there, so its task asks for best effort (ORCH-3103).
+   */
+  readonly bestEffortOnly?: boolean;
 }
 
 export interface OpenAiPlacerOptions {
@@ -86,7 +92,10 @@ export function openAiPlacer(inner: Placer, o: OpenAiPlacerOptions): Placer {
 }
 
 function served(o: OpenAiPlacerOptions, model: string): ServedModel {
-  const live = o.registry.list().find((r) => r.register.modelRef === model);
+  const replicas = o.registry.list().filter((r) => r.register.modelRef === model);
+  const live = replicas[0];
+  const bestEffortOnly =
+    replicas.length > 0 && replicas.every((r) => !r.register.determinismStrict);
   const pool =
     o.pools.find((p) => p.modelRef === model) ??
     (live ? o.pools.find((p) => p.engine === live.engine) : undefined);
@@ -97,6 +106,7 @@ function served(o: OpenAiPlacerOptions, model: string): ServedModel {
       ...(live.register.samplerProfileVersion
         ? { samplerProfileVersion: live.register.samplerProfileVersion }
         : {}),
+      ...(bestEffortOnly ? { bestEffortOnly } : {}),
     };
   }
   if (pool) return { engine: pool.engine, ctxMax: pool.ctxMax };
@@ -133,6 +143,7 @@ function taskSpec(req: OpenAiRequest, http: PlacementRequest, model: ServedModel
     deadline_ms: deadline,
     prompt,
     ...(b.seed !== undefined && b.seed !== null ? { seed: b.seed } : {}),
+    ...(model.bestEffortOnly ? { determinism: 'best_effort' as const } : {}),
     ...(model.samplerProfileVersion
       ? { sampler_profile_version: model.samplerProfileVersion }
       : {}),
