@@ -9,7 +9,7 @@ const dir = mkdtempSync(join(tmpdir(), 'regen-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('ORCH-5005: regen steps and the determinism check', () => {
-  it('ORCH-5005: steps run proto, OpenAPI types, config schema, then spec-extract', () => {
+  it('ORCH-5005: steps run proto, OpenAPI types, config schema, dashboards, the consumer pact, then spec-extract', () => {
     const steps = regenSteps(dir);
     expect(steps.map((s) => s.outputs[0])).toEqual([
       'proto/src/generated',
@@ -17,8 +17,13 @@ describe('ORCH-5005: regen steps and the determinism check', () => {
       'contracts/src/generated/control.ts',
       'contracts/schemas/config.schema.json',
       'ci/dashboards/grafana',
+      'contracts/pacts/orchctl-llama-orch-gateway.json',
       'requirements',
     ]);
+    // Only the pact step writes on purpose (env) and is left to its own test by --check.
+    const pact = steps.find((s) => s.outputs[0]?.startsWith('contracts/pacts/'));
+    expect(pact?.env).toEqual({ LLAMA_ORCH_PACT_WRITE: '1' });
+    expect(steps.filter((s) => s.checkedBy !== undefined)).toEqual([pact]);
     const spec = steps.at(-1);
     expect(spec && isAvailable(dir, spec)).toBe(false);
     mkdirSync(join(dir, 'tools/src/spec-extract'), { recursive: true });

@@ -18,7 +18,7 @@ export function runStep(root: string, step: RegenStep, log: Log): void {
   const t0 = Date.now();
   const res = spawnSync(step.cmd, step.args, {
     cwd: join(root, step.cwd),
-    env: ENV,
+    env: { ...ENV, ...step.env },
     encoding: 'utf8',
     timeout: STEP_TIMEOUT_MS,
   });
@@ -32,11 +32,15 @@ export function runStep(root: string, step: RegenStep, log: Log): void {
 }
 
 /** Run every available step in order; returns the outputs of the steps that ran. */
-export function regenerate(root: string, log: Log): string[] {
+export function regenerate(root: string, log: Log, checking = false): string[] {
   const outputs: string[] = [];
   for (const step of regenSteps(root)) {
     if (!isAvailable(root, step)) {
       log(`regen: ${step.name} skipped (${step.requires} not present)`);
+      continue;
+    }
+    if (checking && step.checkedBy !== undefined) {
+      log(`regen --check: ${step.name} left to ${step.checkedBy}`);
       continue;
     }
     runStep(root, step, log);
@@ -81,9 +85,9 @@ export function gitChanges(root: string, paths: string[]): string[] {
 }
 
 export function check(root: string, log: Log): number {
-  const outputs = regenerate(root, log);
+  const outputs = regenerate(root, log, true);
   const first = snapshot(root, outputs);
-  regenerate(root, log);
+  regenerate(root, log, true);
   const unstable = snapshotDiff(first, snapshot(root, outputs));
   const changed = gitChanges(root, outputs);
   if (unstable.length > 0) {

@@ -15,6 +15,13 @@ export interface RegenStep {
   clean: string[];
   /** Skip (with a note) when this file is missing. */
   requires?: string;
+  /** Extra environment for the command. */
+  env?: Record<string, string>;
+  /**
+   * A test that itself fails on drift, so --check leaves the step out instead of running it
+   * twice more in the gates (the vitest gate already runs it); named in the check's log.
+   */
+  checkedBy?: string;
 }
 
 const bin = (root: string, name: string): string => join(root, 'node_modules', '.bin', name);
@@ -61,6 +68,18 @@ export function regenSteps(root: string): RegenStep[] {
       args: ['ci/dashboards/src/generate.ts'],
       outputs: ['ci/dashboards/grafana', 'ci/dashboards/prometheus'],
       clean: [],
+    },
+    {
+      // The consumer pact is written by its test only on purpose: the test fails on any drift
+      // from the committed file unless LLAMA_ORCH_PACT_WRITE=1 (ORCH-3044).
+      name: 'consumer pact (cli/test/pact-consumer.test.ts)',
+      cwd: '.',
+      cmd: bin(root, 'vitest'),
+      args: ['run', '--project', 'cli', 'cli/test/pact-consumer.test.ts'],
+      outputs: ['contracts/pacts/orchctl-llama-orch-gateway.json'],
+      clean: [],
+      env: { LLAMA_ORCH_PACT_WRITE: '1' },
+      checkedBy: 'cli/test/pact-consumer.test.ts (fails on any drift from the committed pact)',
     },
     {
       name: 'spec-extract (requirements, COMPLIANCE.md)',
