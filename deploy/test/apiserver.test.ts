@@ -66,7 +66,9 @@ function workerPod(name: string, args: string[], extra: Partial<V1Pod['metadata'
   };
 }
 
-const GOOD = ['--model', '/models/m.gguf', '--parallel', '1', '--no-cont-batching'];
+/** A worker's engine args that pin every flag strict determinism needs. */
+const PINNED = ['-c', '4096', '-b', '512', '-ub', '512', '-t', '8'];
+const GOOD = ['--model', '/models/m.gguf', '--parallel', '1', '--no-cont-batching', ...PINNED];
 
 async function createPod(pod: V1Pod, dryRun = false): Promise<V1Pod> {
   return core.createNamespacedPod({
@@ -231,7 +233,7 @@ describe('ORCH-3111: what the API server stores', () => {
 describe('ORCH-3112: strict determinism through the API server', () => {
   it('ORCH-3112: --parallel 4 is denied with the message naming the flag, nothing stored', async () => {
     const r = await rejection(
-      workerPod('worker-bad', ['--model', 'm', '--parallel', '4', '--no-cont-batching']),
+      workerPod('worker-bad', ['--model', 'm', '--parallel', '4', '--no-cont-batching', ...PINNED]),
     );
     expect(r.code).toBe(403);
     expect(r.message).toContain('denied the request');
@@ -241,7 +243,9 @@ describe('ORCH-3112: strict determinism through the API server', () => {
   });
 
   it('ORCH-3112: a missing --no-cont-batching is denied naming the flag', async () => {
-    const r = await rejection(workerPod('worker-cb', ['--model', 'm', '--parallel', '1']));
+    const r = await rejection(
+      workerPod('worker-cb', ['--model', 'm', '--parallel', '1', ...PINNED]),
+    );
     expect(r.message).toContain('missing --no-cont-batching');
   });
 });

@@ -90,7 +90,26 @@ describe('ORCH-3113: the webhook process in cert-manager mode', () => {
         labels: { 'llama-orch.io/engine': 'llamacpp' },
         annotations: { 'llama-orch.io/model-ref': 'M' },
       },
-      spec: { containers: [{ name: 'llama', args: ['--parallel', '1', '--no-cont-batching'] }] },
+      spec: {
+        containers: [
+          {
+            name: 'llama',
+            args: [
+              '--parallel',
+              '1',
+              '--no-cont-batching',
+              '-c',
+              '4096',
+              '-b',
+              '512',
+              '-ub',
+              '512',
+              '-t',
+              '8',
+            ],
+          },
+        ],
+      },
     };
     const r = await post('/mutate', {
       apiVersion: 'admission.k8s.io/v1',

@@ -13,15 +13,21 @@ const cfg: InjectorConfig = {
   sidecarCommand: DEFAULT_SIDECAR_COMMAND,
 };
 
-const goodArgs = [
-  '-m',
-  '/models/m.gguf',
+/** Every flag strict determinism pins (see @llama-orch/sidecar/llamacpp-args). */
+const pinned = [
   '--parallel',
   '1',
   '--no-cont-batching',
-  '--port',
-  '8080',
+  '-c',
+  '4096',
+  '-b',
+  '512',
+  '-ub',
+  '512',
+  '-t',
+  '8',
 ];
+const goodArgs = ['-m', '/models/m.gguf', ...pinned, '--port', '8080'];
 
 function worker(
   over: { args?: string[]; gpus?: number; annotations?: Record<string, string> | null } = {},
@@ -160,13 +166,16 @@ describe('ORCH-3111: model digest', () => {
 
 describe('ORCH-3112: strict determinism', () => {
   it('ORCH-3112: denies --parallel 4 naming the flag', () => {
-    const d = decide(worker({ args: ['-m', 'x', '--parallel', '4', '--no-cont-batching'] }), cfg);
+    const d = decide(worker({ args: ['-m', 'x', ...pinned.slice(2), '--parallel', '4'] }), cfg);
     expect(d.kind).toBe('deny');
     if (d.kind === 'deny') expect(d.message).toContain('--parallel 4 (needs --parallel 1)');
   });
 
   it('ORCH-3112: denies a missing --no-cont-batching naming the flag', () => {
-    const d = decide(worker({ args: ['-m', 'x', '-np', '1'] }), cfg);
+    const d = decide(
+      worker({ args: ['-m', 'x', ...pinned.filter((a) => a !== '--no-cont-batching')] }),
+      cfg,
+    );
     expect(d).toEqual({
       kind: 'deny',
       message: expect.stringContaining('missing --no-cont-batching'),
@@ -179,13 +188,32 @@ describe('ORCH-3112: strict determinism', () => {
     expect(d.sidecar.args).toContain('--no-strict');
   });
 
+  it('ORCH-3112: denies an unpinned context size naming the flag', () => {
+    const args = ['-m', 'x', ...pinned.filter((a, i) => a !== '-c' && pinned[i - 1] !== '-c')];
+    const d = decide(worker({ args }), cfg);
+    expect(d).toEqual({ kind: 'deny', message: expect.stringContaining('missing --ctx-size') });
+  });
+
   it('ORCH-3112: spellings', () => {
-    expect(llamaCppDeterminismFindings(['--parallel=1', '-nocb'])).toEqual([]);
-    expect(llamaCppDeterminismFindings(['-np', '1', '-nocb', '-cb']).map((f) => f.flag)).toEqual([
-      '--cont-batching',
-    ]);
+    const rest = [
+      '--ctx-size=4096',
+      '--batch-size',
+      '512',
+      '--ubatch-size',
+      '512',
+      '--threads',
+      '8',
+    ];
+    expect(llamaCppDeterminismFindings(['--parallel=1', '-nocb', ...rest])).toEqual([]);
+    expect(
+      llamaCppDeterminismFindings(['-np', '1', '-nocb', '-cb', ...rest]).map((f) => f.flag),
+    ).toEqual(['--cont-batching']);
     expect(llamaCppDeterminismFindings([]).map((f) => f.flag)).toEqual([
       '--parallel',
+      '--ctx-size',
+      '--batch-size',
+      '--ubatch-size',
+      '--threads',
       '--no-cont-batching',
     ]);
   });

@@ -1,7 +1,7 @@
 // Determinism check for a running llama-server (ORCH-4016): launch flags (when we launched it)
 // plus what /props and /slots say the server actually runs with.
 import type { DeterminismReport, LaunchFacts } from '../types.js';
-import { missingRequiredFlags } from './launch.js';
+import { llamaCppDeterminismFindings } from './launch-args.js';
 import { getJson, parseSlots } from './probe.js';
 
 export async function checkLlamaDeterminism(
@@ -15,7 +15,8 @@ export async function checkLlamaDeterminism(
       'engine not launched by this sidecar: --no-cont-batching and cache flags cannot be verified',
     );
   } else {
-    for (const m of missingRequiredFlags(launch.args)) reasons.push(`launch flag missing: ${m}`);
+    for (const f of llamaCppDeterminismFindings(launch.args))
+      reasons.push(`launch flags: ${f.problem}`);
   }
   const props = (await getJson(baseUrl, '/props', signal)) as Record<string, unknown>;
   if (props.total_slots !== 1)

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { helpHas, llamacppLauncher, missingRequiredFlags } from './launch.js';
+import { llamaCppDeterminismFindings, pinnedContext } from './launch-args.js';
+import { helpHas, llamacppLauncher } from './launch.js';
 
 const base = {
   binary: 'llama-server',
@@ -15,7 +16,8 @@ const base = {
 describe('ORCH-4016: llama-server determinism launch flags', () => {
   it('ORCH-4016: always pins slots, batching, threads, batch sizes and ctx', () => {
     const args = llamacppLauncher.launchArgs({ ...base, helpText: '' });
-    expect(missingRequiredFlags(args)).toEqual([]);
+    expect(llamaCppDeterminismFindings(args)).toEqual([]);
+    expect(pinnedContext(args)).toBe(2048);
     expect(args.join(' ')).toContain('-np 1 --no-cont-batching --metrics');
     expect(args).not.toContain('--cache-ram');
   });
@@ -40,13 +42,22 @@ describe('ORCH-4016: llama-server determinism launch flags', () => {
     expect(helpHas(help, '--cache')).toBe(false);
   });
 
-  it('ORCH-4016: reports missing required flags', () => {
-    expect(missingRequiredFlags(['-np', '4', '-t', '2'])).toEqual([
-      '-np 1',
+  it('ORCH-4016: reports each unpinned or wrong flag by its long name, any spelling accepted', () => {
+    const flags = (argv: string[]) => llamaCppDeterminismFindings(argv).map((f) => f.flag);
+    expect(flags(['-np', '4', '-t', '2'])).toEqual([
+      '--parallel',
+      '--ctx-size',
+      '--batch-size',
+      '--ubatch-size',
       '--no-cont-batching',
-      '-b',
-      '-ub',
-      '-c',
     ]);
+    expect(llamaCppDeterminismFindings(['-np', '4'])[0]?.problem).toBe(
+      '--parallel 4 (needs --parallel 1)',
+    );
+    const pinned = ['--parallel=1', '-c', '4096', '-b', '512', '-ub', '512', '--threads', '8'];
+    expect(flags([...pinned, '-nocb'])).toEqual([]);
+    expect(flags([...pinned, '-nocb', '-cb'])).toEqual(['--cont-batching']);
+    expect(pinnedContext(pinned)).toBe(4096);
+    expect(pinnedContext(['-c', 'big'])).toBeUndefined();
   });
 });

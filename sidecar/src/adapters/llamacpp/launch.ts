@@ -1,5 +1,5 @@
-// llama-server command line for supervised mode, with the determinism recipe from
-// shared/notes/engines.md (ORCH-4016). Optional flags are passed only when the build's --help
+// llama-server command line for supervised mode, with the determinism recipe (ORCH-4016; the
+// rules it must satisfy are launch-args.ts). Optional flags are passed only when the build's --help
 // lists them, so older and newer builds both start.
 import type { EngineLauncher, LaunchOptions } from '../types.js';
 
@@ -7,16 +7,6 @@ export function helpHas(helpText: string, flag: string): boolean {
   const escaped = flag.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return new RegExp(`(^|[\\s,])${escaped}(?=[\\s,=]|$)`, 'm').test(helpText);
 }
-
-/** Flags whose presence in the launch args the determinism check requires. */
-export const REQUIRED_FLAGS: readonly (readonly string[])[] = [
-  ['-np', '1'],
-  ['--no-cont-batching'],
-  ['-t'],
-  ['-b'],
-  ['-ub'],
-  ['-c'],
-];
 
 export const llamacppLauncher: EngineLauncher = {
   launchArgs(o: LaunchOptions): string[] {
@@ -56,15 +46,3 @@ export const llamacppLauncher: EngineLauncher = {
     return args;
   },
 };
-
-/** Which required flags are missing from a launch command line. */
-export function missingRequiredFlags(args: readonly string[]): string[] {
-  const missing: string[] = [];
-  for (const req of REQUIRED_FLAGS) {
-    const [flag, value] = req;
-    if (flag === undefined) continue;
-    const idx = args.indexOf(flag);
-    if (idx < 0 || (value !== undefined && args[idx + 1] !== value)) missing.push(req.join(' '));
-  }
-  return missing;
-}
