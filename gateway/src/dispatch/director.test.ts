@@ -222,9 +222,33 @@ describe('Director (core + registry + fake control streams)', () => {
     expect(h.core.task(TASK)?.state).toBe('completed');
   });
 
-  it('ORCH-4007: after a placement restart, a re-reported lease finishing is still counted exactly', async () => {
+  it('ORCH-4007/ORCH-4031: after a placement restart, a re-reported lease is adopted: slot held, cancel reaches the sidecar, its end counted once', async () => {
     h = createHarness();
     const call = h.connect({ activeLeases: [{ leaseId: 'old-1', taskId: 'from-before' }] }, 0);
+    // Adopted: core knows the task as running on r1 and its one slot as taken.
+    expect(h.core.task('from-before')?.state).toBe('running');
+    submit(h);
+    const held = h.director.decide(streamRequest(TASK), new AbortController().signal);
+    call.push({
+      msg: {
+        $case: 'heartbeat',
+        value: {
+          ready: true,
+          unreadyReason: '',
+          slotsFree: 1,
+          running: 1,
+          waiting: 0,
+          kvUsageRatio: 0,
+        },
+      },
+    });
+    await settle();
+    expect(call.commands('assign')).toEqual([]); // the only slot is the adopted lease's
+    // A client cancel of the adopted task reaches the sidecar holding it.
+    h.tasks.cancel('from-before');
+    expect(call.commands('cancel')).toEqual([
+      { leaseId: 'old-1', taskId: 'from-before', reason: 'client' },
+    ]);
     call.push({
       msg: {
         $case: 'lease',
@@ -234,7 +258,7 @@ describe('Director (core + registry + fake control streams)', () => {
           event: {
             $case: 'finished',
             value: {
-              reason: 'stop',
+              reason: 'canceled',
               errorCode: '',
               tokensIn: 4,
               tokensOut: 9,
@@ -245,10 +269,15 @@ describe('Director (core + registry + fake control streams)', () => {
         },
       },
     });
-    expect(await h.metrics.registry.getSingleMetricAsString('tokens_out_total')).toMatch(
-      /replica_id="r1"\} 9/,
-    );
-    expect(h.registry.connected).toBe(1);
+    await settle();
+    expect(h.core.task('from-before')?.state).toBe('canceled');
+    const metrics = await h.metrics.registry.metrics();
+    expect(metrics).toMatch(/tokens_out_total\{[^}]*replica_id="r1"\} 9/);
+    expect(metrics).toMatch(/tasks_canceled_total\{[^}]*reason="client"\} 1/);
+    // The freed slot now serves the held task.
+    expect(call.commands('assign').map((a) => a.task?.taskId)).toEqual([TASK]);
+    accept(call);
+    await expect(held).resolves.toMatchObject({ kind: 'route' });
   });
 
   it('ORCH-4005: expired while queued → the held request gets a terminal error event', async () => {

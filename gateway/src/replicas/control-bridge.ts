@@ -6,6 +6,7 @@ import type { GatewayMetrics } from '../metrics/metrics.js';
 import { mirrorModelStates } from '../metrics/mirror.js';
 import type { ControlSink, ReplicaRecord, ReplicaRegistry } from './registry.js';
 import { leaseVerdict } from '../replica-health/circuit-breaker.js';
+import { adoptReportedLeases } from './lease-adoption.js';
 import type { Director } from '../dispatch/director.js';
 
 export interface ControlBridgeOptions {
@@ -14,14 +15,29 @@ export interface ControlBridgeOptions {
   readonly director: Director;
   readonly metrics: GatewayMetrics;
   readonly log: Logger;
+  /** ORCH-4030: tasks the admission journal saw end (their re-reported leases are canceled). */
+  readonly ended?: (taskId: string) => boolean;
 }
 
 export class ControlBridge implements ControlSink {
+  /** Registrations whose re-reported leases were adopted (each Register once). */
+  private readonly adopted = new WeakSet<ReplicaRecord>();
+
   constructor(private readonly o: ControlBridgeOptions) {}
 
   replicaChanged(record: ReplicaRecord): void {
     const state = this.o.registry.toReplicaState(record);
     this.o.core.upsertReplica(this.o.director.breakers.gate(state)); // ORCH-3040
+    if (!this.adopted.has(record)) {
+      // ORCH-4031: the replica is in core now, so its re-reported leases can be adopted.
+      this.adopted.add(record);
+      adoptReportedLeases(record, {
+        core: this.o.core,
+        registry: this.o.registry,
+        log: this.o.log,
+        ...(this.o.ended ? { ended: this.o.ended } : {}),
+      });
+    }
     this.o.metrics.kvUsage.set(this.replicaLabels(record), state.kv_usage_ratio ?? 0);
     this.refreshReplicaGauges();
     // A replica turning Ready or freeing a slot may unblock queued work.

@@ -1,0 +1,65 @@
+// ORCH-4007/4031: a sidecar that (re)registers re-reports the leases it still serves
+// (Register.active_leases). Each is adopted into core, so the slot stays taken, a cancel reaches the
+// sidecar and the lease's LeaseFinished ends the task once. A lease whose task the admission
+// journal saw end is canceled on the sidecar instead: a task never ends twice (ORCH-4030).
+import type { Scheduler } from '@llama-orch/core';
+import type { Logger } from 'pino';
+import type { ReplicaRecord, ReplicaRegistry } from './registry.js';
+
+export interface LeaseAdoptionDeps {
+  readonly core: Pick<Scheduler, 'adoptLease'>;
+  readonly registry: Pick<ReplicaRegistry, 'send'>;
+  /** The admission journal's view of ended tasks; absent when no journal is configured. */
+  readonly ended?: (taskId: string) => boolean;
+  readonly log: Pick<Logger, 'info' | 'warn'>;
+}
+
+export interface AdoptionReport {
+  readonly adopted: number;
+  readonly canceled: number;
+  readonly refused: number;
+}
+
+/** Call once per registration, after the replica is upserted into core. */
+export function adoptReportedLeases(record: ReplicaRecord, d: LeaseAdoptionDeps): AdoptionReport {
+  let adopted = 0;
+  let canceled = 0;
+  let refused = 0;
+  for (const lease of record.register.activeLeases) {
+    const fields = {
+      replica_id: record.replicaId,
+      lease_id: lease.leaseId,
+      task_id: lease.taskId,
+    };
+    if (d.ended?.(lease.taskId)) {
+      d.registry.send(record.replicaId, {
+        cmd: {
+          $case: 'cancel',
+          value: { leaseId: lease.leaseId, taskId: lease.taskId, reason: 'task_ended' },
+        },
+      });
+      d.log.warn(fields, 'control: re-reported lease of an ended task canceled');
+      canceled++;
+      continue;
+    }
+    const result = d.core.adoptLease({
+      leaseId: lease.leaseId,
+      taskId: lease.taskId,
+      replicaId: record.replicaId,
+    });
+    if (result.ok) {
+      adopted++;
+    } else {
+      // A conflict (the task runs under another lease) is left to that lease; say so.
+      d.log.warn({ ...fields, err: result.error.message }, 'control: re-reported lease refused');
+      refused++;
+    }
+  }
+  if (record.register.activeLeases.length > 0) {
+    d.log.info(
+      { replica_id: record.replicaId, adopted, canceled, refused },
+      'control: re-reported leases adopted',
+    );
+  }
+  return { adopted, canceled, refused };
+}
