@@ -140,6 +140,12 @@ export function accessLog(): Record<string, unknown> {
           details: '%RESPONSE_CODE_DETAILS%',
           upstream: '%UPSTREAM_HOST%',
           duration_ms: '%DURATION%',
+          // Per-hop timings (µs) for the overhead bench: request received → first byte sent
+          // upstream (ext_proc hold and routing), → first upstream response byte (the sidecar's
+          // first byte), → first byte relayed to the client (Envoy's own forwarding).
+          filters_us: '%COMMON_DURATION(DS_RX_BEG:US_TX_BEG:us)%',
+          upstream_first_byte_us: '%COMMON_DURATION(US_TX_BEG:US_RX_BEG:us)%',
+          relay_first_byte_us: '%COMMON_DURATION(US_RX_BEG:DS_TX_BEG:us)%',
           correlation_id: '%REQ(X-CORRELATION-ID)%',
           trace_id: '%TRACE_ID%',
         },

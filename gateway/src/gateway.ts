@@ -24,6 +24,9 @@ import { configCommit } from './rollout/config-swap.js';
 import { PoolService } from './services/pools.js';
 import type { ReloadTarget } from './rollout/reload-catalog.js';
 import { TaskService } from './services/tasks.js';
+import { AdmissionJournal } from './journal/journal.js';
+import type { JournalSync } from './journal/journal.js';
+import { replayJournal } from './journal/replay.js';
 import { startControlServer } from './replicas/control-server.js';
 import { ReplicaRegistry } from './replicas/registry.js';
 import { traceRest, tracedPlacer } from './tracing/spans.js';
@@ -65,6 +68,11 @@ export interface GatewayOptions {
   /** ORCH-3040: per-replica circuit breaker (default 5 consecutive failures, 30 s cool-down). */
   readonly circuitBreaker?: CircuitBreakerConfig;
   readonly clock?: () => number;
+  /**
+   * ORCH-4030: the admission journal (config `journal`); absent = nothing is journaled and a
+   * restart forgets queued tasks. ':memory:' runs the same code with nothing kept.
+   */
+  readonly journal?: { readonly path: string; readonly synchronous?: JournalSync };
 }
 
 export interface GatewayHandle {
@@ -95,18 +103,50 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
     heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 5000,
     log: log.child({ component: 'control' }),
   });
+  const journalLog = log.child({ component: 'journal' });
+  const journal =
+    options.journal &&
+    new AdmissionJournal({
+      ...options.journal,
+      onError: (err, taskId) => journalLog.error({ err, task_id: taskId }, 'terminal not recorded'),
+    });
   const director = new Director({
     core,
     registry,
     metrics,
     clock,
+    ...(journal ? { journal } : {}),
     acceptTimeoutMs: options.acceptTimeoutMs ?? 2000,
     ...(options.circuitBreaker ? { circuitBreaker: options.circuitBreaker } : {}),
     poolEngine: (poolId) => poolEngine.get(poolId),
     log: log.child({ component: 'placement' }),
   });
-  registry.bind(new ControlBridge({ core, registry, director, metrics, log }));
-  const tasks = new TaskService({ core, director, registry, metrics, log });
+  registry.bind(
+    new ControlBridge({
+      core,
+      registry,
+      director,
+      metrics,
+      log,
+      ...(journal ? { ended: (taskId: string) => journal.hasEnded(taskId) } : {}),
+    }),
+  );
+  const tasks = new TaskService({
+    core,
+    director,
+    registry,
+    metrics,
+    log,
+    ...(journal ? { journal } : {}),
+  });
+  if (journal) {
+    // Before the control port opens: restored tasks are queued before any sidecar re-reports.
+    const replay = replayJournal(journal, tasks, journalLog);
+    journalLog.info(
+      { ...replay, path: options.journal?.path, synchronous: options.journal?.synchronous ?? 'full' },
+      'admission journal replayed',
+    );
+  }
 
   const adminToken = (options.env ?? process.env)['ORCH_ADMIN_TOKEN'];
   const policy = new AuthPolicy({
@@ -185,6 +225,7 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
       closing ??= (async () => {
         clearInterval(timer);
         director.close();
+        journal?.close();
         await Promise.all([extProc.close(), control.close(), app.close()]);
       })();
       return closing;

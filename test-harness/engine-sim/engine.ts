@@ -64,6 +64,11 @@ export class SimEngine {
     cacheHits: 0,
     cacheQueries: 0,
   };
+  /**
+   * performance.now() when the latest request reached run() and when it produced its first
+   * token: an in-process bench reads them on the client's clock for its per-hop breakdown.
+   */
+  readonly last = { requestAt: Number.NaN, firstTokenAt: Number.NaN };
   private readonly cache: PrefixCache;
   private readonly slots: SlotView[];
   private readonly waiters: (() => void)[] = [];
@@ -135,6 +140,7 @@ export class SimEngine {
 
   /** Runs one request to its end; `signal` is the client going away. */
   async run(req: SimRequest, sink: SimSink, signal: AbortSignal): Promise<void> {
+    this.last.requestAt = performance.now();
     const slot = await this.acquire(signal);
     if (!slot) return;
     const c = this.config;
@@ -189,6 +195,7 @@ export class SimEngine {
         slot.nDecoded = i + 1;
         slot.nRemain = out.tokens.length - i - 1;
         this.counters.predicted += 1;
+        if (i === 0) this.last.firstTokenAt = performance.now();
         if (!signal.aborted) sink.token(tok, i);
       }
       const predictedMs = Date.now() - t0;

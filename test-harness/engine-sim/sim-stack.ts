@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '@llama-orch/contracts';
 import { envoyOptionsFromListen, renderEnvoyBootstrap } from '@llama-orch/envoy';
+import type { EnvoyBootstrapOptions } from '@llama-orch/envoy';
 import { Supervisor, freePorts, loadToolchain, waitForHttp } from '@llama-orch/tools';
 import type { ChildSpec, SupervisedChild } from '@llama-orch/tools';
 import { waitForReadyReplicas } from '../src/stack/readiness.js';
@@ -56,6 +57,8 @@ export interface SimStackOptions {
   /** Sidecars launch the llama-server shim on model files instead of attaching to sims. */
   supervised?: SupervisedSimOptions;
   tweak?: (config: Config) => void;
+  /** Extra Envoy bootstrap options (e.g. `accessLog: true` for the bench's per-hop timings). */
+  envoy?: Partial<EnvoyBootstrapOptions>;
   readyTimeoutMs?: number;
   log?: (msg: string) => void;
 }
@@ -133,7 +136,8 @@ export async function startSimStack(o: SimStackOptions): Promise<SimStack> {
   const n = o.replicas;
   const toolchain = await loadToolchain();
   const sims: EngineSim[] = [];
-  const sup = new Supervisor({ write: () => undefined, graceMs: 3000 });
+  // A long tail: the overhead bench reads Envoy's access-log lines back from it.
+  const sup = new Supervisor({ write: () => undefined, graceMs: 3000, tailLines: 2000 });
   const children = new Map<string, SupervisedChild>();
   const dir = await mkdtemp(join(tmpdir(), 'llama-orch-simstack-'));
   const close = async (): Promise<void> => {
@@ -194,7 +198,10 @@ export async function startSimStack(o: SimStackOptions): Promise<SimStack> {
     const configPath = join(dir, 'config.yaml');
     await writeFile(configPath, renderStackConfig(config));
     const envoyPath = join(dir, 'envoy.yaml');
-    await writeFile(envoyPath, renderEnvoyBootstrap(envoyOptionsFromListen(config.listen)));
+    await writeFile(
+      envoyPath,
+      renderEnvoyBootstrap({ ...envoyOptionsFromListen(config.listen), ...o.envoy }),
+    );
     const restUrl = `http://127.0.0.1:${ports.rest}`;
     const url = `http://127.0.0.1:${ports.envoy}`;
     const start = (spec: ChildSpec): SupervisedChild => {

@@ -8,7 +8,7 @@ afterAll(async () => {
   await Promise.all(sims.map((s) => s.close()));
 });
 
-async function tokens(sim: EngineSim, seed: number, nPredict: number): Promise<string[]> {
+async function tokens(sim: EngineSim, seed: number, nPredict: number): Promise<[string, string]> {
   const res = await fetch(`${sim.url}/completion`, {
     method: 'POST',
     body: JSON.stringify({ prompt: 'Once upon a time', n_predict: nPredict, seed, stream: false }),

@@ -1,0 +1,343 @@
+// ORCH-5008 side-by-side overhead bench (not a timed test): one run, five paths to the same
+// engines, interleaved — direct, Envoy with a static route (the floor), the full OrchQueue path,
+// the OpenAI path, and the LiteLLM proxy as a peer. The engines are engine-sim replicas in
+// zero-compute mode (fixed TTFT and inter-token gap, fixed-length streams), one slot each as the
+// sidecar requires (ORCH-4016), so what a path adds is all that varies. Each level runs `rounds`
+// rounds; a round runs every path in a rotated order (c = 1: one request per path per iteration,
+// back to back with the same seed; c > 1: c concurrent streams per path, stream j on engine j
+// where the client pins the engine). Then a per-hop pass times single requests hop by hop.
+// Writes .artifacts/bench/side-by-side.json and returns the printed tables.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Supervisor, freePorts, loadToolchain } from '@llama-orch/tools';
+import { zeroComputeConfig } from '../engine-sim/config.js';
+import { startSimStack } from '../engine-sim/sim-stack.js';
+import type { SimStack } from '../engine-sim/sim-stack.js';
+import { REPO_ROOT } from '../src/stack/services.js';
+import { startEnvoyFloor } from './paths/envoy-floor.js';
+import type { EnvoyFloor } from './paths/envoy-floor.js';
+import { LITELLM_VERSION, startLiteLlm } from './paths/litellm.js';
+import { hopTable, levelTable, med, summariseLevel } from './paths/report.js';
+import type { HopRow, LevelReport, Round } from './paths/report.js';
+import { PATHS, runPath, ttftMs } from './paths/runners.js';
+import type { PathName, Sample, Targets } from './paths/runners.js';
+
+export interface SideBySideOptions {
+  /** Engine-sim replicas (each behind its own sidecar); at least the highest concurrency. */
+  replicas: number;
+  /** Concurrency levels, e.g. [1, 64]. */
+  levels: number[];
+  rounds: number;
+  /** Requests per path per round at c = 1. */
+  iterations: number;
+  maxTokens: number;
+  ttftMs: number;
+  itlMs: number;
+  warmup: number;
+  /** Single requests per path timed hop by hop. */
+  perHop: number;
+  log: (msg: string) => void;
+  /** Output file (default .artifacts/bench/side-by-side.json). */
+  out?: string;
+}
+
+export const DEFAULTS: Omit<SideBySideOptions, 'log'> = {
+  replicas: 64,
+  levels: [1, 64],
+  rounds: 5,
+  iterations: 20,
+  maxTokens: 32,
+  ttftMs: 20,
+  itlMs: 5,
+  warmup: 3,
+  perHop: 20,
+};
+
+const PROMPT = 'Once upon a time, in a small village by the sea,';
+
+export interface SideBySideResult {
+  report: Record<string, unknown>;
+  levels: LevelReport[];
+  hops: HopRow[];
+  text: string;
+  file: string;
+}
+
+/** Rotates the path order per round/iteration so load drift hits every path alike. */
+function rotated(n: number): PathName[] {
+  const k = n % PATHS.length;
+  return [...PATHS.slice(k), ...PATHS.slice(0, k)];
+}
+
+async function scrape(url: string): Promise<string> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+  return res.text();
+}
+
+/** Sum of every series of a metric family's `_sum` (or a gauge) in Prometheus text. */
+function metricSum(text: string, name: string): number {
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const rest = line.slice(name.length);
+    if (rest[0] !== '{' && rest[0] !== ' ') continue;
+    total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return total;
+}
+
+/** Waits (bounded) until placement has no lease open: the previous streams' slots are free. */
+async function settle(stack: SimStack): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (metricSum(await scrape(`${stack.restUrl}/metrics`), 'placement_leases_active') === 0)
+      return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('placement still reports open leases 5 s after the streams ended');
+}
+
+interface AccessLine {
+  path: string;
+  correlation_id: string;
+  filters_us: number | string;
+  upstream_first_byte_us: number | string;
+  relay_first_byte_us: number | string;
+}
+
+/** The access-log line of a request (Envoy flushes on its own schedule: bounded 15 s poll). */
+async function accessLine(
+  tail: () => string[],
+  correlationId: string,
+  pathPart: string,
+): Promise<AccessLine | undefined> {
+  for (let i = 0; i < 300; i++) {
+    for (const line of tail()) {
+      if (!line.includes(correlationId)) continue;
+      try {
+        const j = JSON.parse(line.slice(line.indexOf('{'))) as AccessLine;
+        if (j.correlation_id === correlationId && j.path.includes(pathPart)) return j;
+      } catch {
+        // not a JSON line
+      }
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return undefined;
+}
+
+const us = (v: number | string | undefined): number =>
+  typeof v === 'number' ? v / 1000 : Number.NaN;
+
+export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideResult> {
+  const started = Date.now();
+  const log = o.log;
+  const maxC = Math.max(...o.levels);
+  if (o.replicas < maxC) throw new Error(`replicas (${o.replicas}) must be >= concurrency ${maxC}`);
+  const toolchain = await loadToolchain();
+  const dir = await mkdtemp(join(tmpdir(), 'llama-orch-bench-'));
+  const sup = new Supervisor({ write: () => undefined, graceMs: 3000, tailLines: 400 });
+  let stack: SimStack | undefined;
+  try {
+    log(
+      `starting engine-sim x${o.replicas} (zero-compute: TTFT ${o.ttftMs} ms, gap ${o.itlMs} ms)`,
+    );
+    stack = await startSimStack({
+      replicas: o.replicas,
+      sim: { ...zeroComputeConfig(o.ttftMs, o.itlMs), slots: 1 },
+      envoy: { accessLog: true },
+      log,
+      tweak: (c) => {
+        c.queue.interactive.capacity = Math.max(c.queue.interactive.capacity, 4 * maxC);
+      },
+    });
+    const s = stack;
+    const engines = s.sims.map((x) => x.url);
+    const [floorPort, floorAdmin, llPort] = (await freePorts(3)) as [number, number, number];
+    log('starting the Envoy floor and the LiteLLM proxy');
+    const floor: EnvoyFloor = await startEnvoyFloor(
+      sup,
+      toolchain,
+      dir,
+      { listen: floorPort, admin: floorAdmin },
+      engines[0] as string,
+    );
+    const simModel = s.sims[0]?.engine.config.model ?? 'sim';
+    const litellm = await startLiteLlm(
+      sup,
+      dir,
+      llPort,
+      engines.map((url) => ({ url, model: simModel })),
+      log,
+    );
+    const t: Targets = {
+      engines,
+      floor: floor.url,
+      edge: s.url,
+      litellm: litellm.url,
+      modelRef: s.modelRef,
+      prompt: PROMPT,
+      maxTokens: o.maxTokens,
+      timeoutMs: 120_000,
+    };
+    const one = async (p: PathName, k: number, seed: number): Promise<Sample> => {
+      if (p === 'full' || p === 'openai') await settle(s);
+      return runPath(t, p, k, seed);
+    };
+
+    log(`warm-up: ${o.warmup} per path`);
+    for (let i = 0; i < o.warmup; i++) for (const p of PATHS) await one(p, 0, 1 + i);
+
+    const levels: LevelReport[] = [];
+    let seed = 1000;
+    for (const c of o.levels) {
+      log(`c=${c}: ${o.rounds} rounds`);
+      const rounds: Round[] = [];
+      for (let r = 0; r < o.rounds; r++) {
+        const round: Round = { samples: {}, wallMs: {} };
+        if (c === 1) {
+          for (let i = 0; i < o.iterations; i++) {
+            seed += 1;
+            for (const p of rotated(r + i)) {
+              const x = await one(p, 0, seed);
+              (round.samples[p] ??= []).push(x);
+              round.wallMs[p] = (round.wallMs[p] ?? 0) + (x.endAt - x.t0);
+            }
+          }
+        } else {
+          const seeds = Array.from({ length: c }, (_, j) => seed + j);
+          seed += c;
+          for (const p of rotated(r)) {
+            if (p === 'full' || p === 'openai') await settle(s);
+            const w0 = performance.now();
+            round.samples[p] = await Promise.all(seeds.map((sd, j) => runPath(t, p, j, sd)));
+            round.wallMs[p] = performance.now() - w0;
+          }
+        }
+        rounds.push(round);
+      }
+      levels.push(summariseLevel(c, rounds));
+    }
+
+    log(`per-hop pass: ${o.perHop} single requests per path`);
+    const hops = await perHop(o, s, floor, t);
+
+    const text = [
+      levelTable(levels),
+      '',
+      hopTable(hops),
+      `(engine-sim zero-compute: TTFT ${o.ttftMs} ms, gap ${o.itlMs} ms, ${o.maxTokens} tokens; ${o.replicas} replicas; load average ${loadavg()
+        .map((n) => n.toFixed(2))
+        .join(' ')} on ${cpus().length} CPUs)`,
+    ].join('\n');
+    const report = {
+      bench: 'side-by-side',
+      req: 'ORCH-5008',
+      generated_at: new Date().toISOString(),
+      duration_s: Math.round((Date.now() - started) / 1000),
+      machine: {
+        cpus: cpus().length,
+        cpu_model: cpus()[0]?.model,
+        loadavg_1_5_15: loadavg().map((n) => Math.round(n * 100) / 100),
+      },
+      engine: `engine-sim zero-compute (${s.sims[0]?.engine.config.version}), one slot per replica`,
+      peer: `litellm[proxy]==${LITELLM_VERSION}`,
+      params: { ...o, log: undefined, out: undefined, prompt: PROMPT },
+      levels,
+      hops,
+      notes: [
+        'TTFT is from the first request byte to the first token at the client: for OrchQueue from POST /v1/tasks (submission + stream), for the others from their one request.',
+        '+TTFT is the paired difference to the direct request of the same round, slot and seed; p50/p99 over every pair of the level; "+p50 rounds" is the min..max of the per-round medians (the spread).',
+        'c=1 runs one request per path per iteration in a rotated order; c>1 runs c concurrent streams per path, one path after the other in a rotated order per round.',
+        'decode tok/s is the median per-stream (tokens-1)/(last-first token); throughput is all tokens over the wall time of the batches (c>1) or the sum of request times (c=1).',
+        'Before each OrchQueue/OpenAI request or batch the bench waits (outside the timing) until placement reports no open lease, as a direct client finds the engine slot free.',
+        'Per-hop figures: Envoy access-log COMMON_DURATION timings, placement_extproc_hold_ms (sum delta per request), and the in-process engine-sim marks on the client clock.',
+      ],
+    };
+    const file = o.out ?? join(REPO_ROOT, '.artifacts', 'bench', 'side-by-side.json');
+    mkdirSync(join(file, '..'), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(file.replace(/\.json$/, '.txt'), `${text}\n`);
+    return { report, levels, hops, text, file };
+  } catch (error) {
+    // What the processes last said, so a failed run explains itself.
+    for (const name of ['placement', 'sidecar-0', 'envoy']) {
+      log(`${name}: ${(stack?.tail(name) ?? []).slice(-8).join('\n  ')}`);
+    }
+    throw error;
+  } finally {
+    await sup.stopAll();
+    await stack?.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function perHop(
+  o: SideBySideOptions,
+  s: SimStack,
+  floor: EnvoyFloor,
+  t: Targets,
+): Promise<HopRow[]> {
+  type Marks = Record<string, number[]>;
+  const marks: Partial<Record<PathName, Marks>> = {};
+  const add = (p: PathName, key: string, v: number): void => {
+    ((marks[p] ??= {})[key] ??= []).push(v);
+  };
+  let seed = 90_000;
+  const pending: { p: PathName; id: string }[] = [];
+  for (let i = 0; i < o.perHop; i++) {
+    for (const p of rotated(i)) {
+      seed += 1;
+      const viaEdge = p === 'full' || p === 'openai';
+      if (viaEdge) await settle(s);
+      const before = viaEdge ? await scrape(`${s.restUrl}/metrics`) : '';
+      const x = await runPath(t, p, 0, seed);
+      const sim = [...s.sims].sort((a, b) => b.engine.last.requestAt - a.engine.last.requestAt)[0];
+      const engineAt = sim?.engine.last.requestAt ?? NaN;
+      const engineFirst = sim?.engine.last.firstTokenAt ?? NaN;
+      add(p, 'ttft', ttftMs(x));
+      add(p, 'toEngine', engineAt - x.t0);
+      add(p, 'engineTtft', engineFirst - engineAt);
+      add(p, 'relay', x.firstAt - engineFirst);
+      if (x.admittedAt !== undefined) {
+        add(p, 'submit', x.admittedAt - x.t0);
+        add(p, 'getToEngine', engineAt - x.admittedAt);
+      }
+      if (viaEdge) {
+        const after = await scrape(`${s.restUrl}/metrics`);
+        const hold = 'placement_extproc_hold_ms_sum';
+        add(p, 'hold', metricSum(after, hold) - metricSum(before, hold));
+      }
+      if (p === 'floor' || viaEdge) pending.push({ p, id: x.correlationId });
+    }
+  }
+  // Envoy flushes its access log every 10 s (--file-flush-interval-msec): match lines at the end.
+  for (const { p, id } of pending) {
+    const tail = p === 'floor' ? floor.tail : () => s.tail('envoy');
+    const line = await accessLine(tail, id, p === 'full' ? '/stream' : '/');
+    add(p, 'filters', us(line?.filters_us));
+    add(p, 'upstreamFirst', us(line?.upstream_first_byte_us));
+    add(p, 'relayFirst', us(line?.relay_first_byte_us));
+  }
+  const row = (hop: string, key: string): HopRow => {
+    const r: HopRow = { hop };
+    for (const p of PATHS) {
+      const v = marks[p]?.[key];
+      if (v && v.some(Number.isFinite)) r[p] = med(v);
+    }
+    return r;
+  };
+  return [
+    row('submission POST /v1/tasks (202)', 'submit'),
+    row('client request -> engine receives it', 'toEngine'),
+    row('  of it: stream GET -> engine receives it', 'getToEngine'),
+    row('  Envoy: request in -> upstream request out', 'filters'),
+    row('  placement: ext_proc reply held', 'hold'),
+    row('  Envoy: upstream out -> first upstream byte', 'upstreamFirst'),
+    row('  Envoy: first upstream byte -> relayed', 'relayFirst'),
+    row('engine: request -> first token (fixed)', 'engineTtft'),
+    row('engine first token -> client', 'relay'),
+    row('TTFT at the client', 'ttft'),
+  ];
+}
