@@ -69,6 +69,10 @@ export function gatewayOptionsFrom(config: Config): GatewayOptions {
     acceptTimeoutMs: config.control.assign_accept_timeout_ms,
     reloadTargets: reloadTargetsFrom(config),
     circuitBreaker: circuitBreakerFrom(config),
+    // ORCH-4030: no path, no journal.
+    ...(config.journal.path !== undefined
+      ? { journal: { path: config.journal.path, synchronous: config.journal.synchronous } }
+      : {}),
     // ORCH-3035: keys map to tenants; operator tenants' keys are the control-plane credential.
     auth: {
       required: config.auth.required,

@@ -143,7 +143,11 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
     // Before the control port opens: restored tasks are queued before any sidecar re-reports.
     const replay = replayJournal(journal, tasks, journalLog);
     journalLog.info(
-      { ...replay, path: options.journal?.path, synchronous: options.journal?.synchronous ?? 'full' },
+      {
+        ...replay,
+        path: options.journal?.path,
+        synchronous: options.journal?.synchronous ?? 'full',
+      },
       'admission journal replayed',
     );
   }
@@ -225,8 +229,8 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
       closing ??= (async () => {
         clearInterval(timer);
         director.close();
-        journal?.close();
         await Promise.all([extProc.close(), control.close(), app.close()]);
+        journal?.close(); // after the REST app: no admission can be in flight now
       })();
       return closing;
     },

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { ApiLabel, GatewayMetrics } from '../metrics/metrics.js';
 import type { ReplicaRegistry } from '../replicas/registry.js';
 import type { CircuitBreakerConfig } from '../replica-health/circuit-breaker.js';
+import type { AdmissionJournal } from '../journal/journal.js';
 
 export const DESTINATION_HEADER = 'x-gateway-destination-endpoint';
 /** The dynamic-metadata namespace the endpoint-picker protocol uses for the same value (ORCH-4018). */
@@ -27,6 +28,8 @@ export interface DirectorOptions {
   readonly log: Logger;
   /** ORCH-3040 (config `control.circuit_breaker`); default 5 consecutive faults, 30 s cool-down. */
   readonly circuitBreaker?: CircuitBreakerConfig;
+  /** ORCH-4030: every terminal event is recorded here (absent: no journal configured). */
+  readonly journal?: Pick<AdmissionJournal, 'terminal'>;
 }
 
 /** Labels and facts the gateway needs about a live task that core's views do not carry. */

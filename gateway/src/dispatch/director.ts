@@ -207,6 +207,11 @@ export class Director implements Placer {
         });
       }
       this.cancelReasons.delete(event.taskId);
+      // ORCH-4030: recorded before anyone hears of it; a task ends once, also across restarts.
+      this.o.journal?.terminal(event.taskId, {
+        state: event.state,
+        ...(event.error ? { code: event.error.code } : {}),
+      });
       if (event.leaseId) this.leases.delete(event.leaseId);
       const waiter = this.waiters.get(event.taskId);
       if (waiter) {

@@ -24,6 +24,8 @@ export interface JournalOptions {
   readonly wallClock?: () => number;
   /** Terminal records kept this long after a task ended, to refuse ending it again (default 1 h). */
   readonly terminalRetentionMs?: number;
+  /** A terminal record could not be written (it is not retried). */
+  readonly onError?: (error: unknown, taskId: string) => void;
 }
 
 /** What admission knew about a task: enough to admit it again after a restart. */
@@ -60,6 +62,9 @@ CREATE INDEX IF NOT EXISTS journal_task ON journal (task_id);
 CREATE INDEX IF NOT EXISTS journal_terminal_at ON journal (at) WHERE kind = 'terminal';
 `;
 
+/** Thrown inside an admission transaction to roll it back (the task was refused). */
+const ROLLBACK = Symbol('rollback');
+
 /** Compaction runs after this many terminal records (and once at open). */
 const COMPACT_EVERY = 5_000;
 
@@ -69,6 +74,7 @@ export class AdmissionJournal {
   private readonly compactStmt: Database.Statement<[number]>;
   private readonly wall: () => number;
   private readonly retentionMs: number;
+  private readonly onError: (error: unknown, taskId: string) => void;
   /** Tasks with an admitted record and no terminal one. */
   private readonly open = new Set<string>();
   /** Tasks that ended recently (file and this run) → wall ms of the end: a second end is refused. */
@@ -84,6 +90,7 @@ export class AdmissionJournal {
     this.db.exec(SCHEMA);
     this.wall = options.wallClock ?? Date.now;
     this.retentionMs = options.terminalRetentionMs ?? 3_600_000;
+    this.onError = options.onError ?? (() => undefined);
     this.insert = this.db.prepare(
       'INSERT INTO journal (task_id, kind, at, body) VALUES (?, ?, ?, ?)',
     );
@@ -118,10 +125,40 @@ export class AdmissionJournal {
    * is on disk). Throws when the store cannot write: the caller must not answer 202 then.
    */
   admitted(task: Omit<AdmittedTask, 'admittedAtWall'>): void {
+    this.admitIf(
+      task,
+      () => true,
+      (ok) => ok,
+    );
+  }
+
+  /**
+   * Admission and its record as one transaction: the record is inserted, `admit` runs (core's
+   * admission), and the transaction commits only when `accepted(result)`; a refused task leaves no
+   * record and costs no fsync (a rollback). Throws when the store cannot write; `admit` has then
+   * either not run (the insert failed) or its task must be undone by the caller (the commit
+   * failed: check `isOpen`).
+   */
+  admitIf<R>(
+    task: Omit<AdmittedTask, 'admittedAtWall'>,
+    admit: () => R,
+    accepted: (result: R) => boolean,
+  ): R {
     const id = task.spec.task_id;
     const record: AdmittedTask = { ...task, admittedAtWall: this.wall() };
-    this.insert.run(id, 'admitted', record.admittedAtWall, JSON.stringify(record));
+    let result: { value: R } | undefined;
+    try {
+      this.db.transaction(() => {
+        this.insert.run(id, 'admitted', record.admittedAtWall, JSON.stringify(record));
+        result = { value: admit() };
+        if (!accepted(result.value)) throw ROLLBACK;
+      })();
+    } catch (error) {
+      if (error === ROLLBACK && result) return result.value;
+      throw error;
+    }
     this.open.add(id);
+    return (result as { value: R }).value;
   }
 
   /**
@@ -131,7 +168,14 @@ export class AdmissionJournal {
   terminal(taskId: string, record: TerminalRecord): boolean {
     if (this.closed || !this.open.has(taskId)) return false;
     const at = this.wall();
-    this.insert.run(taskId, 'terminal', at, JSON.stringify(record));
+    try {
+      this.insert.run(taskId, 'terminal', at, JSON.stringify(record));
+    } catch (error) {
+      // The end happened whatever the disk says: never break the caller's event delivery. The
+      // task stays open in the file, so a restart would queue it again (at least once, not lost).
+      this.onError(error, taskId);
+      return false;
+    }
     this.open.delete(taskId);
     this.ended.set(taskId, at);
     if (++this.sinceCompact >= COMPACT_EVERY) this.compact();

@@ -10,11 +10,13 @@ import type {
 } from '@llama-orch/contracts';
 import { CoreError, ENGINES } from '@llama-orch/core';
 import type {
+  AdmitResult,
   Engine,
   Scheduler,
   SessionInfo as CoreSessionInfo,
   TaskSpecInput,
 } from '@llama-orch/core';
+import type { AdmissionJournal } from '../journal/journal.js';
 import type { Logger } from 'pino';
 import type { ApiLabel, DecisionOutcome, GatewayMetrics } from '../metrics/metrics.js';
 import { mirrorSnapshot } from '../metrics/mirror.js';
@@ -29,6 +31,8 @@ export interface TaskServiceOptions {
   readonly registry: ReplicaRegistry;
   readonly metrics: GatewayMetrics;
   readonly log: Logger;
+  /** ORCH-4030: admissions are recorded here before their 202 (absent: no journal). */
+  readonly journal?: Pick<AdmissionJournal, 'admitIf' | 'isOpen'>;
 }
 
 /**
@@ -79,10 +83,11 @@ export class TaskService {
     tenant: string,
     pinned = false,
     api: ApiLabel = 'orchqueue',
+    restored = false,
   ): AdmissionResponse {
     const body = spec;
     const correlationId = spec.correlation_id;
-    const result = this.o.core.admit(spec, tenant);
+    const result = this.journaledAdmit(spec, tenant, pinned, api, restored);
     if (!result.ok) {
       this.rejected(body.engine, result.error, pinned, api);
       throw result.error;
@@ -123,6 +128,40 @@ export class TaskService {
       predicted_start_ms: Math.max(0, Math.round(result.predictedStartMs)),
       backoff_ms: Math.max(0, Math.round(result.backoffMs)),
     };
+  }
+
+  /**
+   * ORCH-4030: core's admission inside the journal's transaction, so a 202 is only ever answered
+   * for a recorded task. `restored` (a replayed journal record) is admitted without a new record.
+   */
+  private journaledAdmit(
+    spec: TaskSpecInput,
+    tenant: string,
+    pinned: boolean,
+    api: ApiLabel,
+    restored: boolean,
+  ): AdmitResult {
+    const admit = (): AdmitResult =>
+      this.o.core.admit(spec, tenant, restored ? { restored: true } : undefined);
+    const journal = this.o.journal;
+    if (!journal || restored) return admit();
+    try {
+      return journal.admitIf({ spec, tenant, pinned, api }, admit, (r) => r.ok);
+    } catch (error) {
+      // The store could not write (disk full, I/O error): refuse rather than answer an
+      // unrecorded 202. If only the commit failed, core admitted the task: take it back.
+      if (this.o.core.task(spec.task_id)?.state === 'queued' && !journal.isOpen(spec.task_id)) {
+        this.o.core.cancel(spec.task_id);
+      }
+      this.o.log.error(
+        { err: error, task_id: spec.task_id },
+        'admission journal write failed; task refused',
+      );
+      throw new CoreError('POOL_UNAVAILABLE', 'admission journal unavailable; retry', {
+        retryAfterMs: 1000,
+        policyLabel: 'journal.unavailable',
+      });
+    }
   }
 
   /** ORCH-2003: idempotent; unknown ids are 404. */

@@ -6,12 +6,30 @@ import type { StackPorts } from './stack-config.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** A TypeScript entry point run through tsx with this repo as the working directory. */
-function tsEntry(name: string, entry: string, args: string[]): ChildSpec {
+/**
+ * How the stack runs its TypeScript services. `tsx` compiles the sources at every start, so tests
+ * run the code as it is in the tree; `node` runs the bundles `node tools/build-runtime.mjs` built
+ * from the same entry points (`<pkg>/src/main.ts` → `<pkg>/dist/main.mjs`), as the images and
+ * manifests do: `npm run up` builds them first and uses them.
+ */
+export type StackRuntime = 'tsx' | 'node';
+
+/** The bundle tools/build-runtime.mjs builds from a production entry point. */
+export function bundleOf(entry: string): string {
+  if (!/^[a-z-]+\/src\/main\.ts$/.test(entry)) {
+    throw new Error(
+      `${entry} has no production bundle (tools/build-runtime.mjs builds */src/main.ts)`,
+    );
+  }
+  return entry.replace('/src/', '/dist/').replace(/\.ts$/, '.mjs');
+}
+
+/** A TypeScript entry point, with this repo as the working directory. */
+function tsEntry(name: string, entry: string, args: string[], runtime: StackRuntime): ChildSpec {
   return {
     name,
     cmd: process.execPath,
-    args: ['--import', 'tsx', entry, ...args],
+    args: runtime === 'node' ? [bundleOf(entry), ...args] : ['--import', 'tsx', entry, ...args],
     cwd: REPO_ROOT,
   };
 }
@@ -24,8 +42,17 @@ export function gatewayEntry(env: NodeJS.ProcessEnv = process.env): string {
     : 'gateway/src/main.ts';
 }
 
-export function gatewaySpec(configPath: string, logLevel: string): ChildSpec {
-  return tsEntry('placement', gatewayEntry(), ['--config', configPath, '--log-level', logLevel]);
+export function gatewaySpec(
+  configPath: string,
+  logLevel: string,
+  runtime: StackRuntime = 'tsx',
+): ChildSpec {
+  return tsEntry(
+    'placement',
+    gatewayEntry(),
+    ['--config', configPath, '--log-level', logLevel],
+    runtime,
+  );
 }
 
 export interface SidecarSpecInput {
@@ -44,6 +71,8 @@ export interface SidecarSpecInput {
   devices?: readonly string[];
   /** ORCH-3012: the pool's `tensor_split`, passed only with a multi-GPU mask. */
   tensorSplit?: readonly number[];
+  /** tsx (default) or the built bundle. */
+  runtime?: StackRuntime;
 }
 
 export function replicaId(poolId: string, index: number): string {
@@ -56,37 +85,42 @@ export function sidecarSpec(i: SidecarSpecInput): ChildSpec {
   if (port === undefined || enginePort === undefined) {
     throw new Error(`no ports allocated for replica ${i.index}`);
   }
-  return tsEntry(`sidecar-${i.index}`, 'sidecar/src/main.ts', [
-    '--replica-id',
-    replicaId(i.poolId, i.index),
-    '--pool-id',
-    i.poolId,
-    '--model-ref',
-    i.modelRef,
-    '--port',
-    String(port),
-    '--placement',
-    `127.0.0.1:${i.ports.control}`,
-    '--supervise',
-    '--engine-binary',
-    i.toolchain.llamaServer.bin,
-    '--model-path',
-    i.model.path,
-    '--model-digest',
-    i.model.sha256,
-    '--engine-port',
-    String(enginePort),
-    '--threads',
-    String(i.threads),
-    '--ctx',
-    String(i.ctx),
-    '--sampler-profile',
-    i.samplerProfile,
-    ...(i.devices && i.devices.length > 0 ? ['--devices', i.devices.join(',')] : []),
-    ...(i.tensorSplit && (i.devices?.length ?? 0) > 1
-      ? ['--tensor-split', i.tensorSplit.join(',')]
-      : []),
-  ]);
+  return tsEntry(
+    `sidecar-${i.index}`,
+    'sidecar/src/main.ts',
+    [
+      '--replica-id',
+      replicaId(i.poolId, i.index),
+      '--pool-id',
+      i.poolId,
+      '--model-ref',
+      i.modelRef,
+      '--port',
+      String(port),
+      '--placement',
+      `127.0.0.1:${i.ports.control}`,
+      '--supervise',
+      '--engine-binary',
+      i.toolchain.llamaServer.bin,
+      '--model-path',
+      i.model.path,
+      '--model-digest',
+      i.model.sha256,
+      '--engine-port',
+      String(enginePort),
+      '--threads',
+      String(i.threads),
+      '--ctx',
+      String(i.ctx),
+      '--sampler-profile',
+      i.samplerProfile,
+      ...(i.devices && i.devices.length > 0 ? ['--devices', i.devices.join(',')] : []),
+      ...(i.tensorSplit && (i.devices?.length ?? 0) > 1
+        ? ['--tensor-split', i.tensorSplit.join(',')]
+        : []),
+    ],
+    i.runtime ?? 'tsx',
+  );
 }
 
 export function envoySpec(toolchain: Toolchain, bootstrapPath: string): ChildSpec {

@@ -10,7 +10,8 @@ import type { Config, PromptFormat } from '@llama-orch/contracts';
 import { envoyOptionsFromListen, renderEnvoyBootstrap } from '@llama-orch/envoy';
 import { Supervisor, freePorts, loadToolchain, waitForHttp } from '@llama-orch/tools';
 import type { SupervisedChild, Toolchain } from '@llama-orch/tools';
-import { envoySpec, gatewaySpec, replicaId, sidecarSpec } from './services.js';
+import { REPO_ROOT, envoySpec, gatewaySpec, replicaId, sidecarSpec } from './services.js';
+import type { StackRuntime } from './services.js';
 import { buildStackConfig, renderStackConfig } from './stack-config.js';
 import type { StackPorts } from './stack-config.js';
 import { waitForReadyReplicas } from './readiness.js';
@@ -79,6 +80,18 @@ export interface StackOptions {
   log?: (msg: string) => void;
   /** OpenTelemetry for Envoy, placement and sidecars; absent (default) means no tracing. */
   tracing?: StackTracing;
+  /**
+   * `tsx` (default: tests run the sources as they are) or `node`: the bundles that
+   * `node tools/build-runtime.mjs` built, as production runs them (`npm run up`). A missing or
+   * stale bundle fails the start, naming the command that builds it.
+   */
+  runtime?: StackRuntime;
+  /**
+   * Restart placement when it exits on its own, with a doubling backoff (1 s up to 30 s, reset
+   * after a minute up), as Kubernetes restarts a crashed container (`npm run up`). Off by
+   * default: chaos tests kill placement on purpose and restart it themselves.
+   */
+  restartPlacementOnCrash?: boolean;
 }
 
 export interface Stack {
@@ -127,9 +140,25 @@ async function killByPort(binary: string, port: number): Promise<void> {
   await run('pkill', ['-KILL', '-f', `${binary}.*--port ${port}( |$)`]).catch(() => undefined);
 }
 
+/** The bundles must exist and be newer than every source they were built from. */
+async function checkBundles(): Promise<void> {
+  try {
+    await run(process.execPath, ['tools/build-runtime.mjs', '--check'], { cwd: REPO_ROOT });
+  } catch (e) {
+    const why = (e as { stderr?: string }).stderr?.trim() ?? String(e);
+    throw new Error(`runtime node needs fresh bundles (${why}); run: node tools/build-runtime.mjs`);
+  }
+}
+
+const BACKOFF_FIRST_MS = 1_000;
+const BACKOFF_MAX_MS = 30_000;
+const BACKOFF_RESET_AFTER_MS = 60_000;
+
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const log = opts.log ?? (() => undefined);
   const replicas = opts.replicas ?? 1;
+  const runtime = opts.runtime ?? 'tsx';
+  if (runtime === 'node') await checkBundles();
   const toolchain = await loadToolchain({ verifyModel: true });
   const ports = opts.ports ?? (await allocatePorts(replicas));
   const model = servedModel(toolchain, opts.model ?? 'fast', opts.catalogModel);
@@ -167,8 +196,37 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
   const restUrl = `http://127.0.0.1:${ports.rest}`;
   const url = `http://127.0.0.1:${ports.envoy}`;
+  // The placement process now serving; a watcher ignores exits of any other (stopped on purpose).
+  let placement: SupervisedChild | undefined;
+  let closing = false;
+  let backoffMs = BACKOFF_FIRST_MS;
+  let restarts = 0;
+  const restartOnCrash = async (child: SupervisedChild, startedAt: number): Promise<void> => {
+    const info = await child.exited;
+    if (closing || placement !== child) return;
+    if (performance.now() - startedAt >= BACKOFF_RESET_AFTER_MS) backoffMs = BACKOFF_FIRST_MS;
+    const delay = backoffMs;
+    backoffMs = Math.min(backoffMs * 2, BACKOFF_MAX_MS);
+    restarts += 1;
+    const how = info.signal !== null ? `signal ${info.signal}` : `exit code ${info.code}`;
+    log(
+      `placement: crashed (pid ${child.pid}, ${how}); restarting in ${(delay / 1000).toFixed(0)}s ` +
+        `(restart ${restarts}, backoff doubling to ${BACKOFF_MAX_MS / 1000}s)`,
+    );
+    await new Promise((r) => setTimeout(r, delay));
+    if (closing || placement !== child) return;
+    try {
+      await startPlacement();
+      log(`placement: restarted (pid ${placement?.pid}), serving on REST :${ports.rest} again`);
+    } catch (e) {
+      // The new process has its own watcher: if it died, it is restarted after a longer wait.
+      log(`placement: restart ${restarts} failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
   const startPlacement = async (): Promise<void> => {
-    const child = start(gatewaySpec(configPath, opts.logLevel ?? 'warn'));
+    const child = start(gatewaySpec(configPath, opts.logLevel ?? 'warn', runtime));
+    placement = child;
+    if (opts.restartPlacementOnCrash) void restartOnCrash(child, performance.now());
     await waitForHttp(`${restUrl}/v1/capabilities`, {
       timeoutMs: 30_000,
       abortOn: child.exited.then(() => `placement exited: ${child.tail().join('\n')}`),
@@ -182,6 +240,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     });
   };
   const close = async (): Promise<void> => {
+    closing = true;
     await sup.stopAll();
     await rm(dir, { recursive: true, force: true });
   };
@@ -206,6 +265,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           samplerProfile: pool.sampler_profile_version,
           ...(pool.replica_devices[i] ? { devices: pool.replica_devices[i] } : {}),
           ...(pool.tensor_split ? { tensorSplit: pool.tensor_split } : {}),
+          runtime,
         }),
       );
     }
@@ -245,7 +305,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await killByPort(toolchain.llamaServer.bin, port);
     },
     restartPlacement: async () => {
-      await children.get('placement')?.stop();
+      const old = children.get('placement');
+      placement = undefined; // stopped on purpose: not a crash
+      await old?.stop();
       await startPlacement();
     },
     restartEnvoy: async () => {
