@@ -3,7 +3,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '.build/**', '**/generated/**', '**/*.d.ts'] },
+  // dist/: the runtime bundles tools/build-runtime.mjs writes (gitignored build output).
+  { ignores: ['**/node_modules/**', '.build/**', '**/dist/**', '**/generated/**', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

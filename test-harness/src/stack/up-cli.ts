@@ -95,7 +95,47 @@ function banner(stack: Stack, extras: UpExtras): string {
   ].join('\n');
 }
 
+/**
+ * Stop on the first SIGINT or SIGTERM, whoever sends it. One stop can arrive several times (the
+ * terminal signals the whole foreground group, the launcher and npm forward theirs, a container
+ * runtime signals every process), so repeats are ignored: a default-action repeat would kill this
+ * process mid-stop and leave the detached children running. Only a second SIGINT, a user's second
+ * Ctrl-C, forces: exit at once, and the supervisor's exit hook SIGKILLs every child group.
+ * Before the stack is up there is nothing to stop in order: exit, with the same hook.
+ */
+function onStopSignal(): { stackIsUp(): Promise<NodeJS.Signals> } {
+  let first: NodeJS.Signals | undefined;
+  let sigints = 0;
+  let up = false;
+  let resolveStop: (sig: NodeJS.Signals) => void = () => undefined;
+  const stop = new Promise<NodeJS.Signals>((resolve) => (resolveStop = resolve));
+  const handler = (sig: NodeJS.Signals): void => {
+    if (sig === 'SIGINT') sigints += 1;
+    if (first === undefined) {
+      first = sig;
+      if (!up) {
+        log(`${sig} while starting: killing every process started so far`);
+        process.exit(sig === 'SIGINT' ? 130 : 143);
+      }
+      resolveStop(sig);
+    } else if (sig === 'SIGINT' && sigints >= 2) {
+      log('second Ctrl-C: killing every process now');
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    /** From now on a signal stops the stack in order; resolves with the first signal. */
+    stackIsUp: () => {
+      up = true;
+      return stop;
+    },
+  };
+}
+
 async function main(): Promise<number> {
+  const stopSignal = onStopSignal();
   const args = parseUpArgs(process.argv.slice(2));
   const replicas = Number(process.env.LLAMA_ORCH_REPLICAS ?? 1);
   const freePorts = process.env.LLAMA_ORCH_FREE_PORTS === '1';
@@ -108,6 +148,10 @@ async function main(): Promise<number> {
     write: (s) => process.stderr.write(s),
     log,
     tracing: args.otlpEndpoint === undefined ? undefined : { otlpEndpoint: args.otlpEndpoint },
+    // As production runs it: the bundles the launcher built, under plain node, and placement
+    // restarted with backoff when it crashes, as Kubernetes would.
+    runtime: 'node',
+    restartPlacementOnCrash: true,
   });
   let prometheus: PrometheusServer | undefined;
   if (args.withPrometheus) {
@@ -124,13 +168,12 @@ async function main(): Promise<number> {
     }
   }
   process.stdout.write(banner(stack, { prometheus, otlpEndpoint: args.otlpEndpoint }) + '\n');
-  await new Promise<void>((resolve) => {
-    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve());
-  });
-  log('stopping every process');
+  const sig = await stopSignal.stackIsUp();
+  log(`${sig}: stopping every process`);
   await prometheus?.close();
   await stack.close();
-  return 130;
+  log('every process stopped');
+  return sig === 'SIGINT' ? 130 : 143;
 }
 
 main().then(

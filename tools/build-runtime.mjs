@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+// Builds the production entry points once, so placement, sidecars, the edge renderer and the
+// webhook start with plain `node` instead of compiling TypeScript at every start through tsx.
+// Each entry becomes one ESM file, <package>/dist/<name>.mjs, holding the repo's own TypeScript
+// (the @llama-orch/* workspace packages export .ts sources, which plain node cannot load).
+// Third-party packages stay external and load from node_modules exactly as they do from source:
+//   - a package the source resolves into the root node_modules stays a bare import (the bundle
+//     sits two levels below the root, so node resolves it to the same files);
+//   - a package the source resolves into a workspace's own node_modules (contracts/ and tools/
+//     pin ajv 8 while the root holds ajv 6) becomes a relative import of that exact file.
+// `import.meta.url` in each source module is rewritten to that module's own location, relative to
+// the bundle, so files read beside the sources (contracts/openapi/*.yaml, the ext_proc protos'
+// createRequire) resolve as they do under tsx. Type checking stays with `tsc -b`.
+// Usage: node tools/build-runtime.mjs [--check]   (--check: exit 1 when a bundle is missing or
+// older than a source file it was built from, without building).
+import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT_MODULES = join(ROOT, 'node_modules') + sep;
+
+/** Every production entry point: the source and the bundle the runtime starts. */
+export const RUNTIME_ENTRIES = [
+  { name: 'placement', source: 'gateway/src/main.ts', bundle: 'gateway/dist/main.mjs' },
+  { name: 'sidecar', source: 'sidecar/src/main.ts', bundle: 'sidecar/dist/main.mjs' },
+  { name: 'envoy-bootstrap', source: 'envoy/src/cli.ts', bundle: 'envoy/dist/cli.mjs' },
+  { name: 'webhook', source: 'deploy/webhook/main.ts', bundle: 'deploy/dist/webhook.mjs' },
+  // `npm run up` itself: the launcher starts it with plain node too (one process, no tsx layer
+  // between the launcher and the stack's supervisor, so signals reach it once per sender).
+  { name: 'up', source: 'test-harness/src/stack/up-cli.ts', bundle: 'test-harness/dist/up.mjs' },
+];
+
+const toPosix = (p) => p.split(sep).join('/');
+const isWorkspaceSource = (p) => !p.includes(`${sep}node_modules${sep}`) && p.startsWith(ROOT);
+
+/** The esbuild plugin that keeps node_modules external with the source's own resolution. */
+function runtimePlugin(outDir) {
+  return {
+    name: 'llama-orch-runtime',
+    setup(build) {
+      build.onResolve({ filter: /^[^./]/ }, async (args) => {
+        if (args.pluginData?.inner) return undefined;
+        if (args.path.startsWith('node:')) return { path: args.path, external: true };
+        if (args.path.startsWith('@llama-orch/')) return undefined; // bundled from its .ts
+        const r = await build.resolve(args.path, {
+          kind: args.kind,
+          resolveDir: args.resolveDir,
+          importer: args.importer,
+          pluginData: { inner: true },
+        });
+        if (r.errors.length > 0) return { errors: r.errors };
+        if (r.path.startsWith(ROOT_MODULES) || !r.path.startsWith(ROOT)) {
+          return { path: args.path, external: true };
+        }
+        const rel = toPosix(relative(outDir, r.path));
+        return { path: rel.startsWith('.') ? rel : `./${rel}`, external: true };
+      });
+      build.onLoad({ filter: /\.ts$/ }, (args) => {
+        if (!isWorkspaceSource(args.path)) return undefined;
+        const text = readFileSync(args.path, 'utf8');
+        if (!text.includes('import.meta.url')) return undefined;
+        const rel = toPosix(relative(outDir, args.path));
+        const own = `new URL(${JSON.stringify(rel)}, import.meta.url).href`;
+        return { contents: text.replaceAll('import.meta.url', own), loader: 'ts' };
+      });
+    },
+  };
+}
+
+/** Source files an existing bundle was built from (its metafile), or null when there is none. */
+function staleReason(entry) {
+  const bundle = join(ROOT, entry.bundle);
+  const meta = `${bundle}.meta.json`;
+  if (!existsSync(bundle) || !existsSync(meta)) return `${entry.bundle} is missing`;
+  const built = statSync(bundle).mtimeMs;
+  const inputs = Object.keys(JSON.parse(readFileSync(meta, 'utf8')).inputs ?? {});
+  for (const input of inputs) {
+    const p = join(ROOT, input);
+    if (!existsSync(p)) return `${input} is gone`;
+    if (statSync(p).mtimeMs > built) return `${input} changed`;
+  }
+  return null;
+}
+
+async function build() {
+  const esbuild = await import('esbuild');
+  for (const entry of RUNTIME_ENTRIES) {
+    const outfile = join(ROOT, entry.bundle);
+    const outDir = dirname(outfile);
+    mkdirSync(outDir, { recursive: true });
+    const result = await esbuild.build({
+      absWorkingDir: ROOT,
+      entryPoints: [join(ROOT, entry.source)],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      sourcemap: 'linked',
+      metafile: true,
+      logLevel: 'warning',
+      plugins: [runtimePlugin(outDir)],
+    });
+    writeFileSync(`${outfile}.meta.json`, JSON.stringify(result.metafile));
+    const n = Object.keys(result.metafile.inputs).length;
+    process.stderr.write(`build-runtime: ${entry.bundle} (${n} sources)\n`);
+  }
+}
+
+async function main() {
+  if (process.argv.includes('--check')) {
+    const stale = RUNTIME_ENTRIES.map(staleReason).filter((r) => r !== null);
+    for (const r of stale) process.stderr.write(`build-runtime: ${r}\n`);
+    return stale.length === 0 ? 0 : 1;
+  }
+  await build();
+  return 0;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(`build-runtime: ${e?.stack ?? e}\n`);
+      process.exit(1);
+    },
+  );
+}
