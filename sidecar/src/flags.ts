@@ -3,7 +3,7 @@
 // value (`--port abc`) is a startup error naming the flag and its env variable, never a NaN.
 import { parseArgs } from 'node:util';
 
-export type FlagKind = 'string' | 'int' | 'port' | 'bool' | 'list' | 'number-list';
+export type FlagKind = 'string' | 'int' | 'port' | 'bool' | 'list' | 'number-list' | 'argv';
 
 export interface FlagSpec {
   /** Long name without dashes. */
@@ -206,6 +206,13 @@ export const SIDECAR_FLAGS: readonly FlagSpec[] = [
     help: 'declared engine properties, e.g. batch_invariant',
   },
   {
+    group: 'external engine',
+    name: 'engine-launch-args',
+    env: 'SIDECAR_ENGINE_LAUNCH_ARGS',
+    kind: 'argv',
+    help: "the engine's command line as a JSON array, as its launcher declared it (the injection webhook does); strict mode checks its flags (ORCH-4016)",
+  },
+  {
     group: 'determinism',
     name: 'strict',
     env: 'SIDECAR_DETERMINISM_STRICT',
@@ -288,6 +295,17 @@ function convert(s: FlagSpec, raw: string, fromFlag: boolean): FlagValue {
         .split(',')
         .map((x) => x.trim())
         .filter(Boolean);
+    case 'argv': {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw);
+      } catch {
+        parsed = undefined;
+      }
+      if (!Array.isArray(parsed) || !parsed.every((a) => typeof a === 'string'))
+        throw new FlagError(`${where}: "${raw}" is not a JSON array of strings`);
+      return parsed as string[];
+    }
     case 'number-list':
       return raw
         .split(',')
@@ -313,6 +331,8 @@ export interface ParsedFlags {
   bool(name: string): boolean;
   list(name: string): string[];
   numbers(name: string): number[];
+  /** A JSON-array flag; undefined when not given. */
+  argv(name: string): string[] | undefined;
 }
 
 /** Parses argv (without node and script) and env against SIDECAR_FLAGS; throws FlagError. */
@@ -369,13 +389,14 @@ export function parseSidecarFlags(argv: readonly string[], env: NodeJS.ProcessEn
     bool: (name) => typed<boolean>(name, ['bool'], false),
     list: (name) => typed<string[]>(name, ['list'], []),
     numbers: (name) => typed<number[]>(name, ['number-list'], []),
+    argv: (name) => (out.has(spec(name).name) ? typed<string[]>(name, ['argv'], []) : undefined),
   };
 }
 
 const usage = (s: FlagSpec): string =>
   s.kind === 'bool'
     ? `--${s.name} / --no-${s.name}`
-    : `--${s.name} <${s.kind === 'port' ? 'port' : s.kind === 'int' ? 'n' : s.kind.includes('list') ? 'a,b' : 'value'}>`;
+    : `--${s.name} <${s.kind === 'port' ? 'port' : s.kind === 'int' ? 'n' : s.kind.includes('list') ? 'a,b' : s.kind === 'argv' ? '["a","b"]' : 'value'}>`;
 const dflt = (s: FlagSpec): string => (s.default === undefined ? '' : String(s.default));
 const groups = (): string[] => [...new Set(SIDECAR_FLAGS.map((f) => f.group))];
 

@@ -72,6 +72,7 @@ const handle = await startSidecar({
           metricsUrl: f.str('engine-metrics-url'),
           declared: f.list('engine-declare'),
         },
+        declaredArgs: f.argv('engine-launch-args'),
       },
 });
 const s = handle.status();
