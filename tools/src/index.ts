@@ -3,3 +3,5 @@
 export * from './toolchain/index.js';
 export * from './procs/index.js';
 export * from './up/index.js';
+export * from './tls/index.js';
+export * from './policy-sdk/compile.js';
