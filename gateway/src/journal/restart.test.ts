@@ -1,0 +1,127 @@
+// ORCH-4030/4031 across a simulated placement crash: two independent placements (core, registry,
+// director, task service) one after the other on the same journal file; the first one is simply
+// abandoned (no shutdown path runs), as kill -9 would leave it.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Scheduler } from '@llama-orch/core';
+import type { Register } from '@llama-orch/proto';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeControlCall, TEST_SCHEDULER, register } from '../../test/support/harness.js';
+import { taskRequest } from '../../test/support/sidecar-messages.js';
+import { Director } from '../dispatch/director.js';
+import { createMetrics } from '../metrics/metrics.js';
+import { ControlBridge } from '../replicas/control-bridge.js';
+import { ReplicaRegistry } from '../replicas/registry.js';
+import { TaskService } from '../services/tasks.js';
+import { AdmissionJournal } from './journal.js';
+import { replayJournal } from './replay.js';
+
+const T1 = '11111111-1111-4111-8111-111111111111';
+const T2 = '22222222-2222-4222-8222-222222222222';
+const T3 = '33333333-3333-4333-8333-333333333333';
+
+function placement(path: string, leasePrefix: string) {
+  const clock = (): number => 1000;
+  const log = pino({ level: 'silent' });
+  const metrics = createMetrics();
+  const journal = new AdmissionJournal({ path });
+  const core = new Scheduler({ config: { ...TEST_SCHEDULER, leasePrefix }, clock });
+  const registry = new ReplicaRegistry({ clock, heartbeatTimeoutMs: 5000, log });
+  const director = new Director({
+    core,
+    registry,
+    metrics,
+    clock,
+    acceptTimeoutMs: 200,
+    log,
+    poolEngine: () => 'llamacpp',
+    journal,
+  });
+  const ended = (id: string): boolean => journal.hasEnded(id);
+  registry.bind(new ControlBridge({ core, registry, director, metrics, log, ended }));
+  const tasks = new TaskService({ core, director, registry, metrics, log, journal });
+  const replay = replayJournal(journal, tasks, log);
+  const connect = (reg: Partial<Register> = {}): FakeControlCall => {
+    const call = new FakeControlCall();
+    registry.handleConnect(call);
+    call.push({ msg: { $case: 'register', value: register(reg) } });
+    call.push({
+      msg: {
+        $case: 'heartbeat',
+        value: {
+          ready: true,
+          unreadyReason: '',
+          slotsFree: 1,
+          running: 0,
+          waiting: 0,
+          kvUsageRatio: 0,
+        },
+      },
+    });
+    return call;
+  };
+  const submit = (id: string): void => {
+    tasks.submit(taskRequest({ task_id: id, max_tokens: 8 }), 'default', `corr-${id}`);
+  };
+  return { core, director, tasks, journal, replay, connect, submit };
+}
+
+describe('ORCH-4030: a placement crash loses no admitted task', () => {
+  let dir = '';
+  const opened: AdmissionJournal[] = [];
+  afterEach(() => {
+    for (const j of opened.splice(0)) j.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('ORCH-4030: queued tasks are queued again after the restart, ended ones are not; a re-reported lease adopts its restored task (ORCH-4031)', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'restart-'));
+    const path = join(dir, 'journal.sqlite');
+    const first = placement(path, 'A-');
+    opened.push(first.journal);
+    first.connect({ slots: 2 });
+    first.submit(T1);
+    first.submit(T2);
+    first.submit(T3);
+    first.tasks.cancel(T2); // ended before the crash
+    expect(first.core.task(T2)?.state).toBe('canceled');
+    // T3 was running on r1 when placement died (its lease is re-reported below).
+    // The first placement is abandoned here, mid-flight: nothing is closed.
+
+    const second = placement(path, 'B-');
+    opened.push(second.journal);
+    expect(second.replay).toEqual({ records: 4, restored: 2, expired: 0, refused: 0 });
+    expect(second.core.task(T1)?.state).toBe('queued');
+    expect(second.core.task(T2)).toBeUndefined();
+    expect(second.core.task(T3)?.state).toBe('queued');
+    const call = second.connect({ slots: 2, activeLeases: [{ leaseId: 'A-9', taskId: T3 }] });
+    expect(second.core.task(T3)?.state).toBe('running'); // adopted, never dispatched again
+
+    // The client of T1 reconnects to its stream: it is dispatched to the replica.
+    const decision = second.director.decide(
+      {
+        method: 'GET',
+        path: `/v1/tasks/${T1}/stream`,
+        taskId: T1,
+        correlationId: 'c',
+        headers: {},
+      },
+      new AbortController().signal,
+    );
+    await new Promise((r) => setTimeout(r, 10));
+    expect(call.commands('assign').map((a) => a.task?.taskId)).toEqual([T1]);
+    const leaseId = call.commands('assign')[0]?.leaseId ?? '';
+    call.push({
+      msg: {
+        $case: 'lease',
+        value: { leaseId, taskId: T1, event: { $case: 'accepted', value: {} } },
+      },
+    });
+    await expect(decision).resolves.toMatchObject({ kind: 'route' });
+    // A second end of T2 (e.g. a late LeaseFinished) cannot be recorded again.
+    expect(second.journal.terminal(T2, { state: 'completed' })).toBe(false);
+    second.director.close();
+  });
+});
