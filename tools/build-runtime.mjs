@@ -11,8 +11,10 @@
 // `import.meta.url` in each source module is rewritten to that module's own location, relative to
 // the bundle, so files read beside the sources (contracts/openapi/*.yaml, the ext_proc protos'
 // createRequire) resolve as they do under tsx. Type checking stays with `tsc -b`.
-// Usage: node tools/build-runtime.mjs [--check]   (--check: exit 1 when a bundle is missing or
-// older than a source file it was built from, without building).
+// Usage: node tools/build-runtime.mjs [--check] [name...]
+//   name: only these entries (placement, sidecar, envoy-bootstrap, webhook, up; the images build
+//   only their own); --check: exit 1 when a bundle is missing or older than a source file it was
+//   built from, without building.
 import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,9 +85,9 @@ function staleReason(entry) {
   return null;
 }
 
-async function build() {
+async function build(entries) {
   const esbuild = await import('esbuild');
-  for (const entry of RUNTIME_ENTRIES) {
+  for (const entry of entries) {
     const outfile = join(ROOT, entry.bundle);
     const outDir = dirname(outfile);
     mkdirSync(outDir, { recursive: true });
@@ -109,12 +111,22 @@ async function build() {
 }
 
 async function main() {
-  if (process.argv.includes('--check')) {
-    const stale = RUNTIME_ENTRIES.map(staleReason).filter((r) => r !== null);
+  const args = process.argv.slice(2);
+  const names = args.filter((a) => !a.startsWith('--'));
+  const unknown = names.filter((n) => !RUNTIME_ENTRIES.some((e) => e.name === n));
+  if (unknown.length > 0) {
+    const known = RUNTIME_ENTRIES.map((e) => e.name).join(', ');
+    process.stderr.write(`build-runtime: no entry ${unknown.join(', ')} (entries: ${known})\n`);
+    return 2;
+  }
+  const entries =
+    names.length === 0 ? RUNTIME_ENTRIES : RUNTIME_ENTRIES.filter((e) => names.includes(e.name));
+  if (args.includes('--check')) {
+    const stale = entries.map(staleReason).filter((r) => r !== null);
     for (const r of stale) process.stderr.write(`build-runtime: ${r}\n`);
     return stale.length === 0 ? 0 : 1;
   }
-  await build();
+  await build(entries);
   return 0;
 }
 

@@ -3,7 +3,8 @@
 #   docker build -f deploy/docker/placement.Dockerfile -t llama-orch/placement:0.1.0 .
 # NOT BUILT HERE: no image registry is reachable from this project's machines, so this file has
 # never been built or run; see deploy/README.md.
-# Sources run through tsx, as in npm run up: the workspace packages export their .ts sources.
+# Built once in the build stage (tools/build-runtime.mjs: one ESM bundle per entry point, the
+# repo's TypeScript compiled in, node_modules external) and run by plain node, as npm run up does.
 
 FROM node:20.19.5-bookworm-slim AS deps
 WORKDIR /app
@@ -18,19 +19,31 @@ COPY test-harness/package.json test-harness/
 COPY cli/package.json cli/
 COPY tools/package.json tools/
 COPY deploy/package.json deploy/
-# Lifecycle scripts stay off (as allowScripts says for the repo); tsx is kept for the runtime.
+# Lifecycle scripts stay off (as allowScripts says for the repo); esbuild's JS API finds its
+# platform binary package without them.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 
-FROM node:20.19.5-bookworm-slim
-ENV NODE_ENV=production
-WORKDIR /app
-COPY --from=deps /app/node_modules ./node_modules
-COPY package.json tsconfig.base.json ./
+FROM deps AS build
+COPY tsconfig.base.json ./
 COPY proto ./proto
 COPY contracts ./contracts
 COPY core ./core
 COPY gateway ./gateway
 COPY envoy ./envoy
+COPY tools ./tools
+RUN node tools/build-runtime.mjs placement envoy-bootstrap
+
+FROM node:20.19.5-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+# contracts pins ajv 8 beside the root's ajv 6; the bundle imports that copy by its path.
+COPY --from=deps /app/contracts/node_modules ./contracts/node_modules
+COPY package.json ./
+# Read at run time from beside the sources they belong to (the OpenAPI documents).
+COPY contracts/openapi ./contracts/openapi
+COPY --from=build /app/gateway/dist ./gateway/dist
+COPY --from=build /app/envoy/dist ./envoy/dist
 # The same non-root uid the manifests' securityContext names; the root filesystem is read-only there.
 USER 65532:65532
-ENTRYPOINT ["node", "--import", "tsx", "gateway/src/main.ts"]
+ENTRYPOINT ["node", "gateway/dist/main.mjs"]
