@@ -92,6 +92,12 @@ export interface StackOptions {
    * default: chaos tests kill placement on purpose and restart it themselves.
    */
   restartPlacementOnCrash?: boolean;
+  /**
+   * ORCH-4030: placement journals admissions to `<stack dir>/placement-journal.sqlite` (default
+   * true), so restartPlacement(), a supervised restart or a kill -9 keeps queued tasks; a tweak
+   * that sets `journal.path` wins. false: no journal (a restart forgets the queue).
+   */
+  journal?: boolean;
 }
 
 export interface Stack {
@@ -174,6 +180,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   if (!pool) throw new Error('stack config has no pool');
   const dir = await mkdtemp(join(tmpdir(), 'llama-orch-stack-'));
   const configPath = join(dir, 'config.yaml');
+  if (opts.journal !== false) config.journal.path ??= join(dir, 'placement-journal.sqlite');
   await writeFile(configPath, renderStackConfig(config));
   const envoyPath = join(dir, 'envoy.yaml');
   await writeFile(
