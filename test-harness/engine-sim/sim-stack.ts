@@ -57,6 +57,11 @@ export interface SimStackOptions {
   /** Sidecars launch the llama-server shim on model files instead of attaching to sims. */
   supervised?: SupervisedSimOptions;
   tweak?: (config: Config) => void;
+  /**
+   * ORCH-4030: placement journals admissions to `<stack dir>/placement-journal.sqlite` (default
+   * true), so restartPlacement() keeps queued tasks; false: no journal.
+   */
+  journal?: boolean;
   /** Extra Envoy bootstrap options (e.g. `accessLog: true` for the bench's per-hop timings). */
   envoy?: Partial<EnvoyBootstrapOptions>;
   readyTimeoutMs?: number;
@@ -196,6 +201,7 @@ export async function startSimStack(o: SimStackOptions): Promise<SimStack> {
     const pool = config.pools[0];
     if (!pool) throw new Error('stack config has no pool');
     const configPath = join(dir, 'config.yaml');
+    if (o.journal !== false) config.journal.path ??= join(dir, 'placement-journal.sqlite');
     await writeFile(configPath, renderStackConfig(config));
     const envoyPath = join(dir, 'envoy.yaml');
     await writeFile(
