@@ -14,6 +14,8 @@ export function schedulerConfigFrom(config: Config): SchedulerConfig {
       modelRef: p.model_ref,
       ctxMax: p.ctx_max,
       promptFormat: p.prompt_format,
+      // ORCH-3130: the pool's placement profile, from placement.profiles (or the built-in default).
+      placementProfile: p.placement_profile,
       expect: {
         sampler_profile_version: p.sampler_profile_version,
         ...(p.model_digest ? { model_digest: p.model_digest } : {}),
@@ -48,6 +50,12 @@ export function schedulerConfigFrom(config: Config): SchedulerConfig {
     ),
     defaultTenant: { weight: config.fairness.default_weight },
     sessions: { ttlMs: config.sessions.ttl_ms, maxTurns: config.sessions.max_turns },
+    placement: {
+      profiles: config.placement.profiles.map((profile) => ({
+        name: profile.name,
+        plugins: profile.plugins.map((plugin) => ({ ...plugin })),
+      })),
+    },
     attachTimeoutMs: config.timeouts.attach_timeout_ms,
   };
 }

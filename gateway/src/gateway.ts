@@ -6,7 +6,9 @@ import type { SchedulerConfig } from '@llama-orch/core';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { openAiRouteOf } from '@llama-orch/contracts';
+import { dirname } from 'node:path';
 import { toImmediateError } from './errors/immediate-error.js';
+import { wasmPolicyPlugin } from './policy/plugin.js';
 import { openAiErrorDecision } from './openai/errors.js';
 import { openAiPlacer } from './openai/placer.js';
 import { startExtProcServer } from './extproc/server.js';
@@ -97,6 +99,19 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
   const core = new Scheduler({
     config: { leasePrefix: `L${randomUUID().slice(0, 8)}-`, ...options.scheduler },
     clock,
+    // ORCH-3133: WASI policy plugins; a relative path is read from the config file's folder.
+    plugins: {
+      'wasm-policy': wasmPolicyPlugin({
+        baseDir: options.configFile ? dirname(options.configFile.path) : process.cwd(),
+        onDisabled: (policy, reason, detail) => {
+          metrics.policyDisabled.inc({ policy, reason });
+          log.error(
+            { component: 'placement', policy, reason, detail },
+            'placement policy disabled; the default profile places instead',
+          );
+        },
+      }),
+    },
   });
   const registry = new ReplicaRegistry({
     clock,

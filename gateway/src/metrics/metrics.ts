@@ -52,6 +52,8 @@ export interface GatewayMetrics {
   readonly modelState: GaugeFacade<ReplicaLabel | 'model_digest' | 'state'>;
   readonly preemptions: CounterFacade<'engine' | 'pool_id' | 'priority'>;
   readonly placementDecisions: CounterFacade<'outcome' | 'pinned' | 'fallback'>;
+  /** ORCH-3133: WASI policies disabled (trap, budget, garbage); the default profile took over. */
+  readonly policyDisabled: CounterFacade<'policy' | 'reason'>;
   readonly extProcHold: HistogramFacade<'pool_id' | 'outcome'>;
   readonly extProcRequests: CounterFacade<'outcome' | 'api'>;
   readonly replicasReady: GaugeFacade<'engine' | 'engine_version' | 'pool_id'>;
@@ -172,6 +174,11 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       'placement_decisions_total',
       'Scheduler decisions by outcome, pin mode and whether a fallback pool was used.',
       ['outcome', 'pinned', 'fallback'],
+    ),
+    policyDisabled: counter(
+      'placement_policy_disabled_total',
+      'WASI placement policies disabled, by reason; the default profile placed instead.',
+      ['policy', 'reason'],
     ),
     extProcHold: histogram(
       'placement_extproc_hold_ms',

@@ -212,6 +212,8 @@ export class ReplicaRegistry {
       slots_total: r.slots,
       slots_free: record.heartbeat?.slotsFree ?? 0,
       kv_usage_ratio: record.heartbeat?.kvUsageRatio ?? 0,
+      // ORCH-3132: requests waiting inside the engine, for the queue-depth scorer.
+      queue_depth: record.heartbeat?.waiting ?? 0,
     };
   }
 
