@@ -33,6 +33,7 @@ const HEADLINES: Record<ErrorCode, string> = {
   WORKER_RESET: 'the engine restarted during the task',
   INTERNAL: 'internal server error',
   REQUEST_TOO_LARGE: 'the request body is too large',
+  METHOD_NOT_ALLOWED: 'the server does not accept this method on this path',
 };
 
 export interface Rendered {

@@ -4,7 +4,7 @@
 import type { BackpressureErrorEnvelope, Engine, ErrorCode, ErrorEnvelope } from './types.js';
 
 export interface ErrorCodeInfo {
-  httpStatus: 400 | 401 | 403 | 404 | 413 | 429 | 500 | 503;
+  httpStatus: 400 | 401 | 403 | 404 | 405 | 413 | 429 | 500 | 503;
   retriable: boolean;
 }
 
@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   INTERNAL: { httpStatus: 500, retriable: false },
   /** ORCH-3104: a body above Envoy's buffer limit on the OpenAI routes (Envoy answers it). */
   REQUEST_TOO_LARGE: { httpStatus: 413, retriable: false },
+  /** ORCH-3144: a method the path does not declare; the answer lists the declared ones in Allow. */
+  METHOD_NOT_ALLOWED: { httpStatus: 405, retriable: false },
 } as const satisfies Record<ErrorCode, ErrorCodeInfo>;
 
 export const ERROR_CODE_LIST = Object.keys(ERROR_CODES) as ErrorCode[];

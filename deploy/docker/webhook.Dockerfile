@@ -29,6 +29,7 @@ COPY package.json tsconfig.base.json ./
 COPY proto ./proto
 COPY contracts ./contracts
 COPY core ./core
+COPY tools ./tools
 COPY deploy ./deploy
 # The same non-root uid the manifests' securityContext names; the root filesystem is read-only there.
 USER 65532:65532

@@ -29,6 +29,8 @@ export function buildEnvoyBootstrap(options: EnvoyBootstrapOptions = {}): Record
   const clusters = [extProcCluster(o), restCluster(o), replicasCluster(o)];
   if (o.tracing) clusters.push(otlpCluster(o.tracing, o.connectTimeoutMs));
   return {
+    // File-based SDS (the ext_proc client certificate, ORCH-3143) needs a node identity.
+    ...(o.extProcTls ? { node: { id: 'llama-orch-edge', cluster: 'llama-orch-edge' } } : {}),
     admin: { address: socketAddress(o.bindAddress, o.adminPort) },
     static_resources: { listeners: [publicListener(o)], clusters },
   };

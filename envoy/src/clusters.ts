@@ -1,5 +1,6 @@
 // Upstream clusters: placement's ext_proc (gRPC), its REST port, and the replicas, whose hosts
 // come from the header placement writes (ORIGINAL_DST).
+import { extProcTransportSocket } from './ext-proc-tls.js';
 import { CLUSTER_EXT_PROC, CLUSTER_REPLICAS, CLUSTER_REST, DESTINATION_HEADER } from './names.js';
 import type { ResolvedEnvoyOptions } from './options.js';
 import { durationMs, staticEndpoint } from './yaml-parts.js';
@@ -13,6 +14,10 @@ export function extProcCluster(o: ResolvedEnvoyOptions): Record<string, unknown>
     typed_extension_protocol_options: http2Only(),
     circuit_breakers: wideBreakers(),
     load_assignment: staticEndpoint(CLUSTER_EXT_PROC, o.gatewayHost, o.extProcPort),
+    // ORCH-3142: placement accepts only clients with a certificate of its CA.
+    ...(o.extProcTls
+      ? { transport_socket: extProcTransportSocket(o.extProcTls, o.gatewayHost) }
+      : {}),
   };
 }
 

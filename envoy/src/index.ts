@@ -14,3 +14,5 @@ export type {
 } from './bootstrap.js';
 export { envoyOptionsFromListen } from './from-config.js';
 export type { ListenConfig } from './from-config.js';
+export { renderExtProcSdsFiles } from './ext-proc-tls.js';
+export type { ExtProcTlsOptions } from './ext-proc-tls.js';

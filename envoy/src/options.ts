@@ -1,5 +1,6 @@
 // Options of the Envoy bootstrap and their defaults; resolveEnvoyOptions rejects values Envoy
 // would accept but that break the edge (a hold longer than the idle timeout cuts queued streams).
+import type { ExtProcTlsOptions } from './ext-proc-tls.js';
 
 export interface EnvoyTracingOptions {
   /** OTLP/HTTP collector base URL, e.g. http://127.0.0.1:4318 (spans go to `${endpoint}/v1/traces`). */
@@ -11,6 +12,8 @@ export interface EnvoyTracingOptions {
 }
 
 export interface EnvoyBootstrapOptions {
+  /** ORCH-3142: mutual TLS to placement's ext_proc listener; absent = plaintext (loopback only). */
+  readonly extProcTls?: ExtProcTlsOptions;
   /** Address every listener binds to (loopback by default). */
   readonly bindAddress?: string;
   /** Public listener port (default 8080). */
@@ -47,11 +50,17 @@ export interface ResolvedTracing {
   readonly samplingPercent: number;
 }
 
-export type ResolvedEnvoyOptions = Required<Omit<EnvoyBootstrapOptions, 'tracing'>> & {
+export type ResolvedEnvoyOptions = Required<
+  Omit<EnvoyBootstrapOptions, 'tracing' | 'extProcTls'>
+> & {
   readonly tracing: ResolvedTracing | undefined;
+  readonly extProcTls: ExtProcTlsOptions | undefined;
 };
 
-export const ENVOY_DEFAULTS: Omit<ResolvedEnvoyOptions, 'streamIdleTimeoutMs' | 'tracing'> = {
+export const ENVOY_DEFAULTS: Omit<
+  ResolvedEnvoyOptions,
+  'streamIdleTimeoutMs' | 'tracing' | 'extProcTls'
+> = {
   bindAddress: '127.0.0.1',
   listenPort: 8080,
   adminPort: 9901,
@@ -68,7 +77,7 @@ export const ENVOY_DEFAULTS: Omit<ResolvedEnvoyOptions, 'streamIdleTimeoutMs' | 
 const MAX_HOLD_MS = 3_600_000;
 
 export function resolveEnvoyOptions(options: EnvoyBootstrapOptions = {}): ResolvedEnvoyOptions {
-  const { tracing, ...rest } = options;
+  const { tracing, extProcTls, ...rest } = options;
   const merged = { ...ENVOY_DEFAULTS, ...stripUndefined(rest) };
   const hold = merged.extProcMessageTimeoutMs;
   if (!Number.isInteger(hold) || hold <= 0 || hold > MAX_HOLD_MS) {
@@ -89,6 +98,7 @@ export function resolveEnvoyOptions(options: EnvoyBootstrapOptions = {}): Resolv
     ...merged,
     streamIdleTimeoutMs,
     tracing: tracing === undefined ? undefined : resolveTracing(tracing),
+    extProcTls,
   };
 }
 

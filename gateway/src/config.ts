@@ -81,14 +81,27 @@ export function gatewayOptionsFrom(config: Config): GatewayOptions {
     ...(config.journal.path !== undefined
       ? { journal: { path: config.journal.path, synchronous: config.journal.synchronous } }
       : {}),
+    ...(config.tls
+      ? {
+          tls: {
+            caFile: config.tls.ca_file,
+            certFile: config.tls.cert_file,
+            keyFile: config.tls.key_file,
+            refreshIntervalMs: config.tls.refresh_interval_ms,
+          },
+        }
+      : {}),
     // ORCH-3035: keys map to tenants; operator tenants' keys are the control-plane credential.
     auth: {
       required: config.auth.required,
       tenants: config.tenants.map((t) => ({
         id: t.id,
-        apiKeySha256: t.api_key_sha256,
+        apiKeyHmac: t.api_key_hmac,
         operator: t.operator,
       })),
+      ...(config.auth.api_key_secret_file !== undefined
+        ? { secretFile: config.auth.api_key_secret_file }
+        : {}),
     },
   };
 }

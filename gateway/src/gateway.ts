@@ -12,9 +12,11 @@ import { wasmPolicyPlugin } from './policy/plugin.js';
 import { openAiErrorDecision } from './openai/errors.js';
 import { openAiPlacer } from './openai/placer.js';
 import { startExtProcServer } from './extproc/server.js';
-import { KeyRing, sha256Hex } from './auth/api-keys.js';
+import { KeyRing } from './auth/api-keys.js';
 import type { TenantKeys } from './auth/api-keys.js';
 import { AuthPolicy, assertAuthAllowed } from './auth/policy.js';
+import type { GrpcTlsFiles } from './auth/grpc-tls.js';
+import { loadKeySecret } from './auth/key-secret-source.js';
 import { guardedPlacer } from './auth/stream-guard.js';
 import { buildHttpApp } from './http/app.js';
 import type { HttpPlugin } from './http/app.js';
@@ -58,8 +60,18 @@ export interface GatewayOptions {
    * (every request is tenant "default"; the control plane is open on loopback only).
    * ORCH_ADMIN_TOKEN from the environment is added as an operator key of tenant "default".
    */
-  readonly auth?: { readonly required: boolean; readonly tenants: readonly TenantKeys[] };
-  /** Environment to read ORCH_ADMIN_TOKEN from (default process.env). */
+  readonly auth?: {
+    readonly required: boolean;
+    readonly tenants: readonly TenantKeys[];
+    /** ORCH-3140: file of the secret tenants' key HMACs are keyed with (ORCH_API_KEY_SECRET wins). */
+    readonly secretFile?: string;
+  };
+  /**
+   * ORCH-3142: mutual TLS on the ext_proc and control listeners (config `tls`); absent means
+   * plaintext, which the config allows on loopback only.
+   */
+  readonly tls?: GrpcTlsFiles;
+  /** Environment to read ORCH_ADMIN_TOKEN and ORCH_API_KEY_SECRET from (default process.env). */
   readonly env?: NodeJS.ProcessEnv;
   /** pino logger, or a level for a JSON logger on stdout (default "info"). */
   readonly logger?: Logger | string;
@@ -167,16 +179,28 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
     );
   }
 
-  const adminToken = (options.env ?? process.env)['ORCH_ADMIN_TOKEN'];
+  const env = options.env ?? process.env;
+  const adminToken = env['ORCH_ADMIN_TOKEN'];
+  const tenantKeys = options.auth?.tenants ?? [];
+  const keySecret = loadKeySecret({
+    file: options.auth?.secretFile,
+    env,
+    needed: tenantKeys.some((t) => t.apiKeyHmac.length > 0),
+  });
   const policy = new AuthPolicy({
     required: authRequired,
-    keys: new KeyRing(options.auth?.tenants ?? [], adminToken ? [sha256Hex(adminToken)] : []),
+    keys: new KeyRing(keySecret, tenantKeys, adminToken ? [adminToken] : []),
     host,
   });
   const taskTenant = (taskId: string): string | undefined => core.task(taskId)?.tenant;
   logAuthMode(log, policy, host);
 
-  const control = await startControlServer({ registry, host, port: options.controlPort ?? 9003 });
+  const control = await startControlServer({
+    registry,
+    host,
+    port: options.controlPort ?? 9003,
+    ...(options.tls ? { tls: options.tls } : {}),
+  });
   const extProc = await startExtProcServer({
     placer: guardedPlacer(
       tracedPlacer(
@@ -202,6 +226,7 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
     log: log.child({ component: 'ext_proc' }),
     host,
     port: options.extProcPort ?? 9002,
+    ...(options.tls ? { tls: options.tls } : {}),
   });
   const reloadLog = log.child({ component: 'reload' });
   const pools = new PoolService(core, registry, clock, director, {

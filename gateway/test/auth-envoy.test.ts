@@ -7,12 +7,17 @@ import { fileURLToPath } from 'node:url';
 import { validateResponse, validateSseTranscript } from '@llama-orch/contracts';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../src/auth/api-keys.js';
+import { KeySecret } from '../src/auth/api-keys.js';
 import { startGateway } from '../src/index.js';
 import { EDGE_MODEL as MODEL, EDGE_POOL, startEdgeStack } from './support/edge-stack.js';
 import type { EdgeStack } from './support/edge-stack.js';
 import type { EnvoyEdge } from './support/envoy-edge.js';
 import type { FakeSidecar } from './support/fake-sidecar.js';
+
+/** The server secret (ORCH-3140): the gateway gets it from ORCH_API_KEY_SECRET. */
+const SECRET_TEXT = 'test-secret-0123456789abcdef0123456789';
+const SECRET = KeySecret.fromText(SECRET_TEXT, 'test');
+const hmac = (k: string): string => SECRET.digestHex(k);
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const KEYS = {
@@ -32,7 +37,7 @@ describe('ORCH-3035: API-key auth through real Envoy', { timeout: 15_000 }, () =
   beforeAll(async () => {
     stack = await startEdgeStack({
       logger: pino({ level: 'debug' }, { write: (line: string) => void (logged += line) }),
-      env: {},
+      env: { ORCH_API_KEY_SECRET: SECRET_TEXT },
       scheduler: {
         pools: [{ id: EDGE_POOL, engine: 'llamacpp', modelRef: MODEL, ctxMax: 2048 }],
         tenants: { small: { weight: 1, quotas: { maxConcurrent: 1 } } },
@@ -40,10 +45,10 @@ describe('ORCH-3035: API-key auth through real Envoy', { timeout: 15_000 }, () =
       auth: {
         required: true,
         tenants: [
-          { id: 'ops', apiKeySha256: [sha256Hex(KEYS.ops)], operator: true },
-          { id: 'acme', apiKeySha256: [sha256Hex(KEYS.acme)] },
-          { id: 'beta', apiKeySha256: [sha256Hex(KEYS.beta)] },
-          { id: 'small', apiKeySha256: [sha256Hex(KEYS.small)] },
+          { id: 'ops', apiKeyHmac: [hmac(KEYS.ops)], operator: true },
+          { id: 'acme', apiKeyHmac: [hmac(KEYS.acme)] },
+          { id: 'beta', apiKeyHmac: [hmac(KEYS.beta)] },
+          { id: 'small', apiKeyHmac: [hmac(KEYS.small)] },
         ],
       },
     });

@@ -1,5 +1,6 @@
 // Sidecar process entry point: flags/env → startSidecar. Wiring only. Every flag, its env variable
 // and default live in flags.ts (ORCH-3115): `--help` prints them, a bad value stops the start.
+import { controlTlsFrom } from './control/control-tls.js';
 import { FlagError, parseSidecarFlags, renderHelp } from './flags.js';
 import type { ParsedFlags } from './flags.js';
 import { startSidecar } from './sidecar.js';
@@ -14,6 +15,7 @@ try {
     f.required('model-ref');
     if (f.bool('supervise'))
       for (const n of ['engine-binary', 'model-path', 'model-digest']) f.required(n);
+    tlsFlags();
   }
 } catch (e) {
   if (!(e instanceof FlagError)) throw e;
@@ -25,7 +27,22 @@ if (f.help) {
   process.exit(0);
 }
 
+/** ORCH-3142: the control stream's mutual-TLS identity, all three files or none. */
+function tlsFlags(): ReturnType<typeof controlTlsFrom> {
+  try {
+    return controlTlsFrom({
+      ca: f.str('tls-ca'),
+      cert: f.str('tls-cert'),
+      key: f.str('tls-key'),
+      serverName: f.str('tls-server-name'),
+    });
+  } catch (e) {
+    throw new FlagError((e as Error).message);
+  }
+}
+
 const supervise = f.bool('supervise');
+const controlTls = tlsFlags();
 // ORCH-3011/3012: the replica's device mask and split ratios (checked before the engine starts).
 const devices = f.list('devices');
 const tensorSplit = f.numbers('tensor-split');
@@ -40,6 +57,7 @@ const handle = await startSidecar({
   port: f.int('port'),
   advertiseHost: f.str('advertise-host'),
   placementAddress: f.required('placement'),
+  ...(controlTls ? { controlTls } : {}),
   samplerProfile: f.required('sampler-profile'),
   restartPolicy: {
     initialBackoffMs: f.int('restart-initial-ms'),

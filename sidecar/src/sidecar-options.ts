@@ -1,5 +1,6 @@
 // The sidecar's public option, status and handle types (kept apart so the modules that wire the
 // sidecar can share them without importing each other).
+import type { ControlTlsFiles } from './control/control-tls.js';
 import type { EngineProcess } from './engine/process.js';
 import type { RestartPolicy } from './engine/restarter.js';
 import type { ExternalEngineOptions, SupervisedEngineOptions } from './engine/startup.js';
@@ -17,6 +18,8 @@ export interface SidecarOptions {
   advertiseHost?: string;
   /** Placement control address, default 127.0.0.1:9003. */
   placementAddress?: string;
+  /** ORCH-3142: this sidecar's mutual-TLS identity towards placement. */
+  controlTls?: ControlTlsFiles;
   /** Launch and supervise the engine (local mode)... */
   supervise?: SupervisedEngineOptions;
   /** ...or attach to an engine started elsewhere (pod mode). */

@@ -92,6 +92,7 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
 
   const control = new PlacementConnection({
     address: o.placementAddress ?? '127.0.0.1:9003',
+    ...(o.controlTls ? { tls: o.controlTls } : {}),
     register: () => buildRegister(ctx),
     heartbeat: () => buildHeartbeat(ctx),
     heartbeatMs: o.heartbeatMs,

@@ -4,7 +4,6 @@
 // idle within 1 s, no further decode, read from llama-server's own /metrics), and typed errors.
 // Real Envoy, placement, two sidecars and two llama-servers with the real model: the CI-only CPU
 // carve-out (ORCH-1101).
-import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
@@ -20,7 +19,6 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const KEY = 'orch-openai-e2e-main';
 const TINY_KEY = 'orch-openai-e2e-tiny';
 const CARVE = '[CPU carve-out ORCH-1101, real llama-server]';
-const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 const MESSAGES = [
   { role: 'system' as const, content: 'You answer in one short sentence.' },
   { role: 'user' as const, content: 'Name a colour.' },
@@ -34,13 +32,13 @@ describe(`ORCH-3103: OpenAI SDKs through Envoy ${CARVE}`, () => {
   beforeAll(async () => {
     stack = await startStack({
       replicas: 2,
-      tweak: (c) => {
+      tweak: (c, { apiKeyHmac }) => {
         c.tenants = [
-          { id: 'main', api_key_sha256: [sha(KEY)], weight: 1, operator: false, quotas: {} },
+          { id: 'main', api_key_hmac: [apiKeyHmac(KEY)], weight: 1, operator: false, quotas: {} },
           // 8 tokens a minute: any request with max_tokens 64 is over quota at admission.
           {
             id: 'tiny',
-            api_key_sha256: [sha(TINY_KEY)],
+            api_key_hmac: [apiKeyHmac(TINY_KEY)],
             weight: 1,
             operator: false,
             quotas: { tokens_per_minute: 8 },

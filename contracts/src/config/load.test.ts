@@ -95,11 +95,11 @@ describe('ORCH-3030: loadConfig applies defaults', () => {
   });
   it('ORCH-3076: tenants inherit the default fairness weight', () => {
     const c2 = parseConfig(
-      `${minimal}tenants:\n  - id: t\n    api_key_sha256: ['${'a'.repeat(64)}']\n`,
+      `${minimal}tenants:\n  - id: t\n    api_key_hmac: ['${'a'.repeat(64)}']\n`,
     );
     expect(c2.tenants[0]).toEqual({
       id: 't',
-      api_key_sha256: ['a'.repeat(64)],
+      api_key_hmac: ['a'.repeat(64)],
       weight: 1,
       operator: false,
       quotas: {},
@@ -116,8 +116,29 @@ describe('ORCH-3030: errors name the bad field', () => {
   });
   it('ORCH-3035: duplicate key hashes across tenants are refused', () => {
     const h = 'b'.repeat(64);
-    const text = `${minimal}tenants:\n  - id: a\n    api_key_sha256: ['${h}']\n  - id: b\n    api_key_sha256: ['${h}']\n`;
+    const text = `${minimal}tenants:\n  - id: a\n    api_key_hmac: ['${h}']\n  - id: b\n    api_key_hmac: ['${h}']\n`;
     expect(issuesOf(() => parseConfig(text)).join()).toMatch(/more than one tenant/);
+  });
+  it('ORCH-3140: a retired api_key_sha256 is refused with the migration, not as an unknown field', () => {
+    const text = `${minimal}tenants:\n  - id: a\n    api_key_sha256: ['${'c'.repeat(64)}']\n`;
+    expect(issuesOf(() => parseConfig(text))).toEqual([
+      expect.stringMatching(
+        /^tenants\[0\]\.api_key_sha256: retired \(bare sha256\): list api_key_hmac/,
+      ),
+    ]);
+  });
+  it('ORCH-3142: off loopback, mutual TLS is mandatory; tls gets its refresh default', () => {
+    const off = `${minimal}listen: { host: 0.0.0.0 }\nauth: { required: true }\ntenants:\n  - id: a\n    api_key_hmac: ['${'d'.repeat(64)}']\n`;
+    expect(issuesOf(() => parseConfig(off))).toContain(
+      'tls: is required when listen.host is 0.0.0.0 (not loopback)',
+    );
+    const tls = `${off}tls: { ca_file: /t/ca.crt, cert_file: /t/tls.crt, key_file: /t/tls.key }\n`;
+    expect(parseConfig(tls).tls).toEqual({
+      ca_file: '/t/ca.crt',
+      cert_file: '/t/tls.crt',
+      key_file: '/t/tls.key',
+      refresh_interval_ms: 60_000,
+    });
   });
   it('ORCH-3030: port clashes are refused', () => {
     expect(issuesOf(() => parseConfig(`${minimal}listen: { rest_port: 9002 }\n`))).toContain(

@@ -78,6 +78,26 @@ function mergeQueue(global: QueueConfig, own: ConfigInput['queue']): QueueConfig
   };
 }
 
+/**
+ * ORCH-3140: bare sha256 key hashes are retired. They cannot be converted (the keys are not
+ * known), so the config is refused with the migration instead of a bare "unknown field".
+ */
+function legacyKeyIssues(input: Record<string, unknown>): ConfigIssue[] {
+  const tenants = Array.isArray(input.tenants) ? (input.tenants as unknown[]) : [];
+  return tenants.flatMap((t, n) =>
+    typeof t === 'object' && t !== null && 'api_key_sha256' in t
+      ? [
+          {
+            path: `tenants[${n}].api_key_sha256`,
+            message:
+              'retired (bare sha256): list api_key_hmac instead, the HMAC-SHA256 of each key ' +
+              'under the server secret (see gateway/README.md, "Migrating from api_key_sha256")',
+          },
+        ]
+      : [],
+  );
+}
+
 /** Validate an already-parsed value; returns the resolved config or throws ConfigError. */
 export function validateConfig(value: unknown, source = '(inline)'): Config {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -93,6 +113,8 @@ export function validateConfig(value: unknown, source = '(inline)'): Config {
   const queue = input.queue as Record<string, unknown>;
   queue.interactive ??= {};
   queue.batch ??= {};
+  const legacy = legacyKeyIssues(input);
+  if (legacy.length > 0) throw new ConfigError(source, legacy);
   const validate = schemaValidator();
   if (!validate(input)) throw new ConfigError(source, toIssues(validate.errors ?? []));
   const c = input as unknown as ConfigInput & Omit<Config, 'pools' | 'tenants' | 'models'>;

@@ -221,7 +221,7 @@ export const TenantSchema = Strict(
       uniqueItems: true,
       description:
         'HMAC-SHA256 (hex) of each accepted API key under the server secret ' +
-        '(auth.api_key_secret_file or ORCH_API_KEY_SECRET); keys are never stored (ORCH-3035, ORCH-3124).',
+        '(auth.api_key_secret_file or ORCH_API_KEY_SECRET); keys are never stored (ORCH-3035, ORCH-3140).',
     }),
     weight: Type.Optional(
       Type.Number({
@@ -289,7 +289,7 @@ export const ConfigSchema = Strict(
             description:
               'File holding the server secret (at least 32 bytes) that tenants[].api_key_hmac are ' +
               'keyed with; ORCH_API_KEY_SECRET (the secret itself) overrides it. Needed as soon as ' +
-              'a tenant has keys (ORCH-3124).',
+              'a tenant has keys (ORCH-3140).',
           }),
         ),
       }),
@@ -363,7 +363,7 @@ export const ConfigSchema = Strict(
           ca_file: Type.String({
             minLength: 1,
             description:
-              'PEM CA bundle that client certificates (sidecars, Envoy) must chain to (ORCH-3125).',
+              'PEM CA bundle that client certificates (sidecars, Envoy) must chain to (ORCH-3142).',
           }),
           cert_file: Type.String({
             minLength: 1,
@@ -383,7 +383,7 @@ export const ConfigSchema = Strict(
         },
         {
           description:
-            'Mutual TLS on the ext_proc and control gRPC listeners (ORCH-3125): a peer without ' +
+            'Mutual TLS on the ext_proc and control gRPC listeners (ORCH-3142): a peer without ' +
             'a certificate signed by ca_file cannot connect, so a sidecar without one cannot ' +
             'register. Mandatory when listen.host is not loopback.',
         },

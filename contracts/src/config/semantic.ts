@@ -98,6 +98,10 @@ export function semanticIssues(c: Config): ConfigIssue[] {
   }
   if (c.auth.required && c.tenants.length === 0)
     add('tenants', 'auth.required needs at least one tenant');
+  // ORCH-3142: off loopback, sidecars and Envoy reach placement over the network: mTLS only.
+  if (!LOOPBACK.has(c.listen.host) && c.tls === undefined) {
+    add('tls', `is required when listen.host is ${c.listen.host} (not loopback)`);
+  }
 
   const l = c.listen;
   const ports: [string, number][] = [

@@ -51,7 +51,7 @@ export interface PoolConfig {
 
 export interface TenantConfig {
   id: string;
-  /** HMAC-SHA256 hex of each key under the server secret (ORCH-3124). */
+  /** HMAC-SHA256 hex of each key under the server secret (ORCH-3140). */
   api_key_hmac: string[];
   weight: number;
   /** May call the control plane (ORCH-3035). */
@@ -86,7 +86,7 @@ export interface Config {
     engine_port_base: number;
   };
   auth: { required: boolean; api_key_secret_file?: string };
-  /** ORCH-3125: mTLS on placement's gRPC listeners; absent = plaintext (loopback only). */
+  /** ORCH-3142: mTLS on placement's gRPC listeners; absent = plaintext (loopback only). */
   tls?: TlsConfig;
   pools: PoolConfig[];
   queue: QueueConfig;

@@ -444,7 +444,7 @@ export interface components {
          *     retry by default (`x-retriable`) (ORCH-2006, ORCH-3025).
          * @enum {string}
          */
-        ErrorCode: "ADMISSION_REJECT" | "QUEUE_FULL_DROP_LRU" | "INVALID_PARAMS" | "DEADLINE_UNMET" | "NOT_FOUND" | "UNAUTHORIZED" | "FORBIDDEN" | "LEASE_INVALID" | "POOL_UNREADY" | "POOL_UNAVAILABLE" | "REPLICA_EXHAUSTED" | "MODEL_DEPRECATED" | "UNTRUSTED_ARTIFACT" | "DECODE_TIMEOUT" | "WORKER_RESET" | "INTERNAL" | "REQUEST_TOO_LARGE";
+        ErrorCode: "ADMISSION_REJECT" | "QUEUE_FULL_DROP_LRU" | "INVALID_PARAMS" | "DEADLINE_UNMET" | "NOT_FOUND" | "UNAUTHORIZED" | "FORBIDDEN" | "LEASE_INVALID" | "POOL_UNREADY" | "POOL_UNAVAILABLE" | "REPLICA_EXHAUSTED" | "MODEL_DEPRECATED" | "UNTRUSTED_ARTIFACT" | "DECODE_TIMEOUT" | "WORKER_RESET" | "INTERNAL" | "REQUEST_TOO_LARGE" | "METHOD_NOT_ALLOWED";
         /**
          * @description Inference engine (ORCH-2008).
          * @enum {string}
@@ -566,7 +566,7 @@ export interface components {
     };
     parameters: {
         PoolId: components["schemas"]["PoolIdString"];
-        /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). */
+        /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). A value that is empty, longer than 128 characters or outside the pattern is refused with 400 `INVALID_PARAMS` (its response carries a generated id) (ORCH-3144). */
         CorrelationIdHeader: string;
     };
     requestBodies: never;
@@ -586,7 +586,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). */
+                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). A value that is empty, longer than 128 characters or outside the pattern is refused with 400 `INVALID_PARAMS` (its response carries a generated id) (ORCH-3144). */
                 "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
             };
             path: {
@@ -621,7 +621,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). */
+                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). A value that is empty, longer than 128 characters or outside the pattern is refused with 400 `INVALID_PARAMS` (its response carries a generated id) (ORCH-3144). */
                 "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
             };
             path: {
@@ -657,7 +657,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). */
+                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). A value that is empty, longer than 128 characters or outside the pattern is refused with 400 `INVALID_PARAMS` (its response carries a generated id) (ORCH-3144). */
                 "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
             };
             path: {
@@ -694,7 +694,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). */
+                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). A value that is empty, longer than 128 characters or outside the pattern is refused with 400 `INVALID_PARAMS` (its response carries a generated id) (ORCH-3144). */
                 "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
             };
             path: {
@@ -725,7 +725,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). */
+                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). A value that is empty, longer than 128 characters or outside the pattern is refused with 400 `INVALID_PARAMS` (its response carries a generated id) (ORCH-3144). */
                 "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
             };
             path: {
@@ -756,7 +756,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). */
+                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). A value that is empty, longer than 128 characters or outside the pattern is refused with 400 `INVALID_PARAMS` (its response carries a generated id) (ORCH-3144). */
                 "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
             };
             path: {
@@ -786,7 +786,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). */
+                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). A value that is empty, longer than 128 characters or outside the pattern is refused with 400 `INVALID_PARAMS` (its response carries a generated id) (ORCH-3144). */
                 "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
             };
             path?: never;
@@ -813,7 +813,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). */
+                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). A value that is empty, longer than 128 characters or outside the pattern is refused with 400 `INVALID_PARAMS` (its response carries a generated id) (ORCH-3144). */
                 "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
             };
             path?: never;

@@ -280,7 +280,7 @@ export interface components {
          *     retry by default (`x-retriable`) (ORCH-2006, ORCH-3025).
          * @enum {string}
          */
-        ErrorCode: "ADMISSION_REJECT" | "QUEUE_FULL_DROP_LRU" | "INVALID_PARAMS" | "DEADLINE_UNMET" | "NOT_FOUND" | "UNAUTHORIZED" | "FORBIDDEN" | "LEASE_INVALID" | "POOL_UNREADY" | "POOL_UNAVAILABLE" | "REPLICA_EXHAUSTED" | "MODEL_DEPRECATED" | "UNTRUSTED_ARTIFACT" | "DECODE_TIMEOUT" | "WORKER_RESET" | "INTERNAL" | "REQUEST_TOO_LARGE";
+        ErrorCode: "ADMISSION_REJECT" | "QUEUE_FULL_DROP_LRU" | "INVALID_PARAMS" | "DEADLINE_UNMET" | "NOT_FOUND" | "UNAUTHORIZED" | "FORBIDDEN" | "LEASE_INVALID" | "POOL_UNREADY" | "POOL_UNAVAILABLE" | "REPLICA_EXHAUSTED" | "MODEL_DEPRECATED" | "UNTRUSTED_ARTIFACT" | "DECODE_TIMEOUT" | "WORKER_RESET" | "INTERNAL" | "REQUEST_TOO_LARGE" | "METHOD_NOT_ALLOWED";
         /** @description Typed error body (ORCH-2006). */
         ErrorEnvelope: {
             code: components["schemas"]["ErrorCode"];
@@ -592,7 +592,7 @@ export interface components {
         TaskId: string;
         /** @description The `session_id` given with the session's tasks. Scoped to the caller's tenant: the same id under two tenants names two unrelated sessions (ORCH-3035). */
         SessionId: string;
-        /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). */
+        /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). A value that is empty, longer than 128 characters or outside the pattern is refused with 400 `INVALID_PARAMS` (its response carries a generated id) (ORCH-3144). */
         CorrelationIdHeader: string;
         /** @description Optional session (as `session_id` of a TaskRequest) for the OpenAI routes (ORCH-3103). */
         OrchSessionHeader: string;
@@ -628,7 +628,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). */
+                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). A value that is empty, longer than 128 characters or outside the pattern is refused with 400 `INVALID_PARAMS` (its response carries a generated id) (ORCH-3144). */
                 "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
             };
             path?: never;
@@ -666,7 +666,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). */
+                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). A value that is empty, longer than 128 characters or outside the pattern is refused with 400 `INVALID_PARAMS` (its response carries a generated id) (ORCH-3144). */
                 "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
             };
             path: {
@@ -700,7 +700,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). */
+                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). A value that is empty, longer than 128 characters or outside the pattern is refused with 400 `INVALID_PARAMS` (its response carries a generated id) (ORCH-3144). */
                 "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
             };
             path: {
@@ -728,7 +728,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). */
+                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). A value that is empty, longer than 128 characters or outside the pattern is refused with 400 `INVALID_PARAMS` (its response carries a generated id) (ORCH-3144). */
                 "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
             };
             path: {
@@ -759,7 +759,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). */
+                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). A value that is empty, longer than 128 characters or outside the pattern is refused with 400 `INVALID_PARAMS` (its response carries a generated id) (ORCH-3144). */
                 "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
             };
             path: {
@@ -786,7 +786,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). */
+                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). A value that is empty, longer than 128 characters or outside the pattern is refused with 400 `INVALID_PARAMS` (its response carries a generated id) (ORCH-3144). */
                 "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
                 /** @description Optional session (as `session_id` of a TaskRequest) for the OpenAI routes (ORCH-3103). */
                 "X-Orch-Session-Id"?: components["parameters"]["OrchSessionHeader"];
@@ -830,7 +830,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). */
+                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). A value that is empty, longer than 128 characters or outside the pattern is refused with 400 `INVALID_PARAMS` (its response carries a generated id) (ORCH-3144). */
                 "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
                 /** @description Optional session (as `session_id` of a TaskRequest) for the OpenAI routes (ORCH-3103). */
                 "X-Orch-Session-Id"?: components["parameters"]["OrchSessionHeader"];
@@ -874,7 +874,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). */
+                /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). A value that is empty, longer than 128 characters or outside the pattern is refused with 400 `INVALID_PARAMS` (its response carries a generated id) (ORCH-3144). */
                 "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
             };
             path?: never;

@@ -3,13 +3,17 @@ import { loadConfig } from '@llama-orch/contracts';
 import { CoreError } from '@llama-orch/core';
 import { describe, expect, it } from 'vitest';
 import { gatewayOptionsFrom } from '../config.js';
-import { KeyRing, credentialFrom, fingerprintOf, isLoopbackHost, sha256Hex } from './api-keys.js';
+import { KeyRing, KeySecret, credentialFrom, isLoopbackHost } from './api-keys.js';
 import type { Credential } from './api-keys.js';
 import { AuthPolicy, assertAuthAllowed } from './policy.js';
 
+/** The server secret of these tests (ORCH-3140): key digests are HMACs under it. */
+const SECRET = KeySecret.fromText('test-secret-0123456789abcdef0123456789', 'test');
+const hmac = (k: string): string => SECRET.digestHex(k);
+
 const TENANTS = [
-  { id: 'ops', apiKeySha256: [sha256Hex('ops-key')], operator: true },
-  { id: 'acme', apiKeySha256: [sha256Hex('acme-key'), sha256Hex('acme-key-2')] },
+  { id: 'ops', apiKeyHmac: [hmac('ops-key')], operator: true },
+  { id: 'acme', apiKeyHmac: [hmac('acme-key'), hmac('acme-key-2')] },
 ];
 const key = (k: string): Credential => ({ kind: 'key', key: k });
 const none: Credential = { kind: 'none' };
@@ -53,20 +57,24 @@ describe('ORCH-3035: API keys', () => {
   });
 
   it('ORCH-3035: a key ring stores hashes only and maps a key to its tenant; fingerprints are not keys', () => {
-    const ring = new KeyRing(TENANTS, [sha256Hex('admin-token')]);
+    const ring = new KeyRing(SECRET, TENANTS, ['admin-token']);
     expect(ring.lookup('acme-key-2')).toMatchObject({ tenant: 'acme', operator: false });
     expect(ring.lookup('ops-key')).toMatchObject({ tenant: 'ops', operator: true });
     expect(ring.lookup('admin-token')).toMatchObject({ tenant: 'default', operator: true });
     expect(ring.lookup('acme-key-3')).toBeUndefined();
     const p = ring.lookup('acme-key');
-    expect(p?.fingerprint).toBe(fingerprintOf('acme-key'));
+    expect(p?.fingerprint).toBe(hmac('acme-key').slice(0, 12));
     expect(p?.fingerprint).toHaveLength(12);
     expect(JSON.stringify(ring)).not.toContain('acme-key');
-    expect(() => new KeyRing([{ id: 't', apiKeySha256: ['not-hex'] }])).toThrow(/sha256/);
+    expect(() => new KeyRing(SECRET, [{ id: 't', apiKeyHmac: ['not-hex'] }])).toThrow(/HMAC/);
   });
 
   it('ORCH-3035: auth required — no key or malformed 401, unknown key 403, known key → its tenant', () => {
-    const policy = new AuthPolicy({ required: true, keys: new KeyRing(TENANTS), host: '0.0.0.0' });
+    const policy = new AuthPolicy({
+      required: true,
+      keys: new KeyRing(SECRET, TENANTS),
+      host: '0.0.0.0',
+    });
     expect(outcome(() => policy.dataPlane(none))).toBe('401 UNAUTHORIZED');
     expect(outcome(() => policy.dataPlane({ kind: 'malformed', reason: 'x' }))).toBe(
       '401 UNAUTHORIZED',
@@ -79,7 +87,7 @@ describe('ORCH-3035: API keys', () => {
   it('ORCH-3035: auth not required — no key is tenant "default", a presented key is still checked', () => {
     const policy = new AuthPolicy({
       required: false,
-      keys: new KeyRing(TENANTS),
+      keys: new KeyRing(SECRET, TENANTS),
       host: '127.0.0.1',
     });
     expect(outcome(() => policy.dataPlane(none))).toBe('ok:default');
@@ -89,7 +97,11 @@ describe('ORCH-3035: API keys', () => {
   });
 
   it('ORCH-3035: the control plane needs an operator key; tenant keys are 403', () => {
-    const policy = new AuthPolicy({ required: true, keys: new KeyRing(TENANTS), host: '0.0.0.0' });
+    const policy = new AuthPolicy({
+      required: true,
+      keys: new KeyRing(SECRET, TENANTS),
+      host: '0.0.0.0',
+    });
     expect(policy.controlMode).toBe('key');
     expect(outcome(() => policy.controlPlane(none))).toBe('401 UNAUTHORIZED');
     expect(outcome(() => policy.controlPlane(key('acme-key')))).toBe('403 FORBIDDEN');
@@ -98,19 +110,23 @@ describe('ORCH-3035: API keys', () => {
     // No operator at all: closed, whatever is presented.
     const noOps = new AuthPolicy({
       required: true,
-      keys: new KeyRing([TENANTS[1]!]),
+      keys: new KeyRing(SECRET, [TENANTS[1]!]),
       host: '127.0.0.1',
     });
     expect(noOps.controlMode).toBe('closed');
     expect(outcome(() => noOps.controlPlane(key('acme-key')))).toBe('403 FORBIDDEN');
     // Loopback, auth off, no operator key: open for local development.
-    const local = new AuthPolicy({ required: false, keys: new KeyRing([]), host: '127.0.0.1' });
+    const local = new AuthPolicy({
+      required: false,
+      keys: new KeyRing(SECRET, []),
+      host: '127.0.0.1',
+    });
     expect(local.controlMode).toBe('open');
     expect(outcome(() => local.controlPlane(none))).toBe('ok:default');
     // Loopback, auth off, ORCH_ADMIN_TOKEN set: the token is required even on loopback.
     const token = new AuthPolicy({
       required: false,
-      keys: new KeyRing([], [sha256Hex('t0k')]),
+      keys: new KeyRing(SECRET, [], ['t0k']),
       host: '127.0.0.1',
     });
     expect(outcome(() => token.controlPlane(none))).toBe('401 UNAUTHORIZED');
@@ -118,7 +134,11 @@ describe('ORCH-3035: API keys', () => {
   });
 
   it("ORCH-3035: a tenant's key acts on its own tasks only; operators and anonymous loopback callers on any", () => {
-    const policy = new AuthPolicy({ required: false, keys: new KeyRing(TENANTS), host: '::1' });
+    const policy = new AuthPolicy({
+      required: false,
+      keys: new KeyRing(SECRET, TENANTS),
+      host: '::1',
+    });
     const acme = policy.dataPlane(key('acme-key'));
     const ops = policy.dataPlane(key('ops-key'));
     const anonymous = policy.dataPlane(none);
@@ -145,12 +165,12 @@ describe('ORCH-3035: API keys', () => {
     expect(prod.auth?.tenants.slice(0, 2)).toEqual([
       {
         id: 'ops',
-        apiKeySha256: ['2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae'],
+        apiKeyHmac: ['f0cf8ad96dd9bbd9c1d58926e237e325c760b8b690bff592e270b26bea0abd11'],
         operator: true,
       },
       {
         id: 'acme',
-        apiKeySha256: ['9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08'],
+        apiKeyHmac: ['64c3ea27abf85d54a9ed09207a1e87bae3151d54153e35d9ca767c83c145768e'],
         operator: false,
       },
     ]);
@@ -161,7 +181,7 @@ describe('ORCH-3035: API keys', () => {
 
 describe('ORCH-3106: the OpenAI routes key rule', () => {
   const policy = (required: boolean, tenants: typeof TENANTS | [] = TENANTS): AuthPolicy =>
-    new AuthPolicy({ required, keys: new KeyRing(tenants, []), host: '127.0.0.1' });
+    new AuthPolicy({ required, keys: new KeyRing(SECRET, tenants, []), host: '127.0.0.1' });
 
   it('ORCH-3106: an unknown key is 401 UNAUTHORIZED there (403 on OrchQueue routes)', () => {
     expect(outcome(() => policy(false).dataPlane(key('nope')))).toBe('403 FORBIDDEN');

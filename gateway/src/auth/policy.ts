@@ -101,7 +101,7 @@ export function assertAuthAllowed(host: string, required: boolean): void {
   if (!required && !isLoopbackHost(host)) {
     throw new Error(
       `refusing to start: auth.required is false but the listeners bind ${host} (not loopback); ` +
-        'set auth.required: true with tenants[].api_key_sha256, or bind 127.0.0.1',
+        'set auth.required: true with tenants[].api_key_hmac, or bind 127.0.0.1',
     );
   }
 }

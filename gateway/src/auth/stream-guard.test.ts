@@ -5,15 +5,19 @@ import { describe, expect, it } from 'vitest';
 import { toImmediateError } from '../errors/immediate-error.js';
 import { encodeDecision } from '../extproc/codec.js';
 import type { PlacementRequest, Placer } from '../extproc/handler.js';
-import { KeyRing, sha256Hex } from './api-keys.js';
+import { KeyRing, KeySecret } from './api-keys.js';
 import { AuthPolicy } from './policy.js';
 import { guardedPlacer } from './stream-guard.js';
 
+/** The server secret of these tests (ORCH-3140): key digests are HMACs under it. */
+const SECRET = KeySecret.fromText('test-secret-0123456789abcdef0123456789', 'test');
+const hmac = (k: string): string => SECRET.digestHex(k);
+
 const policy = new AuthPolicy({
   required: true,
-  keys: new KeyRing([
-    { id: 'acme', apiKeySha256: [sha256Hex('acme-key')] },
-    { id: 'beta', apiKeySha256: [sha256Hex('beta-key')] },
+  keys: new KeyRing(SECRET, [
+    { id: 'acme', apiKeyHmac: [hmac('acme-key')] },
+    { id: 'beta', apiKeyHmac: [hmac('beta-key')] },
   ]),
   host: '0.0.0.0',
 });

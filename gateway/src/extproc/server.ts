@@ -1,6 +1,8 @@
 // grpc-js server hosting envoy.service.ext_proc.v3.ExternalProcessor/Process.
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
+import { grpcServerCredentials } from '../auth/grpc-tls.js';
+import type { GrpcTlsFiles } from '../auth/grpc-tls.js';
 import type { ProcessingRequest, ProcessingResponse } from './envoy-types.js';
 import { joinEnvoyTrace } from '../tracing/envoy-context.js';
 import { processStream } from './process-stream.js';
@@ -13,20 +15,33 @@ export interface ExtProcServer {
 }
 
 export async function startExtProcServer(
-  options: ProcessStreamOptions & { readonly host?: string; readonly port?: number },
+  options: ProcessStreamOptions & {
+    readonly host?: string;
+    readonly port?: number;
+    /** ORCH-3142: mutual TLS (Envoy presents its client certificate); absent = plaintext. */
+    readonly tls?: GrpcTlsFiles;
+  },
 ): Promise<ExtProcServer> {
   const server = new Server();
   server.addService(externalProcessorService(), {
     Process: (call: ServerDuplexStream<ProcessingRequest, ProcessingResponse>) =>
       processStream(joinEnvoyTrace(call), options),
   });
-  const port = await bindServer(server, `${options.host ?? '127.0.0.1'}:${options.port ?? 9002}`);
+  const port = await bindServer(
+    server,
+    `${options.host ?? '127.0.0.1'}:${options.port ?? 9002}`,
+    grpcServerCredentials(options.tls),
+  );
   return { port, close: () => shutdownServer(server) };
 }
 
-export function bindServer(server: Server, address: string): Promise<number> {
+export function bindServer(
+  server: Server,
+  address: string,
+  credentials: ServerCredentials = ServerCredentials.createInsecure(),
+): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) =>
+    server.bindAsync(address, credentials, (error, port) =>
       error ? reject(error) : resolve(port),
     );
   });

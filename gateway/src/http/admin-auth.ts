@@ -2,11 +2,9 @@
 // `X-API-Key` or `Authorization: Bearer` (operator tenants' keys, or ORCH_ADMIN_TOKEN). The rules
 // live in auth/policy.ts, shared with the data plane and the ext_proc stream guard.
 import type { FastifyRequest } from 'fastify';
-import { KeyRing, sha256Hex } from '../auth/api-keys.js';
+import { KeyRing, KeySecret } from '../auth/api-keys.js';
 import { AuthPolicy } from '../auth/policy.js';
 import { requestCredential } from './data-plane-auth.js';
-
-export { sha256Hex };
 
 /** Throws CoreError UNAUTHORIZED (no/malformed key) or FORBIDDEN (unknown or not an operator's). */
 export type AdminCheck = (request: FastifyRequest) => void;
@@ -15,14 +13,14 @@ export type AdminCheck = (request: FastifyRequest) => void;
 export interface AdminAuthOptions {
   /** Bind address of the REST server. */
   readonly host: string;
-  /** sha256 hex of each accepted admin token. */
-  readonly tokenSha256: readonly string[];
+  /** Each accepted admin token; HMAC'd under a per-process secret and not kept (ORCH-3140). */
+  readonly tokens: readonly string[];
 }
 
 export function adminOnlyPolicy(options: AdminAuthOptions): AuthPolicy {
   return new AuthPolicy({
     required: false,
-    keys: new KeyRing([], options.tokenSha256),
+    keys: new KeyRing(KeySecret.ephemeral(), [], options.tokens),
     host: options.host,
   });
 }

@@ -3,16 +3,20 @@
 import { validateResponse } from '@llama-orch/contracts';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KeyRing, sha256Hex } from '../auth/api-keys.js';
+import { KeyRing, KeySecret } from '../auth/api-keys.js';
 import { AuthPolicy } from '../auth/policy.js';
 import { MODEL_REF, createHarness } from '../../test/support/harness.js';
 import type { Harness } from '../../test/support/harness.js';
 import { buildHttpApp } from './app.js';
 
+/** The server secret of these tests (ORCH-3140): key digests are HMACs under it. */
+const SECRET = KeySecret.fromText('test-secret-0123456789abcdef0123456789', 'test');
+const hmac = (k: string): string => SECRET.digestHex(k);
+
 const TENANTS = [
-  { id: 'ops', apiKeySha256: [sha256Hex('ops-key')], operator: true },
-  { id: 'acme', apiKeySha256: [sha256Hex('acme-key')] },
-  { id: 'beta', apiKeySha256: [sha256Hex('beta-key')] },
+  { id: 'ops', apiKeyHmac: [hmac('ops-key')], operator: true },
+  { id: 'acme', apiKeyHmac: [hmac('acme-key')] },
+  { id: 'beta', apiKeyHmac: [hmac('beta-key')] },
 ];
 const hdrs = (h: object) => h as Record<string, string>;
 let n = 0;
@@ -35,7 +39,11 @@ describe('ORCH-3035: API-key auth on the REST routes (auth.required)', () => {
   beforeEach(() => {
     h = createHarness();
     h.connect({}, 0);
-    const auth = new AuthPolicy({ required: true, keys: new KeyRing(TENANTS), host: '0.0.0.0' });
+    const auth = new AuthPolicy({
+      required: true,
+      keys: new KeyRing(SECRET, TENANTS),
+      host: '0.0.0.0',
+    });
     app = buildHttpApp({
       tasks: h.tasks,
       pools: h.pools,

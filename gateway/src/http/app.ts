@@ -86,7 +86,7 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     return reply.code(r.status).headers(r.headers).send(r.body);
   });
   const policy =
-    options.auth ?? adminOnlyPolicy(options.admin ?? { host: '127.0.0.1', tokenSha256: [] });
+    options.auth ?? adminOnlyPolicy(options.admin ?? { host: '127.0.0.1', tokens: [] });
   const deps = {
     tasks: options.tasks,
     policy,

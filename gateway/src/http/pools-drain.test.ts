@@ -5,7 +5,6 @@ import type { PlacementRequest } from '../extproc/handler.js';
 import { createHarness } from '../../test/support/harness.js';
 import { taskRequest } from '../../test/support/sidecar-messages.js';
 import type { FakeControlCall, Harness } from '../../test/support/harness.js';
-import { sha256Hex } from './admin-auth.js';
 import type { AdminAuthOptions } from './admin-auth.js';
 import { buildHttpApp } from './app.js';
 
@@ -72,7 +71,7 @@ describe('ORCH-2101/ORCH-3035: POST /v1/pools/{id}/drain (fastify inject)', () =
     });
 
   it('ORCH-3035: with an admin token configured, no bearer → 401, wrong token → 403, right token → 202 (all contract-valid)', async () => {
-    build({ host: '0.0.0.0', tokenSha256: [sha256Hex('s3cret')] });
+    build({ host: '0.0.0.0', tokens: ['s3cret'] });
     const none = await drain({ deadline_ms: 1000 });
     expect(none.statusCode).toBe(401);
     expect(none.json()).toMatchObject({ code: 'UNAUTHORIZED' });
@@ -100,7 +99,7 @@ describe('ORCH-2101/ORCH-3035: POST /v1/pools/{id}/drain (fastify inject)', () =
   });
 
   it('ORCH-3035: a non-loopback bind without any admin credential refuses the control plane (403)', async () => {
-    build({ host: '0.0.0.0', tokenSha256: [] });
+    build({ host: '0.0.0.0', tokens: [] });
     const r = await drain({ deadline_ms: 0 }, { authorization: 'Bearer anything' });
     expect(r.statusCode).toBe(403);
     expect(r.json()).toMatchObject({ code: 'FORBIDDEN' });

@@ -5,17 +5,21 @@
 import { validateResponse } from '@llama-orch/contracts';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KeyRing, sha256Hex } from '../auth/api-keys.js';
+import { KeyRing, KeySecret } from '../auth/api-keys.js';
 import { AuthPolicy } from '../auth/policy.js';
 import { taskRequest } from '../../test/support/sidecar-messages.js';
 import { createHarness } from '../../test/support/harness.js';
 import type { Harness } from '../../test/support/harness.js';
 import { buildHttpApp } from './app.js';
 
+/** The server secret of these tests (ORCH-3140): key digests are HMACs under it. */
+const SECRET = KeySecret.fromText('test-secret-0123456789abcdef0123456789', 'test');
+const hmac = (k: string): string => SECRET.digestHex(k);
+
 const TENANTS = [
-  { id: 'ops', apiKeySha256: [sha256Hex('ops-key')], operator: true },
-  { id: 'acme', apiKeySha256: [sha256Hex('acme-key')] },
-  { id: 'beta', apiKeySha256: [sha256Hex('beta-key')] },
+  { id: 'ops', apiKeyHmac: [hmac('ops-key')], operator: true },
+  { id: 'acme', apiKeyHmac: [hmac('acme-key')] },
+  { id: 'beta', apiKeyHmac: [hmac('beta-key')] },
 ];
 const SESSION = '22222222-2222-4222-8222-222222222222';
 const UNKNOWN = '44444444-4444-4444-8444-444444444444';
@@ -26,7 +30,7 @@ function setup(required: boolean): { h: Harness; app: FastifyInstance } {
   h.connect({}, 0); // no free slot: tasks stay queued, sessions exist from admission on
   const auth = new AuthPolicy({
     required,
-    keys: new KeyRing(TENANTS),
+    keys: new KeyRing(SECRET, TENANTS),
     host: required ? '0.0.0.0' : '127.0.0.1',
   });
   const app = buildHttpApp({

@@ -2,7 +2,7 @@
 // Assign / Cancel / Drain / Reload come down. If placement goes away the client reconnects with
 // capped exponential backoff and re-registers with its active leases (ORCH-4007). Streams in
 // flight never depend on this connection.
-import { credentials, type ClientDuplexStream } from '@grpc/grpc-js';
+import type { ClientDuplexStream } from '@grpc/grpc-js';
 import {
   PlacementClient,
   type Assign,
@@ -16,6 +16,8 @@ import {
   type ReloadResult,
   type SidecarMessage,
 } from '@llama-orch/proto';
+import { controlChannel } from './control-tls.js';
+import type { ControlTlsFiles } from './control-tls.js';
 
 export interface ControlHandlers {
   /** Store the Assign; return true when accepted (then `accepted` is reported). */
@@ -28,6 +30,8 @@ export interface ControlHandlers {
 
 export interface PlacementClientOptions {
   address: string;
+  /** ORCH-3142: mutual TLS to placement (absent: plaintext, loopback stacks without tls only). */
+  tls?: ControlTlsFiles;
   /** Called on every (re)connect so active leases are current. */
   register: () => Register;
   heartbeat: () => Promise<Heartbeat>;
@@ -54,9 +58,11 @@ export class PlacementConnection {
   private connects = 0;
 
   constructor(private readonly o: PlacementClientOptions) {
-    this.client = new PlacementClient(o.address, credentials.createInsecure(), {
+    const channel = controlChannel(o.tls);
+    this.client = new PlacementClient(o.address, channel.credentials, {
       'grpc.keepalive_time_ms': 10_000,
       'grpc.keepalive_timeout_ms': 5_000,
+      ...channel.options,
     });
     this.backoffMs = o.backoffInitialMs ?? 100;
   }

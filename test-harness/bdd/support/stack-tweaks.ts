@@ -1,6 +1,6 @@
 // Config changes the contract and BDD suites run with, on top of the local CPU stack.
-import { createHash } from 'node:crypto';
 import type { Config } from '@llama-orch/contracts';
+import type { StackTweakContext } from '../../src/stack/index.js';
 
 /** A configured pool no sidecar ever joins: requests for its model are POOL_UNAVAILABLE (503). */
 export const STANDBY_POOL = 'standby';
@@ -22,11 +22,11 @@ export const BDD_TENANTS: Readonly<Record<string, { key: string; weight: number 
   b: { key: 'bdd-tenant-b-key', weight: 1 },
 };
 
-export function addTenants(config: Config): void {
+export function addTenants(config: Config, ctx: StackTweakContext): void {
   for (const [id, t] of Object.entries(BDD_TENANTS)) {
     config.tenants.push({
       id,
-      api_key_sha256: [createHash('sha256').update(t.key).digest('hex')],
+      api_key_hmac: [ctx.apiKeyHmac(t.key)],
       weight: t.weight,
       operator: false,
       quotas: {},

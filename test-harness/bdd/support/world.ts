@@ -27,9 +27,9 @@ BeforeAll({ timeout: 400_000 }, async () => {
   const { model } = await loadToolchain();
   stack = await startStack({
     replicas: 1,
-    tweak: (config) => {
+    tweak: (config, ctx) => {
       addStandbyPool(config);
-      addTenants(config);
+      addTenants(config, ctx);
       addReloadTarget(config, model.path);
     },
     readyTimeoutMs: 300_000,

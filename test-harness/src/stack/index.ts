@@ -1,5 +1,7 @@
 export { startStack } from './start-stack.js';
-export type { Stack, StackModel, StackOptions } from './start-stack.js';
+export type { Stack, StackModel, StackOptions, StackTweakContext } from './start-stack.js';
+export { createControlPlanePki } from './control-tls.js';
+export type { ControlPlanePki } from './control-tls.js';
 export { buildStackConfig, renderStackConfig, LOCAL_CONFIG_PATH } from './stack-config.js';
 export type { StackPorts } from './stack-config.js';
 export { REPO_ROOT } from './services.js';

@@ -4,6 +4,8 @@
 export interface ReadyWaitOptions {
   timeoutMs: number;
   intervalMs?: number;
+  /** Request headers (an operator's API key when the control plane needs one). */
+  headers?: Record<string, string>;
   /** Extra context for the timeout error (e.g. the children's last log lines). */
   diagnose?: () => string[];
 }
@@ -23,7 +25,9 @@ export async function waitForReadyReplicas(
   let last = 'no answer yet';
   while (Date.now() < deadline) {
     try {
-      const res = await fetch(`${restUrl}/v1/pools/${encodeURIComponent(poolId)}/health`);
+      const res = await fetch(`${restUrl}/v1/pools/${encodeURIComponent(poolId)}/health`, {
+        headers: opts.headers ?? {},
+      });
       const body = (await res.json()) as PoolHealthBody;
       const replicas = body.replicas ?? [];
       const ready = replicas.filter((r) => r.ready).length;

@@ -8,6 +8,8 @@ export interface WaitHttpOptions {
   intervalMs?: number;
   /** Accepted status; default 200. */
   status?: number;
+  /** Request headers (e.g. an API key when the probed route needs one). */
+  headers?: Record<string, string>;
   /** Rejects with this reason as soon as it settles (e.g. the child's exit). */
   abortOn?: Promise<string>;
 }
@@ -38,7 +40,10 @@ export async function waitForHttp(url: string, opts: WaitHttpOptions = {}): Prom
   for (let i = 0; i < maxAttempts && Date.now() - t0 < timeoutMs; i++) {
     if (aborted !== undefined) throw new Error(`${url}: gave up waiting: ${aborted}`);
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(Math.min(5_000, timeoutMs)) });
+      const res = await fetch(url, {
+        headers: opts.headers ?? {},
+        signal: AbortSignal.timeout(Math.min(5_000, timeoutMs)),
+      });
       await res.body?.cancel();
       if (res.status === want) return Date.now() - t0;
       last = `HTTP ${res.status}`;
