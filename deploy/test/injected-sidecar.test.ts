@@ -38,14 +38,17 @@ function asLocalProcess(
     'status.podIP': POD.ip,
   };
   const env: Record<string, string> = {};
+  // The kubelet's expansion: `$(VAR)` of a variable defined earlier, `$$` a literal `$`.
+  const expand = (s: string): string =>
+    s.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, n: string | undefined) =>
+      n === undefined ? '$' : (env[n] ?? m),
+    );
   for (const e of c.env ?? ([] as EnvVar[])) {
     const path = e.valueFrom?.fieldRef?.fieldPath;
     const v = path !== undefined ? field[path] : e.value;
     if (v === undefined) throw new Error(`env ${e.name}: cannot resolve ${JSON.stringify(e)}`);
-    env[e.name] = v;
+    env[e.name] = path !== undefined ? v : expand(v);
   }
-  const expand = (s: string): string =>
-    s.replace(/\$\(([A-Z_]+)\)/g, (_, n: string) => env[n] ?? `$(${n})`);
   const argv = [...(c.command ?? []), ...(c.args ?? [])].map(expand);
   for (const [from, to] of Object.entries(map)) {
     const at = argv.flatMap((a, i) => (a === from ? [i] : []));
@@ -114,10 +117,9 @@ beforeAll(async () => {
     sidecarImage: 'llama-orch/sidecar:test',
     placementAddress: 'llama-orch-placement.llama-orch.svc:9003',
     sidecarPort: 8100,
-    // Relaxed (--no-strict): a strict sidecar refuses Ready for any llama.cpp engine it did not
-    // launch itself (it cannot see --no-cont-batching from /props), so a strict pod-mode worker
-    // never turns Ready today; see deploy/README.md. The engine runs the determinism flags anyway.
-    strict: false,
+    // Strict (the default): the sidecar checks the engine command line the webhook admitted and
+    // declared (SIDECAR_ENGINE_LAUNCH_ARGS), plus what the engine shows (one slot, n_ctx).
+    strict: true,
     sidecarCommand: DEFAULT_SIDECAR_COMMAND,
   });
   if (d.kind !== 'inject') throw new Error(`webhook decided ${JSON.stringify(d)}`);
@@ -204,8 +206,8 @@ describe('ORCH-3111: the injected sidecar spec serves through the real stack', (
         max_tokens: 8,
         deadline_ms: 0,
         seed: 7,
-        // The relaxed sidecar reports best-effort determinism; a strict task would be refused.
-        determinism: 'best_effort',
+        // A strict replica: a strict task is placed on it (ORCH-4016).
+        determinism: 'strict',
         prompt: 'Once upon a time, in a small village by the sea,',
         placement: { mode: 'pin', pin_pool_id: stack.poolId, pin_replica_id: injectedId },
       }),

@@ -93,6 +93,9 @@ describe('ORCH-3111: injection of a labelled GPU worker', () => {
       valueFrom: { fieldRef: { fieldPath: 'status.podIP' } },
     });
     expect(s.env).toContainEqual({ name: 'SIDECAR_DEVICES', value: 'cuda:0,cuda:1' });
+    // ORCH-4016: the admitted engine command line, declared to the strict sidecar.
+    const declared = s.env?.find((e) => e.name === 'SIDECAR_ENGINE_LAUNCH_ARGS')?.value;
+    expect(JSON.parse(declared ?? 'null')).toEqual(goodArgs);
     expect(s.readinessProbe).toEqual(
       expect.objectContaining({ httpGet: { path: '/healthz', port: 8100 } }),
     );
@@ -192,6 +195,13 @@ describe('ORCH-3112: strict determinism', () => {
     const args = ['-m', 'x', ...pinned.filter((a, i) => a !== '-c' && pinned[i - 1] !== '-c')];
     const d = decide(worker({ args }), cfg);
     expect(d).toEqual({ kind: 'deny', message: expect.stringContaining('missing --ctx-size') });
+  });
+
+  it('ORCH-4016: the declared command line escapes $( so the kubelet leaves it as admitted', () => {
+    const d = decide(worker({ args: [...goodArgs, '--alias', '$(MODEL_NAME)'] }), cfg);
+    if (d.kind !== 'inject') throw new Error(d.kind);
+    const declared = d.sidecar.env?.find((e) => e.name === 'SIDECAR_ENGINE_LAUNCH_ARGS')?.value;
+    expect(declared).toContain('"$$(MODEL_NAME)"');
   });
 
   it('ORCH-3112: spellings', () => {

@@ -140,6 +140,7 @@ export function decide(pod: Pod, cfg: InjectorConfig): Decision {
     replicaSet,
     enginePort,
     gpus,
+    engineArgs: commandLine(engineContainer),
   });
   const patch: JsonPatchOp[] = [{ op: 'add', path: '/spec/containers/-', value: sidecar }];
   // A writable /tmp for the sidecar (its root filesystem is read-only; tsx caches there).
@@ -172,6 +173,8 @@ interface Worker {
   replicaSet: string | undefined;
   enginePort: number;
   gpus: number;
+  /** The engine container's command line as admitted (in strict mode: verified above). */
+  engineArgs: readonly string[];
 }
 
 /** The injected container: everything the sidecar needs, nothing it does not (no GPU, no root). */
@@ -182,6 +185,13 @@ export function sidecarContainer(cfg: InjectorConfig, w: Worker): Container {
     fieldEnv('POD_IP', 'status.podIP'),
     ...(w.gpus > 0 ? [{ name: 'SIDECAR_DEVICES', value: deviceMask(w.gpus) }] : []),
     ...(w.replicaSet !== undefined ? [{ name: 'SIDECAR_REPLICA_SET', value: w.replicaSet }] : []),
+    // The sidecar cannot see the engine's flags (another container; /props does not show them):
+    // it checks the command line the webhook admitted (ORCH-4016). `$$(` keeps the kubelet from
+    // expanding the engine's own `$(VAR)` references against the sidecar's env.
+    {
+      name: 'SIDECAR_ENGINE_LAUNCH_ARGS',
+      value: JSON.stringify(w.engineArgs).replaceAll('$(', '$$$$('),
+    },
     ...(cfg.extraEnv ?? []),
   ];
   const args = [

@@ -56,6 +56,19 @@ describe('ORCH-3115: one flag table for parsing, --help and docs', () => {
     expect(() => parseSidecarFlags([], {}).required('replica-id')).toThrow(
       'missing --replica-id / SIDECAR_REPLICA_ID',
     );
+    expect(() => parseSidecarFlags(base, { SIDECAR_ENGINE_LAUNCH_ARGS: '-np 1' })).toThrow(
+      'SIDECAR_ENGINE_LAUNCH_ARGS: "-np 1" is not a JSON array of strings',
+    );
+    expect(() => parseSidecarFlags([...base, '--engine-launch-args', '[1]'], {})).toThrow(
+      '--engine-launch-args',
+    );
+  });
+
+  it('ORCH-4016: the engine command line a launcher declared, as a JSON array', () => {
+    const argv = ['llama-server', '--parallel', '1', '--ctx-size', '4096'];
+    const env = { SIDECAR_ENGINE_LAUNCH_ARGS: JSON.stringify(argv) };
+    expect(parseSidecarFlags(base, env).argv('engine-launch-args')).toEqual(argv);
+    expect(parseSidecarFlags(base, {}).argv('engine-launch-args')).toBeUndefined();
   });
 
   it('ORCH-3115: --help lists every flag with its env variable and default', () => {

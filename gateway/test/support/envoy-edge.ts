@@ -37,6 +37,7 @@ export async function startEnvoy(
   const [listenPort, adminPort] = await freePorts(2);
   const dir = await mkdtemp(join(tmpdir(), 'orch-gw-edge-'));
   const file = join(dir, 'envoy.yaml');
+  if (listenPort === undefined || adminPort === undefined) throw new Error('no free ports');
   await writeFile(file, render(listenPort, adminPort));
   let log = '';
   const child = spawn(

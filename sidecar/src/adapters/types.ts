@@ -180,4 +180,10 @@ export interface AdapterModule {
   name?: string;
   create(opts: AdapterFactoryOptions): EngineAdapter;
   launcher?: EngineLauncher;
+  /**
+   * Launch facts from a command line someone else launched and declared (the injection webhook
+   * passes the engine container's, which it verified at admission), so a strict sidecar can check
+   * an engine it did not start. Absent: declared command lines mean nothing to this engine.
+   */
+  declaredLaunch?(argv: readonly string[]): LaunchFacts;
 }

@@ -45,6 +45,8 @@ export interface ExternalEngineOptions {
   healthTimeoutMs?: number;
   /** Engine-specific adapter options (served model, metrics URL, declared properties). */
   adapter?: Omit<AdapterFactoryOptions, 'baseUrl'>;
+  /** The engine's command line as its launcher declared it (the injection webhook). */
+  declaredArgs?: readonly string[];
 }
 
 export interface EngineStartup {
@@ -167,6 +169,8 @@ async function reachExternal(
 ): Promise<void> {
   r.baseUrl = e.baseUrl;
   r.adapter = mod.create({ ...e.adapter, baseUrl: e.baseUrl });
+  // Declared, not observed: the determinism check still cross-checks what the engine shows.
+  if (e.declaredArgs && mod.declaredLaunch) r.launch = mod.declaredLaunch(e.declaredArgs);
   await step('launch', () => waitExternalHealthy(r.adapter, e.healthTimeoutMs ?? 30_000));
   r.modelDigest = await step('preload', async () =>
     (e.modelDigest ?? (e.modelPath ? await sha256File(e.modelPath) : ''))
