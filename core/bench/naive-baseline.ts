@@ -11,7 +11,7 @@ export interface NaiveTask {
   absDeadline: number;
 }
 
-export interface NaiveReplica {
+interface NaiveReplica {
   id: string;
   ready: boolean;
   slotsTotal: number;

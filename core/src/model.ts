@@ -91,7 +91,7 @@ export interface PriorityLane extends StrideFlow {
   tenants: StrideScheduler<Flow>;
 }
 
-export interface CanarySplit {
+interface CanarySplit {
   /** In (0, 1): a task goes to the canary set when its bucket (model-transition.ts) is below. */
   share: number;
   /** Dispatches placed on each side since the canary began. */
@@ -116,7 +116,7 @@ export interface PoolState {
   meanServiceMs: number;
 }
 
-export const TERMINAL_STATES: ReadonlySet<TaskState> = new Set(['completed', 'canceled', 'failed']);
+const TERMINAL_STATES: ReadonlySet<TaskState> = new Set(['completed', 'canceled', 'failed']);
 
 export function isTerminal(state: TaskState): boolean {
   return TERMINAL_STATES.has(state);

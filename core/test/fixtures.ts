@@ -2,7 +2,7 @@
 import { Scheduler } from '../src/index.js';
 import type { ReplicaState, SchedulerConfig, TaskSpecInput } from '../src/index.js';
 
-export interface ManualClock {
+interface ManualClock {
   now: number;
   read: () => number;
   advance: (ms: number) => void;

@@ -111,7 +111,7 @@ export function harnessConfig(): SchedulerConfig {
   };
 }
 
-export interface Trace {
+interface Trace {
   accepted: string[];
   terminal: Map<string, TerminalEvent[]>;
   dispatches: Dispatch[];

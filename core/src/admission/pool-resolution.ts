@@ -14,7 +14,7 @@ function backlog(pool: PoolState): number {
   return pool.lanes.interactive.arrivals.size + pool.lanes.batch.arrivals.size;
 }
 
-export function isReady(pool: PoolState): boolean {
+function isReady(pool: PoolState): boolean {
   return pool.serving !== undefined && pool.serving.readyCount > 0;
 }
 
@@ -22,7 +22,7 @@ export function isReady(pool: PoolState): boolean {
  * The model refs a pool answers to: its own; during a reload also the target (ORCH-3031); after a
  * reload the previous ref for a grace period, so clients switching over never see a 400 for it.
  */
-export function answersTo(pool: PoolState, modelRef: string, now: number): boolean {
+function answersTo(pool: PoolState, modelRef: string, now: number): boolean {
   if (pool.config.modelRef === modelRef || pool.transition?.modelRef === modelRef) return true;
   return (pool.aliases.get(modelRef) ?? -Infinity) > now;
 }
@@ -41,7 +41,9 @@ export function resolvePool(
     const id = spec.placement.pin_pool_id;
     const pool = id === undefined ? undefined : s.pools.get(id);
     if (!pool) {
-      return new CoreError('INVALID_PARAMS', `pinned pool ${id ?? '(none)'} is unknown`, {
+      // ORCH-2013: a well-formed request naming a pool that does not exist: 404, as for any
+      // unknown resource (not 400: nothing in the request itself is malformed).
+      return new CoreError('NOT_FOUND', `pinned pool ${id ?? '(none)'} is unknown`, {
         engine,
         policyLabel: 'placement.pin',
       });
@@ -86,8 +88,12 @@ export function resolvePool(
   if (best) return best;
   if (restored && fallback) return fallback;
   if (!anyMatch) {
+    // ORCH-2008: the model is served, by another engine: the request contradicts the fleet (400).
+    // ORCH-2013: no pool serves the model at all: an unknown resource (404), as on the OpenAI
+    // routes.
+    const otherEngine = s.poolList.some((pool) => answersTo(pool, spec.model_ref, s.now()));
     return new CoreError(
-      'INVALID_PARAMS',
+      otherEngine ? 'INVALID_PARAMS' : 'NOT_FOUND',
       `no pool serves model_ref ${spec.model_ref} on engine ${spec.engine}`,
       { engine },
     );

@@ -3,7 +3,6 @@
 // once started (tokens may have reached the client) a failure is terminal.
 import { CoreError, isErrorCode } from '../errors.js';
 import type { TaskRec } from '../model.js';
-import { isTerminal } from '../model.js';
 import { observe } from '../admission/service-time.js';
 import type { CoreState } from '../state.js';
 import type {
@@ -150,8 +149,4 @@ export function removeReplica(s: CoreState, replicaId: string): RemoveReplicaRes
     else if (r.ok && r.terminal) result.terminal.push(r.terminal);
   }
   return result;
-}
-
-export function isLive(task: TaskRec): boolean {
-  return !isTerminal(task.state);
 }

@@ -1,7 +1,7 @@
 // ORCH-3004/3080: order inside one flow (pool, priority, tenant). Earliest absolute deadline first;
 // tasks without a deadline (Infinity) come after, and equal deadlines keep admission order, so a
 // flow without deadlines is plain FIFO.
-export interface EdfFifoKey {
+interface EdfFifoKey {
   absDeadline: number;
   seq: number;
 }

@@ -2,7 +2,7 @@
 // (interactive default); `drop-lru` evicts the oldest queued task to make room (batch default).
 import type { FullPolicy } from '../types.js';
 
-export type FullDecision = 'enqueue' | 'reject' | 'drop-oldest';
+type FullDecision = 'enqueue' | 'reject' | 'drop-oldest';
 
 export function decideFull(depth: number, capacity: number, policy: FullPolicy): FullDecision {
   if (depth < capacity) return 'enqueue';

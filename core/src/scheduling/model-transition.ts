@@ -101,9 +101,9 @@ export function canaryBucket(key: string): number {
   return h / 0x1_0000_0000;
 }
 
-export type CanarySide = 'canary' | 'stable';
+type CanarySide = 'canary' | 'stable';
 
-export interface SetChoice {
+interface SetChoice {
   readonly set: ReplicaSet | undefined;
   /** Only while a canary split holds. */
   readonly side?: CanarySide;

@@ -5,7 +5,7 @@
 // (profiles.ts) is an ordered list of them built from config.
 import type { PromptFormat } from '../types.js';
 
-export type { PluginSpec, ProfileSpec } from '../types.js';
+export type { ProfileSpec } from '../types.js';
 
 /** What a plugin may know about a candidate replica. */
 export interface Candidate {

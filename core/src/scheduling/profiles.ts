@@ -16,7 +16,7 @@ import type {
 import { maxScore } from './pickers/max-score.js';
 import { BUILTIN_PLUGINS, REQUIRED_FILTERS, defaultProfile } from './register.js';
 
-export const DEFAULT_PROFILE = 'default';
+const DEFAULT_PROFILE = 'default';
 
 function invalid(message: string): CoreError {
   return new CoreError('INVALID_PARAMS', `placement: ${message}`);

@@ -33,7 +33,7 @@ export function freeSlots(rec: ReplicaRec): number {
   return Math.max(0, free);
 }
 
-export function loadOf(rec: ReplicaRec): number {
+function loadOf(rec: ReplicaRec): number {
   const total = rec.state.slots_total;
   return total <= 0 ? 1 : (total - freeSlots(rec)) / total;
 }

@@ -7,7 +7,7 @@
 // The Map is kept in last-activity order (delete + set on touch), so expiry scans only the head.
 import type { SessionConfig, SessionKey } from '../types.js';
 
-export interface SessionRec {
+interface SessionRec {
   id: string;
   tenant: string;
   createdAt: number;

@@ -1,6 +1,6 @@
 // Binary min-heap that records each item's position (through accessors) so that remove and
 // update are O(log n). An item may sit in several heaps as long as each uses its own position slot.
-export interface HeapSlot<T> {
+interface HeapSlot<T> {
   get(item: T): number;
   set(item: T, pos: number): void;
 }

@@ -15,7 +15,7 @@
 import { CoreError } from '../../errors.js';
 import type { Candidate, PlacementContext, Scorer } from '../plugins.js';
 
-export interface PrefixCacheParams {
+interface PrefixCacheParams {
   /** Characters per block (default 64). */
   blockChars: number;
   /** Block hashes remembered per replica (default 16384). */
