@@ -15,6 +15,7 @@ export default defineProject({
       'engine-sim/**/*.test.ts',
       'bdd/**/*.test.ts',
       'gpu/**/*.test.ts',
+      'chaos/**/*.test.ts',
       'bench/**/*.test.ts',
     ],
     pool: 'forks',
