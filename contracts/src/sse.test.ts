@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SseParser, formatSseEvent, parseSseTranscript } from './sse.js';
+import { SseParser, formatSseEvent, lastEventIdOf, parseSseTranscript } from './sse.js';
 import type { SseEvent } from './types.js';
 import { validateSseTranscript } from './validate.js';
 
@@ -63,5 +63,24 @@ describe('ORCH-2002: SSE framing', () => {
       data: { tokens_out: 0, decode_time_ms: 0, reason: 'canceled' },
     });
     expect(validateSseTranscript(text).ok).toBe(true);
+  });
+});
+
+describe('ORCH-4032: event ids and the resume point', () => {
+  it('ORCH-4032: formatSseEvent writes the id first; the parser reads it back', () => {
+    const text = formatSseEvent({ event: 'token', data: { t: 'a', i: 0 } }, 1);
+    expect(text).toBe('id: 1\nevent: token\ndata: {"t":"a","i":0}\n\n');
+    expect(new SseParser().push(text)).toEqual([
+      { event: 'token', data: '{"t":"a","i":0}', id: '1' },
+    ]);
+  });
+
+  it('ORCH-4032: Last-Event-ID wins over ?last_event_id; anything but a small non-negative integer is invalid', () => {
+    expect(lastEventIdOf(undefined, undefined)).toBeUndefined();
+    expect(lastEventIdOf('7', '3')).toBe(7);
+    expect(lastEventIdOf(undefined, '0')).toBe(0);
+    for (const bad of ['', '-1', '01', '1.5', 'abc', '9999999999', ' ']) {
+      expect(lastEventIdOf(bad, undefined)).toBe('invalid');
+    }
   });
 });

@@ -16,14 +16,37 @@ export function isSseEventName(value: string): value is SseEventName {
   return (SSE_EVENT_NAMES as readonly string[]).includes(value);
 }
 
-/** Frame one event. JSON.stringify never emits a raw newline, so data stays on one line. */
-export function formatSseEvent(e: SseEvent): string {
-  return `event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`;
+/**
+ * Frame one event. JSON.stringify never emits a raw newline, so data stays on one line.
+ * ORCH-4032: `id` is the event's position in the task's stream (0 for `started`), what a client
+ * sends back as `Last-Event-ID` to resume.
+ */
+export function formatSseEvent(e: SseEvent, id?: number): string {
+  const idLine = id === undefined ? '' : `id: ${id}\n`;
+  return `${idLine}event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`;
 }
 
 export interface RawSseEvent {
   event: string;
   data: string;
+  /** The event's `id:` field, when it has one (ORCH-4032). */
+  id?: string;
+}
+
+/**
+ * ORCH-4032: the resume point a stream request asks for: `Last-Event-ID`, else the
+ * `last_event_id` query parameter. undefined when neither is present; 'invalid' when one is not
+ * a non-negative integer id.
+ */
+export function lastEventIdOf(
+  header: string | undefined,
+  query: string | undefined,
+): number | 'invalid' | undefined {
+  const raw = header ?? query;
+  if (raw === undefined) return undefined;
+  const text = raw.trim();
+  if (!/^(0|[1-9][0-9]{0,8})$/.test(text)) return 'invalid';
+  return Number(text);
 }
 
 /**
@@ -60,6 +83,7 @@ export class SseParser {
 
 function parseBlock(block: string): RawSseEvent | undefined {
   let event = 'message';
+  let id: string | undefined;
   const data: string[] = [];
   for (const line of block.split('\n')) {
     if (line === '' || line.startsWith(':')) continue;
@@ -69,9 +93,10 @@ function parseBlock(block: string): RawSseEvent | undefined {
     if (value.startsWith(' ')) value = value.slice(1);
     if (field === 'event') event = value;
     else if (field === 'data') data.push(value);
+    else if (field === 'id') id = value;
   }
   if (data.length === 0) return undefined;
-  return { event, data: data.join('\n') };
+  return id === undefined ? { event, data: data.join('\n') } : { event, data: data.join('\n'), id };
 }
 
 /** Parse a whole transcript into raw events; throws if it ends mid-event. */

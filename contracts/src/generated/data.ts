@@ -44,6 +44,17 @@ export interface paths {
          *     (ORCH-4005). A task canceled or expired while queued answers 200 with only the
          *     terminal event. Routing is fail-closed: when placement is unreachable the answer is a
          *     typed 503, never an unrouted request (ORCH-4004).
+         *
+         *     Every event carries an `id:` line, its position in the task's stream (`0` for `started`,
+         *     then one more per event). A client whose connection broke reconnects with
+         *     `Last-Event-ID: <last id it received>` (or `?last_event_id=`) within the replica's resume
+         *     window (sidecar `--resume-window-ms`, default 30 s) and gets exactly the events after that
+         *     id, then the live stream; while the window lasts, a client that went away does not cancel
+         *     its task (ORCH-4032). An id that is not a non-negative integer, or one the stream never
+         *     sent, is 400 `INVALID_PARAMS`; a stream that can no longer be resumed (window passed,
+         *     replica gone) is 403 `LEASE_INVALID`, never a stream that skips events. A placement
+         *     restart keeps the task (ORCH-4030): a held request gets the typed, retriable 503 of
+         *     ORCH-4004, and the same request after the restart is served.
          */
         get: operations["streamTask"];
         put?: never;
@@ -588,6 +599,10 @@ export interface components {
         };
     };
     parameters: {
+        /** @description ORCH-4032: resume the stream after this event id (the `id:` of the last event received). */
+        LastEventIdHeader: string;
+        /** @description ORCH-4032: the same as `Last-Event-ID`, for clients that cannot set headers (EventSource); the header wins when both are given. */
+        LastEventIdQuery: string;
         /** @description The `task_id` given at admission. */
         TaskId: string;
         /** @description The `session_id` given with the session's tasks. Scoped to the caller's tenant: the same id under two tenants names two unrelated sessions (ORCH-3035). */
@@ -657,6 +672,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            /** @description No pool serves `model_ref` (on any engine), or `placement.pin_pool_id` names no pool (ORCH-2013). */
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -664,10 +681,15 @@ export interface operations {
     };
     streamTask: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description ORCH-4032: the same as `Last-Event-ID`, for clients that cannot set headers (EventSource); the header wins when both are given. */
+                last_event_id?: components["parameters"]["LastEventIdQuery"];
+            };
             header?: {
                 /** @description Echoed on the response; a UUIDv4 is generated when absent (ORCH-2052). A value that is empty, longer than 128 characters or outside the pattern is refused with 400 `INVALID_PARAMS` (its response carries a generated id) (ORCH-3144). */
                 "X-Correlation-Id"?: components["parameters"]["CorrelationIdHeader"];
+                /** @description ORCH-4032: resume the stream after this event id (the `id:` of the last event received). */
+                "Last-Event-ID"?: components["parameters"]["LastEventIdHeader"];
             };
             path: {
                 /** @description The `task_id` given at admission. */
@@ -689,6 +711,7 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["LeaseInvalid"];
             404: components["responses"]["NotFound"];
