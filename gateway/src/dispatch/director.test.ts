@@ -72,6 +72,18 @@ describe('Director (core + registry + fake control streams)', () => {
     );
   });
 
+  it('ORCH-4005: a stream request sends its Assign within the same event-loop turn (no timer hop)', async () => {
+    h = createHarness();
+    const call = h.connect();
+    submit(h);
+    let turned = false;
+    setImmediate(() => (turned = true));
+    void h.director.decide(streamRequest(TASK), new AbortController().signal);
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    expect(turned).toBe(false);
+    expect(call.commands('assign')).toHaveLength(1);
+  });
+
   it('ORCH-4005: unknown task → NOT_FOUND', async () => {
     h = createHarness();
     h.connect();

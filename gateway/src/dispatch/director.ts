@@ -38,6 +38,8 @@ export class Director implements Placer {
   private readonly cancelReasons = new Map<string, CancelReasonLabel>();
   private readonly acceptWaits = new LeaseWaits();
   private dispatchScheduled = false;
+  /** True while a dispatch pass runs (kick() then defers to the next event-loop turn). */
+  private dispatching = false;
   private closed = false;
   /** ORCH-3040: every replica state core gets from the gateway passes breakers.gate(). */
   readonly breakers: CircuitBreakers;
@@ -147,14 +149,21 @@ export class Director implements Placer {
     });
   }
 
-  /** Run core's dispatch soon, coalescing bursts of triggers into one pass. */
+  /**
+   * Run core's dispatch soon, coalescing bursts of triggers into one pass. A trigger from outside
+   * a pass (a stream request attaching, a lease ending) runs it at the end of the current task, so
+   * the held stream does not wait an event-loop turn behind other I/O; one raised by a pass
+   * itself waits a turn, so a pass that keeps re-triggering can never starve I/O.
+   */
   kick(): void {
     if (this.dispatchScheduled || this.closed) return;
     this.dispatchScheduled = true;
-    setImmediate(() => {
+    const run = (): void => {
       this.dispatchScheduled = false;
       if (!this.closed) this.runDispatch();
-    });
+    };
+    if (this.dispatching) setImmediate(run);
+    else queueMicrotask(run);
   }
 
   /** Periodic: queue timeouts, deadlines and session expiry live in core.tick(). */
@@ -285,6 +294,15 @@ export class Director implements Placer {
   }
 
   private runDispatch(): void {
+    this.dispatching = true;
+    try {
+      this.dispatchPass();
+    } finally {
+      this.dispatching = false;
+    }
+  }
+
+  private dispatchPass(): void {
     const batch = this.o.core.dispatch();
     this.deliver(batch.terminal, 'deadline');
     for (const d of batch.dispatches) {
