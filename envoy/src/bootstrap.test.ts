@@ -131,6 +131,8 @@ describe('renderEnvoyBootstrap', () => {
         use_http_header: true,
         http_header_name: 'x-gateway-destination-endpoint',
       },
+      // Replica hosts and their keep-alive connections outlive Envoy's 5 s default.
+      cleanup_interval: '300s',
     });
     expect(JSON.stringify(byName.placement_ext_proc)).toContain('http2_protocol_options');
     expect(JSON.stringify(byName.placement_ext_proc)).toContain('19002');

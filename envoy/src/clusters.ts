@@ -38,6 +38,9 @@ export function replicasCluster(o: ResolvedEnvoyOptions): Record<string, unknown
     lb_policy: 'CLUSTER_PROVIDED',
     connect_timeout: durationMs(o.connectTimeoutMs),
     original_dst_lb_config: { use_http_header: true, http_header_name: DESTINATION_HEADER },
+    // A host (and its warm keep-alive connections) is dropped after this long unused; the 5 s
+    // default made a replica picked less often than that pay a new connection on its stream.
+    cleanup_interval: durationMs(300_000),
     // Long-lived streams: the 1024 defaults would cap concurrency far below a fleet's.
     circuit_breakers: wideBreakers(),
   };
