@@ -31,6 +31,8 @@ COPY contracts ./contracts
 COPY core ./core
 COPY tools ./tools
 COPY deploy ./deploy
+# The webhook applies the sidecar's own determinism rules (@llama-orch/sidecar/llamacpp-args).
+COPY sidecar ./sidecar
 # The same non-root uid the manifests' securityContext names; the root filesystem is read-only there.
 USER 65532:65532
 ENTRYPOINT ["node", "--import", "tsx", "deploy/webhook/main.ts"]

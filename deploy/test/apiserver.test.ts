@@ -184,7 +184,12 @@ describe('ORCH-3111: what the API server stores', () => {
     expect(s.livenessProbe?.tcpSocket?.port).toBe(8100);
     expect(s.securityContext?.runAsNonRoot).toBe(true);
     expect(s.volumeMounts).toEqual([{ name: 'llama-orch-sidecar-tmp', mountPath: '/tmp' }]);
-    expect(stored.spec?.volumes?.map((v) => v.name)).toEqual(['llama-orch-sidecar-tmp']);
+    expect(stored.spec?.volumes?.map((v) => v.name)).toEqual([
+      'llama-orch-sidecar-tmp',
+      'llama-orch-sidecar-control-tls',
+    ]);
+    // ORCH-3142: the control-plane client certificate comes from a Secret in the Pod's namespace.
+    expect(stored.spec?.volumes?.[1]?.secret?.secretName).toBe('llama-orch-sidecar-tls');
     expect(stored.metadata?.annotations?.[INJECTED_ANNOTATION]).toContain(SIDECAR_CONTAINER);
     // Exactly what decide() produces, which injected-sidecar.test.ts runs as a process.
     const d = decide(workerPod('worker-0', GOOD) as Pod, injector);

@@ -123,7 +123,13 @@ beforeAll(async () => {
     sidecarCommand: DEFAULT_SIDECAR_COMMAND,
   });
   if (d.kind !== 'inject') throw new Error(`webhook decided ${JSON.stringify(d)}`);
+  // The Secret the webhook mounts (cert-manager's layout), issued by the stack's dev CA.
+  if (!stack.pki) throw new Error('the stack runs without control-plane TLS');
+  const secret = await stack.pki.sidecar(99);
   const local = asLocalProcess(d.sidecar, {
+    '/var/run/llama-orch/control-tls/ca.crt': secret.ca,
+    '/var/run/llama-orch/control-tls/tls.crt': secret.cert,
+    '/var/run/llama-orch/control-tls/tls.key': secret.key,
     'llama-orch-placement.llama-orch.svc:9003': `127.0.0.1:${stack.ports.control}`,
     // Tests bind loopback only; in the Pod it is every interface of the Pod's own network.
     '0.0.0.0': '127.0.0.1',

@@ -88,6 +88,13 @@ describe('ORCH-3111: injection of a labelled GPU worker', () => {
     expect(arg('--model-ref')).toBe('M');
     expect(arg('--advertise-host')).toBe('$(POD_IP)');
     expect(s.args).toContain('--strict');
+    // ORCH-3142: the client certificate for placement's mTLS control port, from a Secret.
+    expect(arg('--tls-cert')).toBe('/var/run/llama-orch/control-tls/tls.crt');
+    expect(s.volumeMounts).toContainEqual({
+      name: 'llama-orch-sidecar-control-tls',
+      mountPath: '/var/run/llama-orch/control-tls',
+      readOnly: true,
+    });
     expect(s.env).toContainEqual({
       name: 'POD_IP',
       valueFrom: { fieldRef: { fieldPath: 'status.podIP' } },

@@ -31,7 +31,19 @@ export interface InjectorConfig {
   sidecarCommand: readonly string[];
   /** Extra env for every sidecar (e.g. OTEL_EXPORTER_OTLP_ENDPOINT). */
   extraEnv?: readonly EnvVar[];
+  /**
+   * The kubernetes.io/tls Secret (in the worker's namespace) holding the sidecar's client
+   * certificate for placement's mutual-TLS control port (ORCH-3142): `ca.crt`, `tls.crt`,
+   * `tls.key`, as cert-manager writes them. Default `llama-orch-sidecar-tls`.
+   */
+  controlTlsSecret?: string;
 }
+
+export const DEFAULT_CONTROL_TLS_SECRET = 'llama-orch-sidecar-tls';
+/** Where the sidecar finds that Secret; the kubelet refreshes the files when it rotates. */
+export const CONTROL_TLS_DIR = '/var/run/llama-orch/control-tls';
+/** The Secret volume's name in the Pod. */
+export const SIDECAR_TLS_VOLUME = 'llama-orch-sidecar-control-tls';
 
 export const DEFAULT_SIDECAR_COMMAND = ['node', '--import', 'tsx', 'sidecar/src/main.ts'] as const;
 
@@ -145,9 +157,22 @@ export function decide(pod: Pod, cfg: InjectorConfig): Decision {
   const patch: JsonPatchOp[] = [{ op: 'add', path: '/spec/containers/-', value: sidecar }];
   // A writable /tmp for the sidecar (its root filesystem is read-only; tsx caches there).
   const tmp = { name: SIDECAR_TMP_VOLUME, emptyDir: { sizeLimit: '64Mi' } };
+  // The sidecar's control-plane identity; optional: false, so a missing Secret keeps the Pod
+  // Pending with a clear event instead of a sidecar that can never register.
+  const tls = {
+    name: SIDECAR_TLS_VOLUME,
+    secret: {
+      secretName: cfg.controlTlsSecret ?? DEFAULT_CONTROL_TLS_SECRET,
+      defaultMode: 0o440,
+      optional: false,
+    },
+  };
   if (pod.spec?.volumes === undefined)
-    patch.push({ op: 'add', path: '/spec/volumes', value: [tmp] });
-  else patch.push({ op: 'add', path: '/spec/volumes/-', value: tmp });
+    patch.push({ op: 'add', path: '/spec/volumes', value: [tmp, tls] });
+  else {
+    patch.push({ op: 'add', path: '/spec/volumes/-', value: tmp });
+    patch.push({ op: 'add', path: '/spec/volumes/-', value: tls });
+  }
   const marker = `${SIDECAR_CONTAINER}:${cfg.sidecarImage}`;
   if (pod.metadata?.annotations === undefined) {
     patch.push({
@@ -217,6 +242,13 @@ export function sidecarContainer(cfg: InjectorConfig, w: Worker): Container {
     // Placement routes to the pod IP the kubelet substitutes from the downward API.
     '--advertise-host',
     '$(POD_IP)',
+    // ORCH-3142: placement's control port accepts only clients with a certificate of its CA.
+    '--tls-ca',
+    `${CONTROL_TLS_DIR}/ca.crt`,
+    '--tls-cert',
+    `${CONTROL_TLS_DIR}/tls.crt`,
+    '--tls-key',
+    `${CONTROL_TLS_DIR}/tls.key`,
     cfg.strict ? '--strict' : '--no-strict',
   ];
   return {
@@ -235,7 +267,10 @@ export function sidecarContainer(cfg: InjectorConfig, w: Worker): Container {
     // /healthz is 503 while the engine loads; liveness only asks whether the process answers.
     livenessProbe: { tcpSocket: { port: cfg.sidecarPort }, periodSeconds: 10, failureThreshold: 6 },
     resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
-    volumeMounts: [{ name: SIDECAR_TMP_VOLUME, mountPath: '/tmp' }],
+    volumeMounts: [
+      { name: SIDECAR_TMP_VOLUME, mountPath: '/tmp' },
+      { name: SIDECAR_TLS_VOLUME, mountPath: CONTROL_TLS_DIR, readOnly: true },
+    ],
     securityContext: {
       runAsNonRoot: true,
       runAsUser: 65532,

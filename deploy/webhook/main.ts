@@ -40,6 +40,7 @@ const handle = await startWebhook({
     sidecarPort,
     strict: determinism === 'strict',
     sidecarCommand: DEFAULT_SIDECAR_COMMAND,
+    ...(env.SIDECAR_TLS_SECRET ? { controlTlsSecret: env.SIDECAR_TLS_SECRET } : {}),
   },
 });
 process.stdout.write(`webhook listening on :${handle.port} (determinism ${determinism})\n`);
