@@ -59,14 +59,23 @@ describe('ORCH-3131: prefix-cache-aware placement', () => {
     finish(first.leaseId);
   });
 
-  it('ORCH-3131: a hot prefix spreads once its holder reaches the load threshold', () => {
+  it('ORCH-3131: a hot prefix spreads once its holder is max_load_gap busier than the idlest', () => {
     const { send } = fleet(prefixConfig());
-    const placed = [0, 1, 2, 3, 4].map((i) => send(`${SYSTEM}question ${i}`).replicaId);
-    // Three leases make the holder 75 % busy (the default threshold): the fourth goes elsewhere.
-    expect(placed.slice(0, 3)).toEqual([placed[0], placed[0], placed[0]]);
-    expect(placed[3]).not.toBe(placed[0]);
+    const placed = [0, 1, 2, 3].map((i) => send(`${SYSTEM}question ${i}`).replicaId);
+    // Two leases make the holder 50 % busier than idle replicas (the default gap): the third goes
+    // elsewhere.
+    expect(placed.slice(0, 2)).toEqual([placed[0], placed[0]]);
+    expect(placed[2]).not.toBe(placed[0]);
     // The new holder now has the prefix too and takes the next one.
-    expect(placed[4]).toBe(placed[3]);
+    expect(placed[3]).toBe(placed[2]);
+  });
+
+  it('ORCH-3131: when every replica is equally busy (at the knee) the prefix decides', () => {
+    const { send } = fleet(prefixConfig());
+    const holder = send(`${SYSTEM}first`).replicaId;
+    // Fill the others to the holder's load, then more: equal load everywhere, the prefix wins.
+    for (let i = 0; i < 3; i++) send(`unrelated prompt number ${i} `.repeat(8));
+    expect(send(`${SYSTEM}second`).replicaId).toBe(holder);
   });
 
   it('ORCH-3131: a replica that restarts, reloads, drains or leaves is forgotten', () => {

@@ -38,7 +38,7 @@ export const PlacementPluginSchema = Type.Object(
         'least-load (1 - busy fraction), session-affinity (1 on the session’s last replica), ' +
         'kv-headroom (1 - KV usage), kv-utilization and queue-depth (the sidecars’ load reports, ' +
         'normalised across candidates, ORCH-3132), prefix-cache (longest cached prompt prefix, ' +
-        'ORCH-3131; params block_chars, blocks_per_replica, max_blocks, load_threshold), ' +
+        'ORCH-3131; params block_chars, blocks_per_replica, max_blocks, max_load_gap), ' +
         'wasm-policy (a WASI policy, ORCH-3133; params path, fuel, budget_ms), max-score (picker).',
     }),
     weight: Type.Optional(

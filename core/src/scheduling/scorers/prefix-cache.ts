@@ -10,8 +10,10 @@
 //   still share a prefix after the template; the format is mixed into the first hash.
 // - Per replica a bounded LRU of block hashes (Map insertion order); `forget` drops a replica's
 //   entries when its engine state is gone (restart, reload, drain, removal).
-// - Balanced against load: a replica at or above `load_threshold` scores 0 here, so one hot prefix
-//   spreads to other replicas (which then hold it too) instead of pinning everything to one.
+// - Balanced against load: a candidate whose busy fraction is `max_load_gap` or more above the
+//   least busy candidate's scores 0 here, so one hot prefix spreads to other replicas (which then
+//   hold it too) instead of pinning everything to one; when every replica is equally busy (at the
+//   knee) the prefix decides. The gap is relative because scorers see the whole candidate list.
 import { CoreError } from '../../errors.js';
 import type { Candidate, PlacementContext, Scorer } from '../plugins.js';
 
@@ -22,15 +24,15 @@ interface PrefixCacheParams {
   blocksPerReplica: number;
   /** At most this many leading blocks of a prompt are hashed (default 512). */
   maxBlocks: number;
-  /** Candidates this busy or busier score 0 (default 0.75). */
-  loadThreshold: number;
+  /** Candidates this much busier than the least busy one score 0 (default 0.5). */
+  maxLoadGap: number;
 }
 
 const DEFAULTS: PrefixCacheParams = {
   blockChars: 64,
   blocksPerReplica: 16_384,
   maxBlocks: 512,
-  loadThreshold: 0.75,
+  maxLoadGap: 0.5,
 };
 
 /** Holders of a prompt's prefix added to the candidate list, longest match first. */
@@ -69,19 +71,19 @@ function intParam(params: Record<string, unknown>, key: string, def: number, min
 
 export function prefixCacheParams(params: Record<string, unknown>): PrefixCacheParams {
   for (const key of Object.keys(params)) {
-    if (!['block_chars', 'blocks_per_replica', 'max_blocks', 'load_threshold'].includes(key)) {
+    if (!['block_chars', 'blocks_per_replica', 'max_blocks', 'max_load_gap'].includes(key)) {
       throw new CoreError('INVALID_PARAMS', `prefix-cache: unknown param ${key}`);
     }
   }
-  const t = params['load_threshold'];
+  const t = params['max_load_gap'];
   if (t !== undefined && !(typeof t === 'number' && t > 0 && t <= 1)) {
-    throw new CoreError('INVALID_PARAMS', 'prefix-cache: load_threshold must be in (0, 1]');
+    throw new CoreError('INVALID_PARAMS', 'prefix-cache: max_load_gap must be in (0, 1]');
   }
   return {
     blockChars: intParam(params, 'block_chars', DEFAULTS.blockChars, 1),
     blocksPerReplica: intParam(params, 'blocks_per_replica', DEFAULTS.blocksPerReplica, 1),
     maxBlocks: intParam(params, 'max_blocks', DEFAULTS.maxBlocks, 1),
-    loadThreshold: (t as number | undefined) ?? DEFAULTS.loadThreshold,
+    maxLoadGap: (t as number | undefined) ?? DEFAULTS.maxLoadGap,
   };
 }
 
@@ -118,8 +120,12 @@ export class PrefixCacheScorer implements Scorer {
   score(ctx: PlacementContext, candidates: readonly Candidate[]): number[] {
     const hashes = this.hashes(ctx);
     if (hashes.length === 0) return candidates.map(() => 0);
+    let least = Infinity;
+    for (const c of candidates) least = Math.min(least, c.load);
     return candidates.map((c) =>
-      c.load >= this.params.loadThreshold ? 0 : this.matched(c.replicaId, hashes) / hashes.length,
+      c.load - least >= this.params.maxLoadGap
+        ? 0
+        : this.matched(c.replicaId, hashes) / hashes.length,
     );
   }
 
