@@ -35,6 +35,8 @@ export interface FakeLlama {
   failProbes: boolean;
   /** Answer /metrics with 404 (an engine started without --metrics). */
   noMetrics: boolean;
+  /** TCP connections accepted so far (keep-alive reuse shows as no new one). */
+  connections: number;
   close(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function startFakeLlama(initial: FakeScript): Promise<FakeLlama> {
     processing: false,
     failProbes: false,
     noMetrics: false,
+    connections: 0,
     close: async () => undefined,
   };
   const json = (res: ServerResponse, status: number, body: unknown): void => {
@@ -182,6 +185,9 @@ export async function startFakeLlama(initial: FakeScript): Promise<FakeLlama> {
       return;
     }
     json(res, 404, { error: { code: 404, message: 'not found' } });
+  });
+  server.on('connection', () => {
+    state.connections += 1;
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   state.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -109,6 +109,15 @@ describe('ORCH-4014: llama.cpp adapter against a fake engine', () => {
     expect(outcome).toMatchObject({ reason: 'stop', tokensOut: 3, tokensIn: 5, decodeMs: 12.5 });
   });
 
+  it('ORCH-4013: a stream that ended leaves its engine connection warm for the next one', async () => {
+    fake.script = { tokens: ['a', 'b'] };
+    await collect();
+    const before = fake.connections;
+    await collect();
+    await collect();
+    expect(fake.connections).toBe(before);
+  });
+
   it('ORCH-4014: stop_type limit maps to reason length', async () => {
     fake.script = { tokens: ['x', 'y'], stopType: 'limit' };
     expect((await collect()).outcome.reason).toBe('length');

@@ -18,7 +18,8 @@ import { describe, mapHttpError, mapTransportError } from './errors.js';
 import { getJson, getStatus, parsePromText, parseSlots } from './probe.js';
 import { buildCompletionBody } from './request.js';
 import { LLAMACPP_SAMPLER_PROFILES, samplerProfile } from './sampler-profiles.js';
-import { SseReader } from '../openai-compatible/index.js';
+import { SseReader, postStream } from '../openai-compatible/index.js';
+import type { StreamResponse } from '../openai-compatible/index.js';
 
 export class LlamaCppAdapter implements EngineAdapter {
   readonly engine = 'llamacpp' as const;
@@ -46,31 +47,28 @@ export class LlamaCppAdapter implements EngineAdapter {
       }
       prompt = rendered.prompt;
     }
-    let res: Response;
+    let res: StreamResponse;
     try {
-      res = await fetch(new URL('/completion', this.baseUrl), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-        body: JSON.stringify(buildCompletionBody({ ...req, prompt }, params)),
-        signal: req.signal,
-      });
+      res = await postStream(
+        new URL('/completion', this.baseUrl),
+        JSON.stringify(buildCompletionBody({ ...req, prompt }, params)),
+        req.signal,
+        { accept: 'text/event-stream' },
+      );
     } catch (err) {
       yield* req.signal.aborted ? mapper.close(true) : mapper.fail(mapTransportError(err));
       return;
     }
-    if (!res.ok || !res.body) {
+    if (res.status < 200 || res.status >= 300) {
       const text = await res.text().catch(() => '');
       yield* mapper.fail(mapHttpError(res.status, text));
       return;
     }
     // llama-server's dialect: errors arrive as `error:` lines, and some builds send bare JSON lines.
     const parser = new SseReader({ fieldEvents: ['error'], jsonLines: true });
-    const reader = res.body.getReader();
     try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        for (const raw of parser.push(value)) {
+      for await (const chunk of res.body) {
+        for (const raw of parser.push(chunk)) {
           for (const ev of mapper.map(raw)) yield ev;
         }
         if (mapper.finished) return;
@@ -82,8 +80,9 @@ export class LlamaCppAdapter implements EngineAdapter {
     } catch (err) {
       yield* req.signal.aborted ? mapper.close(true) : mapper.close(false, describe(err));
     } finally {
-      // Closing the body closes the socket: llama-server is told to stop the task (#4911).
-      await reader.cancel().catch(() => undefined);
+      // A body not read to its end is closed with its socket: llama-server is told to stop the
+      // task (#4911). A finished one leaves its connection warm for the next stream.
+      res.close(mapper.finished !== undefined);
     }
   }
 

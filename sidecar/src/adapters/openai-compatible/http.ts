@@ -1,4 +1,8 @@
-// Bounded read-only probes and small parsers shared by the HTTP engine adapters.
+// Bounded read-only probes, the streaming POST and small parsers shared by the HTTP engine
+// adapters.
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AdapterError } from '../types.js';
 
 const PROBE_TIMEOUT_MS = 2000;
@@ -22,6 +26,86 @@ export async function getJson(url: URL | string, signal?: AbortSignal): Promise<
     throw new Error(`GET ${String(url)} → HTTP ${status}: ${body.slice(0, 200)}`);
   }
   return JSON.parse(body) as unknown;
+}
+
+// One keep-alive pool per sidecar for its engine: a stream request reuses a warm connection
+// (no handshake on the hot path). Idle sockets close after 2 s, before an engine's own
+// keep-alive timeout (llama-server 5 s) can close one under a request just written on it.
+const agents = {
+  http: new HttpAgent({ keepAlive: true, timeout: 2_000 }),
+  https: new HttpsAgent({ keepAlive: true, timeout: 2_000 }),
+};
+
+export interface StreamResponse {
+  readonly status: number;
+  /** The body as it arrives; iterate it once, or call text() once. */
+  readonly body: AsyncIterable<Buffer>;
+  text(): Promise<string>;
+  /**
+   * Done with the answer. `finished`: the engine already sent its final event, so the rest of the
+   * body is drained and the connection stays warm (destroyed if it does not end within 1 s);
+   * otherwise the connection is closed and the engine sees the client go away (it stops the task).
+   */
+  close(finished: boolean): void;
+}
+
+/**
+ * POST a JSON body and stream the answer, over node:http with a keep-alive agent: lighter per
+ * request and per chunk than fetch's WHATWG streams on the token path. `signal` aborts it (the
+ * socket is destroyed, so the engine stops the task); a transport failure rejects.
+ */
+export function postStream(
+  url: URL | string,
+  body: string,
+  signal: AbortSignal | undefined,
+  headers: Record<string, string> = {},
+): Promise<StreamResponse> {
+  const u = typeof url === 'string' ? new URL(url) : url;
+  const https = u.protocol === 'https:';
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+      return;
+    }
+    const req = (https ? httpsRequest : httpRequest)(
+      u,
+      {
+        method: 'POST',
+        agent: https ? agents.https : agents.http,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          ...headers,
+        },
+        ...(signal ? { signal } : {}),
+      },
+      (res: IncomingMessage) => {
+        resolve({
+          status: res.statusCode ?? 0,
+          // Leaving the loop early must not destroy the socket: close() decides.
+          body: res.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>,
+          text: async () => {
+            const chunks: Buffer[] = [];
+            for await (const c of res) chunks.push(c as Buffer);
+            return Buffer.concat(chunks).toString('utf8');
+          },
+          close: (finished) => {
+            if (res.complete || req.destroyed) return;
+            if (!finished) {
+              req.destroy();
+              return;
+            }
+            const bound = setTimeout(() => req.destroy(), 1_000);
+            bound.unref();
+            res.once('close', () => clearTimeout(bound));
+            res.resume();
+          },
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 export function isRecord(v: unknown): v is Record<string, unknown> {
