@@ -2,6 +2,8 @@
 // it (`POST /apply-template`, the template embedded in the GGUF), so the sidecar never guesses a
 // template and the text decoded is exactly what the engine's own chat endpoint would decode.
 import type { AdapterError, ChatTurn } from '../types.js';
+import { postStream } from '../openai-compatible/index.js';
+import type { StreamResponse } from '../openai-compatible/index.js';
 import { describe, mapHttpError, mapTransportError } from './errors.js';
 
 export type Rendered = { ok: true; prompt: string } | { ok: false; error: AdapterError };
@@ -19,19 +21,20 @@ export async function renderChatPrompt(
   turns: readonly ChatTurn[],
   signal: AbortSignal,
 ): Promise<Rendered> {
-  let res: Response;
+  let res: StreamResponse;
   try {
-    res = await fetch(new URL('/apply-template', baseUrl), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(applyTemplateBody(turns)),
+    // The same warm keep-alive pool as the decode that follows (one engine round trip less to set
+    // up on the stream's path).
+    res = await postStream(
+      new URL('/apply-template', baseUrl),
+      JSON.stringify(applyTemplateBody(turns)),
       signal,
-    });
+    );
   } catch (err) {
     return { ok: false, error: mapTransportError(err) };
   }
   const text = await res.text().catch((e: unknown) => `(body unreadable: ${describe(e)})`);
-  if (!res.ok) {
+  if (res.status < 200 || res.status >= 300) {
     const e = mapHttpError(res.status, text);
     return { ok: false, error: { ...e, message: `chat template: ${e.message}` } };
   }
