@@ -8,6 +8,11 @@ export * from './openai.js';
 export type { DocName, ValidationIssue, ValidationResult } from './openapi/ajv.js';
 export { openApiVersion, dataDocument, controlDocument, openApiPath } from './openapi/documents.js';
 export type { OpenApiDocument } from './openapi/documents.js';
-export { listOperations, findOperation, responseSpec } from './openapi/operations.js';
+export {
+  declaredMethods,
+  listOperations,
+  findOperation,
+  responseSpec,
+} from './openapi/operations.js';
 export type { OperationInfo, ResponseSpec } from './openapi/operations.js';
 export * from './config/index.js';

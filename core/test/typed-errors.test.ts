@@ -71,10 +71,10 @@ describe('ORCH-2001: admission errors', () => {
     );
   });
 
-  it('ORCH-2008: unknown model_ref or engine with no pool → INVALID_PARAMS naming the engine', () => {
+  it('ORCH-2008/ORCH-2013: a served model on another engine → INVALID_PARAMS; a model no pool serves → NOT_FOUND; both name the engine', () => {
     const { sched } = ready();
     const e = rejected(sched.admit(spec('m', { model_ref: 'nope' }), 'acme'));
-    expect(e.code).toBe('INVALID_PARAMS');
+    expect(e.code).toBe('NOT_FOUND');
     expect(e.engine).toBe('llamacpp');
     expect(rejected(sched.admit(spec('v', { engine: 'vllm' }), 'acme')).code).toBe(
       'INVALID_PARAMS',
@@ -103,12 +103,12 @@ describe('ORCH-2001: admission errors', () => {
     ).toBe('INVALID_PARAMS');
   });
 
-  it('ORCH-2013: pinned pool unknown → INVALID_PARAMS, never a fallback', () => {
+  it('ORCH-2013: pinned pool unknown → NOT_FOUND (404), never a fallback', () => {
     const { sched } = ready();
     const e = rejected(
       sched.admit(spec('x', { placement: { mode: 'pin', pin_pool_id: 'ghost' } }), 'acme'),
     );
-    expect(e.code).toBe('INVALID_PARAMS');
+    expect(e.code).toBe('NOT_FOUND');
     expect(e.policyLabel).toBe('placement.pin');
   });
 

@@ -64,6 +64,9 @@ function httpConnectionManager(o: ResolvedEnvoyOptions): Record<string, unknown>
       'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
     stat_prefix: 'public',
     codec_type: 'AUTO',
+    // ORCH-3144: a method Envoy's HTTP/1 codec does not know (QUERY, ...) reaches the REST app,
+    // which answers 405 with Allow for a declared path, instead of the codec's bare 400.
+    http_protocol_options: { allow_custom_methods: true },
     route_config: routeConfig(o),
     http_filters: [edgeHeadersFilter(), extProcFilter(o), routerFilter()],
     local_reply_config: localReplyConfig(),

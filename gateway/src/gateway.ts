@@ -17,6 +17,7 @@ import type { TenantKeys } from './auth/api-keys.js';
 import { AuthPolicy, assertAuthAllowed } from './auth/policy.js';
 import type { GrpcTlsFiles } from './auth/grpc-tls.js';
 import { loadKeySecret } from './auth/key-secret-source.js';
+import { correlationGuard } from './extproc/correlation-guard.js';
 import { guardedPlacer } from './auth/stream-guard.js';
 import { buildHttpApp } from './http/app.js';
 import type { HttpPlugin } from './http/app.js';
@@ -202,21 +203,24 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
     ...(options.tls ? { tls: options.tls } : {}),
   });
   const extProc = await startExtProcServer({
-    placer: guardedPlacer(
-      tracedPlacer(
-        openAiPlacer(director, {
-          tasks,
-          director,
-          registry,
-          pools: options.scheduler.pools,
-          log: log.child({ component: 'openai' }),
-        }),
+    // ORCH-3144: a contract-breaking X-Correlation-Id is refused before auth and admission.
+    placer: correlationGuard(
+      guardedPlacer(
+        tracedPlacer(
+          openAiPlacer(director, {
+            tasks,
+            director,
+            registry,
+            pools: options.scheduler.pools,
+            log: log.child({ component: 'openai' }),
+          }),
+        ),
+        {
+          policy,
+          taskTenant,
+          onRefused: (_error, api) => metrics.extProcRequests.inc({ outcome: 'unauthorized', api }),
+        },
       ),
-      {
-        policy,
-        taskTenant,
-        onRefused: (_error, api) => metrics.extProcRequests.inc({ outcome: 'unauthorized', api }),
-      },
     ),
     // ORCH-3106: the OpenAI routes answer errors in OpenAI's shape, everything else the envelope.
     errorToDecision: (error, request) =>

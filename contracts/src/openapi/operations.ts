@@ -68,6 +68,44 @@ export function listOperations(): OperationInfo[] {
   return out;
 }
 
+/** One declared path as a matcher, with its declared methods (upper case). */
+interface PathMethods {
+  readonly regex: RegExp;
+  readonly methods: readonly string[];
+}
+
+let pathTable: readonly PathMethods[] | undefined;
+
+/**
+ * ORCH-3144: the methods both documents declare for a concrete request path (`{param}` segments
+ * match one path segment), or undefined when no document declares the path. The REST server
+ * answers a method outside this list with 405 and `Allow` listing it.
+ */
+export function declaredMethods(path: string): readonly string[] | undefined {
+  pathTable ??= (() => {
+    const byPath = new Map<string, Set<string>>();
+    for (const op of listOperations()) {
+      const set = byPath.get(op.path) ?? new Set<string>();
+      set.add(op.method.toUpperCase());
+      byPath.set(op.path, set);
+    }
+    return [...byPath].map(([template, methods]) => ({
+      regex: new RegExp(
+        `^${template
+          .split(/(\{[^}]+\})/)
+          .map((part) =>
+            part.startsWith('{') ? '[^/]+' : part.replace(/[.*+?^$()|[\]\\]/g, '\\$&'),
+          )
+          .join('')}$`,
+      ),
+      methods: [...methods].sort(),
+    }));
+  })();
+  const methods = new Set<string>();
+  for (const p of pathTable) if (p.regex.test(path)) for (const m of p.methods) methods.add(m);
+  return methods.size === 0 ? undefined : [...methods].sort();
+}
+
 export function findOperation(operationId: string): OperationInfo {
   const op = listOperations().find((o) => o.operationId === operationId);
   if (!op) throw new Error(`contracts: unknown operationId ${operationId}`);

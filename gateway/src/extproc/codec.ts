@@ -1,6 +1,7 @@
 // Envoy ext_proc messages <-> plain PlacementRequest / PlacementDecision. The only code that
 // builds Envoy messages. Header values go out as raw_value only: `value` alone is dropped by
 // Envoy ≥1.27 and setting both is rejected (envoy-ext-proc.md §3).
+import { resolveCorrelationId } from '../http/correlation-id.js';
 import type { PlacementDecision, PlacementRequest } from './handler.js';
 import type {
   EnvoyHeaderMutation,
@@ -25,11 +26,15 @@ export function decodeRequestHeaders(message: EnvoyHttpHeaders): PlacementReques
   const rawPath = headers[':path'] ?? '';
   const path = rawPath.split('?')[0] ?? '';
   const match = STREAM_PATH.exec(path);
+  // ORCH-2052/3144: a valid client id is kept; an invalid one is replaced by a minted id (the
+  // answer echoes it) and the request is refused (correlationGuard).
+  const correlation = resolveCorrelationId(headers['x-correlation-id']);
   return {
     method: headers[':method'] ?? '',
     path,
     taskId: match?.[1] === undefined ? undefined : safeDecode(match[1]),
-    correlationId: headers['x-correlation-id'] || undefined,
+    correlationId: correlation.id,
+    ...(correlation.refusal ? { correlationRefusal: correlation.refusal } : {}),
     headers,
   };
 }

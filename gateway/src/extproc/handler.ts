@@ -8,6 +8,8 @@ export interface PlacementRequest {
   /** Task id parsed from `/v1/tasks/{id}/stream`; undefined when the path has another shape. */
   readonly taskId: string | undefined;
   readonly correlationId: string | undefined;
+  /** ORCH-3144: the client's X-Correlation-Id broke the contract; the request is refused with it. */
+  readonly correlationRefusal?: Error;
   /** Lower-case header names; multi-valued headers are comma-joined. */
   readonly headers: Readonly<Record<string, string>>;
   /**

@@ -1,10 +1,9 @@
 // The REST app (fastify): correlation ids, one error handler, and one plugin per route family.
 // Handlers are thin: validation comes from contracts, decisions from placement/ and core.
-import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { CoreError } from '@llama-orch/core';
-import { OPENAI_MODELS_PATH, openAiErrorResponse } from '@llama-orch/contracts';
+import { OPENAI_MODELS_PATH, declaredMethods, openAiErrorResponse } from '@llama-orch/contracts';
 import type { OpenAiErrorReply } from '@llama-orch/contracts';
 import { asCoreError } from '../errors/errors.js';
 import { toHttpError } from '../errors/http-error.js';
@@ -16,6 +15,7 @@ import type { AuthPolicy } from '../auth/policy.js';
 import { adminCheck, adminOnlyPolicy } from './admin-auth.js';
 import type { AdminAuthOptions } from './admin-auth.js';
 import { capabilityRoutes } from './capabilities.js';
+import { resolveCorrelationId } from './correlation-id.js';
 import { ANONYMOUS_PRINCIPAL, dataPlaneAuth } from './data-plane-auth.js';
 import { metricsRoutes } from './metrics-route.js';
 import { poolRoutes } from './pools.js';
@@ -45,20 +45,19 @@ export interface HttpAppOptions {
 /** An extra route plugin; it gets the services the product routes use. */
 export type HttpPlugin = FastifyPluginAsync<{ tasks: TaskService; pools: PoolService }>;
 
-const UUID_LIKE = /^[0-9A-Za-z._:-]{1,128}$/;
-
 export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   // Fastify's per-request logging stays off: the gateway logs task events itself (ORCH-3027).
   const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024 });
   app.decorateRequest('correlationId', '');
   // Fastify 5 refuses object defaults for decorators; the first hook below sets the real value.
   app.decorateRequest('principal', null as unknown as Principal);
-  // ORCH-2052: echo the client's X-Correlation-Id, or mint a UUIDv4, on every non-204 response.
+  // ORCH-2052: echo the client's X-Correlation-Id, or mint a UUIDv4, on every non-204 response;
+  // ORCH-3144: one the contract does not allow is a 400 (which echoes a minted id).
   app.addHook('onRequest', async (request) => {
     request.principal = ANONYMOUS_PRINCIPAL;
-    const given = request.headers['x-correlation-id'];
-    request.correlationId =
-      typeof given === 'string' && UUID_LIKE.test(given) ? given : randomUUID();
+    const resolved = resolveCorrelationId(request.headers['x-correlation-id']);
+    request.correlationId = resolved.id;
+    if (resolved.refusal) throw resolved.refusal;
   });
   app.addHook('onSend', async (request, reply, payload) => {
     if (reply.statusCode !== 204) reply.header('x-correlation-id', request.correlationId);
@@ -79,10 +78,18 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     return reply.code(reply_.status).headers(reply_.headers).send(reply_.body);
   });
   app.setNotFoundHandler((request, reply) => {
+    // ORCH-3144: a path the contract declares, with a method it does not: 405 and Allow.
+    const allowed = declaredMethods(request.url.split('?')[0] ?? '');
     const r = toHttpError(
-      new CoreError('NOT_FOUND', `no route ${request.method} ${request.url}`),
+      allowed === undefined
+        ? new CoreError('NOT_FOUND', `no route ${request.method} ${request.url}`)
+        : new CoreError(
+            'METHOD_NOT_ALLOWED',
+            `${request.method} is not allowed here; allowed: ${allowed.join(', ')}`,
+          ),
       request.correlationId,
     );
+    if (allowed !== undefined) reply.header('allow', allowed.join(', '));
     return reply.code(r.status).headers(r.headers).send(r.body);
   });
   const policy =
