@@ -1,6 +1,6 @@
 // The slice of Envoy's ext_proc messages this service reads and writes, as @grpc/proto-loader
 // decodes them (keepCase, enums as strings, oneofs as a `request`/`response` discriminator).
-// Only extproc/ sees these types (STYLE.md).
+// Only extproc/ sees these types (CONTRIBUTING.md, "Envoy types stay in extproc/").
 
 export interface EnvoyHeaderValue {
   key: string;

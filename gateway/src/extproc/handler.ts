@@ -1,5 +1,6 @@
-// The small interface the ext_proc loop calls (STYLE.md: the handler layer defines it). Plain
-// TypeScript only: the codec turns Envoy messages into these and back.
+// The small interface the ext_proc loop calls; the layer that calls it defines it (CONTRIBUTING.md,
+// "Envoy types stay in extproc/"). Plain TypeScript only: the codec turns Envoy messages into
+// these and back.
 
 /** A stream request as placement sees it, stripped of every Envoy type. */
 export interface PlacementRequest {

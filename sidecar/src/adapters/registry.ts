@@ -1,5 +1,5 @@
 // Engine name → adapter module. The one place that lists engines; shared code never branches on
-// an engine name (STYLE.md: no `if (engine === …)`).
+// an engine name (CONTRIBUTING.md, "Engine code stays in its adapter": no `if (engine === …)`).
 import { llamacppModule } from './llamacpp/index.js';
 import { mockModule } from './mock/index.js';
 import { tgiModule } from './tgi/index.js';
