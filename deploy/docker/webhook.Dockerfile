@@ -3,7 +3,8 @@
 #   docker build -f deploy/docker/webhook.Dockerfile -t llama-orch/webhook:0.1.0 .
 # NOT BUILT HERE: no image registry is reachable from this project's machines, so this file has
 # never been built or run; see deploy/README.md.
-# Sources run through tsx, as in npm run up: the workspace packages export their .ts sources.
+# Built once in the build stage (tools/build-runtime.mjs: one ESM bundle, the repo's TypeScript
+# compiled in, node_modules external) and run by plain node, as npm run up does.
 
 FROM node:20.19.5-bookworm-slim AS deps
 WORKDIR /app
@@ -18,14 +19,12 @@ COPY test-harness/package.json test-harness/
 COPY cli/package.json cli/
 COPY tools/package.json tools/
 COPY deploy/package.json deploy/
-# Lifecycle scripts stay off (as allowScripts says for the repo); tsx is kept for the runtime.
+# Lifecycle scripts stay off (as allowScripts says for the repo); esbuild's JS API finds its
+# platform binary package without them.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 
-FROM node:20.19.5-bookworm-slim
-ENV NODE_ENV=production
-WORKDIR /app
-COPY --from=deps /app/node_modules ./node_modules
-COPY package.json tsconfig.base.json ./
+FROM deps AS build
+COPY tsconfig.base.json ./
 COPY proto ./proto
 COPY contracts ./contracts
 COPY core ./core
@@ -33,6 +32,14 @@ COPY tools ./tools
 COPY deploy ./deploy
 # The webhook applies the sidecar's own determinism rules (@llama-orch/sidecar/llamacpp-args).
 COPY sidecar ./sidecar
+RUN node tools/build-runtime.mjs webhook
+
+FROM node:20.19.5-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY --from=build /app/deploy/dist ./deploy/dist
 # The same non-root uid the manifests' securityContext names; the root filesystem is read-only there.
 USER 65532:65532
-ENTRYPOINT ["node", "--import", "tsx", "deploy/webhook/main.ts"]
+ENTRYPOINT ["node", "deploy/dist/webhook.mjs"]

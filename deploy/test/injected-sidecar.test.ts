@@ -3,6 +3,7 @@
 // mapped to loopback as a kubelet and the cluster DNS would resolve them. Against the local stack
 // (real placement, Envoy and llama-server) it registers with placement and serves a task through
 // Envoy.
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,6 +70,8 @@ let sidecar: SupervisedChild | undefined;
 let injectedId = '';
 
 beforeAll(async () => {
+  // The container runs the bundle the sidecar image builds (DEFAULT_SIDECAR_COMMAND): build it.
+  execFileSync(process.execPath, ['tools/build-runtime.mjs', 'sidecar'], { cwd: REPO_ROOT });
   stack = await startStack({ replicas: 1, threads: 1 });
   const [enginePort, sidecarPort] = await freePorts(2);
   // The GPU worker's engine container, as the example worker runs it (CPU carve-out here).

@@ -1,8 +1,9 @@
-// The webhook as its Deployment runs it (ORCH-3113): `node --import tsx deploy/webhook/main.ts`
-// configured by env only, in cert-manager mode (WEBHOOK_TLS_DIR with tls.crt, tls.key, ca.crt),
-// where it must serve that certificate and leave caBundle alone. Loopback only.
+// The webhook as its Deployment runs it (ORCH-3113): `node deploy/dist/webhook.mjs`, the bundle
+// its image builds once (tools/build-runtime.mjs, built here first), configured by env only, in
+// cert-manager mode (WEBHOOK_TLS_DIR with tls.crt, tls.key, ca.crt), where it must serve that
+// certificate and leave caBundle alone. Loopback only.
 import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -51,7 +52,8 @@ beforeAll(async () => {
   await writeFile(join(dir, 'tls.key'), tls.key, { mode: 0o600 });
   await writeFile(join(dir, 'ca.crt'), tls.caCert);
   port = await freePort();
-  child = spawn(process.execPath, ['--import', 'tsx', 'deploy/webhook/main.ts'], {
+  execFileSync(process.execPath, ['tools/build-runtime.mjs', 'webhook'], { cwd: REPO_ROOT });
+  child = spawn(process.execPath, ['deploy/dist/webhook.mjs'], {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH ?? '',
@@ -146,7 +148,7 @@ describe('ORCH-3113: the webhook process in cert-manager mode', () => {
   });
 
   it('ORCH-3113: a bad setting stops the start with its name', async () => {
-    const bad = spawn(process.execPath, ['--import', 'tsx', 'deploy/webhook/main.ts'], {
+    const bad = spawn(process.execPath, ['deploy/dist/webhook.mjs'], {
       cwd: REPO_ROOT,
       env: { PATH: process.env.PATH ?? '', SIDECAR_IMAGE: 'x', WEBHOOK_PORT: 'abc' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -45,7 +45,8 @@ export const CONTROL_TLS_DIR = '/var/run/llama-orch/control-tls';
 /** The Secret volume's name in the Pod. */
 export const SIDECAR_TLS_VOLUME = 'llama-orch-sidecar-control-tls';
 
-export const DEFAULT_SIDECAR_COMMAND = ['node', '--import', 'tsx', 'sidecar/src/main.ts'] as const;
+// The bundle the sidecar image builds once (tools/build-runtime.mjs), run by plain node.
+export const DEFAULT_SIDECAR_COMMAND = ['node', 'sidecar/dist/main.mjs'] as const;
 
 /** The emptyDir the sidecar gets as /tmp. */
 export const SIDECAR_TMP_VOLUME = 'llama-orch-sidecar-tmp';
@@ -155,7 +156,7 @@ export function decide(pod: Pod, cfg: InjectorConfig): Decision {
     engineArgs: commandLine(engineContainer),
   });
   const patch: JsonPatchOp[] = [{ op: 'add', path: '/spec/containers/-', value: sidecar }];
-  // A writable /tmp for the sidecar (its root filesystem is read-only; tsx caches there).
+  // A writable /tmp for the sidecar (its root filesystem is read-only).
   const tmp = { name: SIDECAR_TMP_VOLUME, emptyDir: { sizeLimit: '64Mi' } };
   // The sidecar's control-plane identity; optional: false, so a missing Secret keeps the Pod
   // Pending with a clear event instead of a sidecar that can never register.
