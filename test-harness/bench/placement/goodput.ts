@@ -64,6 +64,7 @@ export const PREFIX_PROFILE = [
   { type: 'prefix-cache', weight: 2, params: { block_chars: 64, max_load_gap: 0.5 } },
   { type: 'least-load', weight: 1 },
   { type: 'session-affinity', weight: 1 },
+  { type: 'queue-depth', weight: 1 },
 ];
 
 /** Round-robin as a bench-only plugin: the replica after the last one chosen, in id order. */
@@ -171,6 +172,8 @@ interface Replica {
   busy: number;
   /** serial-prefill: when the replica's current prefill work ends. */
   prefillFreeAt: number;
+  /** Requests whose prefill has not finished (the engine's `waiting`, reported by heartbeat). */
+  waiting: number;
 }
 
 // ---- the discrete-event loop ----------------------------------------------------------------
@@ -236,7 +239,12 @@ export function simulate(
       cache: new PrefixCache(sim.cacheBlock, o.cachePrompts),
       busy: 0,
       prefillFreeAt: 0,
+      waiting: 0,
     });
+    report(id, 0, 0);
+  }
+  function report(id: string, busy: number, waiting: number): void {
+    // The sidecar's heartbeat: slots and the engine's waiting requests (queue-depth scorer).
     sched.upsertReplica({
       replica_id: id,
       pool_id: 'chat',
@@ -249,8 +257,9 @@ export function simulate(
       ctx_max: 32_768,
       ready: true,
       slots_total: o.slots,
-      slots_free: o.slots,
+      slots_free: o.slots - busy,
       kv_usage_ratio: 0,
+      queue_depth: waiting,
     });
   }
   const requests = workload(name, rate, o);
@@ -280,12 +289,17 @@ export function simulate(
     const begin = o.engine === 'serial-prefill' ? Math.max(now, r.prefillFreeAt) : now;
     const first = begin + prefill;
     r.prefillFreeAt = first;
+    r.waiting += 1;
+    report(r.id, r.busy, r.waiting);
     push(first, () => {
+      r.waiting -= 1;
+      report(r.id, r.busy, r.waiting);
       sched.leaseStarted(d.leaseId);
       ttfts.push(first - (admittedAt.get(d.taskId) as number));
     });
     push(first + (o.maxTokens - 1) * itl, () => {
       r.busy -= 1;
+      report(r.id, r.busy, r.waiting);
       sched.leaseFinished(d.leaseId, {
         reason: 'length',
         tokensIn: toks.length,
