@@ -75,6 +75,14 @@ export const SIDECAR_FLAGS: readonly FlagSpec[] = [
   },
   {
     group: 'replica',
+    name: 'resume-window-ms',
+    env: 'SIDECAR_RESUME_WINDOW_MS',
+    kind: 'int',
+    default: 30_000,
+    help: 'a stream whose client left goes on this long for a Last-Event-ID reconnect; finished streams stay readable as long (ORCH-4032; 0: off)',
+  },
+  {
+    group: 'replica',
     name: 'placement',
     env: 'SIDECAR_PLACEMENT',
     kind: 'string',

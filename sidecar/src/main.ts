@@ -59,6 +59,7 @@ const handle = await startSidecar({
   placementAddress: f.required('placement'),
   ...(controlTls ? { controlTls } : {}),
   samplerProfile: f.required('sampler-profile'),
+  resumeWindowMs: f.int('resume-window-ms'),
   restartPolicy: {
     initialBackoffMs: f.int('restart-initial-ms'),
     maxBackoffMs: f.int('restart-max-ms'),

@@ -35,6 +35,11 @@ export interface SidecarOptions {
   backoffMaxMs?: number;
   /** Unclaimed Assigns expire after this (default 60 s). */
   leaseTtlMs?: number;
+  /**
+   * ORCH-4032: a stream whose client left goes on this long for a Last-Event-ID reconnect, and a
+   * finished stream stays readable as long (default 30 s; 0: a client leaving ends its stream).
+   */
+  resumeWindowMs?: number;
   /** Idle watchdog per stream: no engine output for this long → DECODE_TIMEOUT (default 30 s). */
   idleTimeoutMs?: number;
   /** Watchdog before the first token, covering prefill (default 120 s). */

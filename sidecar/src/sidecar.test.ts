@@ -27,6 +27,8 @@ beforeAll(async () => {
     backoffInitialMs: 50,
     backoffMaxMs: 200,
     cancelIdleDeadlineMs: 500,
+    // ORCH-4032: a client that leaves gets 300 ms to resume before its engine request is aborted.
+    resumeWindowMs: 300,
     log: (m) => process.env.SIDECAR_TEST_LOG && console.log(m),
   });
   await placement.waitFor((m) => m.msg?.$case === 'heartbeat');
@@ -179,7 +181,7 @@ describe('ORCH-4012/2027: routed stream', () => {
     expect(sidecar.status().ready).toBe(true);
   });
 
-  it('ORCH-4013: client disconnect aborts the engine request and reports canceled', async () => {
+  it('ORCH-4013/ORCH-4032: client disconnect aborts the engine request once the resume window passes and reports canceled', async () => {
     fake.script = { tokens: Array.from({ length: 200 }, (_, i) => `w${i} `), delayMs: 15 };
     const { leaseId, taskId } = await assignAndAccept();
     const ac = new AbortController();

@@ -82,6 +82,7 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     healthz: () => ({ ready: isReady(ctx), reason: unreadyReason(ctx) }),
     openStream: (lease, writer, overrides) => openStream(ctx, lease, writer, overrides),
     replicaId: o.replicaId,
+    ...(o.resumeWindowMs !== undefined ? { resumeWindowMs: o.resumeWindowMs } : {}),
   });
   const host = o.host ?? '127.0.0.1';
   await app.listen({ host, port: o.port ?? 0 });

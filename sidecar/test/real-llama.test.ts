@@ -95,7 +95,9 @@ describe(`ORCH-4014: sidecar on real llama-server ${LABEL}`, () => {
     expect(grammarViolations(events)).toEqual([]);
     expect(validateSseTranscript(raw).issues).toEqual([]);
     expect(
-      raw.startsWith('event: started\ndata: {"queue_position":0,"predicted_start_ms":5}\n\n'),
+      raw.startsWith(
+        'id: 0\nevent: started\ndata: {"queue_position":0,"predicted_start_ms":5}\n\n',
+      ),
     ).toBe(true);
     const tokens = events.filter((e) => e.event === 'token');
     expect(tokens.length).toBeGreaterThan(0);

@@ -1,10 +1,12 @@
 // HTTP surface of the sidecar: the routed stream (ORCH-4012/4013), /metrics and /healthz.
 // Route handlers only translate HTTP ↔ the streaming layer; logic lives in streaming/.
 import { randomUUID } from 'node:crypto';
-import { errorResponse, type Engine } from '@llama-orch/contracts';
+import { errorResponse, lastEventIdOf, type Engine } from '@llama-orch/contracts';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { ClaimFailure, Lease, LeaseStore } from '../control/lease-store.js';
 import { SseStreamWriter } from '../sse/stream-writer.js';
+import type { SseSink } from '../sse/stream-writer.js';
+import { ResumableStreams, StreamLog } from '../sse/stream-log.js';
 import type { LeaseStream, RequestOverrides } from '../streaming/lease-stream.js';
 import { registerOpenAiRoutes } from '../openai/routes.js';
 import type { TaskEventWriter } from '../sse/stream-writer.js';
@@ -20,6 +22,11 @@ export interface HttpDeps {
   /** Reported as X-Orch-Replica-Id on OpenAI answers. */
   replicaId?: string;
   healthz(): { ready: boolean; reason: string };
+  /**
+   * ORCH-4032: how long a stream whose client went away goes on for a reconnect with
+   * Last-Event-ID, and how long a finished stream stays readable (default 30 s; 0: off).
+   */
+  resumeWindowMs?: number;
 }
 
 const REFUSAL: Record<ClaimFailure, string> = {
@@ -53,8 +60,33 @@ function leaseInvalid(
   return reply.code(r.status).headers(r.headers).send(r.body);
 }
 
+function refuse(
+  reply: FastifyReply,
+  code: 'INVALID_PARAMS' | 'LEASE_INVALID',
+  message: string,
+  correlationId: string,
+  engine: Engine,
+): FastifyReply {
+  const r = errorResponse({ code, message, engine, correlation_id: correlationId });
+  return reply.code(r.status).headers(r.headers).send(r.body);
+}
+
+/** The hijacked response as an SSE reader: writes while the socket is open. */
+function responseReader(raw: FastifyReply['raw']): SseSink {
+  return {
+    write: (chunk) => {
+      if (!raw.destroyed) raw.write(chunk);
+    },
+    end: () => {
+      if (!raw.destroyed) raw.end();
+    },
+  };
+}
+
 export function buildHttpServer(deps: HttpDeps): FastifyInstance {
   const app = Fastify({ logger: false, forceCloseConnections: true });
+  const resumable = new ResumableStreams(deps.resumeWindowMs ?? 30_000);
+  app.addHook('onClose', async () => resumable.close());
 
   // ORCH-2052: every response carries X-Correlation-Id (echoed, else a fresh UUIDv4). The SSE
   // route writes its own header because it hijacks the reply.
@@ -77,46 +109,110 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     return reply.code(r.status).headers(r.headers).send(r.body);
   });
 
-  app.get<{ Params: { id: string } }>('/v1/tasks/:id/stream', (req, reply) => {
-    const taskId = req.params.id;
-    const leaseId = headerValue(req.headers[LEASE_HEADER]);
-    const claim = deps.leases.claim(leaseId, taskId);
-    const headerCorrelation = headerValue(req.headers[CORRELATION_HEADER]);
-    if (!claim.ok) {
-      deps.metrics.leaseRejected(claim.reason);
-      return leaseInvalid(reply, headerCorrelation ?? randomUUID(), deps.engine, claim.reason);
-    }
-    const lease = claim.lease;
-    const correlationId = headerCorrelation ?? (lease.task.correlationId || randomUUID());
-    reply.hijack();
-    const raw = reply.raw;
-    raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-      [CORRELATION_HEADER]: correlationId,
-    });
-    raw.flushHeaders();
-    const writer = new SseStreamWriter({
-      write: (chunk) => {
-        if (!raw.destroyed) raw.write(chunk);
-      },
-      end: () => {
-        if (!raw.destroyed) raw.end();
-      },
-    });
-    const span = startStreamSpan(req.headers, {
-      'orch.task_id': taskId,
-      'orch.lease_id': lease.leaseId,
-    });
-    const session = deps.openStream(lease, writer);
-    // 'close' before our own end means the client (or Envoy) went away mid-stream.
-    raw.on('close', () => {
-      if (!raw.writableFinished) session.clientGone();
-    });
-    void withSpan(span, () => session.run()).finally(() => span.end());
-  });
+  app.get<{ Params: { id: string }; Querystring: { last_event_id?: string } }>(
+    '/v1/tasks/:id/stream',
+    (req, reply) => {
+      const taskId = req.params.id;
+      const leaseId = headerValue(req.headers[LEASE_HEADER]);
+      const headerCorrelation = headerValue(req.headers[CORRELATION_HEADER]);
+      // ORCH-4032: a reconnect after event N of a stream this sidecar still holds.
+      const lastId = lastEventIdOf(
+        headerValue(req.headers['last-event-id']),
+        req.query.last_event_id,
+      );
+      if (lastId === 'invalid') {
+        return refuse(
+          reply,
+          'INVALID_PARAMS',
+          'Last-Event-ID / last_event_id must be a non-negative integer event id',
+          headerCorrelation ?? randomUUID(),
+          deps.engine,
+        );
+      }
+      if (lastId !== undefined && leaseId !== undefined && resumable.has(leaseId)) {
+        return resume(leaseId, lastId);
+      }
+      const claim = deps.leases.claim(leaseId, taskId);
+      if (!claim.ok) {
+        if (lastId !== undefined && claim.reason === 'used') {
+          // A resume for a stream that is gone (window passed): never a stream that skips events.
+          return refuse(
+            reply,
+            'LEASE_INVALID',
+            'stream refused: no longer resumable (resume window passed)',
+            headerCorrelation ?? randomUUID(),
+            deps.engine,
+          );
+        }
+        deps.metrics.leaseRejected(claim.reason);
+        return leaseInvalid(reply, headerCorrelation ?? randomUUID(), deps.engine, claim.reason);
+      }
+      const lease = claim.lease;
+      const correlationId = headerCorrelation ?? (lease.task.correlationId || randomUUID());
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+        [CORRELATION_HEADER]: correlationId,
+      });
+      raw.flushHeaders();
+      // ORCH-4032: the writer writes into the stream's log; this response is its first reader.
+      const log = new StreamLog();
+      const writer = new SseStreamWriter(log);
+      const reader = responseReader(raw);
+      log.attach(reader, -1);
+      const span = startStreamSpan(req.headers, {
+        'orch.task_id': taskId,
+        'orch.lease_id': lease.leaseId,
+      });
+      const session = deps.openStream(lease, writer);
+      resumable.open(lease.leaseId, taskId, log, () => session.clientGone());
+      // 'close' before our own end means the client (or Envoy) went away mid-stream: the stream
+      // goes on for the resume window, then is given up (ORCH-4032).
+      raw.on('close', () => {
+        if (!raw.writableFinished) resumable.clientLeft(lease.leaseId, reader);
+      });
+      void withSpan(span, () => session.run()).finally(() => {
+        span.end();
+        resumable.finished(lease.leaseId);
+      });
+
+      function resume(resumeLease: string, afterId: number): FastifyReply {
+        const correlationId = headerCorrelation ?? randomUUID();
+        const refused = resumable.check(resumeLease, taskId, afterId);
+        if (refused) {
+          return refuse(
+            reply,
+            refused.reason === 'bad_id' ? 'INVALID_PARAMS' : 'LEASE_INVALID',
+            refused.reason === 'bad_id'
+              ? `Last-Event-ID ${afterId} was never sent on this stream (next id is ${refused.nextId})`
+              : 'stream refused: lease belongs to another task',
+            correlationId,
+            deps.engine,
+          );
+        }
+        reply.hijack();
+        const raw = reply.raw;
+        raw.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache',
+          connection: 'keep-alive',
+          'x-accel-buffering': 'no',
+          [CORRELATION_HEADER]: correlationId,
+        });
+        raw.flushHeaders();
+        const reader = responseReader(raw);
+        resumable.resume(resumeLease, afterId, reader);
+        raw.on('close', () => {
+          if (!raw.writableFinished) resumable.clientLeft(resumeLease, reader);
+        });
+        return reply;
+      }
+    },
+  );
 
   // ORCH-3103: the OpenAI completion routes, same leases and the same stream session.
   registerOpenAiRoutes(app, {

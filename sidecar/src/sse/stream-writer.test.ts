@@ -15,7 +15,7 @@ function sink(): { chunks: string[]; ended: number; write(c: string): void; end(
 }
 
 describe('ORCH-2027/2029: SSE stream writer grammar', () => {
-  it('ORCH-2002: frames events as `event: x\\ndata: {json}\\n\\n`, tokens consecutive from 0', () => {
+  it('ORCH-2002/ORCH-4032: frames events as `id: n\\nevent: x\\ndata: {json}\\n\\n`, ids and tokens consecutive from 0', () => {
     const s = sink();
     const w = new SseStreamWriter(s);
     w.started({ queue_position: 2, predicted_start_ms: 40 });
@@ -23,10 +23,10 @@ describe('ORCH-2027/2029: SSE stream writer grammar', () => {
     w.token('lo\n');
     w.end({ tokens_out: 2, decode_time_ms: 5, reason: 'stop' });
     expect(s.chunks).toEqual([
-      'event: started\ndata: {"queue_position":2,"predicted_start_ms":40}\n\n',
-      'event: token\ndata: {"t":"Hel","i":0}\n\n',
-      'event: token\ndata: {"t":"lo\\n","i":1}\n\n',
-      'event: end\ndata: {"tokens_out":2,"decode_time_ms":5,"reason":"stop"}\n\n',
+      'id: 0\nevent: started\ndata: {"queue_position":2,"predicted_start_ms":40}\n\n',
+      'id: 1\nevent: token\ndata: {"t":"Hel","i":0}\n\n',
+      'id: 2\nevent: token\ndata: {"t":"lo\\n","i":1}\n\n',
+      'id: 3\nevent: end\ndata: {"tokens_out":2,"decode_time_ms":5,"reason":"stop"}\n\n',
     ]);
     expect(s.ended).toBe(1);
   });

@@ -2,7 +2,7 @@
 // formatSseEvent (one function for every writer); this class enforces the stream grammar
 // started → token* → metrics* → exactly one terminal (end | error) and nothing after it
 // (ORCH-2027, ORCH-2028, ORCH-2029). Token indices are assigned here, so they are consecutive
-// from 0 by construction.
+// from 0 by construction; so are the event ids (ORCH-4032: 0 for `started`, one more per event).
 import {
   formatSseEvent,
   type SseEnd,
@@ -43,6 +43,7 @@ export class StreamGrammarError extends Error {
 export class SseStreamWriter implements TaskEventWriter {
   private state: WriterState = 'idle';
   private nextIndex = 0;
+  private nextEventId = 0;
 
   constructor(private readonly sink: SseSink) {}
 
@@ -107,6 +108,6 @@ export class SseStreamWriter implements TaskEventWriter {
   }
 
   private emit(ev: SseEvent): void {
-    this.sink.write(formatSseEvent(ev));
+    this.sink.write(formatSseEvent(ev, this.nextEventId++));
   }
 }

@@ -76,7 +76,7 @@ describe('ORCH-3016/3026: lease stream', () => {
     s.stream.cancel('client');
     const n = s.chunks.length;
     expect(s.chunks.at(-1)).toMatch(
-      /^event: end\ndata: \{"tokens_out":2,"decode_time_ms":\d+,"reason":"canceled"\}\n\n$/,
+      /^id: 3\nevent: end\ndata: \{"tokens_out":2,"decode_time_ms":\d+,"reason":"canceled"\}\n\n$/,
     );
     await running;
     expect(s.chunks.length).toBe(n);

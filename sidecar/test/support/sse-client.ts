@@ -1,13 +1,16 @@
 // Test helper: reads our SSE stream event by event (strict framing check) with a time bound.
+// Every event must carry an id, one more than the previous event's (ORCH-4032).
 
 export interface SseEvent {
+  /** The event's id (its position in the task's stream). */
+  id: number;
   event: string;
   data: Record<string, unknown>;
   /** ms since the reader started. */
   at: number;
 }
 
-const FRAME = /^event: ([a-z]+)\ndata: (.*)$/;
+const FRAME = /^id: (0|[1-9][0-9]*)\nevent: ([a-z]+)\ndata: (.*)$/;
 
 /** Reads the whole stream; onEvent may act (e.g. cancel) while it flows. */
 export async function readSse(
@@ -35,11 +38,16 @@ export async function readSse(
         const block = buf.slice(0, idx);
         buf = buf.slice(idx + 2);
         const m = FRAME.exec(block);
-        if (!m || m[1] === undefined || m[2] === undefined)
+        if (!m || m[1] === undefined || m[2] === undefined || m[3] === undefined)
           throw new Error(`bad SSE frame: ${JSON.stringify(block)}`);
+        const id = Number(m[1]);
+        const previous = events.at(-1);
+        if (previous && id !== previous.id + 1)
+          throw new Error(`SSE id ${id} after ${previous.id}: ids must be consecutive`);
         const ev = {
-          event: m[1],
-          data: JSON.parse(m[2]) as Record<string, unknown>,
+          id,
+          event: m[2],
+          data: JSON.parse(m[3]) as Record<string, unknown>,
           at: performance.now() - t0,
         };
         events.push(ev);
