@@ -16,6 +16,7 @@ export default defineProject({
       'bdd/**/*.test.ts',
       'gpu/**/*.test.ts',
       'chaos/**/*.test.ts',
+      'fuzz/**/*.test.ts',
       'bench/**/*.test.ts',
     ],
     pool: 'forks',

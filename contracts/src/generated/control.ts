@@ -776,6 +776,8 @@ export interface operations {
                     "application/json": components["schemas"]["PoolHealth"];
                 };
             };
+            /** @description A malformed request or header (an invalid X-Correlation-Id, ORCH-3144). */
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["PoolNotFound"];
@@ -804,6 +806,8 @@ export interface operations {
                     "application/json": components["schemas"]["ReplicaSetList"];
                 };
             };
+            /** @description A malformed request or header (an invalid X-Correlation-Id, ORCH-3144). */
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             500: components["responses"]["InternalError"];
@@ -831,6 +835,8 @@ export interface operations {
                     "application/json": components["schemas"]["Capabilities"];
                 };
             };
+            /** @description A malformed request or header (an invalid X-Correlation-Id, ORCH-3144). */
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
         };

@@ -286,6 +286,13 @@ export interface components {
             tokens_budget_remaining?: number;
             time_budget_remaining_ms?: number;
         };
+        /** @description One Server-Sent Event as a client parses it (the schema of each event of a `text/event-stream` body, ORCH-3144); what `data` holds is given per route. */
+        SseWireEvent: {
+            event?: string;
+            data: string;
+            id?: string;
+            retry?: number;
+        };
         /**
          * @description Every public error code, with its HTTP status (`x-http-status`) and whether a client may
          *     retry by default (`x-retriable`) (ORCH-2006, ORCH-3025).
@@ -708,7 +715,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": string;
+                    "text/event-stream": components["schemas"]["SseWireEvent"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -741,6 +748,8 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description A malformed request or header (an invalid X-Correlation-Id, ORCH-3144). */
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -772,6 +781,8 @@ export interface operations {
                     "application/json": components["schemas"]["SessionInfo"];
                 };
             };
+            /** @description A malformed request or header (an invalid X-Correlation-Id, ORCH-3144). */
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -800,6 +811,8 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description A malformed request or header (an invalid X-Correlation-Id, ORCH-3144). */
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             500: components["responses"]["InternalError"];
@@ -836,7 +849,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ChatCompletion"];
-                    "text/event-stream": string;
+                    "text/event-stream": components["schemas"]["SseWireEvent"];
                 };
             };
             400: components["responses"]["OpenAiBadRequest"];
@@ -880,7 +893,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Completion"];
-                    "text/event-stream": string;
+                    "text/event-stream": components["schemas"]["SseWireEvent"];
                 };
             };
             400: components["responses"]["OpenAiBadRequest"];
@@ -915,6 +928,8 @@ export interface operations {
                     "application/json": components["schemas"]["ModelList"];
                 };
             };
+            /** @description A malformed request or header (an invalid X-Correlation-Id, ORCH-3144). */
+            400: components["responses"]["OpenAiError"];
             401: components["responses"]["OpenAiError"];
             403: components["responses"]["OpenAiError"];
             500: components["responses"]["OpenAiError"];

@@ -6,7 +6,7 @@
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import { credentials } from '@grpc/grpc-js';
-import type { ClientDuplexStream } from '@grpc/grpc-js';
+import type { ChannelCredentials, ChannelOptions, ClientDuplexStream } from '@grpc/grpc-js';
 import { formatSseEvent } from '@llama-orch/contracts';
 import { PlacementClient } from '@llama-orch/proto';
 import type { Assign, Cancel, PlacementCommand, SidecarMessage } from '@llama-orch/proto';
@@ -20,6 +20,11 @@ export interface FakeSidecarOptions {
   readonly modelRef: string;
   readonly slotsFree?: number;
   readonly tokens?: readonly string[];
+  /** ORCH-3142: the control channel's credentials (default plaintext) and options. */
+  readonly credentials?: ChannelCredentials;
+  readonly channelOptions?: ChannelOptions;
+  /** Give up (closing everything) when Register is not acknowledged in time (default: wait). */
+  readonly registerTimeoutMs?: number;
 }
 
 export interface SeenRequest {
@@ -45,9 +50,15 @@ export async function startFakeSidecar(o: FakeSidecarOptions): Promise<FakeSidec
   let slotsFree = o.slotsFree ?? 1;
   const tokens = o.tokens ?? ['Hello', ',', ' world'];
 
-  const client = new PlacementClient(`127.0.0.1:${o.controlPort}`, credentials.createInsecure());
+  const client = new PlacementClient(
+    `127.0.0.1:${o.controlPort}`,
+    o.credentials ?? credentials.createInsecure(),
+    o.channelOptions ?? {},
+  );
   const call: ClientDuplexStream<SidecarMessage, PlacementCommand> = client.connect();
-  call.on('error', () => undefined); // gateway shutdown ends the stream; not a test failure
+  let streamError = 'none';
+  // Gateway shutdown ends the stream; not a test failure. Kept for a refused registration.
+  call.on('error', (e: Error) => void (streamError = e.message));
   const send = (message: SidecarMessage): void => {
     call.write(message);
   };
@@ -118,7 +129,24 @@ export async function startFakeSidecar(o: FakeSidecarOptions): Promise<FakeSidec
       }),
     },
   });
-  await registered;
+  if (o.registerTimeoutMs === undefined) await registered;
+  else {
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), o.registerTimeoutMs);
+    });
+    const outcome = await Promise.race([registered.then(() => 'ok' as const), gaveUp]).finally(() =>
+      clearTimeout(timer),
+    );
+    if (outcome === 'timeout') {
+      call.cancel();
+      client.close();
+      await new Promise((r) => server.close(r));
+      throw new Error(
+        `not registered within ${o.registerTimeoutMs} ms (stream error: ${streamError}; commands received: ${assigns.length})`,
+      );
+    }
+  }
   heartbeat();
   const timer = setInterval(heartbeat, 200);
 

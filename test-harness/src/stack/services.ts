@@ -1,7 +1,7 @@
 // How each process of the local stack is launched. Placement and sidecars run as real child
 // processes (the shape production has), so tests can kill and restart them independently.
 import { fileURLToPath } from 'node:url';
-import type { ChildSpec, Toolchain } from '@llama-orch/tools';
+import type { CertFiles, ChildSpec, Toolchain } from '@llama-orch/tools';
 import type { StackPorts } from './stack-config.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -71,6 +71,8 @@ export interface SidecarSpecInput {
   devices?: readonly string[];
   /** ORCH-3012: the pool's `tensor_split`, passed only with a multi-GPU mask. */
   tensorSplit?: readonly number[];
+  /** ORCH-3142: the sidecar's client certificate for placement's mTLS control listener. */
+  tls?: CertFiles;
   /** tsx (default) or the built bundle. */
   runtime?: StackRuntime;
 }
@@ -117,6 +119,20 @@ export function sidecarSpec(i: SidecarSpecInput): ChildSpec {
       ...(i.devices && i.devices.length > 0 ? ['--devices', i.devices.join(',')] : []),
       ...(i.tensorSplit && (i.devices?.length ?? 0) > 1
         ? ['--tensor-split', i.tensorSplit.join(',')]
+        : []),
+      // ORCH-3142: mTLS to placement; its dev certificate names localhost (an IP is no TLS
+      // server name).
+      ...(i.tls
+        ? [
+            '--tls-ca',
+            i.tls.ca,
+            '--tls-cert',
+            i.tls.cert,
+            '--tls-key',
+            i.tls.key,
+            '--tls-server-name',
+            'localhost',
+          ]
         : []),
     ],
     i.runtime ?? 'tsx',

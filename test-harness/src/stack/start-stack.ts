@@ -2,14 +2,22 @@
 // its own llama-server and the real model), and Envoy in front — proven ready end to end.
 // Shared by `npm run up` and every test that needs the real path (ORCH-5003).
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Config, PromptFormat } from '@llama-orch/contracts';
-import { envoyOptionsFromListen, renderEnvoyBootstrap } from '@llama-orch/envoy';
+import {
+  envoyOptionsFromListen,
+  renderEnvoyBootstrap,
+  renderExtProcSdsFiles,
+} from '@llama-orch/envoy';
+import type { ExtProcTlsOptions } from '@llama-orch/envoy';
 import { Supervisor, freePorts, loadToolchain, waitForHttp } from '@llama-orch/tools';
 import type { SupervisedChild, Toolchain } from '@llama-orch/tools';
+import { createControlPlanePki } from './control-tls.js';
+import type { ControlPlanePki } from './control-tls.js';
 import { REPO_ROOT, envoySpec, gatewaySpec, replicaId, sidecarSpec } from './services.js';
 import type { StackRuntime } from './services.js';
 import { buildStackConfig, renderStackConfig } from './stack-config.js';
@@ -69,8 +77,23 @@ export interface StackOptions {
   threads?: number;
   /** Use these ports instead of free ones (`npm run up` uses the documented defaults). */
   ports?: StackPorts;
-  /** Config changes for this run (queue sizes, timeouts...). */
-  tweak?: (config: Config) => void;
+  /**
+   * Config changes for this run (queue sizes, timeouts, tenants...). Tenants' keys are listed as
+   * `api_key_hmac: [ctx.apiKeyHmac(key)]`: HMACs under this stack's own secret (ORCH-3140).
+   */
+  tweak?: (config: Config, ctx: StackTweakContext) => void;
+  /**
+   * The key the stack's own probes (readiness, capabilities) send: needed once the tweak turns
+   * auth.required on or adds an operator tenant (then it must be an operator's key).
+   */
+  apiKey?: string;
+  /**
+   * ORCH-3142: mutual TLS between placement, the sidecars and Envoy, from a dev CA made at start
+   * (default true). false only for a test whose extra sidecar has no certificate on purpose.
+   */
+  controlTls?: boolean;
+  /** Envoy writes one JSON access-log line per request to its output (default false). */
+  envoyAccessLog?: boolean;
   /** Placement's pino level; default "warn" (tests) — `npm run up` passes "info". */
   logLevel?: string;
   /** Where child log lines go; default: kept only in each child's tail. */
@@ -100,6 +123,11 @@ export interface StackOptions {
   journal?: boolean;
 }
 
+export interface StackTweakContext {
+  /** ORCH-3140: the digest a tenant's `api_key_hmac` lists for `key` under this stack's secret. */
+  apiKeyHmac(key: string): string;
+}
+
 export interface Stack {
   /** The public edge: every client request goes here (ORCH-4001). */
   readonly url: string;
@@ -122,6 +150,10 @@ export interface Stack {
   restartEnvoy(): Promise<void>;
   /** Pid of a child the stack started (`placement`, `envoy`, `sidecar-<i>`), for chaos signals. */
   pid(name: string): number | undefined;
+  /** ORCH-3142: the stack's dev CA and certificates (undefined with controlTls: false). */
+  readonly pki: ControlPlanePki | undefined;
+  /** The stack's temp dir (config, certificates, Envoy bootstrap); removed by close(). */
+  readonly dir: string;
   /** Last log lines of a child, for assertion messages. */
   tail(name: string): string[];
   close(): Promise<void>;
@@ -168,29 +200,22 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const toolchain = await loadToolchain({ verifyModel: true });
   const ports = opts.ports ?? (await allocatePorts(replicas));
   const model = servedModel(toolchain, opts.model ?? 'fast', opts.catalogModel);
-  const config = buildStackConfig({
+  const dir = await mkdtemp(join(tmpdir(), 'llama-orch-stack-'));
+  const prepared = await prepareFiles(dir, opts, {
     ports,
     replicas,
     model: { ref: model.ref, promptFormat: model.promptFormat },
     modelDigest: model.digest,
     modelPath: model.path,
-    tweak: opts.tweak,
+  }).catch(async (error: unknown) => {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
   });
+  const { config, configPath, envoyPath, pki } = prepared;
   const pool = config.pools[0];
   if (!pool) throw new Error('stack config has no pool');
-  const dir = await mkdtemp(join(tmpdir(), 'llama-orch-stack-'));
-  const configPath = join(dir, 'config.yaml');
-  if (opts.journal !== false) config.journal.path ??= join(dir, 'placement-journal.sqlite');
-  await writeFile(configPath, renderStackConfig(config));
-  const envoyPath = join(dir, 'envoy.yaml');
-  await writeFile(
-    envoyPath,
-    renderEnvoyBootstrap({
-      ...envoyOptionsFromListen(config.listen),
-      tracing: envoyTracing(opts.tracing),
-    }),
-  );
   await run(toolchain.envoy.bin, ['--mode', 'validate', '-c', envoyPath]);
+  const probeHeaders: Record<string, string> = opts.apiKey ? { 'x-api-key': opts.apiKey } : {};
 
   const sup = new Supervisor({ write: opts.write ?? (() => undefined) });
   const children = new Map<string, SupervisedChild>();
@@ -236,6 +261,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     if (opts.restartPlacementOnCrash) void restartOnCrash(child, performance.now());
     await waitForHttp(`${restUrl}/v1/capabilities`, {
       timeoutMs: 30_000,
+      headers: probeHeaders,
       abortOn: child.exited.then(() => `placement exited: ${child.tail().join('\n')}`),
     });
   };
@@ -243,6 +269,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const envoy = start(envoySpec(toolchain, envoyPath));
     await waitForHttp(`${url}/v1/capabilities`, {
       timeoutMs: 30_000,
+      headers: probeHeaders,
       abortOn: envoy.exited.then(() => `envoy exited: ${envoy.tail().join('\n')}`),
     });
   };
@@ -259,8 +286,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     await startPlacement();
     const threads = opts.threads ?? (replicas === 1 ? 2 : 1);
     for (let i = 0; i < replicas; i++) {
+      const tls = pki ? await pki.sidecar(i) : undefined;
       start(
         sidecarSpec({
+          ...(tls ? { tls } : {}),
           index: i,
           poolId: pool.id,
           modelRef: pool.model_ref,
@@ -279,6 +308,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     log(`sidecars: ${replicas} starting, each with a supervised llama-server (CPU carve-out)`);
     await waitForReadyReplicas(restUrl, pool.id, replicas, {
       timeoutMs: opts.readyTimeoutMs ?? 180_000,
+      headers: probeHeaders,
       diagnose: () =>
         [...children.values()].map((c) => `${c.name}: ${c.tail().slice(-5).join(' | ')}`),
     });
@@ -323,6 +353,74 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     },
     pid: (name) => children.get(name)?.pid,
     tail: (name) => children.get(name)?.tail() ?? [],
+    pki,
+    dir,
     close,
   };
+}
+
+/**
+ * Writes what the processes read: the API-key secret (ORCH-3140), the dev CA and certificates
+ * (ORCH-3142), the config, Envoy's bootstrap and its SDS files.
+ */
+async function prepareFiles(
+  dir: string,
+  opts: StackOptions,
+  input: Omit<Parameters<typeof buildStackConfig>[0], 'tweak'>,
+): Promise<{
+  config: Config;
+  configPath: string;
+  envoyPath: string;
+  pki: ControlPlanePki | undefined;
+}> {
+  const secret = randomBytes(32).toString('hex');
+  const secretPath = join(dir, 'api-key-secret');
+  await writeFile(secretPath, `${secret}\n`, { mode: 0o600 });
+  const ctx: StackTweakContext = {
+    apiKeyHmac: (key) => createHmac('sha256', secret).update(key, 'utf8').digest('hex'),
+  };
+  const pki = opts.controlTls === false ? undefined : await createControlPlanePki(join(dir, 'tls'));
+  const config = buildStackConfig({
+    ...input,
+    tweak: (c) => {
+      c.auth.api_key_secret_file = secretPath;
+      if (pki) {
+        c.tls = {
+          ca_file: pki.placement.ca,
+          cert_file: pki.placement.cert,
+          key_file: pki.placement.key,
+          refresh_interval_ms: 1_000,
+        };
+      }
+      opts.tweak?.(c, ctx);
+    },
+  });
+  const configPath = join(dir, 'config.yaml');
+  if (opts.journal !== false) config.journal.path ??= join(dir, 'placement-journal.sqlite');
+  await writeFile(configPath, renderStackConfig(config));
+  let extProcTls: ExtProcTlsOptions | undefined;
+  if (pki) {
+    extProcTls = {
+      caFile: pki.envoy.ca,
+      certFile: pki.envoy.cert,
+      keyFile: pki.envoy.key,
+      serverName: 'localhost',
+      sdsDir: pki.envoySdsDir,
+    };
+    await mkdir(pki.envoySdsDir, { recursive: true });
+    for (const [name, text] of Object.entries(renderExtProcSdsFiles(extProcTls))) {
+      await writeFile(join(pki.envoySdsDir, name), text);
+    }
+  }
+  const envoyPath = join(dir, 'envoy.yaml');
+  await writeFile(
+    envoyPath,
+    renderEnvoyBootstrap({
+      ...envoyOptionsFromListen(config.listen),
+      tracing: envoyTracing(opts.tracing),
+      ...(opts.envoyAccessLog ? { accessLog: true } : {}),
+      ...(extProcTls ? { extProcTls } : {}),
+    }),
+  );
+  return { config, configPath, envoyPath, pki };
 }

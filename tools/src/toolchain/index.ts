@@ -7,7 +7,13 @@ export type { ToolchainErrorCode } from './errors.js';
 export { CUDA_ARCHITECTURES, cmakeConfigureArgs, cudaArchitectures } from './llama-build.js';
 export { prepareLlamaSource } from './llama-source.js';
 export { createProgress } from './log.js';
-export { installedModels, loadKubeControlPlane, loadToolchain, loadToxiproxy } from './load.js';
+export {
+  installedModels,
+  loadKubeControlPlane,
+  loadSchemathesis,
+  loadToolchain,
+  loadToxiproxy,
+} from './load.js';
 export type { KubeControlPlane, LoadOptions, Toolchain, ToolchainModel } from './load.js';
 export type { ModelManifest, ModelPartProvenance } from './manifest.js';
 export { toDigest, verifyModelFile } from './model-digest.js';
@@ -31,4 +37,5 @@ export type { CatalogModel, Flavour, ModelPart, ModelSource } from './pins.js';
 export { STEPS } from './steps/index.js';
 export { ETCD_VERSION, KUBERNETES_VERSION, KUSTOMIZE_VERSION } from './steps/kube-control-plane.js';
 export { TOXIPROXY_VERSION } from './steps/toxiproxy.js';
+export { SCHEMATHESIS_REQUIREMENTS, SCHEMATHESIS_VERSION } from './steps/schemathesis.js';
 export type { Installed, Step, StepContext } from './steps/index.js';

@@ -16,6 +16,7 @@ import {
   kustomizeStep,
   llamaServerStep,
   modelStepById,
+  schemathesisStep,
   toxiproxyStep,
 } from './steps/index.js';
 import { silentProgress } from './log.js';
@@ -189,4 +190,14 @@ export async function loadToxiproxy(
     bin: await executable(join(t.dir, t.manifest.bin), 'toxiproxy-server'),
     version: t.manifest.version,
   };
+}
+
+/** ORCH-3144: the pinned schemathesis venv's interpreter (run `-m schemathesis.cli`). */
+export async function loadSchemathesis(
+  opts: Omit<LoadOptions, 'verifyModel'> = {},
+): Promise<{ python: string; version: string }> {
+  const env = opts.env ?? process.env;
+  const ctx: StepContext = { root: opts.root ?? cacheRoot(env), env, progress: silentProgress };
+  const t = await need(ctx, schemathesisStep);
+  return { python: join(t.dir, t.manifest.python), version: t.manifest.version };
 }

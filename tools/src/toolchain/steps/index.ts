@@ -5,6 +5,7 @@ import { kubeCrdsStep } from './kube-crds.js';
 import { llamaServerStep } from './llama-server.js';
 import { MODEL_STEPS, instructModelStep, modelStep, modelStepById, modelStepFor } from './model.js';
 import { prometheusStep } from './prometheus.js';
+import { schemathesisStep } from './schemathesis.js';
 import type { Step } from './step.js';
 import { toxiproxyStep } from './toxiproxy.js';
 import { wiremockStep } from './wiremock.js';
@@ -16,6 +17,8 @@ export const STEPS: readonly Step[] = [
   ...MODEL_STEPS,
   wiremockStep,
   prometheusStep,
+  // The contract fuzzer of npm test (ORCH-3144): a pinned venv from PyPI, about 30 s.
+  schemathesisStep,
   llamaServerStep,
   // Go builds last. Toxiproxy first of them: seconds to build, and the chaos suite in npm test
   // needs it (ORCH-5001).
@@ -39,6 +42,7 @@ export {
   modelStep,
   modelStepById,
   modelStepFor,
+  schemathesisStep,
   toxiproxyStep,
   wiremockStep,
 };
