@@ -114,7 +114,7 @@ export async function follow(base: string, ledger: TaskLedger, o: FollowOptions)
     try {
       res = await fetch(`${base}/v1/tasks/${ledger.taskId}/stream`, {
         headers: { accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) },
-        signal: AbortSignal.timeout(left),
+        signal: AbortSignal.timeout(Math.ceil(left)),
       });
     } catch (e) {
       // Envoy down or the deadline's abort: try again until the deadline says otherwise.

@@ -65,11 +65,23 @@ export function finalAt(l: TaskLedger): number | undefined {
   return finalTerminals(l)[0]?.at;
 }
 
+/** What the client saw before it gave up, for a lost task's message. */
+function history(l: TaskLedger): string {
+  if (l.connections === 0) return '';
+  const parts = [
+    `${l.started ? 'started' : 'never started'}, ${l.tokens.size} tokens, ${l.connections} connections`,
+    ...(l.broken > 0 ? [`${l.broken} broken (last: ${l.lastBreak ?? '?'})`] : []),
+    ...(l.streamStatuses.length > 0 ? [`statuses ${l.streamStatuses.join(',')}`] : []),
+  ];
+  return `; ${parts.join('; ')}`;
+}
+
 /** One task's invariant breaches (empty when it behaved). */
 export function taskViolations(l: TaskLedger): string[] {
   const out: string[] = [];
   const finals = finalTerminals(l);
-  if (finals.length === 0) out.push(`no final terminal (${l.lostReason ?? 'still open'})`);
+  if (finals.length === 0)
+    out.push(`no final terminal (${l.lostReason ?? 'still open'})${history(l)}`);
   if (finals.length > 1) out.push(`${finals.length} final terminals`);
   const dup = [...l.tokens].filter(([, n]) => n > 1).map(([i]) => i);
   if (dup.length > 0) out.push(`token index ${dup.join(',')} received more than once`);

@@ -1,0 +1,189 @@
+// ORCH-3051 chaos suite: under steady load (>= 32 concurrent streams over the real llama-server
+// pool and a pool of engine-sim replicas, all through Envoy), kill -9 placement, a sidecar, an
+// engine and Envoy, SIGSTOP an engine, and cut or slow the placement ↔ sidecar and Envoy ↔ sidecar
+// links with toxiproxy. Over every accepted task: exactly one final terminal, no token index lost
+// or repeated (resumed streams included), tasks queued at a placement kill served after the
+// restart (ORCH-4030), a killed engine's streams ended by a typed error within 1 s (ORCH-2028),
+// and the pool Ready and serving again. Prints the table and writes it to .artifacts/chaos/.
+//
+// `npm test` runs the short variant (five faults, ~1 min on 2 cores); CHAOS_LONG=1 runs every
+// fault with longer holds and twice the load (`npm run test:chaos` with CHAOS_LONG=1).
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../src/stack/index.js';
+import { SIM_MODEL, SIM_POOL, startChaosStack } from './chaos-stack.js';
+import type { ChaosStack } from './chaos-stack.js';
+import { runPhase } from './faults.js';
+import type { FaultSpec, PhaseResult } from './faults.js';
+import { faultRow, finalTerminals, renderTable } from './ledger.js';
+import type { FaultRow, TaskLedger } from './ledger.js';
+import { ChaosLoad } from './load.js';
+
+const LONG = process.env.CHAOS_LONG === '1';
+const VARIANT = LONG ? 'long' : 'short';
+
+const SHORT_FAULTS: FaultSpec[] = [
+  { kind: 'kill engine (sim)', holdMs: 300 },
+  { kind: 'cut envoy-sidecar', holdMs: 800 },
+  { kind: 'kill sidecar', holdMs: 300 },
+  { kind: 'kill envoy', holdMs: 300 },
+  { kind: 'kill placement', holdMs: 300 },
+];
+const LONG_FAULTS: FaultSpec[] = [
+  { kind: 'kill engine (sim)', holdMs: 1000 },
+  { kind: 'kill engine (llama-server)', holdMs: 0 },
+  { kind: 'stop engine (SIGSTOP)', holdMs: 3000 },
+  { kind: 'cut placement-sidecar', holdMs: 3000 },
+  { kind: 'delay placement-sidecar', holdMs: 4000, latencyMs: 400 },
+  { kind: 'cut envoy-sidecar', holdMs: 2000 },
+  { kind: 'delay envoy-sidecar', holdMs: 4000, latencyMs: 300 },
+  { kind: 'kill sidecar', holdMs: 1000 },
+  { kind: 'kill envoy', holdMs: 1000 },
+  { kind: 'kill placement', holdMs: 2000 },
+];
+const FAULTS = LONG ? LONG_FAULTS : SHORT_FAULTS;
+
+/** A killed engine's streams must end with a typed error this soon (ORCH-2028). */
+const DEAD_ENGINE_ERROR_MS = 1_000;
+
+function log(msg: string): void {
+  process.stdout.write(`[chaos ${VARIANT}] ${msg}\n`);
+}
+
+/** Tasks of the phase accepted before the fault and not yet started when it struck. */
+function queuedAtFault(phase: readonly TaskLedger[], faultAt: number): TaskLedger[] {
+  return phase.filter((l) => {
+    if (l.acceptedAt > faultAt) return false;
+    const fin = finalTerminals(l)[0];
+    if (fin && fin.at <= faultAt) return false;
+    return l.startedAt === undefined || l.startedAt > faultAt;
+  });
+}
+
+describe(`ORCH-3051: chaos under steady load (${VARIANT} variant: ${FAULTS.length} faults)`, () => {
+  let cs: ChaosStack;
+  let load: ChaosLoad;
+  const phases: PhaseResult[] = [];
+
+  beforeAll(async () => {
+    cs = await startChaosStack({ simReplicas: 3, simSlots: 4, itlMs: 20, log });
+    load = new ChaosLoad(
+      cs.stack.url,
+      [
+        // More workers than slots (3 × 4): some streams run, the rest wait queued in placement.
+        { pool: SIM_POOL, modelRef: SIM_MODEL, workers: LONG ? 60 : 28, maxTokens: 16 },
+        { pool: cs.stack.poolId, modelRef: cs.stack.model.ref, workers: 4, maxTokens: 8 },
+      ],
+      // Long enough to outlive a placement restart (boot, journal replay, sidecars re-register).
+      45_000,
+    );
+    expect(load.workers).toBeGreaterThanOrEqual(32);
+  }, 240_000);
+
+  afterAll(async () => {
+    await load?.stop();
+    await cs?.close();
+  }, 120_000);
+
+  for (const spec of FAULTS) {
+    it(`${spec.kind}: the stack recovers (every replica Ready, a fresh task served)`, async () => {
+      const p = await runPhase(cs, load, spec, { warmMs: 1000, recoverMs: 60_000 });
+      phases.push(p);
+      log(
+        `${spec.kind}: ${p.inFlight.size} in flight, recovered in ${Math.round(p.recoveryMs)} ms` +
+          (p.recoveryError ? ` — ${p.recoveryError}` : ''),
+      );
+      expect(p.recoveryError, cs.tail('placement').slice(-5).join('\n')).toBeUndefined();
+    }, 120_000);
+  }
+
+  it('every accepted task: one final terminal, no token lost or repeated; the table', async () => {
+    await load.stop();
+    expect(phases).toHaveLength(FAULTS.length);
+    const rows: FaultRow[] = phases.map((p) =>
+      faultRow(
+        p.spec.kind,
+        load.acceptedBetween(p.phaseStart, p.phaseEnd),
+        p.inFlight,
+        p.faultAt,
+        p.recoveryMs,
+      ),
+    );
+    const table = renderTable(rows);
+    log(`${load.ledgers.length} tasks accepted over ${phases.length} faults\n${table}`);
+    const checks = phaseChecks(phases, load);
+    const dir = join(REPO_ROOT, '.artifacts', 'chaos');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, `chaos-${VARIANT}.md`), `${table}\n`);
+    await writeFile(
+      join(dir, `chaos-${VARIANT}.json`),
+      JSON.stringify(
+        {
+          variant: VARIANT,
+          workers: load.workers,
+          accepted: load.ledgers.length,
+          refused: Object.fromEntries(load.refused),
+          admission5xx: load.admission5xx.slice(0, 20),
+          rows,
+          checks,
+        },
+        null,
+        2,
+      ),
+    );
+    expect(load.ledgers.length).toBeGreaterThan(0);
+    for (const r of rows) expect(r.violations, r.fault).toEqual([]);
+    expect(checks.problems).toEqual([]);
+    // A 5xx at admission during a fault must be typed and retriable (e.g. 503 POOL_UNAVAILABLE
+    // while sidecars re-register after a placement restart), never a crash.
+    for (const body of load.admission5xx) expect(body, body).toMatch(/"retriable":true/);
+  }, 120_000);
+});
+
+interface PhaseChecks {
+  /** kill engine phases: fault → each WORKER_RESET terminal, max ms, and how many. */
+  deadEngineErrors: Record<string, { count: number; maxMs: number }>;
+  /** kill placement: tasks queued at the kill, and how many of them were served after it. */
+  queuedAtPlacementKill: { queued: number; served: number };
+  problems: string[];
+}
+
+function phaseChecks(phases: readonly PhaseResult[], load: ChaosLoad): PhaseChecks {
+  const out: PhaseChecks = {
+    deadEngineErrors: {},
+    queuedAtPlacementKill: { queued: 0, served: 0 },
+    problems: [],
+  };
+  for (const p of phases) {
+    const phase = load.acceptedBetween(p.phaseStart, p.phaseEnd);
+    if (p.spec.kind.startsWith('kill engine')) {
+      const resets = phase
+        .map((l) => finalTerminals(l)[0])
+        .filter((t) => t?.event === 'error' && t.code === 'WORKER_RESET' && t.at >= p.faultAt);
+      const maxMs = Math.round(Math.max(0, ...resets.map((t) => (t?.at ?? 0) - p.faultAt)));
+      out.deadEngineErrors[p.spec.kind] = { count: resets.length, maxMs };
+      if (p.spec.kind === 'kill engine (sim)' && resets.length === 0) {
+        out.problems.push('kill engine (sim): no stream ended with WORKER_RESET (none in flight?)');
+      }
+      if (maxMs > DEAD_ENGINE_ERROR_MS) {
+        out.problems.push(
+          `${p.spec.kind}: a stream's WORKER_RESET came ${maxMs} ms after the kill`,
+        );
+      }
+    }
+    if (p.spec.kind === 'kill placement') {
+      const queued = queuedAtFault(phase, p.faultAt);
+      const served = queued.filter((l) => finalTerminals(l)[0]?.event === 'end');
+      out.queuedAtPlacementKill = { queued: queued.length, served: served.length };
+      if (queued.length === 0) out.problems.push('kill placement: no task was queued at the kill');
+      for (const l of queued.filter((q) => !served.includes(q))) {
+        out.problems.push(
+          `kill placement: task ${l.taskId} queued at the kill was not served after the restart ` +
+            `(ORCH-4030): ${JSON.stringify(finalTerminals(l)[0] ?? l.lostReason)}`,
+        );
+      }
+    }
+  }
+  return out;
+}
