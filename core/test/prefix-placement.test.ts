@@ -115,7 +115,7 @@ describe('ORCH-3131: prefix-cache-aware placement', () => {
       blockChars: 4,
       blocksPerReplica: 3,
       maxBlocks: 100,
-      loadThreshold: 1,
+      maxLoadGap: 1,
     });
     const ctx = {
       taskId: 't',
