@@ -4,10 +4,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { loadToolchain } from '@llama-orch/tools';
+import { createCa, issueCert, loadToolchain, writeCertFiles } from '@llama-orch/tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderEnvoyBootstrap } from './bootstrap.js';
 import type { EnvoyBootstrapOptions } from './bootstrap.js';
+import { renderExtProcSdsFiles } from './ext-proc-tls.js';
 import { envoyOptionsFromListen } from './from-config.js';
 
 const run = promisify(execFile);
@@ -65,6 +66,35 @@ describe('envoy --mode validate', () => {
     },
     40_000,
   );
+
+  // --mode validate does not open SDS sources: what the SDS files say is proven by every stack
+  // test instead (startStack runs Envoy with them, and ext_proc refuses a client without its cert).
+  it('ORCH-3142: the ext_proc mTLS bootstrap is accepted by the real Envoy', async () => {
+    const ca = createCa('validate-ca');
+    const certs = await writeCertFiles(
+      join(dir, 'edge-tls'),
+      ca,
+      issueCert(ca, { commonName: 'edge', usage: 'client' }),
+    );
+    const tls = {
+      caFile: certs.ca,
+      certFile: certs.cert,
+      keyFile: certs.key,
+      serverName: 'localhost',
+      sdsDir: dir,
+    };
+    for (const [name, text] of Object.entries(renderExtProcSdsFiles(tls))) {
+      await writeFile(join(dir, name), text);
+    }
+    const file = join(dir, 'ext-proc-mtls.yaml');
+    await writeFile(file, renderEnvoyBootstrap({ extProcTls: tls }));
+    const { stdout, stderr } = await run(
+      envoyBin,
+      ['--mode', 'validate', '-c', file, '--log-level', 'warn', '--use-dynamic-base-id'],
+      { timeout: 30_000 },
+    );
+    expect(`${stdout}${stderr}`).toContain('OK');
+  }, 40_000);
 
   it('ORCH-4001: a broken bootstrap is rejected (the check can fail)', async () => {
     const file = join(dir, 'broken.yaml');
