@@ -1,9 +1,10 @@
 // `npm run up -- --with-prometheus` (issue 9): up-cli, exactly as `npm run up` runs it after the
-// bootstrap, brings a real Prometheus up beside the stack; its URL is in the banner, it scrapes
-// the gateway (through Envoy), the sidecar and Envoy's admin stats with every target up and loads
-// the committed alert rules; Ctrl-C stops it with the stack (ORCH-5003).
+// bootstrap and the runtime build (plain node on the bundles), brings a real Prometheus up beside
+// the stack; its URL is in the banner, it scrapes the gateway (through Envoy), the sidecar and
+// Envoy's admin stats with every target up and loads the committed alert rules; Ctrl-C stops it
+// with the stack (ORCH-5003).
 import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ALERTS } from '../../ci/dashboards/src/alerts.js';
@@ -32,15 +33,13 @@ describe('ORCH-3041: npm run up -- --with-prometheus', () => {
   });
 
   it('ORCH-5003: Prometheus starts beside the stack, every target is up, Ctrl-C stops it', async () => {
-    const proc = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'test-harness/src/stack/up-cli.ts', '--with-prometheus'],
-      {
-        cwd: ROOT,
-        env: { ...process.env, LLAMA_ORCH_FREE_PORTS: '1', OTEL_EXPORTER_OTLP_ENDPOINT: '' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    // The launcher's build phase; up refuses missing or stale bundles.
+    execFileSync(process.execPath, ['tools/build-runtime.mjs'], { cwd: ROOT, stdio: 'ignore' });
+    const proc = spawn(process.execPath, ['test-harness/dist/up.mjs', '--with-prometheus'], {
+      cwd: ROOT,
+      env: { ...process.env, LLAMA_ORCH_FREE_PORTS: '1', OTEL_EXPORTER_OTLP_ENDPOINT: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     up = proc;
     let out = '';
     let err = '';
