@@ -10,9 +10,39 @@ import type {
 import { parseConfig } from '@llama-orch/contracts';
 import { llamaCppDeterminismFindings } from '@llama-orch/sidecar/llamacpp-args';
 import { describe, expect, it } from 'vitest';
+import { RUNTIME_ENTRIES } from '../../tools/build-runtime.mjs';
+import { DEFAULT_SIDECAR_COMMAND } from '../webhook/inject.js';
 import { DEPLOY_DIR, kustomizeBuild } from './support/kustomize.js';
 
 describe('ORCH-3110: deploy/ manifests', () => {
+  it('ORCH-3110: every node command (Deployments, images, the injected sidecar) runs a bundle tools/build-runtime.mjs builds, never tsx', async () => {
+    const bundles = new Set(RUNTIME_ENTRIES.map((e) => e.bundle));
+    const commands: [string, readonly string[]][] = [
+      ['webhook injected sidecar', DEFAULT_SIDECAR_COMMAND],
+    ];
+    for (const d of (await kustomizeBuild('base')).filter(
+      (o) => o.kind === 'Deployment',
+    ) as V1Deployment[]) {
+      const spec = d.spec?.template.spec;
+      for (const c of [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])]) {
+        if (c.command?.[0] === 'node') commands.push([`${d.metadata?.name}/${c.name}`, c.command]);
+      }
+    }
+    for (const image of ['placement', 'sidecar', 'webhook']) {
+      const file = readFileSync(join(DEPLOY_DIR, `docker/${image}.Dockerfile`), 'utf8');
+      const entry = /^ENTRYPOINT (\[.*\])$/m.exec(file)?.[1];
+      expect(entry, `${image}.Dockerfile ENTRYPOINT`).toBeDefined();
+      commands.push([`${image}.Dockerfile`, JSON.parse(entry ?? '[]') as string[]]);
+    }
+    // placement and its init container, the webhook, three images, the injected sidecar.
+    expect(commands.length).toBeGreaterThanOrEqual(7);
+    for (const [what, argv] of commands) {
+      expect(argv, what).not.toContain('tsx');
+      expect(argv.length, what).toBe(2);
+      expect(bundles.has(argv[1] ?? ''), `${what}: ${argv.join(' ')}`).toBe(true);
+    }
+  });
+
   it('ORCH-3030: the placement ConfigMap holds a config that parseConfig accepts', async () => {
     const objs = await kustomizeBuild('base');
     const cm = objs.find((o) => o.kind === 'ConfigMap') as V1ConfigMap;
