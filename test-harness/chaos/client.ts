@@ -125,6 +125,7 @@ export async function follow(base: string, ledger: TaskLedger, o: FollowOptions)
     if (res.status !== 200) {
       const text = await res.text().catch(() => '');
       ledger.streamStatuses.push(res.status);
+      ledger.firstRefusal ??= `${res.status} ${text.slice(0, 240)}`;
       if (res.status >= 500) {
         await sleep(retryMs);
         continue;

@@ -38,6 +38,8 @@ export interface TaskLedger {
   startedAt?: number;
   /** Non-202/200 HTTP statuses seen on stream (re)connects, e.g. 404 after a restart. */
   streamStatuses: number[];
+  /** The first body of such an answer (who answered, and why). */
+  firstRefusal?: string;
   /** Connections that failed or broke before a terminal, and the last such error. */
   broken: number;
   lastBreak?: string;
@@ -71,7 +73,9 @@ function history(l: TaskLedger): string {
   const parts = [
     `${l.started ? 'started' : 'never started'}, ${l.tokens.size} tokens, ${l.connections} connections`,
     ...(l.broken > 0 ? [`${l.broken} broken (last: ${l.lastBreak ?? '?'})`] : []),
-    ...(l.streamStatuses.length > 0 ? [`statuses ${l.streamStatuses.join(',')}`] : []),
+    ...(l.streamStatuses.length > 0
+      ? [`statuses ${l.streamStatuses.join(',')} (first: ${l.firstRefusal ?? ''})`]
+      : []),
   ];
   return `; ${parts.join('; ')}`;
 }
