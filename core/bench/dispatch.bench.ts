@@ -72,8 +72,8 @@ function benchCore(): { summary: ReturnType<typeof summarize>; decisions: number
     config: {
       pools: [{ id: 'pool-a', engine: 'llamacpp', modelRef: 'm', ctxMax: 4096 }],
       queues: {
-        interactive: { capacity: 50_000, maxWaitMs: 1e12 },
-        batch: { capacity: 50_000, maxWaitMs: 1e12 },
+        interactive: { capacity: Math.max(50_000, QUEUED), maxWaitMs: 1e12 },
+        batch: { capacity: Math.max(50_000, QUEUED), maxWaitMs: 1e12 },
       },
       terminalRetention: 1_000,
     },

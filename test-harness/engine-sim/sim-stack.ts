@@ -85,6 +85,8 @@ export interface SimStack {
   /** Stops placement and starts it again on the same config file; sidecars reconnect. */
   restartPlacement(): Promise<void>;
   tail(name: string): string[];
+  /** A child's process id (e.g. `placement`, for its RSS), undefined when not running. */
+  pid(name: string): number | undefined;
   close(): Promise<void>;
 }
 
@@ -273,6 +275,7 @@ export async function startSimStack(o: SimStackOptions): Promise<SimStack> {
         await startPlacement();
       },
       tail: (name) => children.get(name)?.tail() ?? [],
+      pid: (name) => children.get(name)?.pid,
       close,
     };
   } catch (err) {
