@@ -9,7 +9,7 @@
 //   (function entries + loop iterations); each call is also timed against `budgetMs`.
 // - Fail-safe: a trap, an exhausted budget, `budgetMs` exceeded on `overrunLimit` decisions in a
 //   row, a non-zero status or a score outside [0,1] disables the policy for good (until the
-//   config is reloaded); `decide` then answers undefined and core's default profile places.
+//   placement service restarts); `decide` then answers undefined and core's default profile places.
 import { FUEL_EXPORT, STATE_EXPORT, meterModule } from './meter.js';
 import { wasm } from './wasm-api.js';
 import type { WasmGlobal, WasmMemory } from './wasm-api.js';
