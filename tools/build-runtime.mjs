@@ -15,7 +15,7 @@
 //   name: only these entries (placement, sidecar, envoy-bootstrap, webhook, up; the images build
 //   only their own); --check: exit 1 when a bundle is missing or older than a source file it was
 //   built from, without building.
-import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -85,6 +85,12 @@ function staleReason(entry) {
   return null;
 }
 
+function writeAtomically(path, contents) {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, contents);
+  renameSync(tmp, path);
+}
+
 async function build(entries) {
   const esbuild = await import('esbuild');
   for (const entry of entries) {
@@ -102,9 +108,13 @@ async function build(entries) {
       sourcemap: 'linked',
       metafile: true,
       logLevel: 'warning',
+      // Written below with a rename, so a process starting now (a test, npm run up) never loads
+      // a half-written bundle while another build of the same entry runs beside it.
+      write: false,
       plugins: [runtimePlugin(outDir)],
     });
-    writeFileSync(`${outfile}.meta.json`, JSON.stringify(result.metafile));
+    for (const out of result.outputFiles) writeAtomically(out.path, out.contents);
+    writeAtomically(`${outfile}.meta.json`, JSON.stringify(result.metafile));
     const n = Object.keys(result.metafile.inputs).length;
     process.stderr.write(`build-runtime: ${entry.bundle} (${n} sources)\n`);
   }
