@@ -45,13 +45,16 @@ export const STANDBY_POOL = 'standby';
 
 /** A real transcript shape (continuation prompt, fixed seed) used as the example SSE body. */
 export const SSE_EXAMPLE =
-  'event: started\ndata: {"queue_position":0,"predicted_start_ms":0}\n\n' +
-  'event: token\ndata: {"t":" Paris","i":0}\n\n' +
-  'event: token\ndata: {"t":".","i":1}\n\n' +
-  'event: end\ndata: {"tokens_out":2,"decode_time_ms":41,"reason":"stop"}\n\n';
+  'id: 0\nevent: started\ndata: {"queue_position":0,"predicted_start_ms":0}\n\n' +
+  'id: 1\nevent: token\ndata: {"t":" Paris","i":0}\n\n' +
+  'id: 2\nevent: token\ndata: {"t":".","i":1}\n\n' +
+  'id: 3\nevent: end\ndata: {"tokens_out":2,"decode_time_ms":41,"reason":"stop"}\n\n';
 
-/** Any contract-shaped transcript: started, tokens/metrics, one terminal event (ORCH-2027/2029). */
+/**
+ * Any contract-shaped transcript: started, tokens/metrics, one terminal event (ORCH-2027/2029),
+ * each with its id (ORCH-4032).
+ */
 export const SSE_REGEX =
-  '^event: started\\ndata: \\{[^\\n]*\\}\\n\\n' +
-  '(event: (token|metrics)\\ndata: \\{[^\\n]*\\}\\n\\n)*' +
-  'event: (end|error)\\ndata: \\{[^\\n]*\\}\\n\\n$';
+  '^id: 0\\nevent: started\\ndata: \\{[^\\n]*\\}\\n\\n' +
+  '(id: [0-9]+\\nevent: (token|metrics)\\ndata: \\{[^\\n]*\\}\\n\\n)*' +
+  'id: [0-9]+\\nevent: (end|error)\\ndata: \\{[^\\n]*\\}\\n\\n$';

@@ -92,7 +92,7 @@ describe('gateway + real Envoy + fake sidecar', { timeout: 15_000 }, () => {
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const text = await res.text();
     expect(text).toBe(
-      'event: end\ndata: {"tokens_out":0,"decode_time_ms":0,"reason":"canceled"}\n\n',
+      'id: 0\nevent: end\ndata: {"tokens_out":0,"decode_time_ms":0,"reason":"canceled"}\n\n',
     );
     expect(validateSseTranscript(text).issues).toEqual([]);
     expect(sidecar.assigns.some((a) => a.task?.taskId === taskId)).toBe(false);

@@ -112,7 +112,7 @@ describe('Director (core + registry + fake control streams)', () => {
       headers: { 'content-type': 'text/event-stream' },
     });
     expect(d.kind === 'respond' && d.body).toBe(
-      'event: end\ndata: {"tokens_out":0,"decode_time_ms":0,"reason":"canceled"}\n\n',
+      'id: 0\nevent: end\ndata: {"tokens_out":0,"decode_time_ms":0,"reason":"canceled"}\n\n',
     );
     expect(await h.metrics.registry.getSingleMetricAsString('tasks_canceled_total')).toContain(
       'reason="client"',
@@ -303,7 +303,7 @@ describe('Director (core + registry + fake control streams)', () => {
     const d = await decision;
     expect(d).toMatchObject({ kind: 'respond', status: 200 });
     expect(d.kind === 'respond' && d.body).toMatch(
-      /^event: error\ndata: \{"code":"[A-Z_]+".*"engine":"llamacpp"/,
+      /^id: 0\nevent: error\ndata: \{"code":"[A-Z_]+".*"engine":"llamacpp"/,
     );
     expect(
       await h.metrics.registry.getSingleMetricAsString('placement_extproc_requests_total'),

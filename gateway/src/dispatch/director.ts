@@ -10,6 +10,7 @@ import { wiredBreakers } from '../replica-health/circuit-breaker.js';
 import type { CircuitBreakers } from '../replica-health/circuit-breaker.js';
 import { LeaseWaits } from './lease-waits.js';
 import { routeAccepted } from './routed.js';
+import { resumeDecision, resumePoint } from './resume.js';
 import type { CancelReasonLabel, DirectorOptions, TaskMeta } from './director-types.js';
 import { terminalDecision, terminalOutcome } from './terminal.js';
 
@@ -106,6 +107,15 @@ export class Director implements Placer {
     const taskId = request.taskId;
     if (taskId === undefined || request.method !== 'GET') {
       throw new CoreError('NOT_FOUND', `no stream at ${request.method} ${request.path}`);
+    }
+    // ORCH-4032: a reconnect with Last-Event-ID goes back to the replica holding its stream.
+    if (resumePoint(request) !== undefined && !this.waiters.has(taskId)) {
+      const resumed = resumeDecision(this.o.core, this.o.registry, taskId);
+      if (resumed) {
+        this.count(taskId, 'routed', since);
+        this.o.log.info({ task_id: taskId }, 'stream resumed: routed back to its replica');
+        return Promise.resolve(resumed);
+      }
     }
     return this.attachAndHold(taskId, request.correlationId, signal, since, false);
   }

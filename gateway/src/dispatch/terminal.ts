@@ -38,7 +38,8 @@ export function terminalDecision(
       'cache-control': 'no-cache',
       ...(correlationId ? { 'x-correlation-id': correlationId } : {}),
     },
-    body: formatSseEvent(terminalSseEvent(event, engine)),
+    // ORCH-4032: this event is the whole stream, so its id is 0.
+    body: formatSseEvent(terminalSseEvent(event, engine), 0),
     details: `orch_terminal_${event.state}`,
   };
 }

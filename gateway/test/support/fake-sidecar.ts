@@ -83,15 +83,19 @@ export async function startFakeSidecar(o: FakeSidecarOptions): Promise<FakeSidec
       'content-type': 'text/event-stream',
       'x-correlation-id': String(req.headers['x-correlation-id'] ?? ''),
     });
+    // Event ids as the real sidecar writes them (ORCH-4032): started 0, then one per event.
     res.write(
-      formatSseEvent({ event: 'started', data: { queue_position: 0, predicted_start_ms: 0 } }),
+      formatSseEvent({ event: 'started', data: { queue_position: 0, predicted_start_ms: 0 } }, 0),
     );
-    tokens.forEach((t, i) => res.write(formatSseEvent({ event: 'token', data: { t, i } })));
+    tokens.forEach((t, i) => res.write(formatSseEvent({ event: 'token', data: { t, i } }, i + 1)));
     res.end(
-      formatSseEvent({
-        event: 'end',
-        data: { tokens_out: tokens.length, decode_time_ms: 5, reason: 'stop' },
-      }),
+      formatSseEvent(
+        {
+          event: 'end',
+          data: { tokens_out: tokens.length, decode_time_ms: 5, reason: 'stop' },
+        },
+        tokens.length + 1,
+      ),
     );
     send(leaseMessage({ leaseId, taskId }, finishedStop(tokens.length, 2, 5)));
   });

@@ -134,7 +134,7 @@ When('{int} tasks have been dispatched', async function (this: OrchWorld, k: num
   await Promise.race([Promise.allSettled(this.streams), new Promise((r) => setTimeout(r, 60_000))]);
   for (const o of this.opened.slice(0, k)) {
     assert.ok(
-      o.text.startsWith('event: started'),
+      o.text.startsWith('id: 0\nevent: started'),
       `stream ${o.id} was not a dispatch: ${o.text.slice(0, 200)}`,
     );
   }
@@ -143,7 +143,7 @@ When('{int} tasks have been dispatched', async function (this: OrchWorld, k: num
 Then(
   'tenant {string} got between {int} and {int} of them',
   function (this: OrchWorld, tenant: string, lo: number, hi: number) {
-    const k = this.opened.filter((o) => o.text.startsWith('event: started')).length;
+    const k = this.opened.filter((o) => o.text.startsWith('id: 0\nevent: started')).length;
     const order = this.opened.slice(0, Math.min(k, 8)).map((o) => o.tenant);
     const got = order.filter((t) => t === tenant).length;
     if (process.env.BDD_DEBUG) process.stderr.write(`dispatch order: ${order.join('')}\n`);

@@ -1,0 +1,80 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { PlacementRequest } from '../extproc/handler.js';
+import { createHarness } from '../../test/support/harness.js';
+import type { FakeControlCall, Harness } from '../../test/support/harness.js';
+import { taskRequest } from '../../test/support/sidecar-messages.js';
+
+const TASK = '11111111-1111-4111-8111-111111111111';
+
+const streamRequest = (headers: Record<string, string> = {}, query = ''): PlacementRequest => ({
+  method: 'GET',
+  path: `/v1/tasks/${TASK}/stream`,
+  taskId: TASK,
+  correlationId: 'c',
+  headers: { ':path': `/v1/tasks/${TASK}/stream${query}`, ...headers },
+});
+
+const settle = () => new Promise((r) => setTimeout(r, 5));
+
+/** Submit, stream, accept: the task runs on r1 and its client was routed. */
+async function running(h: Harness): Promise<{ call: FakeControlCall; leaseId: string }> {
+  const call = h.connect({ advertiseAddress: '127.0.0.1:8123' });
+  h.tasks.submit(taskRequest({ task_id: TASK, max_tokens: 8 }), 'default', 'corr');
+  const first = h.director.decide(streamRequest(), new AbortController().signal);
+  await settle();
+  const assign = call.commands('assign')[0];
+  const leaseId = assign?.leaseId ?? '';
+  const lease = (event: 'accepted' | 'started') => ({
+    msg: {
+      $case: 'lease' as const,
+      value: { leaseId, taskId: TASK, event: { $case: event, value: {} } as never },
+    },
+  });
+  call.push(lease('accepted'));
+  await first;
+  call.push(lease('started'));
+  return { call, leaseId };
+}
+
+describe('ORCH-4032: a stream request with Last-Event-ID', () => {
+  let h: Harness;
+  afterEach(() => h.close());
+
+  it('ORCH-4032: a running task is routed back to its replica with its lease (header or query)', async () => {
+    h = createHarness();
+    const { leaseId } = await running(h);
+    // Without a resume point a second stream request is refused, as before (ORCH-4005).
+    await expect(
+      h.director.decide(streamRequest(), new AbortController().signal),
+    ).rejects.toMatchObject({ code: 'LEASE_INVALID' });
+    for (const [headers, query] of [
+      [{ 'last-event-id': '3' }, ''],
+      [{}, '?last_event_id=3'],
+    ] as const) {
+      await expect(
+        h.director.decide(streamRequest(headers, query), new AbortController().signal),
+      ).resolves.toMatchObject({
+        kind: 'route',
+        setHeaders: {
+          'x-gateway-destination-endpoint': '127.0.0.1:8123',
+          'x-orch-lease-id': leaseId,
+          'x-orch-task-id': TASK,
+        },
+      });
+    }
+    expect(h.core.task(TASK)?.state).toBe('running'); // nothing was dispatched again
+  });
+
+  it('ORCH-4032: a bad id is INVALID_PARAMS; a stream whose replica is gone is LEASE_INVALID', async () => {
+    h = createHarness();
+    const { call } = await running(h);
+    await expect(
+      h.director.decide(streamRequest({ 'last-event-id': 'x' }), new AbortController().signal),
+    ).rejects.toMatchObject({ code: 'INVALID_PARAMS' });
+    call.emit('end'); // the replica's control stream ends: its streams cannot be resumed
+    await settle();
+    await expect(
+      h.director.decide(streamRequest({ 'last-event-id': '1' }), new AbortController().signal),
+    ).rejects.toMatchObject({ code: 'LEASE_INVALID' });
+  });
+});
