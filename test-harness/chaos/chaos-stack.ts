@@ -155,6 +155,19 @@ export async function startChaosStack(o: ChaosStackOptions): Promise<ChaosStack>
   try {
     toxi = await startToxiproxy();
     log(`toxiproxy ${toxi.version} at ${toxi.apiUrl}`);
+    const proxy = toxi;
+    await proxy.createProxy(
+      CONTROL_LINK,
+      `127.0.0.1:${controlProxyPort}`,
+      `127.0.0.1:${stackPorts.control}`,
+    );
+    for (let i = 0; i < n; i++) {
+      await proxy.createProxy(
+        envoyLink(i),
+        `${ENVOY_LINK_HOST}:${sidecarPorts[i]}`,
+        `127.0.0.1:${sidecarPorts[i]}`,
+      );
+    }
     // Engines beside the stack's start: they need no one, and only their ports go into the config.
     const enginesUp = Promise.all(Array.from({ length: n }, (_, i) => startEngine(i)));
     const stackUp = startStack({
@@ -162,6 +175,14 @@ export async function startChaosStack(o: ChaosStackOptions): Promise<ChaosStack>
       ports: stackPorts,
       threads: 1,
       log,
+      // The simulated replicas' sidecars start as soon as placement answers, beside the real one.
+      onPlacementUp: async ({ pki }) => {
+        await enginesUp;
+        for (let i = 0; i < n; i++) {
+          if (pki) certs.set(i, await pki.sidecar(100 + i));
+          startSidecar(i);
+        }
+      },
       tweak: (c) => {
         const base = c.pools[0];
         if (!base) throw new Error('stack config has no pool');
@@ -190,23 +211,6 @@ export async function startChaosStack(o: ChaosStackOptions): Promise<ChaosStack>
     });
     if (!started) throw new Error('stack did not start');
     const s = started;
-    await toxi.createProxy(
-      CONTROL_LINK,
-      `127.0.0.1:${controlProxyPort}`,
-      `127.0.0.1:${s.ports.control}`,
-    );
-    for (let i = 0; i < n; i++) {
-      await toxi.createProxy(
-        envoyLink(i),
-        `${ENVOY_LINK_HOST}:${sidecarPorts[i]}`,
-        `127.0.0.1:${sidecarPorts[i]}`,
-      );
-    }
-    for (let i = 0; i < n; i++) {
-      const pki = s.pki;
-      if (pki) certs.set(i, await pki.sidecar(100 + i));
-      startSidecar(i);
-    }
     const waitReady = (pool: string, want: number, timeoutMs: number): Promise<void> =>
       waitForReadyReplicas(s.restUrl, pool, want, {
         timeoutMs,

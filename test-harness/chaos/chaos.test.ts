@@ -67,12 +67,13 @@ describe(`ORCH-3051: chaos under steady load (${VARIANT} variant: ${FAULTS.lengt
   const phases: PhaseResult[] = [];
 
   beforeAll(async () => {
-    cs = await startChaosStack({ simReplicas: 3, simSlots: 4, itlMs: 20, log });
+    // One slot per replica: a sidecar serves one lease at a time (it refuses a second: slot taken).
+    cs = await startChaosStack({ simReplicas: 3, simSlots: 1, itlMs: 15, log });
     load = new ChaosLoad(
       cs.stack.url,
       [
-        // More workers than slots (3 × 4): some streams run, the rest wait queued in placement.
-        { pool: SIM_POOL, modelRef: SIM_MODEL, workers: LONG ? 60 : 28, maxTokens: 16 },
+        // More workers than slots (3): some streams run, the rest wait queued in placement.
+        { pool: SIM_POOL, modelRef: SIM_MODEL, workers: LONG ? 60 : 28, maxTokens: 12 },
         { pool: cs.stack.poolId, modelRef: cs.stack.model.ref, workers: 4, maxTokens: 8 },
       ],
       // Long enough to outlive a placement restart (boot, journal replay, sidecars re-register).

@@ -1,5 +1,11 @@
 export { startStack } from './start-stack.js';
-export type { Stack, StackModel, StackOptions, StackTweakContext } from './start-stack.js';
+export type {
+  Stack,
+  StackJoinContext,
+  StackModel,
+  StackOptions,
+  StackTweakContext,
+} from './start-stack.js';
 export { createControlPlanePki } from './control-tls.js';
 export type { ControlPlanePki } from './control-tls.js';
 export { buildStackConfig, renderStackConfig, LOCAL_CONFIG_PATH } from './stack-config.js';

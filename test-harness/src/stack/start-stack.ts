@@ -92,6 +92,11 @@ export interface StackOptions {
    * (default true). false only for a test whose extra sidecar has no certificate on purpose.
    */
   controlTls?: boolean;
+  /**
+   * Called once placement answers, before the stack's own sidecars start: a test starts extra
+   * sidecars of its own here (the chaos suite's simulated pool), beside the stack's.
+   */
+  onPlacementUp?: (ctx: StackJoinContext) => void | Promise<void>;
   /** Envoy writes one JSON access-log line per request to its output (default false). */
   envoyAccessLog?: boolean;
   /** Placement's pino level; default "warn" (tests) — `npm run up` passes "info". */
@@ -121,6 +126,12 @@ export interface StackOptions {
    * that sets `journal.path` wins. false: no journal (a restart forgets the queue).
    */
   journal?: boolean;
+}
+
+/** What a caller's own processes need to join the stack (see `onPlacementUp`). */
+export interface StackJoinContext {
+  pki: ControlPlanePki | undefined;
+  ports: StackPorts;
 }
 
 export interface StackTweakContext {
@@ -284,6 +295,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       `placement: starting (REST ${ports.rest}, ext_proc ${ports.extProc}, control ${ports.control})`,
     );
     await startPlacement();
+    await opts.onPlacementUp?.({ pki, ports });
     const threads = opts.threads ?? (replicas === 1 ? 2 : 1);
     for (let i = 0; i < replicas; i++) {
       const tls = pki ? await pki.sidecar(i) : undefined;
