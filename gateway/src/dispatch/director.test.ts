@@ -46,7 +46,7 @@ describe('Director (core + registry + fake control streams)', () => {
   let h: Harness;
   afterEach(() => h.close());
 
-  it('ORCH-4005: holds until dispatch, sends Assign, routes with destination and lease headers', async () => {
+  it('ORCH-4005/ORCH-4018: holds until dispatch, sends Assign, routes with destination and lease headers', async () => {
     h = createHarness();
     const call = h.connect({ advertiseAddress: '127.0.0.1:8123' });
     submit(h);
@@ -66,6 +66,8 @@ describe('Director (core + registry + fake control streams)', () => {
         'x-orch-seed': String(assign?.task?.seed),
         'x-orch-replica-set': expect.stringContaining('llamacpp|') as unknown as string,
       },
+      // ORCH-4018: the endpoint-picker protocol's metadata channel carries the same endpoint.
+      dynamicMetadata: { 'envoy.lb': { 'x-gateway-destination-endpoint': '127.0.0.1:8123' } },
     });
     expect(await h.metrics.registry.getSingleMetricAsString('tasks_started_total')).toContain(
       'replica_id="r1"',
