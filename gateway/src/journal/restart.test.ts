@@ -124,4 +124,24 @@ describe('ORCH-4030: a placement crash loses no admitted task', () => {
     expect(second.journal.terminal(T2, { state: 'completed' })).toBe(false);
     second.director.close();
   });
+
+  it('ORCH-4030: OpenAI requests are not journaled (their client cannot come back); OrchQueue ones are', () => {
+    dir = mkdtempSync(join(tmpdir(), 'restart-'));
+    const p = placement(join(dir, 'journal.sqlite'), 'A-');
+    opened.push(p.journal);
+    p.connect();
+    const spec = (id: string) => ({
+      task_id: id,
+      model_ref: 'smollm2-135m',
+      engine: 'llamacpp' as const,
+      ctx: 512,
+      priority: 'interactive' as const,
+      max_tokens: 8,
+      prompt: 'x',
+    });
+    p.tasks.admit(spec(T1), 'default', false, 'openai');
+    p.tasks.admit(spec(T2), 'default', false, 'orchqueue');
+    expect([p.journal.isOpen(T1), p.journal.isOpen(T2)]).toEqual([false, true]);
+    p.director.close();
+  });
 });

@@ -144,7 +144,9 @@ export class TaskService {
     const admit = (): AdmitResult =>
       this.o.core.admit(spec, tenant, restored ? { restored: true } : undefined);
     const journal = this.o.journal;
-    if (!journal || restored) return admit();
+    // An OpenAI request is admitted and held in one call: its client cannot come back for it
+    // after a restart, so there is nothing to replay (ORCH-3103).
+    if (!journal || restored || api === 'openai') return admit();
     try {
       return journal.admitIf({ spec, tenant, pinned, api }, admit, (r) => r.ok);
     } catch (error) {
