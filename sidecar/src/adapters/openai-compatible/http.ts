@@ -80,6 +80,9 @@ export function postStream(
         ...(signal ? { signal } : {}),
       },
       (res: IncomingMessage) => {
+        // A reset after the reader is done (or while close() drains) must not crash the process;
+        // a reader still iterating gets the error from the iterator.
+        res.on('error', () => undefined);
         resolve({
           status: res.statusCode ?? 0,
           // Leaving the loop early must not destroy the socket: close() decides.
