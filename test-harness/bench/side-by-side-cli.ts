@@ -1,5 +1,5 @@
-// npm run bench:paths [-- --replicas 64 --levels 1,64 --rounds 5 --iterations 20 --max-tokens 32
-//   --ttft-ms 20 --itl-ms 5 --warmup 3 --per-hop 20]: the side-by-side overhead bench
+// npm run bench:paths [-- --replicas 64 --levels 1,64 --rounds 5 --iterations 10 --max-tokens 32
+//   --ttft-ms 20 --itl-ms 20 --warmup 3 --per-hop 20]: the side-by-side overhead bench
 // (side-by-side.ts); prints its tables and writes .artifacts/bench/side-by-side.{json,txt}.
 import { parseArgs } from 'node:util';
 import { DEFAULTS, runSideBySide } from './side-by-side.js';

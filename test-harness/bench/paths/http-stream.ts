@@ -8,7 +8,14 @@ import type { IncomingMessage } from 'node:http';
 export type WireFormat = 'llama' | 'orch' | 'openai';
 
 /** Reused sockets on every hop the client opens, as a real client with keep-alive would. */
-export const agent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 2048 });
+// An idle socket is dropped after 3 s, before any server's keep-alive timeout (Node's and
+// uvicorn's are 5 s) can close it under a request that was just written on it.
+export const agent = new Agent({
+  keepAlive: true,
+  maxSockets: Infinity,
+  maxFreeSockets: 2048,
+  timeout: 3_000,
+});
 
 export interface Streamed {
   /** performance.now() of the first and last token, NaN when none came. */
