@@ -32,6 +32,10 @@ export interface ChaosStackOptions {
   itlMs: number;
   tweak?: (config: Config) => void;
   log?: (msg: string) => void;
+  /** Every child's log lines (prefixed), e.g. to a file when a run must be diagnosed. */
+  write?: (s: string) => void;
+  /** Placement's log level (default warn). */
+  logLevel?: string;
 }
 
 export interface ChaosStack {
@@ -78,7 +82,7 @@ export async function startChaosStack(o: ChaosStackOptions): Promise<ChaosStack>
     sidecars: [at(2 * n + 6)],
     engines: [at(2 * n + 7)],
   };
-  const sup = new Supervisor({ write: () => undefined, graceMs: 2000 });
+  const sup = new Supervisor({ write: o.write ?? (() => undefined), graceMs: 2000 });
   const engines = new Map<number, SupervisedChild>();
   const sidecars = new Map<number, SupervisedChild>();
   let toxi: Toxiproxy | undefined;
@@ -175,6 +179,8 @@ export async function startChaosStack(o: ChaosStackOptions): Promise<ChaosStack>
       ports: stackPorts,
       threads: 1,
       log,
+      ...(o.write ? { write: o.write } : {}),
+      ...(o.logLevel ? { logLevel: o.logLevel } : {}),
       // The simulated replicas' sidecars start as soon as placement answers, beside the real one.
       onPlacementUp: async ({ pki }) => {
         await enginesUp;
