@@ -22,9 +22,19 @@ interface Sample {
   runtime: StackRuntime;
   placementStartMs: number;
   sidecarStartMs: number;
+  /** CPU time (user + system) the process used until it answered: load-independent start cost. */
+  placementStartCpuMs: number;
+  sidecarStartCpuMs: number;
   placementRssMb: number;
   sidecarRssMb: number;
 }
+
+/** utime + stime of a process so far, in ms (/proc/<pid>/stat fields 14 and 15, 100 Hz ticks). */
+const cpuMs = (pid: number): number => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+};
 
 const rssMb = (pid: number): number => {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -64,6 +74,7 @@ async function round(runtime: StackRuntime, idleMs: number): Promise<Sample> {
     const restUrl = `http://127.0.0.1:${ports.rest}`;
     await waitForHttp(`${restUrl}/v1/capabilities`, { timeoutMs: 60_000, intervalMs: 20 });
     const placementStartMs = performance.now() - t0;
+    const placementStartCpuMs = cpuMs(placement.pid);
     const t1 = performance.now();
     const sidecar = sup.start(
       sidecarSpec({
@@ -92,12 +103,15 @@ async function round(runtime: StackRuntime, idleMs: number): Promise<Sample> {
       await new Promise((r) => setTimeout(r, 20));
     }
     const sidecarStartMs = performance.now() - t1;
+    const sidecarStartCpuMs = cpuMs(sidecar.pid);
     await waitForReadyReplicas(restUrl, pool.id, 1, { timeoutMs: 180_000 });
     await new Promise((r) => setTimeout(r, idleMs));
     return {
       runtime,
       placementStartMs,
       sidecarStartMs,
+      placementStartCpuMs,
+      sidecarStartCpuMs,
       placementRssMb: rssMb(placement.pid),
       sidecarRssMb: rssMb(sidecar.pid),
     };
@@ -135,21 +149,26 @@ async function main(): Promise<void> {
       runtime,
       placementStartMs: med('placementStartMs'),
       sidecarStartMs: med('sidecarStartMs'),
+      placementStartCpuMs: med('placementStartCpuMs'),
+      sidecarStartCpuMs: med('sidecarStartCpuMs'),
       placementRssMb: med('placementRssMb'),
       sidecarRssMb: med('sidecarRssMb'),
     };
   });
-  process.stdout.write(
-    `median of ${rounds} rounds   placement start   sidecar start   placement RSS   sidecar RSS\n`,
-  );
-  for (const r of rows) {
-    process.stdout.write(
-      `${r.runtime.padEnd(20)} ${r.placementStartMs.toFixed(0).padStart(10)} ms ${r.sidecarStartMs
-        .toFixed(0)
-        .padStart(12)} ms ${r.placementRssMb.toFixed(0).padStart(11)} MB ${r.sidecarRssMb
-        .toFixed(0)
-        .padStart(10)} MB\n`,
-    );
+  const cols = [
+    ['placement start (wall)', (r: (typeof rows)[number]) => `${r.placementStartMs.toFixed(0)} ms`],
+    [
+      'placement start (CPU)',
+      (r: (typeof rows)[number]) => `${r.placementStartCpuMs.toFixed(0)} ms`,
+    ],
+    ['sidecar start (wall)', (r: (typeof rows)[number]) => `${r.sidecarStartMs.toFixed(0)} ms`],
+    ['sidecar start (CPU)', (r: (typeof rows)[number]) => `${r.sidecarStartCpuMs.toFixed(0)} ms`],
+    ['placement idle RSS', (r: (typeof rows)[number]) => `${r.placementRssMb.toFixed(0)} MB`],
+    ['sidecar idle RSS', (r: (typeof rows)[number]) => `${r.sidecarRssMb.toFixed(0)} MB`],
+  ] as const;
+  process.stdout.write(`median of ${rounds} rounds | ${rows.map((r) => r.runtime).join(' | ')}\n`);
+  for (const [label, cell] of cols) {
+    process.stdout.write(`${label.padEnd(24)} | ${rows.map(cell).join(' | ')}\n`);
   }
   const out = join(REPO_ROOT, '.artifacts', 'bench');
   mkdirSync(out, { recursive: true });
