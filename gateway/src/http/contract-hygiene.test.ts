@@ -73,6 +73,18 @@ describe('ORCH-3144: contract hygiene of the REST routes', () => {
     expect(res.json()).toMatchObject({ code: 'METHOD_NOT_ALLOWED', retriable: false });
   });
 
+  it('ORCH-3144: a session id that is not a UUID is 400 on GET and DELETE (DELETE was 204)', async () => {
+    for (const method of ['GET', 'DELETE'] as const) {
+      const res = await app.inject({ method, url: '/v1/sessions/null%2Cnull' });
+      expect(res.statusCode, method).toBe(400);
+      expect(res.json()).toMatchObject({ code: 'INVALID_PARAMS' });
+    }
+    const unknown = '33333333-3333-4333-8333-333333333333';
+    expect(
+      (await app.inject({ method: 'DELETE', url: `/v1/sessions/${unknown}` })).statusCode,
+    ).toBe(204);
+  });
+
   it('ORCH-3144: a path no document declares stays 404 NOT_FOUND', async () => {
     const res = await app.inject({ method: 'GET', url: '/v1/nothing-here' });
     expect(res.statusCode).toBe(404);

@@ -44,7 +44,20 @@ export async function renderChatPrompt(
   } catch {
     rendered = undefined;
   }
-  if (typeof rendered !== 'string' || rendered.length === 0) {
+  if (rendered === '') {
+    // ORCH-3144 (found by schemathesis): the turns are well formed but the model's template makes
+    // nothing of them (e.g. one empty assistant turn, after which no generation prompt is
+    // added). That is the request's doing, not the engine's: 400, not 500.
+    return {
+      ok: false,
+      error: {
+        code: 'INVALID_PARAMS',
+        message: "chat template: the messages render to an empty prompt with this model's template",
+        retriable: false,
+      },
+    };
+  }
+  if (typeof rendered !== 'string') {
     return {
       ok: false,
       error: {
