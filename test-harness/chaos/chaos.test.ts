@@ -7,7 +7,7 @@
 // and the pool Ready and serving again. Prints the table and writes it to .artifacts/chaos/.
 //
 // `npm test` runs the short variant (five faults, ~1 min on 2 cores); CHAOS_LONG=1 runs every
-// fault with longer holds and twice the load (`npm run test:chaos` with CHAOS_LONG=1).
+// fault with longer holds and twice the load (`npm run test:chaos:long`, the nightly job).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
