@@ -47,7 +47,8 @@ describe('ORCH-3031/ORCH-2102: model transition of a pool during a reload', () =
     expect(sched.admit(spec('t1'), 'default').ok).toBe(true);
     clock.advance(1001);
     const late = sched.admit(spec('t2'), 'default');
-    expect(late.ok ? 'admitted' : late.error.code).toBe('INVALID_PARAMS');
+    // ORCH-2013: no pool serves the old ref any more, so it is an unknown resource.
+    expect(late.ok ? 'admitted' : late.error.code).toBe('NOT_FOUND');
     // The digest is now pinned: a replica of the new ref with another digest is not eligible.
     sched.upsertReplica(replica('r2', { model_ref: NEW, model_digest: 'sha256:cc' }));
     expect(servingOf(sched)).toEqual(['r1']);
@@ -64,7 +65,8 @@ describe('ORCH-3031/ORCH-2102: model transition of a pool during a reload', () =
     sched.endModelTransition('pool-a', false);
     expect(servingOf(sched)).toEqual(['r1']);
     const res = sched.admit(spec('t1', { model_ref: NEW }), 'default');
-    expect(res.ok ? 'admitted' : res.error.code).toBe('INVALID_PARAMS');
+    // ORCH-2013: no pool serves the target, so it is an unknown resource.
+    expect(res.ok ? 'admitted' : res.error.code).toBe('NOT_FOUND');
     expect(sched.beginModelTransition('nope', { modelRef: NEW }).ok).toBe(false);
   });
 });
