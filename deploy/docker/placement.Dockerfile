@@ -22,6 +22,10 @@ COPY deploy/package.json deploy/
 # Lifecycle scripts stay off (as allowScripts says for the repo); esbuild's JS API finds its
 # platform binary package without them.
 RUN npm ci --ignore-scripts --no-audit --no-fund
+# ORCH-4030: the admission journal's SQLite binding is the one native module; built from its
+# bundled source (no prebuilt download), then the compilers are not in the runtime stage.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
+  && npm rebuild better-sqlite3 && rm -rf /var/lib/apt/lists/*
 
 FROM deps AS build
 COPY tsconfig.base.json ./
