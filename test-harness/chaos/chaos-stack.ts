@@ -43,8 +43,9 @@ export interface ChaosStack {
   readonly toxi: Toxiproxy;
   readonly simReplicas: number;
   simReplicaId(i: number): string;
-  /** Engine-sim process of replica i. */
+  /** Engine-sim process of replica i, and its base URL. */
   simEnginePid(i: number): number | undefined;
+  simEngineUrl(i: number): string;
   simSidecarPid(i: number): number | undefined;
   /** Start engine i again on its port (after a kill), as a kubelet restarts a container. */
   restartSimEngine(i: number): Promise<void>;
@@ -234,6 +235,7 @@ export async function startChaosStack(o: ChaosStackOptions): Promise<ChaosStack>
       simReplicas: n,
       simReplicaId: (i) => replicaId(SIM_POOL, i),
       simEnginePid: (i) => engines.get(i)?.pid,
+      simEngineUrl: (i) => `http://127.0.0.1:${enginePorts[i]}`,
       simSidecarPid: (i) => sidecars.get(i)?.pid,
       restartSimEngine: async (i) => {
         await engines.get(i)?.stop();

@@ -42,7 +42,9 @@ const LONG_FAULTS: FaultSpec[] = [
   { kind: 'kill envoy', holdMs: 1000 },
   { kind: 'kill placement', holdMs: 2000 },
 ];
-const FAULTS = LONG ? LONG_FAULTS : SHORT_FAULTS;
+/** CHAOS_ONLY=<text>: only the faults whose name contains it (to chase one; named in the title). */
+const ONLY = process.env.CHAOS_ONLY ?? '';
+const FAULTS = (LONG ? LONG_FAULTS : SHORT_FAULTS).filter((f) => f.kind.includes(ONLY));
 
 /** A killed engine's streams must end with a typed error this soon (ORCH-2028). */
 const DEAD_ENGINE_ERROR_MS = 1_000;
@@ -61,7 +63,7 @@ function queuedAtFault(phase: readonly TaskLedger[], faultAt: number): TaskLedge
   });
 }
 
-describe(`ORCH-3051: chaos under steady load (${VARIANT} variant: ${FAULTS.length} faults)`, () => {
+describe(`ORCH-3051: chaos under steady load (${VARIANT} variant: ${FAULTS.length} faults${ONLY ? `, only "${ONLY}"` : ''})`, () => {
   let cs: ChaosStack;
   let load: ChaosLoad;
   const phases: PhaseResult[] = [];
@@ -151,8 +153,8 @@ describe(`ORCH-3051: chaos under steady load (${VARIANT} variant: ${FAULTS.lengt
 });
 
 interface PhaseChecks {
-  /** kill engine phases: fault → each WORKER_RESET terminal, max ms, and how many. */
-  deadEngineErrors: Record<string, { count: number; maxMs: number }>;
+  /** kill engine phases: fault → the WORKER_RESET of each stream that was running, max ms. */
+  deadEngineErrors: Record<string, { count: number; maxMs: number; streaming: string[] }>;
   /** kill placement: tasks queued at the kill, and how many of them were served after it. */
   queuedAtPlacementKill: { queued: number; served: number };
   problems: string[];
@@ -167,11 +169,24 @@ function phaseChecks(phases: readonly PhaseResult[], load: ChaosLoad): PhaseChec
   for (const p of phases) {
     const phase = load.acceptedBetween(p.phaseStart, p.phaseEnd);
     if (p.spec.kind.startsWith('kill engine')) {
-      const resets = phase
+      // The streams the engine was serving when it died: started before the kill, still open.
+      const streaming = phase.filter(
+        (l) => p.inFlight.has(l.taskId) && l.startedAt !== undefined && l.startedAt <= p.faultAt,
+      );
+      const resets = streaming
         .map((l) => finalTerminals(l)[0])
         .filter((t) => t?.event === 'error' && t.code === 'WORKER_RESET' && t.at >= p.faultAt);
       const maxMs = Math.round(Math.max(0, ...resets.map((t) => (t?.at ?? 0) - p.faultAt)));
-      out.deadEngineErrors[p.spec.kind] = { count: resets.length, maxMs };
+      out.deadEngineErrors[p.spec.kind] = {
+        count: resets.length,
+        maxMs,
+        streaming: streaming.map((l) => {
+          const fin = finalTerminals(l)[0];
+          const what = fin ? `${fin.event} ${fin.code ?? fin.reason ?? ''}` : 'none';
+          const at = fin ? ` +${Math.round(fin.at - p.faultAt)} ms` : '';
+          return `${l.taskId}: ${what}${at}, ${l.tokens.size} tokens`;
+        }),
+      };
       if (p.spec.kind === 'kill engine (sim)' && resets.length === 0) {
         out.problems.push('kill engine (sim): no stream ended with WORKER_RESET (none in flight?)');
       }

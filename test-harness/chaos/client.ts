@@ -194,7 +194,13 @@ function handle(ledger: TaskLedger, ev: SseBlock): boolean {
     ledger.tokens.set(i, (ledger.tokens.get(i) ?? 0) + 1);
     ledger.firstTokenAt ??= at;
   } else if (ev.event === 'end') {
-    ledger.terminals.push({ event: 'end', at, final: true });
+    ledger.terminals.push({
+      event: 'end',
+      at,
+      final: true,
+      reason: String(data.reason),
+      tokensOut: Number(data.tokens_out),
+    });
     return true;
   } else if (ev.event === 'error') {
     const retriable = data.retriable === true;

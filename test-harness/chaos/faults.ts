@@ -61,6 +61,21 @@ async function llamaServerPid(cs: ChaosStack): Promise<number> {
   return pid;
 }
 
+/** Waits (bounded) until the simulated engine at `url` has a busy slot. */
+async function untilBusy(url: string, boundMs: number): Promise<void> {
+  const until = performance.now() + boundMs;
+  while (performance.now() < until) {
+    try {
+      const res = await fetch(`${url}/sim/state`, { signal: AbortSignal.timeout(1000) });
+      const state = (await res.json()) as { busy?: number };
+      if ((state.busy ?? 0) > 0) return;
+    } catch {
+      // not answering: strike anyway once the bound passes
+    }
+    await sleep(10);
+  }
+}
+
 /** Injects the fault, holds it, and undoes or repairs it as an operator (or kubelet) would. */
 async function inject(cs: ChaosStack, spec: FaultSpec): Promise<void> {
   const { stack, toxi } = cs;
@@ -76,6 +91,8 @@ async function inject(cs: ChaosStack, spec: FaultSpec): Promise<void> {
       await cs.restartSimSidecar(1);
       return;
     case 'kill engine (sim)':
+      // Strike while it decodes, so the kill has a stream to end (ORCH-2028's 1 s check).
+      await untilBusy(cs.simEngineUrl(0), 3000);
       signal(cs.simEnginePid(0), 'SIGKILL', 'sim engine 0');
       await sleep(spec.holdMs);
       await cs.restartSimEngine(0);

@@ -49,6 +49,10 @@ describe('ORCH-3051: chaos invariants over the task ledger', () => {
       'token index 1 received more than once',
     ]);
     expect(taskViolations(task('g', [0, 2, 3], [end(3)]))).toEqual(['token index 1 lost']);
+    const short = { event: 'end' as const, at: 3, final: true, reason: 'stop', tokensOut: 5 };
+    expect(taskViolations(task('h', [0, 1, 2], [short]))).toEqual([
+      'end says tokens_out 5, 3 received',
+    ]);
   });
 
   it('the fault row counts lost and duplicated tasks and the slowest in-flight terminal', () => {

@@ -16,6 +16,9 @@ export interface TerminalSeen {
   at: number;
   /** Ends the task (see above); false for a provisional error the client reconnected after. */
   final: boolean;
+  /** `end` only: its reason and `tokens_out`. */
+  reason?: string;
+  tokensOut?: number;
 }
 
 export interface TaskLedger {
@@ -96,6 +99,11 @@ export function taskViolations(l: TaskLedger): string[] {
     const missing: number[] = [];
     for (let i = 0; i <= max; i++) if (!l.tokens.has(i)) missing.push(i);
     if (missing.length > 0) out.push(`token index ${missing.join(',')} lost`);
+    // The sidecar's own count must match what reached the client (a truncated engine stream
+    // passed off as a normal end would show here).
+    if (end.tokensOut !== undefined && end.tokensOut !== l.tokens.size) {
+      out.push(`end says tokens_out ${end.tokensOut}, ${l.tokens.size} received`);
+    }
   }
   return out;
 }
