@@ -146,7 +146,10 @@ const stack = await startSimStack({
   sim: { ...zeroComputeConfig(5, 5), slots: 1 },
   log,
   tweak: (c) => {
-    c.queue.interactive.capacity = Math.max(c.queue.interactive.capacity, STREAMS, QUEUED);
+    // Each pool carries its own copy of the queue limits once the config is parsed.
+    for (const pool of c.pools) {
+      pool.queue.interactive.capacity = Math.max(pool.queue.interactive.capacity, STREAMS, QUEUED);
+    }
     // Nobody streams the queued tasks of check 2: keep them queued for the whole check.
     c.timeouts.attach_timeout_ms = 3_600_000;
     c.timeouts.queue_wait_ms = 3_600_000;

@@ -150,7 +150,10 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
       envoy: { accessLog: true },
       log,
       tweak: (c) => {
-        c.queue.interactive.capacity = Math.max(c.queue.interactive.capacity, 4 * maxC);
+        // Each pool carries its own copy of the queue limits once the config is parsed.
+        for (const pool of c.pools) {
+          pool.queue.interactive.capacity = Math.max(pool.queue.interactive.capacity, 4 * maxC);
+        }
       },
     });
     const s = stack;
