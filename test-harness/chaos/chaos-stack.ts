@@ -36,6 +36,8 @@ export interface ChaosStackOptions {
   write?: (s: string) => void;
   /** Placement's log level (default warn). */
   logLevel?: string;
+  /** Envoy's access log (upstream host and response flags per request) into `write`. */
+  envoyAccessLog?: boolean;
 }
 
 export interface ChaosStack {
@@ -182,6 +184,7 @@ export async function startChaosStack(o: ChaosStackOptions): Promise<ChaosStack>
       log,
       ...(o.write ? { write: o.write } : {}),
       ...(o.logLevel ? { logLevel: o.logLevel } : {}),
+      ...(o.envoyAccessLog ? { envoyAccessLog: true } : {}),
       // The simulated replicas' sidecars start as soon as placement answers, beside the real one.
       onPlacementUp: async ({ pki }) => {
         await enginesUp;

@@ -8,6 +8,7 @@
 //
 // `npm test` runs the short variant (five faults, ~1 min on 2 cores); CHAOS_LONG=1 runs every
 // fault with longer holds and twice the load (`npm run test:chaos:long`, the nightly job).
+import { appendFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,6 +47,8 @@ const LONG_FAULTS: FaultSpec[] = [
 const ONLY = process.env.CHAOS_ONLY ?? '';
 const FAULTS = (LONG ? LONG_FAULTS : SHORT_FAULTS).filter((f) => f.kind.includes(ONLY));
 
+const DIAG = process.env.CHAOS_DIAG ?? '';
+
 /** A killed engine's streams must end with a typed error this soon (ORCH-2028). */
 const DEAD_ENGINE_ERROR_MS = 1_000;
 
@@ -70,7 +73,20 @@ describe(`ORCH-3051: chaos under steady load (${VARIANT} variant: ${FAULTS.lengt
 
   beforeAll(async () => {
     // One slot per replica: a sidecar serves one lease at a time (it refuses a second: slot taken).
-    cs = await startChaosStack({ simReplicas: 3, simSlots: 1, itlMs: 15, log });
+    cs = await startChaosStack({
+      simReplicas: 3,
+      simSlots: 1,
+      itlMs: 15,
+      log,
+      // CHAOS_DIAG=<file>: every child's log (placement at info, Envoy's access log) goes there.
+      ...(DIAG
+        ? {
+            write: (s: string) => appendFileSync(DIAG, s),
+            logLevel: 'info',
+            envoyAccessLog: true,
+          }
+        : {}),
+    });
     load = new ChaosLoad(
       cs.stack.url,
       [
