@@ -52,7 +52,9 @@ export interface paths {
          *     id, then the live stream; while the window lasts, a client that went away does not cancel
          *     its task (ORCH-4032). An id that is not a non-negative integer, or one the stream never
          *     sent, is 400 `INVALID_PARAMS`; a stream that can no longer be resumed (window passed,
-         *     replica gone) is 403 `LEASE_INVALID`, never a stream that skips events. A placement
+         *     replica gone) is 403 `LEASE_INVALID`, never a stream that skips events, except that a
+         *     task that failed or was canceled after its replica was lost answers its terminal event
+         *     as the next id. A placement
          *     restart keeps the task (ORCH-4030): a held request gets the typed, retriable 503 of
          *     ORCH-4004, and the same request after the restart is served.
          */

@@ -109,11 +109,24 @@ export class Director implements Placer {
       throw new CoreError('NOT_FOUND', `no stream at ${request.method} ${request.path}`);
     }
     // ORCH-4032: a reconnect with Last-Event-ID goes back to the replica holding its stream.
-    if (resumePoint(request) !== undefined && !this.waiters.has(taskId)) {
-      const resumed = resumeDecision(this.o.core, this.o.registry, taskId);
+    const afterId = resumePoint(request);
+    if (afterId !== undefined && !this.waiters.has(taskId)) {
+      const resumed = resumeDecision(this.o.core, this.o.registry, taskId, afterId, (event, id) =>
+        terminalDecision(
+          event,
+          this.engineOf(event, this.tasks.get(taskId)),
+          request.correlationId,
+          id,
+        ),
+      );
       if (resumed) {
-        this.count(taskId, 'routed', since);
-        this.o.log.info({ task_id: taskId }, 'stream resumed: routed back to its replica');
+        const ended = this.o.core.task(taskId)?.terminal;
+        const outcome =
+          resumed.kind === 'route' || !ended || ended.state === 'completed'
+            ? 'routed'
+            : terminalOutcome(ended);
+        this.count(taskId, outcome, since);
+        this.o.log.info({ task_id: taskId, kind: resumed.kind }, 'stream resumed');
         return Promise.resolve(resumed);
       }
     }

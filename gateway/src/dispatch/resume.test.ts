@@ -65,16 +65,27 @@ describe('ORCH-4032: a stream request with Last-Event-ID', () => {
     expect(h.core.task(TASK)?.state).toBe('running'); // nothing was dispatched again
   });
 
-  it('ORCH-4032: a bad id is INVALID_PARAMS; a stream whose replica is gone is LEASE_INVALID', async () => {
+  it('ORCH-4032: a bad id is INVALID_PARAMS; a stream whose replica died ends with its terminal event as the next id', async () => {
     h = createHarness();
     const { call } = await running(h);
     await expect(
       h.director.decide(streamRequest({ 'last-event-id': 'x' }), new AbortController().signal),
     ).rejects.toMatchObject({ code: 'INVALID_PARAMS' });
-    call.emit('end'); // the replica's control stream ends: its streams cannot be resumed
+    call.emit('end'); // the replica is gone: the task fails (WORKER_RESET), its stream with it
     await settle();
+    const d = await h.director.decide(
+      streamRequest({ 'last-event-id': '4' }),
+      new AbortController().signal,
+    );
+    expect(d).toMatchObject({ kind: 'respond', status: 200 });
+    expect(d.kind === 'respond' && d.body).toMatch(
+      /^id: 5\nevent: error\ndata: \{"code":"WORKER_RESET"/,
+    );
+    // The same replica id registering again is a new registration: it holds no old stream.
+    h.now.t += 10;
+    h.connect({ advertiseAddress: '127.0.0.1:8123' });
     await expect(
-      h.director.decide(streamRequest({ 'last-event-id': '1' }), new AbortController().signal),
-    ).rejects.toMatchObject({ code: 'LEASE_INVALID' });
+      h.director.decide(streamRequest({ 'last-event-id': '4' }), new AbortController().signal),
+    ).resolves.toMatchObject({ kind: 'respond', status: 200 });
   });
 });

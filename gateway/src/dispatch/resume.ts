@@ -6,7 +6,7 @@
 // that skips events.
 import { lastEventIdOf } from '@llama-orch/contracts';
 import { CoreError } from '@llama-orch/core';
-import type { Scheduler } from '@llama-orch/core';
+import type { Scheduler, TerminalEvent } from '@llama-orch/core';
 import type { PlacementDecision, PlacementRequest } from '../extproc/handler.js';
 import type { ReplicaRegistry } from '../replicas/registry.js';
 import {
@@ -34,20 +34,39 @@ export function resumePoint(request: PlacementRequest): number | undefined {
 }
 
 /**
- * Where a resuming request for `taskId` goes: its lease's replica, or undefined when the task
- * never streamed (queued, or ended before it was routed) and takes the normal path.
+ * Where a request resuming after event `afterId` of `taskId`'s stream goes: its lease's replica;
+ * for a task that failed or was canceled after its replica lost the stream (the replica died or
+ * re-registered since), the task's terminal event as the next event (id `afterId + 1`), so the
+ * client still ends with exactly one terminal event (a completed one is LEASE_INVALID: its missing
+ * tokens are gone); undefined when the task never streamed (queued, or ended before it was
+ * routed) and takes the normal path.
  */
 export function resumeDecision(
   core: Pick<Scheduler, 'task'>,
   registry: Pick<ReplicaRegistry, 'get'>,
   taskId: string,
+  afterId: number,
+  terminalReply: (event: TerminalEvent, id: number) => PlacementDecision,
 ): PlacementDecision | undefined {
   const view = core.task(taskId);
   if (!view) throw new CoreError('NOT_FOUND', `task ${taskId} not found`);
-  const leaseId = view.terminal?.leaseId ?? view.leaseId;
-  const replicaId = view.terminal?.replicaId ?? view.replicaId;
+  const terminal = view.terminal;
+  const leaseId = terminal?.leaseId ?? view.leaseId;
+  const replicaId = terminal?.replicaId ?? view.replicaId;
   if (view.state === 'queued' || leaseId === undefined || replicaId === undefined) return undefined;
   const record = registry.get(replicaId);
+  // A registration newer than the task's end cannot hold its stream's events.
+  if (terminal && (!record || record.connectedAt > terminal.at)) {
+    // A completed stream's missing tokens are gone with the replica: never an `end` after a gap.
+    // A failed or canceled one ends with its terminal event, as it would have.
+    if (terminal.state === 'completed') {
+      throw new CoreError(
+        'LEASE_INVALID',
+        `stream of task ${taskId} cannot be resumed: replica ${replicaId} no longer holds it`,
+      );
+    }
+    return terminalReply(terminal, afterId + 1);
+  }
   if (!record) {
     throw new CoreError(
       'LEASE_INVALID',

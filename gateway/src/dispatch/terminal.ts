@@ -25,10 +25,15 @@ export function terminalSseEvent(event: TerminalEvent, engine: Engine): SseEvent
   return { event: 'end', data: { tokens_out: 0, decode_time_ms: 0, reason: event.reason } };
 }
 
+/**
+ * @param id the event's id: 0 when it is the whole stream; one past the client's Last-Event-ID when
+ *   it ends a resumed stream whose replica no longer holds it (ORCH-4032)
+ */
 export function terminalDecision(
   event: TerminalEvent,
   engine: Engine,
   correlationId: string | undefined,
+  id = 0,
 ): RespondDecision {
   return {
     kind: 'respond',
@@ -38,8 +43,7 @@ export function terminalDecision(
       'cache-control': 'no-cache',
       ...(correlationId ? { 'x-correlation-id': correlationId } : {}),
     },
-    // ORCH-4032: this event is the whole stream, so its id is 0.
-    body: formatSseEvent(terminalSseEvent(event, engine), 0),
+    body: formatSseEvent(terminalSseEvent(event, engine), id),
     details: `orch_terminal_${event.state}`,
   };
 }
