@@ -3,7 +3,6 @@
 // sidecar and the lease's LeaseFinished ends the task once. A lease whose task the admission
 // journal saw end is canceled on the sidecar instead: a task never ends twice (ORCH-4030).
 import type { Scheduler } from '@llama-orch/core';
-import type { Logger } from 'pino';
 import type { ReplicaRecord, ReplicaRegistry } from './registry.js';
 
 export interface LeaseAdoptionDeps {
@@ -11,7 +10,7 @@ export interface LeaseAdoptionDeps {
   readonly registry: Pick<ReplicaRegistry, 'send'>;
   /** The admission journal's view of ended tasks; absent when no journal is configured. */
   readonly ended?: (taskId: string) => boolean;
-  readonly log: Pick<Logger, 'info' | 'warn'>;
+  readonly log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
 
 export interface AdoptionReport {
