@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { validateResponse } from '@llama-orch/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeSidecar, digestOf, runTask as runTaskOn } from '../../test/support/sidecar-messages.js';
+import {
+  FakeSidecar,
+  digestOf,
+  runTask as runTaskOn,
+} from '../../test/support/sidecar-messages.js';
 import { MODEL_REF, createHarness, register } from '../../test/support/harness.js';
 import type { Harness } from '../../test/support/harness.js';
 import type { ReloadTarget } from './reload-catalog.js';
