@@ -108,9 +108,14 @@ export class Director implements Placer {
     if (taskId === undefined || request.method !== 'GET') {
       throw new CoreError('NOT_FOUND', `no stream at ${request.method} ${request.path}`);
     }
-    // ORCH-4032: a reconnect with Last-Event-ID goes back to the replica holding its stream.
-    const afterId = resumePoint(request);
-    if (afterId !== undefined && !this.waiters.has(taskId)) {
+    // ORCH-4032: a reconnect goes back to the replica holding its stream: after Last-Event-ID, or
+    // from the first event without one (a client whose first connection broke before any event,
+    // e.g. Envoy could not reach the sidecar, must still get its task, not a permanent refusal).
+    // An ended task without an id keeps the usual answer (its terminal event, ORCH-2029).
+    const point = resumePoint(request);
+    const afterId = point ?? -1;
+    const fresh = point === undefined;
+    if (!this.waiters.has(taskId) && (!fresh || this.o.core.task(taskId)?.terminal === undefined)) {
       const resumed = resumeDecision(this.o.core, this.o.registry, taskId, afterId, (event, id) =>
         terminalDecision(
           event,

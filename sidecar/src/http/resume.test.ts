@@ -168,6 +168,11 @@ describe('ORCH-4032: resumable streams (sidecar)', () => {
     const late = await open(s.port, 'L1', {}, '?last_event_id=5');
     await late.ended;
     expect(late.events.map((e) => [e.id, e.event])).toEqual([['6', 'end']]);
+
+    // Without an id a reconnect gets the whole stream from its first event, once.
+    const again = await open(s.port, 'L1');
+    await again.ended;
+    expect(again.events.map((e) => e.id)).toEqual(['0', '1', '2', '3', '4', '5', '6']);
   });
 
   it('ORCH-4032: an id never sent or not an integer is 400; the stream itself goes on', async () => {

@@ -129,8 +129,9 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
           deps.engine,
         );
       }
-      if (lastId !== undefined && leaseId !== undefined && resumable.has(leaseId)) {
-        return resume(leaseId, lastId);
+      // A reconnect without an id to a stream this sidecar holds gets it from the first event.
+      if (leaseId !== undefined && resumable.has(leaseId)) {
+        return resume(leaseId, lastId ?? -1);
       }
       const claim = deps.leases.claim(leaseId, taskId);
       if (!claim.ok) {
