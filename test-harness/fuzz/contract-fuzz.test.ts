@@ -194,7 +194,10 @@ describe('ORCH-3144: the contracts survive schemathesis through Envoy with auth 
       schema: DATA,
       headers: [`X-API-Key: ${KEYS.tenant}`, `Authorization: Bearer ${KEYS.tenant}`],
       examples,
-      accepted: ['POST /v1/tasks', 'POST /v1/chat/completions', 'GET /v1/models'],
+      // Not POST /v1/tasks: its example names a model and pool this stack does not have, and
+      // generated model refs name none (404, ORCH-2013). The OpenAI routes admit through the same
+      // TaskService.admit, and their example names the served model.
+      accepted: ['POST /v1/chat/completions', 'GET /v1/models'],
     },
     {
       name: 'control-operator-key',
