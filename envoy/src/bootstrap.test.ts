@@ -111,12 +111,20 @@ describe('renderEnvoyBootstrap', () => {
     const filters = hcm(renderEnvoyBootstrap()).http_filters as {
       typed_config: { mutations?: { request_mutations: Record<string, unknown>[] } };
     }[];
-    expect(filters[0]?.typed_config.mutations?.request_mutations[2]).toEqual({
+    expect(filters[0]?.typed_config.mutations?.request_mutations).toContainEqual({
       append: {
         header: { key: 'x-correlation-id', value: '%REQ(X-REQUEST-ID)%' },
         append_action: 'ADD_IF_ABSENT',
       },
     });
+    // ORCH-4003/4032: client copies of placement's routing headers never reach a sidecar.
+    expect(filters[0]?.typed_config.mutations?.request_mutations).toEqual(
+      expect.arrayContaining([
+        { remove: 'x-gateway-destination-endpoint' },
+        { remove: 'x-orch-lease-id' },
+        { remove: 'x-orch-resume' },
+      ]),
+    );
   });
 
   it('ORCH-4003: the replica cluster is ORIGINAL_DST on the placement header; ext_proc is HTTP/2', () => {

@@ -6,6 +6,7 @@ import {
   EXT_PROC_ERROR_STATUS,
   EXT_PROC_FILTER,
   LEASE_HEADER,
+  RESUME_HEADER,
 } from './names.js';
 import type { ResolvedEnvoyOptions } from './options.js';
 import { durationMs } from './yaml-parts.js';
@@ -25,6 +26,7 @@ export function edgeHeadersFilter(): Record<string, unknown> {
         request_mutations: [
           { remove: DESTINATION_HEADER },
           { remove: LEASE_HEADER },
+          { remove: RESUME_HEADER },
           {
             append: {
               header: { key: CORRELATION_HEADER, value: '%REQ(X-REQUEST-ID)%' },

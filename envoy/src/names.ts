@@ -2,6 +2,8 @@
 
 export const DESTINATION_HEADER = 'x-gateway-destination-endpoint';
 export const LEASE_HEADER = 'x-orch-lease-id';
+/** Placement sets it (`start`) when it routes a reconnect without Last-Event-ID (ORCH-4032). */
+export const RESUME_HEADER = 'x-orch-resume';
 export const CORRELATION_HEADER = 'x-correlation-id';
 
 export const EXT_PROC_FILTER = 'envoy.filters.http.ext_proc';

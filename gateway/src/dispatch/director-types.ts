@@ -11,6 +11,8 @@ export const DESTINATION_HEADER = 'x-gateway-destination-endpoint';
 /** The dynamic-metadata namespace the endpoint-picker protocol uses for the same value (ORCH-4018). */
 export const ENDPOINT_PICKER_NAMESPACE = 'envoy.lb';
 export const LEASE_HEADER = 'x-orch-lease-id';
+/** `start`: a reconnect without Last-Event-ID; the sidecar replays from the first event (ORCH-4032). */
+export const RESUME_HEADER = 'x-orch-resume';
 /** Set on every routed request (always overwriting a client copy): the task, its seed, its set. */
 export const TASK_HEADER = 'x-orch-task-id';
 export const SEED_HEADER = 'x-orch-seed';

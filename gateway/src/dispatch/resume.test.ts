@@ -40,6 +40,18 @@ describe('ORCH-4032: a stream request with Last-Event-ID', () => {
   let h: Harness;
   afterEach(() => h.close());
 
+  it('ORCH-4032: a reconnect without an id asks the sidecar for the stream from its first event', async () => {
+    h = createHarness();
+    await running(h);
+    const fresh = await h.director.decide(streamRequest(), new AbortController().signal);
+    expect(fresh).toMatchObject({ kind: 'route', setHeaders: { 'x-orch-resume': 'start' } });
+    const after = await h.director.decide(
+      streamRequest({ 'last-event-id': '2' }),
+      new AbortController().signal,
+    );
+    expect(after.kind === 'route' && 'x-orch-resume' in after.setHeaders).toBe(false);
+  });
+
   it('ORCH-4032: a running task is routed back to its replica with its lease (header or query)', async () => {
     h = createHarness();
     const { leaseId } = await running(h);

@@ -13,6 +13,7 @@ import {
   DESTINATION_HEADER,
   ENDPOINT_PICKER_NAMESPACE,
   LEASE_HEADER,
+  RESUME_HEADER,
   TASK_HEADER,
 } from './director-types.js';
 
@@ -38,7 +39,8 @@ export function resumePoint(request: PlacementRequest): number | undefined {
  * for a task that failed or was canceled after its replica lost the stream (the replica died or
  * re-registered since), the task's terminal event as the next event (id `afterId + 1`), so the
  * client still ends with exactly one terminal event (a completed one is LEASE_INVALID: its missing
- * tokens are gone); undefined when the task never streamed (queued, or ended before it was
+ * tokens are gone); `afterId` -1 (a reconnect without an id) asks the sidecar for the stream from
+ * its first event; undefined when the task never streamed (queued, or ended before it was
  * routed) and takes the normal path.
  */
 export function resumeDecision(
@@ -80,6 +82,8 @@ export function resumeDecision(
       [DESTINATION_HEADER]: address,
       [LEASE_HEADER]: leaseId,
       [TASK_HEADER]: taskId,
+      // Without an id the client has seen nothing it can name: the sidecar starts at event 0.
+      ...(afterId < 0 ? { [RESUME_HEADER]: 'start' } : {}),
     },
     dynamicMetadata: { [ENDPOINT_PICKER_NAMESPACE]: { [DESTINATION_HEADER]: address } },
   };

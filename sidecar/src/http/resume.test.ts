@@ -169,8 +169,9 @@ describe('ORCH-4032: resumable streams (sidecar)', () => {
     await late.ended;
     expect(late.events.map((e) => [e.id, e.event])).toEqual([['6', 'end']]);
 
-    // Without an id a reconnect gets the whole stream from its first event, once.
-    const again = await open(s.port, 'L1');
+    // Without an id, routed back by placement, a reconnect gets the whole stream once.
+    expect((await open(s.port, 'L1')).res.statusCode).toBe(403); // a bare reuse: ORCH-4012
+    const again = await open(s.port, 'L1', { 'x-orch-resume': 'start' });
     await again.ended;
     expect(again.events.map((e) => e.id)).toEqual(['0', '1', '2', '3', '4', '5', '6']);
   });

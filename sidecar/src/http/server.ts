@@ -38,6 +38,8 @@ const REFUSAL: Record<ClaimFailure, string> = {
 };
 
 const LEASE_HEADER = 'x-orch-lease-id';
+/** Set by placement on a reconnect without Last-Event-ID (ORCH-4032). */
+const RESUME_HEADER = 'x-orch-resume';
 const CORRELATION_HEADER = 'x-correlation-id';
 
 function headerValue(v: string | string[] | undefined): string | undefined {
@@ -129,8 +131,10 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
           deps.engine,
         );
       }
-      // A reconnect without an id to a stream this sidecar holds gets it from the first event.
-      if (leaseId !== undefined && resumable.has(leaseId)) {
+      // A reconnect placement routed back without an id gets the stream from its first event;
+      // anything else reusing a lease is refused (ORCH-4012).
+      const fromStart = headerValue(req.headers[RESUME_HEADER]) === 'start';
+      if (leaseId !== undefined && resumable.has(leaseId) && (lastId !== undefined || fromStart)) {
         return resume(leaseId, lastId ?? -1);
       }
       const claim = deps.leases.claim(leaseId, taskId);
