@@ -77,7 +77,6 @@ export function postStream(
           'content-length': Buffer.byteLength(body),
           ...headers,
         },
-        ...(signal ? { signal } : {}),
       },
       (res: IncomingMessage) => {
         // A reset after the reader is done (or while close() drains) must not crash the process;
@@ -107,6 +106,13 @@ export function postStream(
       },
     );
     req.on('error', reject);
+    // Abort by destroying the request without an error object: the reader sees the connection
+    // end, and no AbortError is left for a listener that already finished.
+    const onAbort = (): void => {
+      req.destroy();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    req.once('close', () => signal?.removeEventListener('abort', onAbort));
     req.end(body);
   });
 }
