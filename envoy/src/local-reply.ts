@@ -67,7 +67,9 @@ function onOpenAiPath(filter: Record<string, unknown>): Record<string, unknown> 
 }
 
 export function localReplyConfig(): Record<string, unknown> {
-  const upstreamGone = { response_flag_filter: { flags: ['UF', 'UH', 'URX', 'UO', 'NR'] } };
+  // UC: the upstream closed the connection before answering (placement or a sidecar killed
+  // mid-request); the others: it could not be reached, had no healthy host, overflowed, no route.
+  const upstreamGone = { response_flag_filter: { flags: ['UF', 'UC', 'UH', 'URX', 'UO', 'NR'] } };
   return {
     mappers: [
       {
@@ -107,7 +109,7 @@ export function localReplyConfig(): Record<string, unknown> {
       },
       {
         // No usable upstream: sidecar or gateway REST unreachable, overflow, or no route.
-        filter: { response_flag_filter: { flags: ['UF', 'UH', 'URX', 'UO', 'NR'] } },
+        filter: upstreamGone,
         status_code: 503,
         ...envelope('POOL_UNAVAILABLE', 'upstream unavailable: %RESPONSE_CODE_DETAILS%', true),
       },

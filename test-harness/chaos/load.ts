@@ -66,7 +66,7 @@ export class ChaosLoad {
       const sub = await submitTask(this.url, body);
       if (sub.status !== 202) {
         this.refused.set(sub.status, (this.refused.get(sub.status) ?? 0) + 1);
-        if (sub.status >= 500) this.admission5xx.push(`${sub.status} ${sub.body.slice(0, 200)}`);
+        if (sub.status >= 500) this.admission5xx.push(`${sub.status} ${sub.body.slice(0, 600)}`);
         // Envoy or placement down, or backpressure: the hint, bounded, else a short pause.
         const hint = Number(sub.headers.get('x-backoff-ms') ?? 200);
         await new Promise((r) => setTimeout(r, Math.min(Math.max(hint, 50), 1000)));

@@ -16,7 +16,7 @@ Feature: Admission checks before enqueue (ORCH-2001, ORCH-3014, ORCH-3018, ORCH-
     Examples:
       | field       | value               | status | code             |
       | ctx         | 1048576             | 400    | INVALID_PARAMS   |
-      | model_ref   | "no-such-model"     | 400    | INVALID_PARAMS   |
+      | model_ref   | "no-such-model"     | 404    | NOT_FOUND        |
       | max_tokens  | 0                   | 400    | INVALID_PARAMS   |
       | deadline_ms | 1                   | 400    | DEADLINE_UNMET   |
       | model_ref   | "standby-model"     | 503    | POOL_UNAVAILABLE |
