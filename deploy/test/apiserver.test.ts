@@ -183,7 +183,15 @@ describe('ORCH-3111: what the API server stores', () => {
     expect(s.readinessProbe?.httpGet?.path).toBe('/healthz');
     expect(s.livenessProbe?.tcpSocket?.port).toBe(8100);
     expect(s.securityContext?.runAsNonRoot).toBe(true);
-    expect(s.volumeMounts).toEqual([{ name: 'llama-orch-sidecar-tmp', mountPath: '/tmp' }]);
+    expect(s.volumeMounts).toEqual([
+      { name: 'llama-orch-sidecar-tmp', mountPath: '/tmp' },
+      // ORCH-3142: its control-plane client certificate.
+      {
+        name: 'llama-orch-sidecar-control-tls',
+        mountPath: '/var/run/llama-orch/control-tls',
+        readOnly: true,
+      },
+    ]);
     expect(stored.spec?.volumes?.map((v) => v.name)).toEqual([
       'llama-orch-sidecar-tmp',
       'llama-orch-sidecar-control-tls',

@@ -59,6 +59,7 @@ export function postStream(
   body: string,
   signal: AbortSignal | undefined,
   headers: Record<string, string> = {},
+  retryStale = true,
 ): Promise<StreamResponse> {
   const u = typeof url === 'string' ? new URL(url) : url;
   const https = u.protocol === 'https:';
@@ -67,6 +68,7 @@ export function postStream(
       reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
       return;
     }
+    let responded = false;
     const req = (https ? httpsRequest : httpRequest)(
       u,
       {
@@ -79,6 +81,7 @@ export function postStream(
         },
       },
       (res: IncomingMessage) => {
+        responded = true;
         // A reset after the reader is done (or while close() drains) must not crash the process;
         // a reader still iterating gets the error from the iterator.
         res.on('error', () => undefined);
@@ -105,7 +108,18 @@ export function postStream(
         });
       },
     );
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      // The keep-alive race: the engine closed an idle connection just as this request was written
+      // on it, so the engine never read it. Node's documented remedy is to retry once on a fresh
+      // socket (found by the fuzz suite as a 500 WORKER_RESET "socket hang up").
+      const stale =
+        req.reusedSocket && (err.code === 'ECONNRESET' || err.message === 'socket hang up');
+      if (stale && retryStale && !responded && !signal?.aborted) {
+        postStream(u, body, signal, headers, false).then(resolve, reject);
+        return;
+      }
+      reject(err);
+    });
     // Abort by destroying the request without an error object: the reader sees the connection
     // end, and no AbortError is left for a listener that already finished.
     const onAbort = (): void => {
