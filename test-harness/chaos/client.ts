@@ -4,7 +4,8 @@
 // ledger (ledger.ts); it never throws for a fault, it records it. Bounded: every follow has a
 // deadline after which the task counts as lost.
 import { randomUUID } from 'node:crypto';
-import type { TaskRequest } from '@llama-orch/contracts';
+import { SseParser } from '@llama-orch/contracts';
+import type { RawSseEvent, TaskRequest } from '@llama-orch/contracts';
 import { newLedger } from './ledger.js';
 import type { TaskLedger } from './ledger.js';
 
@@ -62,30 +63,6 @@ export async function submitTask(base: string, body: TaskRequest): Promise<Submi
   }
 }
 
-interface SseBlock {
-  id?: string;
-  event: string;
-  data: string;
-}
-
-/** One SSE block; `id` is kept (the contracts parser drops it). */
-function parseBlock(block: string): SseBlock | undefined {
-  let event = 'message';
-  let id: string | undefined;
-  const data: string[] = [];
-  for (const line of block.split('\n')) {
-    if (line === '' || line.startsWith(':')) continue;
-    const colon = line.indexOf(':');
-    const field = colon === -1 ? line : line.slice(0, colon);
-    let value = colon === -1 ? '' : line.slice(colon + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    if (field === 'event') event = value;
-    else if (field === 'data') data.push(value);
-    else if (field === 'id') id = value;
-  }
-  return data.length === 0 ? undefined : { event, data: data.join('\n'), ...(id ? { id } : {}) };
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export interface FollowOptions {
@@ -139,18 +116,12 @@ export async function follow(base: string, ledger: TaskLedger, o: FollowOptions)
       ledger.lostReason = `stream answered ${res.status} on connection ${ledger.connections}: ${text.slice(0, 200)}`;
       return;
     }
-    let buffer = '';
+    const parser = new SseParser();
     try {
       if (res.body) {
         const decoder = new TextDecoder();
         for await (const chunk of res.body) {
-          buffer += decoder.decode(chunk as Uint8Array, { stream: true }).replace(/\r\n?/g, '\n');
-          let cut = buffer.indexOf('\n\n');
-          while (cut !== -1) {
-            const ev = parseBlock(buffer.slice(0, cut));
-            buffer = buffer.slice(cut + 2);
-            cut = buffer.indexOf('\n\n');
-            if (!ev) continue;
+          for (const ev of parser.push(decoder.decode(chunk as Uint8Array, { stream: true }))) {
             if (ev.id !== undefined) lastId = ev.id;
             if (handle(ledger, ev)) return;
           }
@@ -178,7 +149,7 @@ function noteBreak(ledger: TaskLedger, e: unknown): void {
 }
 
 /** Records one event; true when it is the task's final terminal. */
-function handle(ledger: TaskLedger, ev: SseBlock): boolean {
+function handle(ledger: TaskLedger, ev: RawSseEvent): boolean {
   let data: Record<string, unknown> = {};
   try {
     data = JSON.parse(ev.data) as Record<string, unknown>;

@@ -115,8 +115,9 @@ export class Director implements Placer {
     const point = resumePoint(request);
     const afterId = point ?? -1;
     const fresh = point === undefined;
-    if (!this.waiters.has(taskId) && (!fresh || this.o.core.task(taskId)?.terminal === undefined)) {
-      const resumed = resumeDecision(this.o.core, this.o.registry, taskId, afterId, (event, id) =>
+    const view = this.o.core.task(taskId);
+    if (!this.waiters.has(taskId) && (!fresh || view?.terminal === undefined)) {
+      const resumed = resumeDecision(view, this.o.registry, taskId, afterId, (event, id) =>
         terminalDecision(
           event,
           this.engineOf(event, this.tasks.get(taskId)),
@@ -125,7 +126,7 @@ export class Director implements Placer {
         ),
       );
       if (resumed) {
-        const ended = this.o.core.task(taskId)?.terminal;
+        const ended = view?.terminal;
         const outcome =
           resumed.kind === 'route' || !ended || ended.state === 'completed'
             ? 'routed'

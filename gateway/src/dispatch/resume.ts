@@ -6,7 +6,7 @@
 // that skips events.
 import { lastEventIdOf } from '@llama-orch/contracts';
 import { CoreError } from '@llama-orch/core';
-import type { Scheduler, TerminalEvent } from '@llama-orch/core';
+import type { TaskView, TerminalEvent } from '@llama-orch/core';
 import type { PlacementDecision, PlacementRequest } from '../extproc/handler.js';
 import type { ReplicaRegistry } from '../replicas/registry.js';
 import {
@@ -44,13 +44,12 @@ export function resumePoint(request: PlacementRequest): number | undefined {
  * routed) and takes the normal path.
  */
 export function resumeDecision(
-  core: Pick<Scheduler, 'task'>,
+  view: TaskView | undefined,
   registry: Pick<ReplicaRegistry, 'get'>,
   taskId: string,
   afterId: number,
   terminalReply: (event: TerminalEvent, id: number) => PlacementDecision,
 ): PlacementDecision | undefined {
-  const view = core.task(taskId);
   if (!view) throw new CoreError('NOT_FOUND', `task ${taskId} not found`);
   const terminal = view.terminal;
   const leaseId = terminal?.leaseId ?? view.leaseId;
