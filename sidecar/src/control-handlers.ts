@@ -89,13 +89,16 @@ export async function buildHeartbeat(ctx: SidecarContext): Promise<Heartbeat> {
   };
 }
 
+/** The one refusal that says the replica is healthy but busy (ORCH-4033). */
+const SLOT_TAKEN = 'slot taken';
+
 function refusal(ctx: SidecarContext, strictTask: boolean): string | undefined {
   if (ctx.reloading) return 'reloading';
   if (ctx.draining) return 'draining';
   if (strictTask && !ctx.slot.current.determinism.compliant)
     return 'strict task on a replica that is not deterministic (ORCH-4016)';
   if (!ctx.state.ready) return ctx.state.reason;
-  if (ctx.leases.size > 0) return 'slot taken';
+  if (ctx.leases.size > 0) return SLOT_TAKEN;
   return undefined;
 }
 
@@ -105,16 +108,13 @@ export function buildControlHandlers(ctx: SidecarContext): ControlHandlers {
   return {
     onAssign: (a) => {
       // Placement may resend an Assign after a reconnect: acknowledge it again.
-      if (leases.has(a.leaseId)) return true;
-      // No `accepted` event means placement times the Assign out and requeues (wire-protocol.md).
+      if (leases.has(a.leaseId)) return { accepted: true };
       const why = refusal(ctx, a.task?.determinism === 'strict');
-      if (why) {
-        log(`assign ${a.leaseId} refused: ${why}`);
-        return false;
-      }
-      const r = leases.accept(a);
-      if (!r.ok) log(`assign ${a.leaseId} refused: ${r.reason}`);
-      return r.ok;
+      const r = why === undefined ? leases.accept(a) : { ok: false as const, reason: why };
+      if (r.ok) return { accepted: true };
+      log(`assign ${a.leaseId} refused: ${r.reason}`);
+      // ORCH-4033: said at once, so placement re-queues without waiting out its accept timeout.
+      return { accepted: false, reason: r.reason, busy: r.reason === SLOT_TAKEN };
     },
     onCancel: (c) => cancelLease(ctx, c.leaseId, c.reason),
     onDrain: (d) => {

@@ -255,6 +255,21 @@ describe('ORCH-4007: duplicate Assign', () => {
   });
 });
 
+describe('ORCH-4033: a refused Assign is answered at once', () => {
+  it('ORCH-4033: an Assign while the slot is held is refused as busy, the held lease untouched', async () => {
+    fake.script = { tokens: Array.from({ length: 10 }, (_, i) => `b${i}`), delayMs: 20 };
+    const { leaseId, taskId } = await assignAndAccept();
+    placement.assign('lease-busy', { taskId: 'task-busy' });
+    const answer = await placement.waitFor((m) => leaseOf(m)?.leaseId === 'lease-busy', 2000);
+    expect(leaseOf(answer)?.event).toEqual({
+      $case: 'refused',
+      value: { reason: 'slot taken', busy: true },
+    });
+    const { events } = await readSse(await stream(taskId, leaseId));
+    expect(events.at(-1)).toMatchObject({ event: 'end', data: { reason: 'stop' } });
+  });
+});
+
 describe('ORCH-4011: readiness follows engine probes', () => {
   it('ORCH-4011: a failing probe turns the replica unready; the next good probe restores it', async () => {
     await until(() => sidecar.status().ready && sidecar.status().leases === 0, 3000);
@@ -278,8 +293,12 @@ describe('ORCH-4016: strict tasks', () => {
   it('ORCH-4016: a strict task is not accepted by a replica whose engine is not proven deterministic', async () => {
     await until(() => sidecar.status().ready && sidecar.status().leases === 0, 3000);
     placement.assign('lease-strict', { taskId: 'task-strict', determinism: 'strict' });
-    await new Promise((r) => setTimeout(r, 200));
-    expect(placement.messages.some((m) => leaseOf(m)?.leaseId === 'lease-strict')).toBe(false);
+    // ORCH-4033: refused at once, with the reason, and not as a busy slot.
+    const answer = await placement.waitFor((m) => leaseOf(m)?.leaseId === 'lease-strict', 2000);
+    const event = leaseOf(answer)?.event;
+    expect(event?.$case).toBe('refused');
+    expect(event?.$case === 'refused' && event.value).toMatchObject({ busy: false });
+    expect(event?.$case === 'refused' && event.value.reason).toContain('ORCH-4016');
     expect(sidecar.status().leases).toBe(0);
   });
 });
@@ -361,7 +380,11 @@ describe('ORCH-2101: drain', () => {
     const { events } = await reading;
     expect(events.at(-1)).toMatchObject({ event: 'end', data: { reason: 'stop', tokens_out: 10 } });
     await new Promise((r) => setTimeout(r, 200));
-    expect(placement.messages.some((m) => leaseOf(m)?.leaseId === 'lease-drained')).toBe(false);
+    // ORCH-4033: the drained replica answers the Assign with a refusal naming the drain.
+    const answers = placement.messages.filter((m) => leaseOf(m)?.leaseId === 'lease-drained');
+    expect(answers.map((m) => leaseOf(m)?.event)).toEqual([
+      { $case: 'refused', value: { reason: 'draining', busy: false } },
+    ]);
     expect((await stream('task-drained', 'lease-drained')).status).toBe(403);
   });
 

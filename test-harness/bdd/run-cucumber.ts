@@ -61,8 +61,8 @@ export async function runCucumber(o: CucumberOptions = {}): Promise<CucumberRun>
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-20_000)));
-  child.stderr.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-20_000)));
+  child.stdout.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-2_000_000)));
+  child.stderr.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-2_000_000)));
   const code = await new Promise<number | null>((resolve) => {
     const timer = setTimeout(() => child.kill('SIGTERM'), o.timeoutMs ?? 900_000);
     child.on('exit', (c) => {
@@ -72,7 +72,18 @@ export async function runCucumber(o: CucumberOptions = {}): Promise<CucumberRun>
   });
   const text = await readFile(messages, 'utf8').catch(() => '');
   await rm(dir, { recursive: true, force: true });
-  return { code, output, ...summarise(text) };
+  return { code, output: digest(output), ...summarise(text) };
+}
+
+/**
+ * What a failing run's message shows: the first failures in full (the cause is usually the
+ * first; later scenarios often fail only because of it), then the closing counts. A plain tail
+ * would cut the first failures off when many scenarios fail.
+ */
+function digest(output: string): string {
+  const first = output.search(/^1\) Scenario/m);
+  if (first < 0 || output.length <= 24_000) return output.slice(-24_000);
+  return `${output.slice(first, first + 16_000)}\n[…]\n${output.slice(-4_000)}`;
 }
 
 function summarise(ndjson: string): Omit<CucumberRun, 'code' | 'output'> {

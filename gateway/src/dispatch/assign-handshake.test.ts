@@ -126,3 +126,58 @@ describe('ORCH-4021: the Assign handshake is bounded', () => {
     expect(call.commands('cancel').length).toBe(call.commands('assign').length);
   });
 });
+
+describe('ORCH-4033: a refused Assign is re-queued at once, the replica held until its next heartbeat', () => {
+  let h: Harness;
+  afterEach(() => h.close());
+
+  function refuse(call: FakeControlCall, leaseId: string): void {
+    call.push({
+      msg: {
+        $case: 'lease',
+        value: {
+          leaseId,
+          taskId: TASK,
+          event: { $case: 'refused', value: { reason: 'slot taken', busy: true } },
+        },
+      },
+    });
+  }
+
+  it('ORCH-4033: busy refusal → no Cancel, not suspect, pool still Ready, no re-Assign before the heartbeat, served after it', async () => {
+    // A 10 s accept timeout: only the refusal can end the first wait within this test.
+    h = createHarness(10_000);
+    const call = h.connect();
+    heartbeat(call);
+    submit(h);
+    const decision = h.director.decide(streamRequest, new AbortController().signal);
+    for (let i = 0; i < 100 && call.commands('assign').length === 0; i++) await sleep(2);
+    const first = call.commands('assign')[0]?.leaseId ?? '';
+    expect(first).not.toBe('');
+    refuse(call, first);
+    await sleep(30);
+    expect(h.core.task(TASK)?.state).toBe('queued');
+    expect(call.commands('cancel')).toEqual([]);
+    // Held, not suspect: health stays Ready and names no fault.
+    const health = h.pools.health('pool-a');
+    expect(health.ready).toBe(true);
+    expect(health.replicas[0]?.unready_reason).toBeUndefined();
+    // Without the hold, core would hand the same busy replica the task again at once.
+    expect(call.commands('assign')).toHaveLength(1);
+    heartbeat(call);
+    for (let i = 0; i < 100 && call.commands('assign').length < 2; i++) await sleep(2);
+    const assigns = call.commands('assign');
+    expect(assigns).toHaveLength(2);
+    call.push({
+      msg: {
+        $case: 'lease',
+        value: {
+          leaseId: assigns[1]?.leaseId ?? '',
+          taskId: TASK,
+          event: { $case: 'accepted', value: {} },
+        },
+      },
+    });
+    await expect(decision).resolves.toMatchObject({ kind: 'route' });
+  });
+});

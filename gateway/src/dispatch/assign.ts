@@ -1,4 +1,4 @@
-// core's Dispatch → the Assign command a sidecar receives (wire-protocol.md: lease id plus the
+// core's Dispatch → the Assign command a sidecar receives (placement.proto: lease id plus the
 // full task spec; the seed is always filled, ORCH-3091).
 import type { Dispatch } from '@llama-orch/core';
 import type { PlacementCommand } from '@llama-orch/proto';

@@ -23,7 +23,7 @@ export interface DirectorOptions {
   readonly registry: ReplicaRegistry;
   readonly metrics: GatewayMetrics;
   readonly clock: () => number;
-  /** How long a sidecar has to accept an Assign (wire-protocol.md: e.g. 2 s). */
+  /** How long a sidecar has to accept an Assign (ORCH-4021: default 2 s). */
   readonly acceptTimeoutMs: number;
   /** The configured engine of a pool, for events about tasks the gateway holds no record of. */
   readonly poolEngine: (poolId: string) => Engine | undefined;

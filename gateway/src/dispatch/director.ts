@@ -284,6 +284,16 @@ export class Director implements Placer {
     }
   }
 
+  /** A LeaseRefused arrived (ORCH-4033): the Assign's wait ends now, not at its timeout. */
+  leaseRefused(replicaId: string, leaseId: string, reason: string): void {
+    if (!this.acceptWaits.refuse(leaseId, replicaId)) {
+      this.o.log.debug(
+        { lease_id: leaseId, replica_id: replicaId, reason },
+        'late or foreign LeaseRefused',
+      );
+    }
+  }
+
   /** The replica's control stream ended. */
   replicaGone(replicaId: string): void {
     this.acceptWaits.replicaGone(replicaId);
@@ -368,20 +378,23 @@ export class Director implements Placer {
         },
       });
     }
-    this.o.log.warn(
+    this.o.log[outcome === 'refused' ? 'info' : 'warn'](
       { task_id: d.taskId, lease_id: d.leaseId, replica_id: d.replicaId, outcome },
       'Assign not accepted',
     );
-    if (outcome === 'timeout' || !sent) {
+    if (outcome === 'timeout' || outcome === 'refused' || !sent) {
       // 'gone' after a sent Assign means removeReplica already requeued or failed it in core.
-      // ORCH-4021: retried on another replica while attempts remain, else REPLICA_EXHAUSTED.
+      // ORCH-4021/4033: retried on another replica while attempts remain, else REPLICA_EXHAUSTED.
       const result = this.o.core.leaseFailed(
         d.leaseId,
-        outcome === 'timeout' ? 'REPLICA_EXHAUSTED' : 'WORKER_RESET',
+        sent ? 'REPLICA_EXHAUSTED' : 'WORKER_RESET',
         `lease not accepted (${outcome})`,
       );
       if (result.ok && result.terminal) this.deliver([result.terminal], 'client');
     }
+    // ORCH-4033: after leaseFailed gave core its slot back, so the hold is the last word: no new
+    // Assign to this replica until its next heartbeat says what it really has free.
+    if (outcome === 'refused') this.o.registry.holdUntilHeartbeat(d.replicaId);
     this.leases.delete(d.leaseId);
     const still = this.waiters.get(d.taskId);
     if (still?.abandoned) {

@@ -1,5 +1,6 @@
-// Bounded waits for a sidecar's LeaseAccepted (wire-protocol.md: e.g. 2 s, else typed error).
-export type AcceptOutcome = 'accepted' | 'timeout' | 'gone';
+// Bounded waits for a sidecar's answer to an Assign: LeaseAccepted, or LeaseRefused (ORCH-4033),
+// else a timeout (ORCH-4021: default 2 s) or the replica's stream ending.
+export type AcceptOutcome = 'accepted' | 'refused' | 'timeout' | 'gone';
 
 export class LeaseWaits {
   private readonly pending = new Map<
@@ -21,9 +22,18 @@ export class LeaseWaits {
 
   /** Returns false when nobody waits for this lease on this replica (late or foreign event). */
   accept(leaseId: string, replicaId: string): boolean {
+    return this.answer(leaseId, replicaId, 'accepted');
+  }
+
+  /** The sidecar refused the Assign (ORCH-4033); false when nobody waits for it. */
+  refuse(leaseId: string, replicaId: string): boolean {
+    return this.answer(leaseId, replicaId, 'refused');
+  }
+
+  private answer(leaseId: string, replicaId: string, outcome: AcceptOutcome): boolean {
     const entry = this.pending.get(leaseId);
     if (!entry || entry.replicaId !== replicaId) return false;
-    entry.settle('accepted');
+    entry.settle(outcome);
     return true;
   }
 

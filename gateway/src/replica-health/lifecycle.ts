@@ -24,6 +24,10 @@ export interface LifecycleInput {
   readonly drainingLeases: number | undefined;
   /** Outside the serving set because it already serves a running reload's target (ORCH-3031). */
   readonly reloadStandby?: boolean;
+  /** ORCH-4021: it let an Assign time out and is out of placement until its next heartbeat. */
+  readonly suspect?: boolean;
+  /** ORCH-3040: why its circuit breaker holds it, when it does. */
+  readonly circuit?: string | undefined;
 }
 
 export interface Lifecycle {
@@ -58,6 +62,16 @@ export function replicaLifecycle(i: LifecycleInput): Lifecycle {
       ? { state: 'SelfTesting', reason: `SelfTesting: ${why}` }
       : { state: 'Unready', reason: `Unready: ${why}` };
   }
+  // Placement's own reasons to hold a replica come before the serving-set check: holding it is
+  // what empties its set, so the set would otherwise be named as the cause.
+  if (i.suspect) {
+    return {
+      state: 'Unready',
+      reason:
+        'Unready: suspect (ORCH-4021): an Assign was not accepted in time; back on its next heartbeat',
+    };
+  }
+  if (i.circuit) return { state: 'Unready', reason: `Unready: ${i.circuit}` };
   if (i.outsideServingSet && i.reloadStandby) {
     return {
       state: 'Unready',

@@ -58,6 +58,11 @@ export class ControlBridge implements ControlSink {
       this.o.director.leaseAccepted(record.replicaId, event.leaseId);
       return;
     }
+    if (body.$case === 'refused') {
+      this.o.log.info({ ...log, reason: body.value.reason }, 'Assign refused by the sidecar');
+      this.o.director.leaseRefused(record.replicaId, event.leaseId, body.value.reason);
+      return;
+    }
     if (body.$case === 'started') {
       const result = this.o.core.leaseStarted(event.leaseId);
       if (!result.ok)

@@ -36,6 +36,11 @@ export interface ReplicaRecord {
    * ORCH-4021: the replica let an Assign time out; Unready until its next heartbeat shows it alive.
    */
   suspect: boolean;
+  /**
+   * ORCH-4033: the replica refused an Assign; it reports no free slot until its next heartbeat
+   * (it stays Ready: refusing a held slot is correct behaviour, not a fault).
+   */
+  held: boolean;
 }
 
 /** Receives registry changes; placement implements it and turns them into core calls. */
@@ -182,6 +187,15 @@ export class ReplicaRegistry {
     this.report(record);
   }
 
+  /** ORCH-4033: offer the replica with no free slot until its next heartbeat. */
+  holdUntilHeartbeat(replicaId: string): void {
+    const record = this.records.get(replicaId)?.record;
+    if (!record) return;
+    // Reported even when already held: core may have counted a slot back since.
+    record.held = true;
+    this.report(record);
+  }
+
   /**
    * Report the replica to the sink again though nothing it sent changed (a circuit breaker opened
    * or closed: the sink's view of it changes).
@@ -210,7 +224,7 @@ export class ReplicaRegistry {
       ctx_max: r.ctxMax,
       ready: this.isReady(record),
       slots_total: r.slots,
-      slots_free: record.heartbeat?.slotsFree ?? 0,
+      slots_free: record.held ? 0 : (record.heartbeat?.slotsFree ?? 0),
       kv_usage_ratio: record.heartbeat?.kvUsageRatio ?? 0,
       // ORCH-3132: requests waiting inside the engine, for the queue-depth scorer.
       queue_depth: record.heartbeat?.waiting ?? 0,
@@ -261,6 +275,7 @@ export class ReplicaRegistry {
       lastHeartbeatAt: Number.NEGATIVE_INFINITY,
       reportedReady: false,
       suspect: false,
+      held: false,
     };
     this.records.set(reg.replicaId, { record, call });
     call.write({ cmd: { $case: 'ack', value: { accepted: true, message: '' } } });
@@ -284,6 +299,7 @@ export class ReplicaRegistry {
     record.heartbeat = hb;
     record.lastHeartbeatAt = this.options.clock();
     record.suspect = false;
+    record.held = false;
     this.report(record);
   }
 

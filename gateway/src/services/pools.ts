@@ -215,11 +215,11 @@ export class PoolService {
       outsideServingSet,
       reloadStandby,
       drainingLeases: drainingLeases < 0 ? undefined : drainingLeases,
+      suspect: r.suspect,
+      circuit: this.drainer?.breakers?.reason(r.replicaId),
     });
-    const circuit =
-      life.state === 'Ready' ? this.drainer?.breakers?.reason(r.replicaId) : undefined;
-    const ready = life.state === 'Ready' && !circuit;
-    const reason = circuit ? `Unready: ${circuit}` : life.reason;
+    const ready = life.state === 'Ready';
+    const reason = life.reason;
     return {
       replica_id: r.replicaId,
       ready,

@@ -91,14 +91,28 @@ export interface Heartbeat {
 export interface LeaseEvent {
   leaseId: string;
   taskId: string;
-  event?: { $case: "accepted"; value: LeaseAccepted } | { $case: "started"; value: LeaseStarted } | {
-    $case: "finished";
-    value: LeaseFinished;
-  } | undefined;
+  event?:
+    | { $case: "accepted"; value: LeaseAccepted }
+    | { $case: "started"; value: LeaseStarted }
+    | { $case: "finished"; value: LeaseFinished }
+    | { $case: "refused"; value: LeaseRefused }
+    | undefined;
 }
 
 /** The sidecar holds the Assign and will serve the matching stream request (ORCH-4012). */
 export interface LeaseAccepted {
+}
+
+/**
+ * The sidecar will not take the Assign (ORCH-4033): placement re-queues the task at once instead
+ * of waiting out the accept timeout. A busy replica ("slot taken") gets no new Assign until its
+ * next heartbeat; it is not suspect, since refusing is the correct answer when the slot is held.
+ */
+export interface LeaseRefused {
+  /** Why, for logs: "slot taken", "draining", "reloading", a readiness reason, ... */
+  reason: string;
+  /** True when only the slot was held (the replica is healthy, just busy). */
+  busy: boolean;
 }
 
 /** The engine request was sent; the client stream is open. */
@@ -981,6 +995,9 @@ export const LeaseEvent: MessageFns<LeaseEvent> = {
       case "finished":
         LeaseFinished.encode(message.event.value, writer.uint32(42).fork()).join();
         break;
+      case "refused":
+        LeaseRefused.encode(message.event.value, writer.uint32(50).fork()).join();
+        break;
     }
     return writer;
   },
@@ -1038,6 +1055,14 @@ export const LeaseEvent: MessageFns<LeaseEvent> = {
             message.event = { $case: "finished", value: LeaseFinished.decode(reader, reader.uint32()) };
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.event = { $case: "refused", value: LeaseRefused.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1068,6 +1093,8 @@ export const LeaseEvent: MessageFns<LeaseEvent> = {
         ? { $case: "started", value: LeaseStarted.fromJSON(object.started) }
         : isSet(object.finished)
         ? { $case: "finished", value: LeaseFinished.fromJSON(object.finished) }
+        : isSet(object.refused)
+        ? { $case: "refused", value: LeaseRefused.fromJSON(object.refused) }
         : undefined,
     };
   },
@@ -1086,6 +1113,8 @@ export const LeaseEvent: MessageFns<LeaseEvent> = {
       obj.started = LeaseStarted.toJSON(message.event.value);
     } else if (message.event?.$case === "finished") {
       obj.finished = LeaseFinished.toJSON(message.event.value);
+    } else if (message.event?.$case === "refused") {
+      obj.refused = LeaseRefused.toJSON(message.event.value);
     }
     return obj;
   },
@@ -1113,6 +1142,12 @@ export const LeaseEvent: MessageFns<LeaseEvent> = {
       case "finished": {
         if (object.event?.value !== undefined && object.event?.value !== null) {
           message.event = { $case: "finished", value: LeaseFinished.fromPartial(object.event.value) };
+        }
+        break;
+      }
+      case "refused": {
+        if (object.event?.value !== undefined && object.event?.value !== null) {
+          message.event = { $case: "refused", value: LeaseRefused.fromPartial(object.event.value) };
         }
         break;
       }
@@ -1169,6 +1204,91 @@ export const LeaseAccepted: MessageFns<LeaseAccepted> = {
   },
   fromPartial(_: DeepPartial<LeaseAccepted>): LeaseAccepted {
     const message = createBaseLeaseAccepted();
+    return message;
+  },
+};
+
+function createBaseLeaseRefused(): LeaseRefused {
+  return { reason: "", busy: false };
+}
+
+export const LeaseRefused: MessageFns<LeaseRefused> = {
+  encode(message: LeaseRefused, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reason !== "") {
+      writer.uint32(10).string(message.reason);
+    }
+    if (message.busy !== false) {
+      writer.uint32(16).bool(message.busy);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LeaseRefused {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLeaseRefused();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.busy = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LeaseRefused {
+    return {
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      busy: isSet(object.busy) ? globalThis.Boolean(object.busy) : false,
+    };
+  },
+
+  toJSON(message: LeaseRefused): unknown {
+    const obj: any = {};
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.busy !== false) {
+      obj.busy = message.busy;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LeaseRefused>): LeaseRefused {
+    return LeaseRefused.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LeaseRefused>): LeaseRefused {
+    const message = createBaseLeaseRefused();
+    message.reason = object.reason ?? "";
+    message.busy = object.busy ?? false;
     return message;
   },
 };

@@ -19,9 +19,14 @@ import {
 import { controlChannel } from './control-tls.js';
 import type { ControlTlsFiles } from './control-tls.js';
 
+/** The sidecar's answer to an Assign: reported to placement as LeaseAccepted or LeaseRefused. */
+export type AssignAnswer =
+  | { readonly accepted: true }
+  | { readonly accepted: false; readonly reason: string; readonly busy: boolean };
+
 export interface ControlHandlers {
-  /** Store the Assign; return true when accepted (then `accepted` is reported). */
-  onAssign(assign: Assign): boolean;
+  /** Store the Assign, or say why not (ORCH-4033: a refusal is reported at once, never silent). */
+  onAssign(assign: Assign): AssignAnswer;
   onCancel(cancel: Cancel): void;
   onDrain(drain: Drain): void;
   onReload(reload: Reload): void;
@@ -151,20 +156,19 @@ export class PlacementConnection {
         this.onRegistered(stream);
         return;
       case 'assign': {
-        const ok = this.o.handlers.onAssign(c.value);
-        if (ok) {
-          const task = c.value.task;
-          stream.write({
-            msg: {
-              $case: 'lease',
-              value: {
-                leaseId: c.value.leaseId,
-                taskId: task?.taskId ?? '',
-                event: { $case: 'accepted', value: {} },
-              },
+        const answer = this.o.handlers.onAssign(c.value);
+        stream.write({
+          msg: {
+            $case: 'lease',
+            value: {
+              leaseId: c.value.leaseId,
+              taskId: c.value.task?.taskId ?? '',
+              event: answer.accepted
+                ? { $case: 'accepted', value: {} }
+                : { $case: 'refused', value: { reason: answer.reason, busy: answer.busy } },
             },
-          });
-        }
+          },
+        });
         return;
       }
       case 'cancel':

@@ -32,10 +32,22 @@ function terminal(t: Transcript): { event: string; data: Record<string, unknown>
   return e;
 }
 
+// A precondition, not the readiness test: the previous scenario may have left the replica
+// finishing a canceled stream or re-registering after a reload, which a heartbeat (1 s) settles.
+// Waits at most 3 heartbeats and says so in the output when it had to wait.
 Given('the stack is up with a Ready pool', async function (this: OrchWorld) {
-  const r = await http('GET', `${this.stack.url}/v1/pools/${this.stack.poolId}/health`);
-  assert.equal(r.status, 200, r.text);
-  assert.equal(r.json.ready, true, `pool not Ready: ${r.text}`);
+  const started = Date.now();
+  for (;;) {
+    const r = await http('GET', `${this.stack.url}/v1/pools/${this.stack.poolId}/health`);
+    assert.equal(r.status, 200, r.text);
+    if (r.json.ready === true) {
+      const waited = Date.now() - started;
+      if (waited >= 100) this.log(`pool Ready after ${waited} ms`);
+      return;
+    }
+    assert.ok(Date.now() - started < 3_000, `pool not Ready within 3 s: ${r.text}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 });
 
 When('I submit a task', async function (this: OrchWorld) {

@@ -3,6 +3,7 @@
 // Shared by `npm run up` and every test that needs the real path (ORCH-5003).
 import { execFile } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -228,7 +229,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   await run(toolchain.envoy.bin, ['--mode', 'validate', '-c', envoyPath]);
   const probeHeaders: Record<string, string> = opts.apiKey ? { 'x-api-key': opts.apiKey } : {};
 
-  const sup = new Supervisor({ write: opts.write ?? (() => undefined) });
+  const sup = new Supervisor({ write: opts.write ?? stackLogWriter() });
   const children = new Map<string, SupervisedChild>();
   const childEnv = tracingEnv(opts.tracing);
   const start = (spec: Parameters<Supervisor['start']>[0]): SupervisedChild => {
@@ -435,4 +436,15 @@ async function prepareFiles(
     }),
   );
   return { config, configPath, envoyPath, pki };
+}
+
+/**
+ * Where the stack's process logs go when the caller gives no writer: nowhere, unless
+ * LLAMA_ORCH_STACK_LOG names a file (appended to), so a suite that failed can be rerun with the
+ * logs of placement, the sidecars and Envoy kept for diagnosis.
+ */
+function stackLogWriter(): (s: string) => void {
+  const file = process.env.LLAMA_ORCH_STACK_LOG;
+  if (!file) return () => undefined;
+  return (s) => appendFileSync(file, s);
 }
