@@ -122,6 +122,7 @@ export class Scheduler {
     }
     this.s.reported.set(state.replica_id, state);
     this.s.registry.upsert(effectiveState(this.s, state));
+    for (const h of this.s.profiles.hooks) h.seen?.(state.replica_id, state.pool_id);
   }
 
   /**

@@ -25,6 +25,12 @@ export interface SimConfig {
   cacheCapacity: number;
   /** Every request decodes exactly its token limit (no early EOS): fixed-length streams. */
   noEos?: boolean;
+  /**
+   * Reuse cached prompt prefixes whatever the client's `cache_prompt` says, like an engine with
+   * automatic prefix caching (vLLM, SGLang), where a cache hit does not change the output. The
+   * llama.cpp sidecar sends `cache_prompt: false` (ORCH-4016), which llama-server honours.
+   */
+  alwaysCachePrompt?: boolean;
 }
 
 export interface SimFaults {

@@ -96,6 +96,11 @@ export class SimEngine {
     return this.waiters.length;
   }
 
+  /** Drops every cached prompt (a bench starts each run cold). */
+  clearCache(): void {
+    this.cache.clear();
+  }
+
   slotViews(): readonly SlotView[] {
     return this.slots;
   }

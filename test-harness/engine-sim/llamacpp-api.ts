@@ -118,7 +118,7 @@ export async function completion(
       seed,
       temperature: numOr(body.temperature, 0.8),
       maxTokens,
-      cachePrompt: body.cache_prompt !== false,
+      cachePrompt: body.cache_prompt !== false || engine.config.alwaysCachePrompt === true,
     },
     {
       token: (t, i) => {

@@ -14,6 +14,7 @@ export const PLACEMENT_PLUGIN_TYPES = [
   'kv-utilization',
   'queue-depth',
   'prefix-cache',
+  'round-robin',
   'max-score',
   'wasm-policy',
 ] as const;
@@ -39,6 +40,7 @@ export const PlacementPluginSchema = Type.Object(
         'kv-headroom (1 - KV usage), kv-utilization and queue-depth (the sidecars’ load reports, ' +
         'normalised across candidates, ORCH-3132), prefix-cache (longest cached prompt prefix, ' +
         'ORCH-3131; params block_chars, blocks_per_replica, max_blocks, max_load_gap), ' +
+        'round-robin (the next replica in id order that can take the task: a baseline), ' +
         'wasm-policy (a WASI policy, ORCH-3133; params path, fuel, budget_ms), max-score (picker).',
     }),
     weight: Type.Optional(

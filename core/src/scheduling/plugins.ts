@@ -57,6 +57,8 @@ export interface PlacementHooks {
   placed?(ctx: PlacementContext, replicaId: string): void;
   /** The replica's engine state is gone (restart, reload, drain, removal): forget what it held. */
   forget?(replicaId: string): void;
+  /** A replica of `poolId` registered or reported (every heartbeat): the fleet, for a rotation. */
+  seen?(replicaId: string, poolId: string): void;
 }
 
 export interface Scorer extends PlacementHooks {

@@ -102,7 +102,9 @@ export function buildPoolProfiles(
   const hooks = new Set<PlacementHooks>();
   for (const profile of byPool.values()) {
     for (const { scorer } of profile.scorers) {
-      if (scorer.extraCandidates || scorer.placed || scorer.forget) hooks.add(scorer);
+      if (scorer.extraCandidates || scorer.placed || scorer.forget || scorer.seen) {
+        hooks.add(scorer);
+      }
     }
   }
   return { byPool, fallback, hooks: [...hooks] };

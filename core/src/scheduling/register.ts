@@ -11,6 +11,7 @@ import { kvUtilization } from './scorers/kv-utilization.js';
 import { leastLoad } from './scorers/least-load.js';
 import { PrefixCacheScorer, prefixCacheParams } from './scorers/prefix-cache.js';
 import { queueDepth } from './scorers/queue-depth.js';
+import { roundRobin } from './scorers/round-robin.js';
 import { sessionAffinity } from './scorers/session-affinity.js';
 import { noParams } from './params.js';
 
@@ -34,6 +35,7 @@ export const BUILTIN_PLUGINS: Readonly<Record<string, PluginFactory>> = {
   },
   'queue-depth': { kind: 'scorer', create: (p) => noParams('queue-depth', p, queueDepth) },
   'prefix-cache': { kind: 'scorer', create: (p) => new PrefixCacheScorer(prefixCacheParams(p)) },
+  'round-robin': { kind: 'scorer', create: (p) => noParams('round-robin', p, roundRobin()) },
   'max-score': { kind: 'picker', create: (p) => noParams('max-score', p, maxScore) },
 };
 

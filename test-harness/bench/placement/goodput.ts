@@ -12,7 +12,7 @@
 //
 // Goodput = tasks per second whose TTFT (admission → first token) meets the SLO; the knee is the
 // offered rate with the highest goodput in the sweep.
-import type { Dispatch, PluginFactory, SchedulerConfig } from '@llama-orch/core';
+import type { Dispatch, SchedulerConfig } from '@llama-orch/core';
 import { Scheduler } from '@llama-orch/core';
 import { DEFAULT_SIM_CONFIG } from '../../engine-sim/config.js';
 import { hash32, prng } from '../../engine-sim/model.js';
@@ -66,27 +66,6 @@ export const PREFIX_PROFILE = [
   { type: 'session-affinity', weight: 1 },
   { type: 'queue-depth', weight: 1 },
 ];
-
-/** Round-robin as a bench-only plugin: the replica after the last one chosen, in id order. */
-function roundRobin(): PluginFactory {
-  return {
-    kind: 'scorer',
-    create: () => {
-      let last = '';
-      return {
-        name: 'round-robin',
-        score: (_ctx, cands) => {
-          const ids = cands.map((c) => c.replicaId).sort();
-          const next = ids.find((id) => id > last) ?? ids[0];
-          return cands.map((c) => (c.replicaId === next ? 1 : 0));
-        },
-        placed: (_ctx, id) => {
-          last = id;
-        },
-      };
-    },
-  };
-}
 
 // ---- workloads -------------------------------------------------------------------------------
 
@@ -229,7 +208,6 @@ export function simulate(
   const sched = new Scheduler({
     config: schedulerConfig(policy, o),
     clock: () => now,
-    plugins: { 'round-robin': roundRobin() },
   });
   const replicas = new Map<string, Replica>();
   for (let i = 0; i < o.replicas; i++) {
