@@ -153,6 +153,10 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
         // Each pool carries its own copy of the queue limits once the config is parsed.
         for (const pool of c.pools) {
           pool.queue.interactive.capacity = Math.max(pool.queue.interactive.capacity, 4 * maxC);
+          // Like for like: the direct request sends the raw prompt, so the pool does too. A chat
+          // pool (the llama.cpp default) renders the engine's template first: one more engine
+          // round trip (POST /apply-template) per task that the direct path would not make.
+          pool.prompt_format = 'raw';
         }
       },
     });
