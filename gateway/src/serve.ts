@@ -46,7 +46,7 @@ export async function servePlacement(
     (flag ?? fromEnv) ? Number(flag ?? fromEnv) : undefined;
 
   // Before the servers start, so their spans go to the SDK (OTEL_EXPORTER_OTLP_ENDPOINT enables it).
-  const tracing = startTracing(env, 'llama-orch-placement');
+  const tracing = await startTracing(env, 'llama-orch-placement');
   const base = gatewayOptionsFrom(loadConfig(configPath));
   // ORCH-3035: startGateway refuses auth off on a non-loopback bind (e.g. --host 0.0.0.0 over a
   // loopback config); say why and exit instead of printing a stack trace.

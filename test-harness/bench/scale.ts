@@ -1,11 +1,15 @@
 // ORCH-5008 scale checks (not a timed test; npm run bench:scale [-- --streams 1000 --queued 100000
-// --replicas 16]) on engine-sim replicas (zero-compute) behind the real stack:
+// --replicas 16 --only streams|rss --runtime node|tsx]) on engine-sim replicas (zero-compute)
+// behind the real stack. Placement runs as production runs it: the plain-node bundle, built first
+// when missing or stale (`node tools/build-runtime.mjs placement`); `--runtime tsx` runs the
+// sources instead.
 // 1. `streams` concurrent SSE streams through Envoy: every task submitted first, then every
 //    stream opened at once (held in ext_proc while queued, served as replicas free up); counts
 //    streams that ended with `end` and every error.
 // 2. placement's resident memory with `queued` tasks waiting (admitted straight to its REST port,
 //    nobody streaming them), read from /proc/<pid>/status before and after.
-// Writes .artifacts/bench/scale.json.
+// `--only` runs one check (the other is left out of the report). Writes .artifacts/bench/scale.json.
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -22,8 +26,17 @@ const { values: a } = parseArgs({
     streams: { type: 'string', default: '1000' },
     queued: { type: 'string', default: '100000' },
     replicas: { type: 'string', default: '16' },
+    only: { type: 'string' },
+    runtime: { type: 'string', default: 'node' },
   },
 });
+if (a.only !== undefined && a.only !== 'streams' && a.only !== 'rss') {
+  throw new Error(`--only ${a.only}: expected streams or rss`);
+}
+if (a.runtime !== 'node' && a.runtime !== 'tsx') {
+  throw new Error(`--runtime ${a.runtime}: expected node or tsx`);
+}
+const RUNTIME: 'node' | 'tsx' = a.runtime;
 const STREAMS = Number(a.streams);
 const QUEUED = Number(a.queued);
 const REPLICAS = Number(a.replicas);
@@ -141,8 +154,23 @@ async function rssCheck(s: SimStack): Promise<Record<string, unknown>> {
   };
 }
 
+if (RUNTIME === 'node') {
+  // The bundle is rebuilt only when missing or older than one of its sources.
+  const build = (args: string[]): void => {
+    execFileSync(process.execPath, ['tools/build-runtime.mjs', ...args], {
+      cwd: REPO_ROOT,
+      stdio: 'inherit',
+    });
+  };
+  try {
+    build(['--check', 'placement']);
+  } catch {
+    build(['placement']);
+  }
+}
 const stack = await startSimStack({
   replicas: REPLICAS,
+  placementRuntime: RUNTIME,
   sim: { ...zeroComputeConfig(5, 5), slots: 1 },
   log,
   tweak: (c) => {
@@ -156,12 +184,18 @@ const stack = await startSimStack({
   },
 });
 try {
-  log(`check 1: ${STREAMS} concurrent streams through Envoy (${REPLICAS} replicas)`);
-  const streams = await streamsCheck(stack);
-  log(JSON.stringify(streams));
-  log(`check 2: placement RSS with ${QUEUED} queued tasks`);
-  const rss = await rssCheck(stack);
-  log(JSON.stringify(rss));
+  let streams: Record<string, unknown> | undefined;
+  let rss: Record<string, unknown> | undefined;
+  if (a.only !== 'rss') {
+    log(`check 1: ${STREAMS} concurrent streams through Envoy (${REPLICAS} replicas)`);
+    streams = await streamsCheck(stack);
+    log(JSON.stringify(streams));
+  }
+  if (a.only !== 'streams') {
+    log(`check 2: placement RSS with ${QUEUED} queued tasks`);
+    rss = await rssCheck(stack);
+    log(JSON.stringify(rss));
+  }
   const report = {
     bench: 'scale',
     req: 'ORCH-5008',
@@ -171,8 +205,9 @@ try {
       loadavg_1_5_15: loadavg().map((n) => Math.round(n * 100) / 100),
     },
     replicas: REPLICAS,
-    streams,
-    queued: rss,
+    placement_runtime: RUNTIME,
+    ...(streams && { streams }),
+    ...(rss && { queued: rss }),
   };
   const file = join(REPO_ROOT, '.artifacts', 'bench', 'scale.json');
   mkdirSync(join(file, '..'), { recursive: true });

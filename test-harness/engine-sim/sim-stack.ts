@@ -19,6 +19,7 @@ import { Supervisor, freePorts, loadToolchain, waitForHttp } from '@llama-orch/t
 import type { ChildSpec, SupervisedChild } from '@llama-orch/tools';
 import { waitForReadyReplicas } from '../src/stack/readiness.js';
 import { REPO_ROOT, envoySpec, gatewaySpec, replicaId } from '../src/stack/services.js';
+import type { StackRuntime } from '../src/stack/services.js';
 import { buildStackConfig, renderStackConfig, type StackPorts } from '../src/stack/stack-config.js';
 import type { SimConfig } from './config.js';
 import { sha256Hex, simModelText, type SimDirective } from './model-file.js';
@@ -66,6 +67,11 @@ export interface SimStackOptions {
   envoy?: Partial<EnvoyBootstrapOptions>;
   readyTimeoutMs?: number;
   log?: (msg: string) => void;
+  /**
+   * How placement runs: `tsx` (default, the sources as they are) or `node` (the bundle
+   * `node tools/build-runtime.mjs placement` built, as production runs it; the caller builds it).
+   */
+  placementRuntime?: StackRuntime;
 }
 
 export interface SimStack {
@@ -218,7 +224,7 @@ export async function startSimStack(o: SimStackOptions): Promise<SimStack> {
       return c;
     };
     const startPlacement = async (): Promise<void> => {
-      const placement = start(gatewaySpec(configPath, 'warn'));
+      const placement = start(gatewaySpec(configPath, 'warn', o.placementRuntime));
       await waitForHttp(`${restUrl}/v1/capabilities`, {
         timeoutMs: 60_000,
         abortOn: placement.exited.then(() => `placement exited: ${placement.tail().join('\n')}`),

@@ -8,12 +8,36 @@ import type { TaskRec } from '../model.js';
 import { decideFull } from '../queue/full-policy.js';
 import { resolveSeed } from '../seed.js';
 import type { CoreState } from '../state.js';
-import type { AdmitHints, AdmitResult, TaskSpec, TaskSpecInput, TerminalEvent } from '../types.js';
+import { ENGINES } from '../engine.js';
+import { PRIORITIES } from '../types.js';
+import type {
+  AdmitHints,
+  AdmitResult,
+  Determinism,
+  TaskSpec,
+  TaskSpecInput,
+  TerminalEvent,
+  Workload,
+} from '../types.js';
 import { estimatePromptTokens } from './estimate.js';
 import { resolvePool } from './pool-resolution.js';
 import { checkReplicaPin } from './replica-pin.js';
 import { predictServiceMs, predictStartMs } from './service-time.js';
 import { validateSpec } from './validate.js';
+
+const WORKLOADS: readonly Workload[] = ['completion', 'embedding', 'rerank'];
+const DETERMINISMS: readonly Determinism[] = ['strict', 'best_effort'];
+
+/**
+ * Issue 19: the one shared copy of a value every task repeats. A parsed request body brings a
+ * fresh string for each field, kept for as long as the task is queued (100,000 queued tasks held
+ * 100,000 copies of the same model_ref and determinism); the copy from `known` (constants and
+ * the pool's config) is the same value.
+ */
+function shared<T extends string>(value: T, known: readonly T[]): T {
+  for (const k of known) if (k === value) return k;
+  return value;
+}
 
 export function admit(
   s: CoreState,
@@ -52,8 +76,10 @@ export function admit(
       ),
     );
   }
-  const sampler = spec.sampler_profile_version ?? 'v1';
   const serving = pool.serving;
+  const sampler = shared(spec.sampler_profile_version ?? 'v1', [
+    serving?.samplerProfileVersion ?? 'v1',
+  ]);
   if (serving && serving.samplerProfileVersion !== sampler) {
     return fail(
       new CoreError(
@@ -143,19 +169,20 @@ export function admit(
     if (ev) dropped.push(ev);
   }
   const seed = resolveSeed(spec.task_id, spec.seed);
+  const priority = shared(spec.priority, PRIORITIES);
   const task: TaskSpec = {
     task_id: spec.task_id,
     session_id: sessionId,
     tenant,
-    workload: spec.workload ?? 'completion',
-    model_ref: spec.model_ref,
-    engine,
+    workload: shared(spec.workload ?? 'completion', WORKLOADS),
+    model_ref: shared(spec.model_ref, [pc.modelRef]),
+    engine: shared(engine, ENGINES),
     ctx: spec.ctx,
-    priority: spec.priority,
+    priority,
     max_tokens: spec.max_tokens,
     deadline_ms: deadlineMs,
     seed,
-    determinism: spec.determinism ?? 'strict',
+    determinism: shared(spec.determinism ?? 'strict', DETERMINISMS),
     sampler_profile_version: sampler,
     prompt: spec.prompt ?? '',
     correlation_id: spec.correlation_id ?? '',
@@ -167,7 +194,7 @@ export function admit(
     tenant,
     poolId: pc.id,
     pinReplicaId: pin.replicaId,
-    priority: spec.priority,
+    priority,
     seq: s.seq++,
     admittedAt: now,
     absDeadline: deadlineMs > 0 ? now + deadlineMs : Infinity,

@@ -19,13 +19,13 @@ interface SessionRec {
   kvMb: number;
 }
 
-/** Unambiguous for any tenant and id (the tenant's length prefixes it). */
-function keyOf(tenant: string, id: string): string {
-  return `${tenant.length}:${tenant}${id}`;
-}
+/** Tenants whose key prefix is kept (one string per tenant instead of one per session). */
+const MAX_PREFIXES = 1024;
 
 export class SessionStore {
   private readonly sessions = new Map<string, SessionRec>();
+  /** Issue 19: each tenant's key prefix, built once (every key would otherwise hold its own). */
+  private readonly prefixes = new Map<string, string>();
 
   constructor(private readonly config: SessionConfig) {}
 
@@ -33,8 +33,18 @@ export class SessionStore {
     return this.sessions.size;
   }
 
+  /** Unambiguous for any tenant and id (the tenant's length prefixes it). */
+  private keyOf(tenant: string, id: string): string {
+    let prefix = this.prefixes.get(tenant);
+    if (prefix === undefined) {
+      prefix = `${tenant.length}:${tenant}`;
+      if (this.prefixes.size < MAX_PREFIXES) this.prefixes.set(tenant, prefix);
+    }
+    return prefix + id;
+  }
+
   get(tenant: string, id: string): SessionRec | undefined {
-    return this.sessions.get(keyOf(tenant, id));
+    return this.sessions.get(this.keyOf(tenant, id));
   }
 
   /**
@@ -79,7 +89,7 @@ export class SessionStore {
   /** Commit an admitted turn: store the session and refresh its activity. */
   touch(s: SessionRec, now: number): void {
     s.lastActivity = now;
-    const key = keyOf(s.tenant, s.id);
+    const key = this.keyOf(s.tenant, s.id);
     this.sessions.delete(key);
     this.sessions.set(key, s);
   }
@@ -104,7 +114,7 @@ export class SessionStore {
   }
 
   delete(tenant: string, id: string): boolean {
-    return this.sessions.delete(keyOf(tenant, id));
+    return this.sessions.delete(this.keyOf(tenant, id));
   }
 
   ttlRemaining(s: SessionRec, now: number): number {
@@ -118,7 +128,7 @@ export class SessionStore {
       if (now < s.lastActivity + this.config.ttlMs) break;
       out.push(s);
     }
-    for (const s of out) this.sessions.delete(keyOf(s.tenant, s.id));
+    for (const s of out) this.sessions.delete(this.keyOf(s.tenant, s.id));
     return out.map((s) => ({ tenant: s.tenant, sessionId: s.id }));
   }
 }
