@@ -47,7 +47,10 @@ export interface GoodputStackOptions {
   ttftSloMs: number[];
   /** A stream with no byte for this long is abandoned (a miss; the client goes away). */
   giveUpMs: number;
-  /** Stop a sweep once goodput falls under this share of the best so far (past the knee). */
+  /**
+   * Stop a sweep once goodput falls under this share of the best so far at two rates in a row
+   * (past the knee; one bad rate alone may be the shared host's load).
+   */
   stopBelow: number;
   maxTokens: number;
   /** Engine timing: TTFT = prefillOverheadMs + uncached prompt tokens × prefillMsPerToken. */
@@ -171,6 +174,8 @@ export interface RateResult {
   /** Share of prompt tokens the engines found cached during the rate (all arrivals). */
   cachedShare: number;
   errors: string[];
+  /** The host's 1-minute load average when the rate ended (a shared machine moves the figures). */
+  loadavg1: number;
 }
 
 async function oneTask(stack: SimStack, o: GoodputStackOptions, turn: Turn): Promise<number> {
@@ -278,6 +283,7 @@ async function runRate(
     failed: window.filter((r) => r.error !== undefined).length,
     cachedShare: queried > 0 ? (after.hit - before.hit) / queried : 0,
     errors: [...new Set(window.flatMap((r) => (r.error ? [r.error] : [])))].slice(0, 3),
+    loadavg1: Math.round((loadavg()[0] ?? Number.NaN) * 100) / 100,
   };
 }
 
@@ -426,15 +432,17 @@ export async function runGoodputStack(o: GoodputStackOptions): Promise<GoodputSt
         const next = workload(name, o);
         const sweep: RateResult[] = [];
         let best = 0;
+        let low = 0;
         for (const rate of o.rates[name]) {
           const r = await runRate(stack, o, next, rate);
           sweep.push(r);
           log(
-            `${profile} / ${name} @ ${rate}/s: goodput ${o.ttftSloMs.map((slo) => `${fmt(goodput(r, slo, o))}/s (${slo} ms)`).join(', ')}, TTFT p50 ${fmt(r.ttftP50, 0)} ms p99 ${fmt(r.ttftP99, 0)} ms, cached ${fmt(r.cachedShare * 100, 0)} %, failed ${r.failed}/${r.measured}${r.errors[0] ? ` (${r.errors[0]})` : ''}`,
+            `${profile} / ${name} @ ${rate}/s: goodput ${o.ttftSloMs.map((slo) => `${fmt(goodput(r, slo, o))}/s (${slo} ms)`).join(', ')}, TTFT p50 ${fmt(r.ttftP50, 0)} ms p99 ${fmt(r.ttftP99, 0)} ms, cached ${fmt(r.cachedShare * 100, 0)} %, load ${fmt(r.loadavg1, 2)}, failed ${r.failed}/${r.measured}${r.errors[0] ? ` (${r.errors[0]})` : ''}`,
           );
           const g = goodput(r, o.ttftSloMs[0] ?? Infinity, o);
           best = Math.max(best, g);
-          if (g < o.stopBelow * best) break;
+          low = g < o.stopBelow * best ? low + 1 : 0;
+          if (low >= 2) break;
         }
         results[`${profile}|${name}`] = sweep;
       }
@@ -500,7 +508,7 @@ export async function runGoodputStack(o: GoodputStackOptions): Promise<GoodputSt
       notes: [
         'Every task is POST /v1/tasks + GET /v1/tasks/{id}/stream through the Envoy edge; TTFT is from the POST to the first token on the client clock.',
         'Goodput = tasks submitted in the measured window whose TTFT met the SLO, per second of the window; the knee is the swept rate with the highest goodput.',
-        'A stream with no byte for giveUpMs is abandoned (a miss); a sweep stops once goodput falls under stopBelow x the best so far.',
+        'A stream with no byte for giveUpMs is abandoned (a miss); a sweep stops once goodput falls under stopBelow x the best so far at two rates in a row.',
         'Between profiles the pool placement_profile is rewritten and placement restarted; every engine cache is emptied.',
       ],
     };
