@@ -47,7 +47,7 @@ const controlTls = tlsFlags();
 const devices = f.list('devices');
 const tensorSplit = f.numbers('tensor-split');
 // Before the servers start, so their spans reach the SDK (OTEL_EXPORTER_OTLP_ENDPOINT enables it).
-const tracing = startTracing(process.env, 'llama-orch-sidecar');
+const tracing = await startTracing(process.env, 'llama-orch-sidecar');
 const handle = await startSidecar({
   replicaId: f.required('replica-id'),
   poolId: f.required('pool-id'),

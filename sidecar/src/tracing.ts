@@ -1,19 +1,21 @@
 // OpenTelemetry in the sidecar (issue 9): started only when an OTLP endpoint is configured
 // (standard OTEL_* variables). The stream span continues the routed request's traceparent (set by
 // placement's ext_proc answer, or by Envoy's tracer), and each engine call is a child span.
+// The SDK (exporters, grpc-js, protobufjs: ~10 MiB resident) is imported only when an endpoint
+// is set, as in placement: a sidecar without tracing never loads it.
 import { ROOT_CONTEXT, SpanKind, context, propagation, trace } from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/api';
-import { startNodeSdk } from '@opentelemetry/sdk-node';
 import type { EngineAdapter, GenerationEvent, GenerationRequest } from './adapters/types.js';
 
 const tracer = trace.getTracer('llama-orch-sidecar');
 
-export function startTracing(
+export async function startTracing(
   env: NodeJS.ProcessEnv,
   serviceName: string,
-): { shutdown(): Promise<void> } | undefined {
+): Promise<{ shutdown(): Promise<void> } | undefined> {
   const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT;
   if (endpoint === undefined || endpoint === '') return undefined;
+  const { startNodeSdk } = await import('@opentelemetry/sdk-node');
   return startNodeSdk({
     resourceAttributes: { 'service.name': env.OTEL_SERVICE_NAME ?? serviceName },
     resourceDetectors: [],
