@@ -9,7 +9,6 @@
 // 2. placement's resident memory with `queued` tasks waiting (admitted straight to its REST port,
 //    nobody streaming them), read from /proc/<pid>/status before and after.
 // `--only` runs one check (the other is left out of the report). Writes .artifacts/bench/scale.json.
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -19,6 +18,7 @@ import { zeroComputeConfig } from '../engine-sim/config.js';
 import { startSimStack } from '../engine-sim/sim-stack.js';
 import type { SimStack } from '../engine-sim/sim-stack.js';
 import { REPO_ROOT } from '../src/stack/services.js';
+import { ensureBundles } from './runtime-bundles.js';
 import { json, streamCall } from './paths/http-stream.js';
 
 const { values: a } = parseArgs({
@@ -154,20 +154,7 @@ async function rssCheck(s: SimStack): Promise<Record<string, unknown>> {
   };
 }
 
-if (RUNTIME === 'node') {
-  // The bundle is rebuilt only when missing or older than one of its sources.
-  const build = (args: string[]): void => {
-    execFileSync(process.execPath, ['tools/build-runtime.mjs', ...args], {
-      cwd: REPO_ROOT,
-      stdio: 'inherit',
-    });
-  };
-  try {
-    build(['--check', 'placement']);
-  } catch {
-    build(['placement']);
-  }
-}
+if (RUNTIME === 'node') ensureBundles(['placement']);
 const stack = await startSimStack({
   replicas: REPLICAS,
   placementRuntime: RUNTIME,

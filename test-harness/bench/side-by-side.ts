@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { Supervisor, freePorts, loadToolchain } from '@llama-orch/tools';
 import { zeroComputeConfig } from '../engine-sim/config.js';
 import { startSimStack } from '../engine-sim/sim-stack.js';
+import { ensureBundles } from './runtime-bundles.js';
 import type { SimStack } from '../engine-sim/sim-stack.js';
 import { REPO_ROOT } from '../src/stack/services.js';
 import { startEnvoyFloor } from './paths/envoy-floor.js';
@@ -144,8 +145,12 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
     log(
       `starting engine-sim x${o.replicas} (zero-compute: TTFT ${o.ttftMs} ms, gap ${o.itlMs} ms)`,
     );
+    // What production runs: placement and the sidecars as plain-node bundles.
+    ensureBundles(['placement', 'sidecar']);
     stack = await startSimStack({
       replicas: o.replicas,
+      placementRuntime: 'node',
+      sidecarRuntime: 'node',
       sim: { ...zeroComputeConfig(o.ttftMs, o.itlMs), slots: 1 },
       envoy: { accessLog: true },
       log,

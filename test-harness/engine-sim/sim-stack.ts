@@ -18,7 +18,7 @@ import type { EnvoyBootstrapOptions } from '@llama-orch/envoy';
 import { Supervisor, freePorts, loadToolchain, waitForHttp } from '@llama-orch/tools';
 import type { ChildSpec, SupervisedChild } from '@llama-orch/tools';
 import { waitForReadyReplicas } from '../src/stack/readiness.js';
-import { REPO_ROOT, envoySpec, gatewaySpec, replicaId } from '../src/stack/services.js';
+import { REPO_ROOT, bundleOf, envoySpec, gatewaySpec, replicaId } from '../src/stack/services.js';
 import type { StackRuntime } from '../src/stack/services.js';
 import { buildStackConfig, renderStackConfig, type StackPorts } from '../src/stack/stack-config.js';
 import type { SimConfig } from './config.js';
@@ -72,6 +72,8 @@ export interface SimStackOptions {
    * `node tools/build-runtime.mjs placement` built, as production runs it; the caller builds it).
    */
   placementRuntime?: StackRuntime;
+  /** How the sidecars run: `tsx` (default) or `node` (their bundle, as production runs them). */
+  sidecarRuntime?: StackRuntime;
 }
 
 export interface SimStack {
@@ -104,14 +106,14 @@ function sidecarSpec(
   control: number,
   engineArgs: string[],
   env?: Record<string, string>,
+  runtime: StackRuntime = 'tsx',
 ): ChildSpec {
+  const entry = 'sidecar/src/main.ts';
   return {
     name: `sidecar-${i}`,
     cmd: process.execPath,
     args: [
-      '--import',
-      'tsx',
-      'sidecar/src/main.ts',
+      ...(runtime === 'node' ? [bundleOf(entry)] : ['--import', 'tsx', entry]),
       '--replica-id',
       replicaId(poolId, i),
       '--pool-id',
@@ -252,7 +254,18 @@ export async function startSimStack(o: SimStackOptions): Promise<SimStack> {
         : ['--engine-url', sims[i]?.url ?? '', '--model-digest', digestHex, '--no-strict'];
     for (let i = 0; i < n; i++) {
       const port = ports.sidecars[i] as number;
-      start(sidecarSpec(i, pool.id, modelRef, port, ports.control, engineArgs(i), sup_?.env));
+      start(
+        sidecarSpec(
+          i,
+          pool.id,
+          modelRef,
+          port,
+          ports.control,
+          engineArgs(i),
+          sup_?.env,
+          o.sidecarRuntime,
+        ),
+      );
     }
     await waitForReadyReplicas(restUrl, pool.id, n, {
       timeoutMs: o.readyTimeoutMs ?? 240_000,
