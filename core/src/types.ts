@@ -74,6 +74,11 @@ export interface AdmitHints {
    * a new feasibility check, and skips the quota check it already passed.
    */
   restored?: boolean;
+  /**
+   * The prompt format the Assign carries instead of the pool's: `raw` when the caller renders the
+   * prompt itself (the OpenAI routes bring their own prompt or messages to the sidecar).
+   */
+  promptFormat?: PromptFormat;
 }
 
 /** What a replica's sidecar reports (Register + latest Heartbeat), flattened. */

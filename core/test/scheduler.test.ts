@@ -55,6 +55,16 @@ describe('ORCH-4005/ORCH-3010: dispatch', () => {
     }
   });
 
+  it('ORCH-3102: a caller that renders the prompt itself (OpenAI routes) admits it raw in a chat pool', () => {
+    const pool = { id: 'pool-a', engine: 'llamacpp', modelRef: MODEL, ctxMax: 4096 } as const;
+    const { sched } = scheduler(baseConfig({ pools: [{ ...pool, promptFormat: 'chat' }] }));
+    sched.upsertReplica(replica('r1'));
+    const r = sched.admit(spec('a'), 'acme', { promptFormat: 'raw' });
+    if (!r.ok) throw r.error;
+    sched.attach('a');
+    expect(sched.dispatch().dispatches[0]?.task.prompt_format).toBe('raw');
+  });
+
   it('ORCH-3008: least-loaded Ready replica first, ties by replica_id', () => {
     const { sched } = scheduler();
     sched.upsertReplica(replica('r2', { slots_total: 2, slots_free: 2 }));

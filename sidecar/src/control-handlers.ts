@@ -2,6 +2,7 @@
 // commands (Assign, Cancel, Drain, Reload) — ORCH-4010, ORCH-4011, ORCH-2101, ORCH-2102.
 import type { Heartbeat, Register } from '@llama-orch/proto';
 import { identityFeatures } from './adapters/simulated.js';
+import type { Lease } from './control/lease-store.js';
 import type { ControlHandlers } from './control/placement-client.js';
 import { cancelLease, sendLease } from './lease-outcomes.js';
 import { runReload } from './reload.js';
@@ -89,6 +90,21 @@ export async function buildHeartbeat(ctx: SidecarContext): Promise<Heartbeat> {
   };
 }
 
+/**
+ * Issue 19: what the engine can do before the stream request arrives (the chat template) starts
+ * now, overlapping the Assign's answer, Envoy's routing and the client's request.
+ */
+function prepareLease(ctx: SidecarContext, lease: Lease): void {
+  if (lease.prepared) return; // an Assign resent after a reconnect
+  const adapter = ctx.slot.adapter;
+  const task = lease.task;
+  const prompt = adapter.prepare?.({
+    prompt: task.prompt,
+    promptFormat: task.promptFormat === 'chat' ? 'chat' : 'raw',
+  });
+  if (prompt) lease.prepared = { adapter, prompt };
+}
+
 /** The one refusal that says the replica is healthy but busy (ORCH-4033). */
 const SLOT_TAKEN = 'slot taken';
 
@@ -111,7 +127,10 @@ export function buildControlHandlers(ctx: SidecarContext): ControlHandlers {
       if (leases.has(a.leaseId)) return { accepted: true };
       const why = refusal(ctx, a.task?.determinism === 'strict');
       const r = why === undefined ? leases.accept(a) : { ok: false as const, reason: why };
-      if (r.ok) return { accepted: true };
+      if (r.ok) {
+        prepareLease(ctx, r.lease);
+        return { accepted: true };
+      }
       log(`assign ${a.leaseId} refused: ${r.reason}`);
       // ORCH-4033: said at once, so placement re-queues without waiting out its accept timeout.
       return { accepted: false, reason: r.reason, busy: r.reason === SLOT_TAKEN };

@@ -80,6 +80,14 @@ export function openStream(
   overrides: RequestOverrides = {},
 ): LeaseStream {
   const { o, metrics, sessions } = ctx;
+  // The prompt rendered at accept is the task's own: not for a request that brings its own
+  // prompt or conversation (the OpenAI routes), nor after a reload swapped the adapter.
+  const own =
+    overrides.prompt === undefined &&
+    overrides.messages === undefined &&
+    overrides.promptFormat === undefined;
+  const prepared =
+    own && lease.prepared?.adapter === ctx.slot.adapter ? lease.prepared.prompt : undefined;
   const session = new LeaseStream(
     lease,
     writer,
@@ -99,7 +107,7 @@ export function openStream(
         metrics.engineUp(false);
       },
     },
-    overrides,
+    prepared ? { ...overrides, preparedPrompt: prepared } : overrides,
   );
   lease.onCancel = (reason) => session.cancel(reason, reason === DRAIN_REASON ? 'drain' : 'cancel');
   sessions.set(lease.leaseId, session);

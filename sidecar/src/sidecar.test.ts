@@ -270,6 +270,31 @@ describe('ORCH-4033: a refused Assign is answered at once', () => {
   });
 });
 
+describe('ORCH-3102: a chat task is rendered when its lease is accepted', () => {
+  it('ORCH-3102: the template is rendered once, before the stream request arrives, and that prompt is decoded', async () => {
+    await until(() => sidecar.status().ready && sidecar.status().leases === 0, 3000);
+    const renders = fake.templateRequests.length;
+    const decodes = fake.requests.length;
+    placement.assign('lease-chat', {
+      taskId: 'task-chat',
+      prompt: 'Hi there',
+      promptFormat: 'chat',
+    });
+    // Issue 19: the engine round trip overlaps the client's stream request.
+    await until(() => fake.templateRequests.length === renders + 1, 2000);
+    expect(fake.templateRequests.at(-1)).toEqual({
+      messages: [{ role: 'user', content: 'Hi there' }],
+    });
+    expect(fake.requests.length).toBe(decodes);
+    const { events } = await readSse(await stream('task-chat', 'lease-chat'));
+    expect(events.at(-1)?.event).toBe('end');
+    expect(fake.templateRequests.length).toBe(renders + 1);
+    expect(fake.requests.at(-1)?.prompt).toBe(
+      '<|im_start|>user\nHi there<|im_end|>\n<|im_start|>assistant\n',
+    );
+  });
+});
+
 describe('ORCH-4011: readiness follows engine probes', () => {
   it('ORCH-4011: a failing probe turns the replica unready; the next good probe restores it', async () => {
     await until(() => sidecar.status().ready && sidecar.status().leases === 0, 3000);

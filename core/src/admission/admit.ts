@@ -186,7 +186,7 @@ export function admit(
     sampler_profile_version: sampler,
     prompt: spec.prompt ?? '',
     correlation_id: spec.correlation_id ?? '',
-    prompt_format: pc.promptFormat,
+    prompt_format: hints.promptFormat ?? pc.promptFormat,
   };
   const rec: TaskRec = {
     id: spec.task_id,

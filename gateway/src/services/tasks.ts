@@ -141,8 +141,14 @@ export class TaskService {
     api: ApiLabel,
     restored: boolean,
   ): AdmitResult {
+    // An OpenAI request's sidecar decodes the request's own prompt or messages; the spec's prompt
+    // is only the size estimate, so the sidecar must not render it ahead (issue 19).
+    const hints = {
+      ...(restored ? { restored: true } : {}),
+      ...(api === 'openai' ? { promptFormat: 'raw' as const } : {}),
+    };
     const admit = (): AdmitResult =>
-      this.o.core.admit(spec, tenant, restored ? { restored: true } : undefined);
+      this.o.core.admit(spec, tenant, Object.keys(hints).length > 0 ? hints : undefined);
     const journal = this.o.journal;
     // An OpenAI request is admitted and held in one call: its client cannot come back for it
     // after a restart, so there is nothing to replay (ORCH-3103).

@@ -31,12 +31,22 @@ export interface GenerationRequest {
   messages?: readonly ChatTurn[];
   /** ORCH-3105: per-request sampling (OpenAI parameters) over the profile; absent = the profile. */
   sampling?: SamplingOverrides;
+  /**
+   * The chat prompt EngineAdapter.prepare began rendering when the lease was accepted (issue 19:
+   * the engine round trip overlaps the client's stream request). Only for the same turns.
+   */
+  preparedPrompt?: PreparedPrompt;
   maxTokens: number;
   seed: number;
   /** Sampler profile name, e.g. `v1` or `greedy` (ORCH-3058). */
   samplerProfile: string;
   signal: AbortSignal;
 }
+
+/** A chat prompt rendered by the engine's template, or why it could not be. */
+export type PreparedPrompt = Promise<
+  { ok: true; prompt: string } | { ok: false; error: AdapterError }
+>;
 
 export interface ChatTurn {
   role: 'system' | 'developer' | 'user' | 'assistant';
@@ -127,6 +137,12 @@ export interface EngineAdapter {
   readonly engine: Engine;
   readonly samplerProfiles: readonly string[];
   generate(req: GenerationRequest): AsyncIterable<GenerationEvent>;
+  /**
+   * Optional: start what a request needs before decoding (rendering the chat template) as soon as
+   * its lease is accepted; generate() then receives it as `preparedPrompt`. Undefined: nothing to
+   * prepare for this request.
+   */
+  prepare?(req: Pick<GenerationRequest, 'prompt' | 'promptFormat'>): PreparedPrompt | undefined;
   health(signal?: AbortSignal): Promise<EngineHealth>;
   identify(signal?: AbortSignal): Promise<EngineIdentity>;
   load(signal?: AbortSignal): Promise<LoadSignals>;

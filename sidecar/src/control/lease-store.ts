@@ -2,6 +2,7 @@
 // request may claim it (→ `streaming`), and it is removed when the stream finishes. Unclaimed
 // leases expire so a lost client cannot pin state forever.
 import type { Assign, TaskSpec } from '@llama-orch/proto';
+import type { EngineAdapter, PreparedPrompt } from '../adapters/types.js';
 
 /** Why a stream request was refused (label values of sidecar_lease_rejections_total). */
 export type ClaimFailure = 'missing' | 'unknown' | 'task_mismatch' | 'used' | 'expired';
@@ -25,6 +26,8 @@ export interface Lease {
   onCancel?: (reason: string) => void;
   /** Its LeaseFinished was already sent (canceled before any stream claimed it). */
   reported?: boolean;
+  /** Begun at accept (EngineAdapter.prepare), by this adapter: used only if it still serves. */
+  prepared?: { readonly adapter: EngineAdapter; readonly prompt: PreparedPrompt };
 }
 
 export type ClaimResult = { ok: true; lease: Lease } | { ok: false; reason: ClaimFailure };

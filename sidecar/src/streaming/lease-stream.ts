@@ -31,7 +31,7 @@ export interface LeaseStreamDeps {
  * its sampling); seed and max_tokens always come from the Assign, as placement resolved them.
  */
 export type RequestOverrides = Partial<
-  Pick<GenerationRequest, 'prompt' | 'promptFormat' | 'messages' | 'sampling'>
+  Pick<GenerationRequest, 'prompt' | 'promptFormat' | 'messages' | 'sampling' | 'preparedPrompt'>
 >;
 
 export class LeaseStream {

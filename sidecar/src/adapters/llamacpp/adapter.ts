@@ -10,6 +10,7 @@ import type {
   GenerationRequest,
   LaunchFacts,
   LoadSignals,
+  PreparedPrompt,
 } from '../types.js';
 import { CompletionStreamMapper } from './completion-stream.js';
 import { renderChatPrompt } from './chat-template.js';
@@ -18,6 +19,9 @@ import { describe, mapHttpError, mapTransportError } from './errors.js';
 import { getJson, getStatus, parsePromText, parseSlots } from './probe.js';
 import { buildCompletionBody } from './request.js';
 import { LLAMACPP_SAMPLER_PROFILES, samplerProfile } from './sampler-profiles.js';
+
+/** How long an early chat-template render may take before it is given up (then rendered again). */
+const PREPARE_TIMEOUT_MS = 10_000;
 import { SseReader, postStream } from '../openai-compatible/index.js';
 import type { StreamResponse } from '../openai-compatible/index.js';
 
@@ -26,6 +30,16 @@ export class LlamaCppAdapter implements EngineAdapter {
   readonly samplerProfiles = Object.keys(LLAMACPP_SAMPLER_PROFILES);
 
   constructor(private readonly baseUrl: string) {}
+
+  /**
+   * Issue 19: a chat task's template is rendered as soon as its lease is accepted, so this engine
+   * round trip overlaps the client's stream request instead of delaying the first token. Bounded:
+   * a render nobody waits for any more ends on its own.
+   */
+  prepare(req: Pick<GenerationRequest, 'prompt' | 'promptFormat'>): PreparedPrompt | undefined {
+    if (!rendersChat(req)) return undefined;
+    return renderChatPrompt(this.baseUrl, chatTurns(req), AbortSignal.timeout(PREPARE_TIMEOUT_MS));
+  }
 
   async *generate(req: GenerationRequest): AsyncGenerator<GenerationEvent> {
     const mapper = new CompletionStreamMapper();
@@ -40,7 +54,11 @@ export class LlamaCppAdapter implements EngineAdapter {
     }
     let prompt = req.prompt;
     if (rendersChat(req)) {
-      const rendered = await renderChatPrompt(this.baseUrl, chatTurns(req), req.signal);
+      let rendered = req.preparedPrompt ? await req.preparedPrompt : undefined;
+      // Not prepared, or the early render failed (e.g. the engine restarted since): render now,
+      // so a failure the task sees is one that happened on its own stream.
+      if (!rendered?.ok)
+        rendered = await renderChatPrompt(this.baseUrl, chatTurns(req), req.signal);
       if (!rendered.ok) {
         yield* req.signal.aborted ? mapper.close(true) : mapper.fail(rendered.error);
         return;
