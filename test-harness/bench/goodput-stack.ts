@@ -28,7 +28,9 @@ import { REPO_ROOT } from '../src/stack/services.js';
 import { renderStackConfig } from '../src/stack/stack-config.js';
 import { json, streamCall } from './paths/http-stream.js';
 import { PREFIX_PROFILE } from './placement/goodput.js';
+import { settle } from './placement-metrics.js';
 import { percentile } from './stats.js';
+import { text } from './workload-text.js';
 
 export const PROFILES = ['round-robin', 'default', 'prefix-cache'] as const;
 export type ProfileName = (typeof PROFILES)[number];
@@ -94,18 +96,6 @@ export const DEFAULTS: Omit<GoodputStackOptions, 'log'> = {
 };
 
 // ---- workloads --------------------------------------------------------------------------------
-
-const WORDS = (
-  'the a of and to in is was it that on for with as at by from light river stone quiet morning ' +
-  'city old small bright road wind sea green house time water field night window garden winter ' +
-  'summer letter music table story paper mountain valley forest bridge market harbour engine'
-).split(' ');
-
-function text(rnd: () => number, words: number): string {
-  const out: string[] = [];
-  for (let i = 0; i < words; i++) out.push(WORDS[Math.floor(rnd() * WORDS.length)] as string);
-  return out.join(' ');
-}
 
 interface Turn {
   sessionId: string;
@@ -221,27 +211,6 @@ function engineCounters(stack: SimStack): { queried: number; hit: number } {
   return { queried, hit };
 }
 
-async function metric(stack: SimStack, name: string): Promise<number> {
-  const res = await fetch(`${stack.restUrl}/metrics`, { signal: AbortSignal.timeout(5_000) });
-  let total = 0;
-  for (const line of (await res.text()).split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const rest = line.slice(name.length);
-    if (rest[0] !== '{' && rest[0] !== ' ') continue;
-    total += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return total;
-}
-
-/** Waits (bounded) until placement holds no lease: the previous rate's streams are gone. */
-async function settle(stack: SimStack): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if ((await metric(stack, 'placement_leases_active')) === 0) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('placement still reports open leases 30 s after the last stream ended');
-}
-
 async function runRate(
   stack: SimStack,
   o: GoodputStackOptions,
@@ -269,7 +238,7 @@ async function runRate(
     );
   }
   const results = await Promise.all(pending);
-  await settle(stack);
+  await settle(stack, 100, 30_000);
   const after = engineCounters(stack);
   const window = results.filter((r) => r.at >= o.warmupS);
   const ttfts = window.map((r) => r.ttftMs).filter(Number.isFinite);

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { Supervisor, freePorts, loadToolchain } from '@llama-orch/tools';
 import { zeroComputeConfig } from '../engine-sim/config.js';
 import { startSimStack } from '../engine-sim/sim-stack.js';
+import { metricSum, scrape, settle } from './placement-metrics.js';
 import { ensureBundles } from './runtime-bundles.js';
 import type { SimStack } from '../engine-sim/sim-stack.js';
 import { REPO_ROOT } from '../src/stack/services.js';
@@ -71,33 +72,6 @@ export interface SideBySideResult {
 function rotated(n: number): PathName[] {
   const k = n % PATHS.length;
   return [...PATHS.slice(k), ...PATHS.slice(0, k)];
-}
-
-async function scrape(url: string): Promise<string> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
-  return res.text();
-}
-
-/** Sum of every series of a metric family's `_sum` (or a gauge) in Prometheus text. */
-function metricSum(text: string, name: string): number {
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const rest = line.slice(name.length);
-    if (rest[0] !== '{' && rest[0] !== ' ') continue;
-    total += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return total;
-}
-
-/** Waits (bounded) until placement has no lease open: the previous streams' slots are free. */
-async function settle(stack: SimStack): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (metricSum(await scrape(`${stack.restUrl}/metrics`), 'placement_leases_active') === 0)
-      return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error('placement still reports open leases 5 s after the streams ended');
 }
 
 interface AccessLine {
@@ -195,7 +169,7 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
       timeoutMs: 120_000,
     };
     const one = async (p: PathName, k: number, seed: number): Promise<Sample> => {
-      if (p === 'full' || p === 'openai') await settle(s);
+      if (p === 'full' || p === 'openai') await settle(s, 10, 5_000);
       return runPath(t, p, k, seed);
     };
 
@@ -222,7 +196,7 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
           const seeds = Array.from({ length: c }, (_, j) => seed + j);
           seed += c;
           for (const p of rotated(r)) {
-            if (p === 'full' || p === 'openai') await settle(s);
+            if (p === 'full' || p === 'openai') await settle(s, 10, 5_000);
             const w0 = performance.now();
             round.samples[p] = await Promise.all(seeds.map((sd, j) => runPath(t, p, j, sd)));
             round.wallMs[p] = performance.now() - w0;
@@ -303,7 +277,7 @@ async function perHop(
     for (const p of rotated(i)) {
       seed += 1;
       const viaEdge = p === 'full' || p === 'openai';
-      if (viaEdge) await settle(s);
+      if (viaEdge) await settle(s, 10, 5_000);
       const before = viaEdge ? await scrape(`${s.restUrl}/metrics`) : '';
       const x = await runPath(t, p, 0, seed);
       const sim = [...s.sims].sort((a, b) => b.engine.last.requestAt - a.engine.last.requestAt)[0];

@@ -17,6 +17,7 @@ import { Scheduler } from '@llama-orch/core';
 import { DEFAULT_SIM_CONFIG } from '../../engine-sim/config.js';
 import { hash32, prng } from '../../engine-sim/model.js';
 import { PrefixCache } from '../../engine-sim/prefix-cache.js';
+import { text } from '../workload-text.js';
 
 export interface GoodputOptions {
   replicas: number;
@@ -68,18 +69,6 @@ export const PREFIX_PROFILE = [
 ];
 
 // ---- workloads -------------------------------------------------------------------------------
-
-const WORDS = (
-  'the a of and to in is was it that on for with as at by from light river stone quiet morning ' +
-  'city old small bright road wind sea green house time water field night window garden winter ' +
-  'summer letter music table story paper mountain valley forest bridge market harbour engine'
-).split(' ');
-
-function text(rnd: () => number, words: number): string {
-  const out: string[] = [];
-  for (let i = 0; i < words; i++) out.push(WORDS[Math.floor(rnd() * WORDS.length)] as string);
-  return out.join(' ');
-}
 
 interface Request {
   at: number;
