@@ -1,6 +1,7 @@
 // ORCH-4021: the Assign → LeaseAccepted handshake is bounded; a replica that lets it time out is
 // revoked (Cancel), suspect until its next heartbeat, and the task is retried or ends
 // REPLICA_EXHAUSTED.
+import type { LeaseEvent } from '@llama-orch/proto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PlacementRequest } from '../extproc/handler.js';
 import { createHarness } from '../../test/support/harness.js';
@@ -47,6 +48,11 @@ function heartbeat(call: FakeControlCall): void {
   });
 }
 
+/** The sidecar's answer to an Assign (LeaseAccepted, or LeaseRefused for ORCH-4033). */
+function answer(call: FakeControlCall, leaseId: string, event: LeaseEvent['event']): void {
+  call.push({ msg: { $case: 'lease', value: { leaseId, taskId: TASK, event } } });
+}
+
 describe('ORCH-4021: the Assign handshake is bounded', () => {
   let h: Harness;
   afterEach(() => h.close());
@@ -71,16 +77,7 @@ describe('ORCH-4021: the Assign handshake is bounded', () => {
     expect(silent.commands('cancel').map((c) => c.reason)).toEqual(['accept_timeout']);
     const retry = other.commands('assign');
     expect(retry).toHaveLength(1);
-    other.push({
-      msg: {
-        $case: 'lease',
-        value: {
-          leaseId: retry[0]?.leaseId ?? '',
-          taskId: TASK,
-          event: { $case: 'accepted', value: {} },
-        },
-      },
-    });
+    answer(other, retry[0]?.leaseId ?? '', { $case: 'accepted', value: {} });
     await expect(decision).resolves.toMatchObject({ kind: 'route' });
   });
 
@@ -97,16 +94,7 @@ describe('ORCH-4021: the Assign handshake is bounded', () => {
     await sleep(5);
     const assigns = call.commands('assign');
     expect(assigns).toHaveLength(2);
-    call.push({
-      msg: {
-        $case: 'lease',
-        value: {
-          leaseId: assigns[1]?.leaseId ?? '',
-          taskId: TASK,
-          event: { $case: 'accepted', value: {} },
-        },
-      },
-    });
+    answer(call, assigns[1]?.leaseId ?? '', { $case: 'accepted', value: {} });
     await expect(decision).resolves.toMatchObject({ kind: 'route' });
   });
 
@@ -131,19 +119,6 @@ describe('ORCH-4033: a refused Assign is re-queued at once, the replica held unt
   let h: Harness;
   afterEach(() => h.close());
 
-  function refuse(call: FakeControlCall, leaseId: string): void {
-    call.push({
-      msg: {
-        $case: 'lease',
-        value: {
-          leaseId,
-          taskId: TASK,
-          event: { $case: 'refused', value: { reason: 'slot taken', busy: true } },
-        },
-      },
-    });
-  }
-
   it('ORCH-4033: busy refusal → no Cancel, not suspect, pool still Ready, no re-Assign before the heartbeat, served after it', async () => {
     // A 10 s accept timeout: only the refusal can end the first wait within this test.
     h = createHarness(10_000);
@@ -154,7 +129,7 @@ describe('ORCH-4033: a refused Assign is re-queued at once, the replica held unt
     for (let i = 0; i < 100 && call.commands('assign').length === 0; i++) await sleep(2);
     const first = call.commands('assign')[0]?.leaseId ?? '';
     expect(first).not.toBe('');
-    refuse(call, first);
+    answer(call, first, { $case: 'refused', value: { reason: 'slot taken', busy: true } });
     await sleep(30);
     expect(h.core.task(TASK)?.state).toBe('queued');
     expect(call.commands('cancel')).toEqual([]);
@@ -168,16 +143,7 @@ describe('ORCH-4033: a refused Assign is re-queued at once, the replica held unt
     for (let i = 0; i < 100 && call.commands('assign').length < 2; i++) await sleep(2);
     const assigns = call.commands('assign');
     expect(assigns).toHaveLength(2);
-    call.push({
-      msg: {
-        $case: 'lease',
-        value: {
-          leaseId: assigns[1]?.leaseId ?? '',
-          taskId: TASK,
-          event: { $case: 'accepted', value: {} },
-        },
-      },
-    });
+    answer(call, assigns[1]?.leaseId ?? '', { $case: 'accepted', value: {} });
     await expect(decision).resolves.toMatchObject({ kind: 'route' });
   });
 });
