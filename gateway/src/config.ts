@@ -75,6 +75,7 @@ export function gatewayOptionsFrom(config: Config): GatewayOptions {
     scheduler: schedulerConfigFrom(config),
     heartbeatTimeoutMs: config.control.heartbeat_timeout_ms,
     acceptTimeoutMs: config.control.assign_accept_timeout_ms,
+    watchdog: { idleMs: config.timeouts.idle_ms, wallMs: config.timeouts.wall_ms },
     reloadTargets: reloadTargetsFrom(config),
     circuitBreaker: circuitBreakerFrom(config),
     // ORCH-4030: no path, no journal.

@@ -24,6 +24,7 @@ import type { HttpPlugin } from './http/app.js';
 import { createMetrics } from './metrics/metrics.js';
 import type { GatewayMetrics } from './metrics/metrics.js';
 import { ControlBridge } from './replicas/control-bridge.js';
+import type { WatchdogLimits } from './dispatch/assign.js';
 import { Director } from './dispatch/director.js';
 import { configCommit } from './rollout/config-swap.js';
 import { PoolService } from './services/pools.js';
@@ -54,6 +55,8 @@ export interface GatewayOptions {
   readonly heartbeatTimeoutMs?: number;
   /** How long a sidecar has to accept an Assign (default 2000 ms). */
   readonly acceptTimeoutMs?: number;
+  /** ORCH-3016: the sidecars' watchdog limits (config `timeouts`); absent: each sidecar's own. */
+  readonly watchdog?: WatchdogLimits;
   /** Interval of core.tick() and heartbeat sweeps (default 250 ms). */
   readonly tickIntervalMs?: number;
   /**
@@ -145,6 +148,7 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
     clock,
     ...(journal ? { journal } : {}),
     acceptTimeoutMs: options.acceptTimeoutMs ?? 2000,
+    ...(options.watchdog ? { watchdog: options.watchdog } : {}),
     ...(options.circuitBreaker ? { circuitBreaker: options.circuitBreaker } : {}),
     poolEngine: (poolId) => poolEngine.get(poolId),
     log: log.child({ component: 'placement' }),

@@ -53,6 +53,19 @@ describe('ORCH-3100: the Assign carries the scheduling signals', () => {
     expect(cmd?.$case === 'assign' && cmd.value.task?.promptFormat).toBe('chat');
   });
 
+  it("ORCH-3016: the config's watchdog limits reach the sidecar with every task (0: the sidecar's own)", () => {
+    const cmd = assignCommand(dispatch({}), { idleMs: 5000, wallMs: 60_000 }).cmd;
+    expect(cmd?.$case === 'assign' && cmd.value.task).toMatchObject({
+      idleTimeoutMs: 5000,
+      wallTimeoutMs: 60_000,
+    });
+    const plain = assignCommand(dispatch({})).cmd;
+    expect(plain?.$case === 'assign' && plain.value.task).toMatchObject({
+      idleTimeoutMs: 0,
+      wallTimeoutMs: 0,
+    });
+  });
+
   it('ORCH-3100: no deadline → no on_time_probability on the wire', () => {
     const cmd = assignCommand(dispatch({})).cmd;
     expect(cmd?.$case === 'assign' && 'onTimeProbability' in cmd.value).toBe(false);

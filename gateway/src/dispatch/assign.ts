@@ -3,7 +3,15 @@
 import type { Dispatch } from '@llama-orch/core';
 import type { PlacementCommand } from '@llama-orch/proto';
 
-export function assignCommand(d: Dispatch): PlacementCommand {
+/** ORCH-3016: the watchdog limits each Assign carries (config `timeouts`); 0: the sidecar's own. */
+export interface WatchdogLimits {
+  readonly idleMs: number;
+  readonly wallMs: number;
+}
+
+const SIDECAR_DEFAULTS: WatchdogLimits = { idleMs: 0, wallMs: 0 };
+
+export function assignCommand(d: Dispatch, watchdog = SIDECAR_DEFAULTS): PlacementCommand {
   const task = d.task;
   return {
     cmd: {
@@ -33,6 +41,8 @@ export function assignCommand(d: Dispatch): PlacementCommand {
           prompt: task.prompt,
           correlationId: task.correlation_id,
           promptFormat: task.prompt_format,
+          idleTimeoutMs: watchdog.idleMs,
+          wallTimeoutMs: watchdog.wallMs,
         },
       },
     },

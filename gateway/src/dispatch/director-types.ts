@@ -4,6 +4,7 @@ import type { Engine, Priority, Scheduler } from '@llama-orch/core';
 import type { Logger } from 'pino';
 import type { ApiLabel, GatewayMetrics } from '../metrics/metrics.js';
 import type { ReplicaRegistry } from '../replicas/registry.js';
+import type { WatchdogLimits } from './assign.js';
 import type { CircuitBreakerConfig } from '../replica-health/circuit-breaker.js';
 import type { AdmissionJournal } from '../journal/journal.js';
 
@@ -25,6 +26,8 @@ export interface DirectorOptions {
   readonly clock: () => number;
   /** How long a sidecar has to accept an Assign (ORCH-4021: default 2 s). */
   readonly acceptTimeoutMs: number;
+  /** ORCH-3016: config `timeouts.idle_ms` / `wall_ms`, sent with every Assign (absent: sidecar's). */
+  readonly watchdog?: WatchdogLimits;
   /** The configured engine of a pool, for events about tasks the gateway holds no record of. */
   readonly poolEngine: (poolId: string) => Engine | undefined;
   readonly log: Logger;

@@ -360,7 +360,7 @@ export class Director implements Placer {
     this.breakers.assigned(d.replicaId, d.leaseId);
     const waiter = this.waiters.get(d.taskId);
     if (waiter) waiter.phase = 'assigning';
-    const sent = this.o.registry.send(d.replicaId, assignCommand(d));
+    const sent = this.o.registry.send(d.replicaId, assignCommand(d, this.o.watchdog));
     const outcome = sent
       ? await this.acceptWaits.wait(d.leaseId, d.replicaId, this.o.acceptTimeoutMs)
       : 'gone';

@@ -190,6 +190,13 @@ export interface TaskSpec {
    * means raw.
    */
   promptFormat: string;
+  /**
+   * ORCH-3016: the sidecar's watchdog limits from placement's config (timeouts.idle_ms, between
+   * engine outputs; timeouts.wall_ms, the whole stream). 0: the sidecar's own default (idle) or
+   * no bound (wall).
+   */
+  idleTimeoutMs: number;
+  wallTimeoutMs: number;
 }
 
 /** Abort the lease's engine request; no token may follow (ORCH-3026, ORCH-4013). */
@@ -1978,6 +1985,8 @@ function createBaseTaskSpec(): TaskSpec {
     prompt: "",
     correlationId: "",
     promptFormat: "",
+    idleTimeoutMs: 0,
+    wallTimeoutMs: 0,
   };
 }
 
@@ -2030,6 +2039,12 @@ export const TaskSpec: MessageFns<TaskSpec> = {
     }
     if (message.promptFormat !== "") {
       writer.uint32(130).string(message.promptFormat);
+    }
+    if (message.idleTimeoutMs !== 0) {
+      writer.uint32(136).uint32(message.idleTimeoutMs);
+    }
+    if (message.wallTimeoutMs !== 0) {
+      writer.uint32(144).uint32(message.wallTimeoutMs);
     }
     return writer;
   },
@@ -2175,6 +2190,22 @@ export const TaskSpec: MessageFns<TaskSpec> = {
             message.promptFormat = reader.string();
             continue;
           }
+          case 17: {
+            if (tag !== 136) {
+              break;
+            }
+
+            message.idleTimeoutMs = reader.uint32();
+            continue;
+          }
+          case 18: {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.wallTimeoutMs = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2237,6 +2268,16 @@ export const TaskSpec: MessageFns<TaskSpec> = {
         : isSet(object.prompt_format)
         ? globalThis.String(object.prompt_format)
         : "",
+      idleTimeoutMs: isSet(object.idleTimeoutMs)
+        ? globalThis.Number(object.idleTimeoutMs)
+        : isSet(object.idle_timeout_ms)
+        ? globalThis.Number(object.idle_timeout_ms)
+        : 0,
+      wallTimeoutMs: isSet(object.wallTimeoutMs)
+        ? globalThis.Number(object.wallTimeoutMs)
+        : isSet(object.wall_timeout_ms)
+        ? globalThis.Number(object.wall_timeout_ms)
+        : 0,
     };
   },
 
@@ -2290,6 +2331,12 @@ export const TaskSpec: MessageFns<TaskSpec> = {
     if (message.promptFormat !== "") {
       obj.promptFormat = message.promptFormat;
     }
+    if (message.idleTimeoutMs !== 0) {
+      obj.idleTimeoutMs = Math.round(message.idleTimeoutMs);
+    }
+    if (message.wallTimeoutMs !== 0) {
+      obj.wallTimeoutMs = Math.round(message.wallTimeoutMs);
+    }
     return obj;
   },
 
@@ -2314,6 +2361,8 @@ export const TaskSpec: MessageFns<TaskSpec> = {
     message.prompt = object.prompt ?? "";
     message.correlationId = object.correlationId ?? "";
     message.promptFormat = object.promptFormat ?? "";
+    message.idleTimeoutMs = object.idleTimeoutMs ?? 0;
+    message.wallTimeoutMs = object.wallTimeoutMs ?? 0;
     return message;
   },
 };

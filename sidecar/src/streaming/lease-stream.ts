@@ -41,8 +41,9 @@ export class LeaseStream {
   private firstTokenAt: number | undefined;
   private lastTokenAt: number | undefined;
   private watchdog: NodeJS.Timeout | undefined;
-  private watchdogFired = false;
-  private watchdogLimit = 0;
+  private wallTimer: NodeJS.Timeout | undefined;
+  /** Why the watchdog ended the stream (DECODE_TIMEOUT's message); undefined while it has not. */
+  private watchdogFired: string | undefined;
 
   constructor(
     private readonly lease: Lease,
@@ -85,6 +86,7 @@ export class LeaseStream {
     if (this.lease.canceled !== undefined) this.cancel(this.lease.canceled);
     let outcome: GenerationOutcome | undefined;
     this.armWatchdog();
+    this.armWallClock();
     try {
       for await (const ev of this.deps.adapter.generate({
         prompt: task.prompt,
@@ -115,22 +117,42 @@ export class LeaseStream {
       };
     }
     clearTimeout(this.watchdog);
+    clearTimeout(this.wallTimer);
     this.finish(outcome);
+  }
+
+  /** ORCH-3016: placement's `timeouts.idle_ms` when the Assign carries it, else the sidecar's. */
+  private get idleMs(): number {
+    const fromPlacement = this.lease.task.idleTimeoutMs;
+    return fromPlacement > 0 ? fromPlacement : this.deps.idleTimeoutMs;
   }
 
   private armWatchdog(): void {
     clearTimeout(this.watchdog);
-    if (this.deps.idleTimeoutMs <= 0) return;
+    const idle = this.idleMs;
+    if (idle <= 0) return;
     const limit =
-      this.firstTokenAt === undefined
-        ? Math.max(this.deps.idleTimeoutMs, this.deps.firstTokenTimeoutMs ?? 0)
-        : this.deps.idleTimeoutMs;
-    this.watchdog = setTimeout(() => {
-      if (this.canceledBy !== undefined) return;
-      this.watchdogLimit = limit;
-      this.watchdogFired = true;
-      this.ac.abort();
-    }, limit);
+      this.firstTokenAt === undefined ? Math.max(idle, this.deps.firstTokenTimeoutMs ?? 0) : idle;
+    this.watchdog = setTimeout(
+      () => this.fire(`no engine output for ${limit} ms (watchdog, timeouts.idle_ms)`),
+      limit,
+    );
+  }
+
+  /** ORCH-3016: `timeouts.wall_ms` from the Assign bounds the whole stream (0: no bound). */
+  private armWallClock(): void {
+    const wall = this.lease.task.wallTimeoutMs;
+    if (wall <= 0) return;
+    this.wallTimer = setTimeout(
+      () => this.fire(`the task ran longer than ${wall} ms (watchdog, timeouts.wall_ms)`),
+      wall,
+    );
+  }
+
+  private fire(why: string): void {
+    if (this.canceledBy !== undefined || this.watchdogFired !== undefined) return;
+    this.watchdogFired = why;
+    this.ac.abort();
   }
 
   private finish(outcome: GenerationOutcome | undefined): void {
@@ -150,14 +172,14 @@ export class LeaseStream {
       });
       return;
     }
-    if (this.watchdogFired) {
+    if (this.watchdogFired !== undefined) {
       outcome = {
         reason: 'error',
         tokensIn: outcome?.tokensIn ?? 0,
         tokensOut: this.writer.tokensWritten,
         error: {
           code: 'DECODE_TIMEOUT',
-          message: `no engine output for ${this.watchdogLimit} ms (watchdog)`,
+          message: this.watchdogFired,
           retriable: true,
         },
       };
@@ -174,7 +196,7 @@ export class LeaseStream {
         engine,
         retriable: error.retriable,
       });
-      this.deps.onAborted(this.watchdogFired ? 'watchdog' : 'engine_error');
+      this.deps.onAborted(this.watchdogFired !== undefined ? 'watchdog' : 'engine_error');
       if (error.code === 'WORKER_RESET') this.deps.onEngineFailure(error.message);
       this.deps.onFinished(this.lease, {
         ...base,

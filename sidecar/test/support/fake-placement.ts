@@ -93,6 +93,8 @@ export async function startFakePlacement(port = 0): Promise<FakePlacement> {
               prompt: 'hello',
               correlationId: '',
               promptFormat: 'raw',
+              idleTimeoutMs: 0,
+              wallTimeoutMs: 0,
               ...task,
             },
           },
