@@ -1,6 +1,6 @@
 // Shared builders for core tests: a manual clock, a small fleet, task specs.
 import { Scheduler } from '../src/index.js';
-import type { ReplicaState, SchedulerConfig, TaskSpecInput } from '../src/index.js';
+import type { PluginFactory, ReplicaState, SchedulerConfig, TaskSpecInput } from '../src/index.js';
 
 interface ManualClock {
   now: number;
@@ -66,4 +66,39 @@ export function scheduler(
   clock: ManualClock = manualClock(),
 ): { sched: Scheduler; clock: ManualClock } {
   return { sched: new Scheduler({ config, clock: clock.read }), clock };
+}
+
+/**
+ * A scheduler with idle replicas `ids` (`slots` each) that places one task at a time: `send`
+ * admits, attaches and dispatches a task (optionally with its prompt) and returns its replica and
+ * lease; `finish` ends a lease with `stop`.
+ */
+export function placementFleet(
+  config: SchedulerConfig,
+  o: { ids: readonly string[]; slots: number; plugins?: Record<string, PluginFactory> },
+) {
+  const clock = manualClock();
+  const sched = new Scheduler({
+    config,
+    clock: clock.read,
+    ...(o.plugins ? { plugins: o.plugins } : {}),
+  });
+  for (const id of o.ids) {
+    sched.upsertReplica(replica(id, { slots_total: o.slots, slots_free: o.slots }));
+  }
+  let n = 0;
+  const send = (prompt?: string): { replicaId: string; leaseId: string } => {
+    const id = `t${n++}`;
+    const extra = prompt === undefined ? {} : { prompt };
+    const r = sched.admit(spec(id, { ...extra, session_id: `s-${id}` }), 'tenant');
+    if (!r.ok) throw r.error;
+    sched.attach(id);
+    const d = sched.dispatch(1).dispatches[0];
+    if (!d) throw new Error(`task ${id} not dispatched`);
+    return { replicaId: d.replicaId, leaseId: d.leaseId };
+  };
+  const finish = (leaseId: string): void => {
+    sched.leaseFinished(leaseId, { reason: 'stop', tokensIn: 1, tokensOut: 1 });
+  };
+  return { sched, send, finish };
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { CoreError, Scheduler } from '../src/index.js';
 import type { PluginFactory, SchedulerConfig } from '../src/index.js';
 import { PrefixCacheScorer, blockHashes } from '../src/scheduling/scorers/prefix-cache.js';
-import { baseConfig, manualClock, replica, spec } from './fixtures.js';
+import { baseConfig, manualClock, placementFleet, replica, spec } from './fixtures.js';
 
 const SYSTEM = 'You are a careful assistant. '.repeat(20); // 580 chars: 9 blocks of 64
 
@@ -24,26 +24,11 @@ function prefixConfig(
 }
 
 function fleet(config: SchedulerConfig, plugins?: Record<string, PluginFactory>) {
-  const clock = manualClock();
-  const sched = new Scheduler({ config, clock: clock.read, ...(plugins ? { plugins } : {}) });
-  for (const id of ['r0', 'r1', 'r2', 'r3']) {
-    sched.upsertReplica(replica(id, { slots_total: 4, slots_free: 4 }));
-  }
-  let n = 0;
-  /** Admit, attach and dispatch one task; returns its replica and lease. */
-  const send = (prompt: string): { replicaId: string; leaseId: string } => {
-    const id = `t${n++}`;
-    const r = sched.admit(spec(id, { prompt, session_id: `s-${id}` }), 'tenant');
-    if (!r.ok) throw r.error;
-    sched.attach(id);
-    const d = sched.dispatch(1).dispatches[0];
-    if (!d) throw new Error(`task ${id} not dispatched`);
-    return { replicaId: d.replicaId, leaseId: d.leaseId };
-  };
-  const finish = (leaseId: string): void => {
-    sched.leaseFinished(leaseId, { reason: 'stop', tokensIn: 1, tokensOut: 1 });
-  };
-  return { sched, send, finish };
+  return placementFleet(config, {
+    ids: ['r0', 'r1', 'r2', 'r3'],
+    slots: 4,
+    ...(plugins ? { plugins } : {}),
+  });
 }
 
 describe('ORCH-3131: prefix-cache-aware placement', () => {

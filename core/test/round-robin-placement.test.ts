@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { CoreError, Scheduler } from '../src/index.js';
 import type { SchedulerConfig } from '../src/index.js';
-import { baseConfig, manualClock, replica, spec } from './fixtures.js';
+import { baseConfig, manualClock, placementFleet } from './fixtures.js';
 
 function rrConfig(params?: Record<string, unknown>): SchedulerConfig {
   const c = baseConfig();
@@ -16,23 +16,7 @@ function rrConfig(params?: Record<string, unknown>): SchedulerConfig {
 }
 
 function fleet(ids: string[], slots = 1) {
-  const clock = manualClock();
-  const sched = new Scheduler({ config: rrConfig(), clock: clock.read });
-  for (const id of ids) sched.upsertReplica(replica(id, { slots_total: slots, slots_free: slots }));
-  let n = 0;
-  const send = (): { replicaId: string; leaseId: string } => {
-    const id = `t${n++}`;
-    const r = sched.admit(spec(id, { session_id: `s-${id}` }), 'tenant');
-    if (!r.ok) throw r.error;
-    sched.attach(id);
-    const d = sched.dispatch(1).dispatches[0];
-    if (!d) throw new Error(`task ${id} not dispatched`);
-    return { replicaId: d.replicaId, leaseId: d.leaseId };
-  };
-  const finish = (leaseId: string): void => {
-    sched.leaseFinished(leaseId, { reason: 'stop', tokensIn: 1, tokensOut: 1 });
-  };
-  return { send, finish };
+  return placementFleet(rrConfig(), { ids, slots });
 }
 
 describe('ORCH-3130: round-robin placement profile', () => {
