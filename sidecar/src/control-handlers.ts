@@ -6,6 +6,7 @@ import type { Lease } from './control/lease-store.js';
 import type { ControlHandlers } from './control/placement-client.js';
 import { cancelLease, sendLease } from './lease-outcomes.js';
 import { runReload } from './reload.js';
+import { promptFormatOf } from './streaming/lease-stream.js';
 import { DRAIN_REASON, isReady, unreadyReason, type SidecarContext } from './sidecar-context.js';
 
 export function buildRegister(ctx: SidecarContext): Register {
@@ -100,7 +101,7 @@ function prepareLease(ctx: SidecarContext, lease: Lease): void {
   const task = lease.task;
   const prompt = adapter.prepare?.({
     prompt: task.prompt,
-    promptFormat: task.promptFormat === 'chat' ? 'chat' : 'raw',
+    promptFormat: promptFormatOf(task),
   });
   if (prompt) lease.prepared = { adapter, prompt };
 }

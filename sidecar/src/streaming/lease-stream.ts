@@ -3,12 +3,12 @@
 // cancel is written at the moment the cancel is received, so no token can follow it
 // (ORCH-3026, ORCH-4013). Engine failures become coded error events (ORCH-2028, ORCH-4014).
 import { resolveSeed } from '@llama-orch/core';
-import type { LeaseFinished } from '@llama-orch/proto';
+import type { LeaseFinished, TaskSpec } from '@llama-orch/proto';
 import type { EngineAdapter, GenerationOutcome, GenerationRequest } from '../adapters/types.js';
 import type { Lease } from '../control/lease-store.js';
 import type { AbortReason } from '../http/metrics.js';
 import type { TaskEventWriter } from '../sse/stream-writer.js';
-import type { SseMetrics } from '@llama-orch/contracts';
+import type { PromptFormat, SseMetrics } from '@llama-orch/contracts';
 
 export interface LeaseStreamDeps {
   adapter: EngineAdapter;
@@ -30,6 +30,11 @@ export interface LeaseStreamDeps {
  * ORCH-3105: what an OpenAI request asks beyond the Assign (its conversation or raw prompt, and
  * its sampling); seed and max_tokens always come from the Assign, as placement resolved them.
  */
+/** The Assign's prompt format (ORCH-3102): empty or unknown means raw. */
+export function promptFormatOf(task: Pick<TaskSpec, 'promptFormat'>): PromptFormat {
+  return task.promptFormat === 'chat' ? 'chat' : 'raw';
+}
+
 export type RequestOverrides = Partial<
   Pick<GenerationRequest, 'prompt' | 'promptFormat' | 'messages' | 'sampling' | 'preparedPrompt'>
 >;
@@ -90,7 +95,7 @@ export class LeaseStream {
     try {
       for await (const ev of this.deps.adapter.generate({
         prompt: task.prompt,
-        promptFormat: task.promptFormat === 'chat' ? 'chat' : 'raw',
+        promptFormat: promptFormatOf(task),
         maxTokens: task.maxTokens,
         seed: resolveSeed(task.taskId, task.seed),
         samplerProfile: task.samplerProfileVersion || this.deps.defaultSamplerProfile,
