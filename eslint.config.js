@@ -41,10 +41,10 @@ export default tseslint.config(
         {
           patterns: [
             {
-              // Only relative imports and the contracts' pure error catalogue (data, no I/O).
-              regex: '^(?!\\.{1,2}/|@llama-orch/contracts/errors$)',
+              // Only relative imports and the contracts' pure catalogues of errors and engines (data, no I/O).
+              regex: '^(?!\\.{1,2}/|@llama-orch/contracts/(errors|engines)$)',
               message:
-                'core/src is pure: import only core modules and @llama-orch/contracts/errors (no node:, no packages with I/O).',
+                'core/src is pure: import only core modules and @llama-orch/contracts/errors or /engines (no node:, no packages with I/O).',
             },
           ],
         },

@@ -1,6 +1,5 @@
 // The engine enum on its own: a leaf module, so errors.ts (which tags an error with an engine) and
-// types.ts (whose results carry a CoreError) can both use it without importing each other.
-
-/** ORCH-2008: the engine enum shared by tasks, pools and errors. */
-export type Engine = 'llamacpp' | 'vllm' | 'tgi' | 'triton';
-export const ENGINES: readonly Engine[] = ['llamacpp', 'vllm', 'tgi', 'triton'];
+// types.ts (whose results carry a CoreError) can both use it without importing each other. The
+// list itself is the contracts' engine catalogue (ORCH-2008), pure data that core's purity rule
+// admits: one list for the API, the config, core and the webhook.
+export { ENGINES, type Engine } from '@llama-orch/contracts/engines';

@@ -1,5 +1,6 @@
 // The pod-facing contract of injection (ORCH-3111): which label selects a GPU worker, which
 // annotations steer the sidecar, and the marker that makes injection idempotent.
+import { ENGINES, isEngine, type Engine } from '@llama-orch/contracts/engines';
 
 export const ENGINE_LABEL = 'llama-orch.io/engine';
 export const POOL_ANNOTATION = 'llama-orch.io/pool';
@@ -13,8 +14,8 @@ export const ENGINE_CONTAINER_ANNOTATION = 'llama-orch.io/engine-container';
 export const INJECTED_ANNOTATION = 'llama-orch.io/sidecar-injected';
 export const SIDECAR_CONTAINER = 'llama-orch-sidecar';
 
-export const ENGINES = ['llamacpp', 'vllm', 'tgi', 'triton'] as const;
-export type Engine = (typeof ENGINES)[number];
+/** The engine label takes exactly the engines of the contracts' catalogue (ORCH-2008). */
+export { ENGINES, isEngine, type Engine };
 
 /** Where each engine listens by default inside its container (its own documented default). */
 export const DEFAULT_ENGINE_PORT: Readonly<Record<Engine, number>> = {
@@ -23,6 +24,3 @@ export const DEFAULT_ENGINE_PORT: Readonly<Record<Engine, number>> = {
   tgi: 80,
   triton: 8000,
 };
-
-export const isEngine = (v: string | undefined): v is Engine =>
-  v !== undefined && (ENGINES as readonly string[]).includes(v);

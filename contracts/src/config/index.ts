@@ -4,10 +4,10 @@ export {
   PoolSchema,
   TenantSchema,
   QueueSchema,
-  ENGINES,
   PROMPT_FORMATS,
   DEFAULT_PROMPT_FORMAT,
 } from './schema.js';
+export { ENGINES } from '../engines.js';
 export type { ConfigInput, PoolInput, TenantInput, FullPolicy, PromptFormat } from './schema.js';
 export type { Config, PoolConfig, TenantConfig, QueueConfig, QueueClassConfig } from './types.js';
 export { ConfigError, loadConfig, parseConfig, validateConfig, dottedPath } from './load.js';

@@ -3,6 +3,7 @@
 // TypeScript types come from Static<>. Every object rejects unknown fields.
 import { Type } from '@sinclair/typebox';
 import type { Static, TObject, TProperties } from '@sinclair/typebox';
+import { ENGINES } from '../engines.js';
 import { PlacementSchema, PoolPlacementProfile } from './placement.js';
 
 /** A string enum as plain JSON Schema `enum` (clearer errors than anyOf-of-const). */
@@ -34,7 +35,6 @@ const Ms = (description: string, def?: number) =>
     ...(def === undefined ? {} : { default: def }),
   });
 
-export const ENGINES = ['llamacpp', 'vllm', 'tgi', 'triton'] as const;
 export const EngineSchema = StringEnum(ENGINES, { description: 'Inference engine (ORCH-2008).' });
 
 export const PROMPT_FORMATS = ['raw', 'chat'] as const;
