@@ -1,5 +1,6 @@
 // The director's vocabulary: routing header names, options, and what the gateway keeps about a
-// live task. Kept apart from director.ts so the class file holds only the event plumbing.
+// live task. A module of its own because routed.ts and resume.ts need it too and director.ts
+// imports both of them: inside director.ts it would make an import cycle (check:cycles).
 import type { Engine, Priority, Scheduler } from '@llama-orch/core';
 import type { Logger } from 'pino';
 import type { ApiLabel, GatewayMetrics } from '../metrics/metrics.js';

@@ -23,7 +23,6 @@ import { mirrorSnapshot } from '../metrics/mirror.js';
 import type { ReplicaRegistry } from '../replicas/registry.js';
 import type { Director } from '../dispatch/director.js';
 import { modelList } from '../openai/models.js';
-import { placementInput } from './placement-hint.js';
 
 export interface TaskServiceOptions {
   readonly core: Scheduler;
@@ -316,4 +315,18 @@ function decisionOutcome(code: string): DecisionOutcome {
   if (code === 'POOL_UNREADY') return 'unready';
   if (code === 'POOL_UNAVAILABLE' || code.startsWith('QUEUE_FULL')) return 'no_capacity';
   return 'rejected';
+}
+
+// TaskRequest.placement → core's placement input. `pin` keeps its pool (ORCH-2013/2014) and an
+// optional replica (ORCH-3050). A replica pin is passed on even without `mode: pin` so core refuses
+// it with INVALID_PARAMS: a pin must never be dropped silently.
+export function placementInput(
+  hint: TaskRequest['placement'],
+): Pick<TaskSpecInput, 'placement'> | Record<string, never> {
+  const replica = hint?.pin_replica_id ? { pin_replica_id: hint.pin_replica_id } : {};
+  if (hint?.mode === 'pin' && hint.pin_pool_id) {
+    return { placement: { mode: 'pin', pin_pool_id: hint.pin_pool_id, ...replica } };
+  }
+  if (hint?.pin_replica_id) return { placement: { mode: 'auto', ...replica } };
+  return {};
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { placementInput } from './placement-hint.js';
+import { placementInput } from './tasks.js';
 
 describe('ORCH-2013/ORCH-3050: TaskRequest.placement → core placement input', () => {
   it('ORCH-2013: pin keeps its pool; auto and absent hints place freely', () => {
