@@ -130,13 +130,19 @@ export class TenantQuotaBook {
     return undefined;
   }
 
+  /**
+   * Records an admitted task. Its token charge is kept only under a tokens-per-minute limit: with
+   * none there is no window to check, and a queued task would carry the charge for nothing (issue
+   * 19: about 80 bytes per queued task). A limit added by a reload therefore counts only tasks
+   * admitted after it.
+   */
   admit(
     tenant: string,
     cfg: NormTenant,
     estTokens: number,
     kvMb: number,
     now: number,
-  ): QuotaCharge {
+  ): QuotaCharge | undefined {
     const u = this.of(tenant);
     if (cfg.quotas.ratePerSecond !== Infinity) {
       u.bucket = refill(u, cfg.quotas.ratePerSecond, cfg.quotas.burst, now) - 1;
@@ -144,7 +150,7 @@ export class TenantQuotaBook {
     }
     u.live += 1;
     u.kvMb += kvMb;
-    return u.charge(now, estTokens);
+    return cfg.quotas.tokensPerMinute === Infinity ? undefined : u.charge(now, estTokens);
   }
 
   /** Count an adopted live task (no reservation: its tokens were charged by the old process). */
