@@ -85,7 +85,11 @@ export async function startChaosStack(o: ChaosStackOptions): Promise<ChaosStack>
     sidecars: [at(2 * n + 6)],
     engines: [at(2 * n + 7)],
   };
-  const sup = new Supervisor({ write: o.write ?? (() => undefined), graceMs: 2000 });
+  const sup = new Supervisor({
+    write: o.write ?? (() => undefined),
+    graceMs: 2000,
+    runLogLabel: 'chaos-sim',
+  });
   const engines = new Map<number, SupervisedChild>();
   const sidecars = new Map<number, SupervisedChild>();
   let toxi: Toxiproxy | undefined;

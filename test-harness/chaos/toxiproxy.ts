@@ -40,7 +40,7 @@ export async function startToxiproxy(): Promise<Toxiproxy> {
   const bin = await loadToxiproxy();
   const [port] = await freePorts(1);
   const apiUrl = `http://127.0.0.1:${port}`;
-  const sup = new Supervisor({ write: () => undefined, graceMs: 2000 });
+  const sup = new Supervisor({ write: () => undefined, graceMs: 2000, runLogLabel: 'toxiproxy' });
   const child = sup.start({
     name: 'toxiproxy',
     cmd: bin.bin,

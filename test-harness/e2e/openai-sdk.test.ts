@@ -10,6 +10,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateSchema } from '@llama-orch/contracts';
 import { resolveSeed } from '@llama-orch/core';
+import { recordTestKeys } from '@llama-orch/tools';
 import { pythonOpenAi, runPythonSdk } from '../src/openai/python-sdk.js';
 import type { Stack } from '../src/stack/index.js';
 import { startStack } from '../src/stack/index.js';
@@ -231,6 +232,7 @@ describe(`ORCH-3103: OpenAI SDKs through Envoy ${CARVE}`, () => {
     );
     expect(n2).toBeInstanceOf(OpenAI.BadRequestError);
     expect(n2).toMatchObject({ status: 400, code: 'INVALID_PARAMS', param: 'n' });
+    recordTestKeys(['not-a-key']); // ORCH-3141: the run's log scan searches for it too
     const badKey = new OpenAI({ baseURL: `${stack.url}/v1`, apiKey: 'not-a-key', maxRetries: 0 });
     const auth = await fail(badKey.chat.completions.create({ model, messages: MESSAGES }));
     expect(auth).toBeInstanceOf(OpenAI.AuthenticationError);

@@ -152,7 +152,12 @@ export async function startSimStack(o: SimStackOptions): Promise<SimStack> {
   const toolchain = await loadToolchain();
   const sims: EngineSim[] = [];
   // A long tail: the overhead bench reads Envoy's access-log lines back from it.
-  const sup = new Supervisor({ write: () => undefined, graceMs: 3000, tailLines: 2000 });
+  const sup = new Supervisor({
+    write: () => undefined,
+    graceMs: 3000,
+    tailLines: 2000,
+    runLogLabel: 'sim-stack',
+  });
   const children = new Map<string, SupervisedChild>();
   const dir = await mkdtemp(join(tmpdir(), 'llama-orch-simstack-'));
   const close = async (): Promise<void> => {

@@ -11,7 +11,7 @@ import { appendFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadSchemathesis } from '@llama-orch/tools';
+import { loadSchemathesis, recordTestKeys } from '@llama-orch/tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, startStack } from '../src/stack/index.js';
 import type { Stack } from '../src/stack/index.js';
@@ -126,6 +126,7 @@ describe('ORCH-3144: the contracts survive schemathesis through Envoy with auth 
   beforeAll(async () => {
     // No silent skip: a missing venv fails here, naming the bootstrap.
     python = (await loadSchemathesis()).python;
+    recordTestKeys(Object.values(KEYS)); // the run's log scan searches every log for these too
     workDir = mkdtempSync(join(tmpdir(), 'llama-orch-fuzz-'));
     logFile = join(workDir, 'stack.log');
     stack = await startStack({

@@ -2,6 +2,9 @@
 // sidecar registered on its control port, and real Envoy in front (envoy-edge.ts), plus the task
 // body and the submit/stream requests every such test sends through the edge.
 import type { TaskRequest } from '@llama-orch/contracts';
+import { runLogWriter } from '@llama-orch/tools';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
 import { startGateway } from '../../src/index.js';
 import type { GatewayHandle, GatewayOptions } from '../../src/index.js';
 import { taskRequest } from './sidecar-messages.js';
@@ -40,6 +43,15 @@ export interface EdgeStack {
 }
 
 /**
+ * ORCH-3141: with a run log directory (LLAMA_ORCH_RUN_LOGS) the gateway logs at debug into it, so
+ * the key scan after the run searches what it wrote; otherwise it is silent.
+ */
+function runLogger(): Logger | 'silent' {
+  const write = runLogWriter('edge-gateway');
+  return write ? pino({ level: 'debug' }, { write }) : 'silent';
+}
+
+/**
  * @param options gateway options beyond the free ports and the one-pool scheduler (logger, auth,
  *   tenants...); `scheduler` replaces the default one-pool config when given
  */
@@ -48,7 +60,7 @@ export async function startEdgeStack(options: Partial<GatewayOptions> = {}): Pro
     restPort: 0,
     extProcPort: 0,
     controlPort: 0,
-    logger: 'silent',
+    logger: runLogger(),
     scheduler: {
       pools: [{ id: EDGE_POOL, engine: 'llamacpp', modelRef: EDGE_MODEL, ctxMax: 2048 }],
     },

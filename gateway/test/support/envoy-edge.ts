@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderEnvoyBootstrap } from '@llama-orch/envoy';
-import { freePorts, loadToolchain, waitForHttp } from '@llama-orch/tools';
+import { freePorts, loadToolchain, runLogWriter, waitForHttp } from '@llama-orch/tools';
 
 export interface EnvoyEdge {
   /** http://127.0.0.1:<listener> */
@@ -54,8 +54,14 @@ export async function startEnvoy(
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  child.stdout?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-8000)));
-  child.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-8000)));
+  // ORCH-3141: Envoy's output also goes to the run's log directory, which the key scan searches.
+  const runLog = runLogWriter('envoy-edge');
+  const keep = (d: Buffer): void => {
+    log = (log + d.toString()).slice(-8000);
+    runLog?.(d.toString());
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   const exited = new Promise<string>((r) =>
     child.once('exit', (code) => r(`envoy exited ${code}: ${log}`)),
   );

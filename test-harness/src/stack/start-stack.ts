@@ -15,7 +15,13 @@ import {
   renderExtProcSdsFiles,
 } from '@llama-orch/envoy';
 import type { ExtProcTlsOptions } from '@llama-orch/envoy';
-import { Supervisor, freePorts, loadToolchain, waitForHttp } from '@llama-orch/tools';
+import {
+  Supervisor,
+  freePorts,
+  loadToolchain,
+  recordTestKeys,
+  waitForHttp,
+} from '@llama-orch/tools';
 import type { SupervisedChild, Toolchain } from '@llama-orch/tools';
 import { createControlPlanePki } from './control-tls.js';
 import type { ControlPlanePki } from './control-tls.js';
@@ -227,9 +233,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const pool = config.pools[0];
   if (!pool) throw new Error('stack config has no pool');
   await run(toolchain.envoy.bin, ['--mode', 'validate', '-c', envoyPath]);
+  if (opts.apiKey) recordTestKeys([opts.apiKey]);
   const probeHeaders: Record<string, string> = opts.apiKey ? { 'x-api-key': opts.apiKey } : {};
 
-  const sup = new Supervisor({ write: opts.write ?? stackLogWriter() });
+  // ORCH-3141: the run's log directory (LLAMA_ORCH_RUN_LOGS) gets every child line too.
+  const sup = new Supervisor({ write: opts.write ?? stackLogWriter(), runLogLabel: 'stack' });
   const children = new Map<string, SupervisedChild>();
   const childEnv = tracingEnv(opts.tracing);
   const start = (spec: Parameters<Supervisor['start']>[0]): SupervisedChild => {
@@ -390,7 +398,11 @@ async function prepareFiles(
   const secretPath = join(dir, 'api-key-secret');
   await writeFile(secretPath, `${secret}\n`, { mode: 0o600 });
   const ctx: StackTweakContext = {
-    apiKeyHmac: (key) => createHmac('sha256', secret).update(key, 'utf8').digest('hex'),
+    apiKeyHmac: (key) => {
+      // ORCH-3141: every key a tenant of this stack holds is one the run's log scan searches for.
+      recordTestKeys([key]);
+      return createHmac('sha256', secret).update(key, 'utf8').digest('hex');
+    },
   };
   const pki = opts.controlTls === false ? undefined : await createControlPlanePki(join(dir, 'tls'));
   const config = buildStackConfig({

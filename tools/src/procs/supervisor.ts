@@ -3,6 +3,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { LineSplitter, prefixedWriter } from './line-prefix.js';
+import { teeToRunLog } from './run-logs.js';
 
 export interface ChildSpec {
   name: string;
@@ -34,6 +35,11 @@ export interface SupervisorOptions {
   /** Where prefixed child lines go; default stderr. Pass `() => {}` to silence. */
   write?: (s: string) => void;
   tailLines?: number;
+  /**
+   * ORCH-3141: names this supervisor's file in the run's log directory (LLAMA_ORCH_RUN_LOGS),
+   * which receives every child line whatever `write` does with it; default `procs`.
+   */
+  runLogLabel?: string;
 }
 
 function signalGroup(child: ChildProcess, sig: NodeJS.Signals): void {
@@ -70,7 +76,10 @@ export class Supervisor {
 
   constructor(opts: SupervisorOptions = {}) {
     this.graceMs = opts.graceMs ?? 5_000;
-    this.write = opts.write ?? ((s) => process.stderr.write(s));
+    this.write = teeToRunLog(
+      opts.runLogLabel ?? 'procs',
+      opts.write ?? ((s) => process.stderr.write(s)),
+    );
     this.tailLines = opts.tailLines ?? 40;
     process.on('exit', this.onExitSync);
   }
