@@ -21,7 +21,7 @@ import {
   stub,
   type WireMockServer,
 } from '@llama-orch/test-harness/wiremock';
-import { collect } from '../openai-compatible/testing.js';
+import { collect } from '../../../test/support/collect-generation.js';
 import { TritonAdapter } from './adapter.js';
 
 let wm: WireMockServer;

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEngineSim, tokenize, type EngineSim } from '@llama-orch/test-harness/engine-sim';
 import { identityFeatures } from '../simulated.js';
-import { collect } from '../openai-compatible/testing.js';
+import { collect } from '../../../test/support/collect-generation.js';
 import { VllmAdapter } from './adapter.js';
 
 let sim: EngineSim;

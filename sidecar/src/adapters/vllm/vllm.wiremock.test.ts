@@ -23,7 +23,7 @@ import {
   stub,
   type WireMockServer,
 } from '@llama-orch/test-harness/wiremock';
-import { collect } from '../openai-compatible/testing.js';
+import { collect } from '../../../test/support/collect-generation.js';
 import { VllmAdapter } from './adapter.js';
 
 const MODEL = 'Qwen/Qwen2.5-0.5B-Instruct';

@@ -1,5 +1,9 @@
 // Test helper for adapter suites: runs one generation and returns its texts and single outcome.
-import type { EngineAdapter, GenerationOutcome, GenerationRequest } from '../types.js';
+import type {
+  EngineAdapter,
+  GenerationOutcome,
+  GenerationRequest,
+} from '../../src/adapters/types.js';
 
 export interface Collected {
   texts: string[];
