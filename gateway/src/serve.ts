@@ -14,7 +14,7 @@ import { startGateway } from './gateway.js';
 import { startTracing } from './tracing/sdk.js';
 import type { HttpPlugin } from './http/app.js';
 
-export interface ServeExtras {
+interface ServeExtras {
   /** Registered after the product routes (tests: the provider-state hook). */
   readonly httpPlugins?: readonly HttpPlugin[];
 }

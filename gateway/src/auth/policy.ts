@@ -14,7 +14,7 @@ import { CoreError } from '@llama-orch/core';
 import { DEFAULT_TENANT, isLoopbackHost } from './api-keys.js';
 import type { Credential, KeyRing, Principal } from './api-keys.js';
 
-export interface AuthPolicyOptions {
+interface AuthPolicyOptions {
   /** config auth.required: every data-plane request needs a key. */
   readonly required: boolean;
   readonly keys: KeyRing;
@@ -22,7 +22,7 @@ export interface AuthPolicyOptions {
   readonly host: string;
 }
 
-export type ControlMode = 'open' | 'key' | 'closed';
+type ControlMode = 'open' | 'key' | 'closed';
 
 const ANONYMOUS: Principal = { tenant: DEFAULT_TENANT, operator: false, authenticated: false };
 

@@ -8,9 +8,9 @@ import type { PlacementDecision, PlacementRequest, Placer } from '../extproc/han
 import { credentialFrom } from './api-keys.js';
 import type { AuthPolicy } from './policy.js';
 
-export const CREDENTIAL_HEADERS = ['x-api-key', 'authorization'] as const;
+const CREDENTIAL_HEADERS = ['x-api-key', 'authorization'] as const;
 
-export interface StreamGuardOptions {
+interface StreamGuardOptions {
   readonly policy: AuthPolicy;
   /** Tenant that submitted a live task (undefined when unknown: the placer answers 404). */
   readonly taskTenant: (taskId: string) => string | undefined;

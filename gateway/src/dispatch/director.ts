@@ -15,7 +15,6 @@ import type { CancelReasonLabel, DirectorOptions, TaskMeta } from './director-ty
 import { terminalDecision, terminalOutcome } from './terminal.js';
 
 export { DESTINATION_HEADER, LEASE_HEADER } from './director-types.js';
-export type { CancelReasonLabel, DirectorOptions, TaskMeta } from './director-types.js';
 
 // Answer for a waiter whose ext_proc stream already ended; never reaches Envoy.
 const passDecision: PlacementDecision = { kind: 'route', setHeaders: {} };

@@ -1,6 +1,6 @@
 // Bounded waits for a sidecar's answer to an Assign: LeaseAccepted, or LeaseRefused (ORCH-4033),
 // else a timeout (ORCH-4021: default 2 s) or the replica's stream ending.
-export type AcceptOutcome = 'accepted' | 'refused' | 'timeout' | 'gone';
+type AcceptOutcome = 'accepted' | 'refused' | 'timeout' | 'gone';
 
 export class LeaseWaits {
   private readonly pending = new Map<

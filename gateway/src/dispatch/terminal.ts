@@ -7,7 +7,7 @@ import type { Engine, TerminalEvent } from '@llama-orch/core';
 import type { RespondDecision } from '../extproc/handler.js';
 import type { ExtProcOutcome } from '../metrics/metrics.js';
 
-export function terminalSseEvent(event: TerminalEvent, engine: Engine): SseEvent {
+function terminalSseEvent(event: TerminalEvent, engine: Engine): SseEvent {
   if (event.state === 'failed' || event.reason === 'error') {
     const e = event.error;
     return {

@@ -2,7 +2,7 @@
 // decodes them (keepCase, enums as strings, oneofs as a `request`/`response` discriminator).
 // Only extproc/ sees these types (CONTRIBUTING.md, "Envoy types stay in extproc/").
 
-export interface EnvoyHeaderValue {
+interface EnvoyHeaderValue {
   key: string;
   value?: string;
   raw_value?: Buffer | Uint8Array;
@@ -31,7 +31,7 @@ export interface ProcessingRequest {
   response_trailers?: unknown;
 }
 
-export interface EnvoyHeaderValueOption {
+interface EnvoyHeaderValueOption {
   header: { key: string; raw_value: Buffer };
   append_action: 'OVERWRITE_IF_EXISTS_OR_ADD';
 }
@@ -41,13 +41,13 @@ export interface EnvoyHeaderMutation {
   remove_headers?: string[];
 }
 
-export interface EnvoyCommonResponse {
+interface EnvoyCommonResponse {
   status?: 'CONTINUE';
   header_mutation?: EnvoyHeaderMutation;
   clear_route_cache?: boolean;
 }
 
-export interface EnvoyImmediateResponse {
+interface EnvoyImmediateResponse {
   status: { code: number };
   headers?: EnvoyHeaderMutation;
   body?: Buffer;

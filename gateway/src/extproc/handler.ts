@@ -23,7 +23,7 @@ export interface PlacementRequest {
 }
 
 /** Forward the request upstream with these headers set (overwriting any existing copy). */
-export interface RouteDecision {
+interface RouteDecision {
   readonly kind: 'route';
   readonly setHeaders: Readonly<Record<string, string>>;
   /** Lower-case names of headers that must not travel upstream (e.g. the client's API key). */

@@ -18,7 +18,7 @@ export interface ExtProcCall extends EventEmitter {
   end(): void;
 }
 
-export interface ExtProcLogger {
+interface ExtProcLogger {
   warn(obj: object, msg: string): void;
   debug(obj: object, msg: string): void;
 }

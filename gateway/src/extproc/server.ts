@@ -9,7 +9,7 @@ import { processStream } from './process-stream.js';
 import type { ProcessStreamOptions } from './process-stream.js';
 import { externalProcessorService } from './protos.js';
 
-export interface ExtProcServer {
+interface ExtProcServer {
   readonly port: number;
   close(): Promise<void>;
 }

@@ -28,7 +28,7 @@ declare module 'fastify' {
   }
 }
 
-export interface HttpAppOptions {
+interface HttpAppOptions {
   readonly tasks: TaskService;
   readonly pools: PoolService;
   readonly metrics: GatewayMetrics;

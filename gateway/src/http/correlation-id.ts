@@ -7,9 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { CoreError } from '@llama-orch/core';
 
 /** The contract's pattern (data.yaml components.parameters.CorrelationIdHeader). */
-export const CORRELATION_ID_PATTERN = /^[0-9A-Za-z._:-]{1,128}$/;
+const CORRELATION_ID_PATTERN = /^[0-9A-Za-z._:-]{1,128}$/;
 
-export interface ResolvedCorrelationId {
+interface ResolvedCorrelationId {
   /** The id to echo: the client's when valid, else a fresh UUIDv4. */
   readonly id: string;
   /** Set when the client sent an invalid id: the request is answered with this. */

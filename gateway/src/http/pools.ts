@@ -12,7 +12,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { PoolService } from '../services/pools.js';
 import type { AdminCheck } from './admin-auth.js';
 
-export interface PoolRouteDeps {
+interface PoolRouteDeps {
   readonly pools: PoolService;
   readonly admin: AdminCheck;
 }

@@ -11,7 +11,7 @@ import type { RouteDeps } from './tasks.js';
  * sessions only; an operator key, or an anonymous caller on a loopback stack with auth off, sees
  * any tenant's.
  */
-export function sessionScope(principal: Principal): SessionScope {
+function sessionScope(principal: Principal): SessionScope {
   return {
     tenant: principal.tenant,
     anyTenant: principal.operator || !principal.authenticated,

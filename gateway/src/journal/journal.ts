@@ -16,7 +16,7 @@ import type { TaskSpecInput } from '@llama-orch/core';
  */
 export type JournalSync = 'full' | 'normal';
 
-export interface JournalOptions {
+interface JournalOptions {
   /** A file path, or ':memory:' (unit tests: the same code, nothing outlives the process). */
   readonly path: string;
   readonly synchronous?: JournalSync;
@@ -29,7 +29,7 @@ export interface JournalOptions {
 }
 
 /** What admission knew about a task: enough to admit it again after a restart. */
-export interface AdmittedTask {
+interface AdmittedTask {
   readonly spec: TaskSpecInput;
   readonly tenant: string;
   readonly pinned: boolean;
@@ -38,12 +38,12 @@ export interface AdmittedTask {
   readonly admittedAtWall: number;
 }
 
-export interface TerminalRecord {
+interface TerminalRecord {
   readonly state: string;
   readonly code?: string;
 }
 
-export interface JournalReplay {
+interface JournalReplay {
   /** Tasks admitted and not ended, in admission order. */
   readonly open: AdmittedTask[];
   /** How many records the file held (a restart log line). */

@@ -6,7 +6,7 @@ import { CoreError } from '@llama-orch/core';
 import type { AdmissionJournal } from './journal.js';
 
 /** The part of TaskService replay needs (its admission, with `restored`). */
-export interface RestoringAdmission {
+interface RestoringAdmission {
   admit(
     spec: Parameters<AdmissionJournal['admitted']>[0]['spec'],
     tenant: string,
@@ -16,7 +16,7 @@ export interface RestoringAdmission {
   ): unknown;
 }
 
-export interface ReplayReport {
+interface ReplayReport {
   /** Records read from the file. */
   readonly records: number;
   /** Tasks queued again. */

@@ -6,11 +6,9 @@ import type { CounterFacade, GaugeFacade, HistogramFacade } from './guarded.js';
 import { guardCounter, guardGauge, guardHistogram } from './guarded.js';
 import { LabelBudget } from './label-budget.js';
 
-export const FIRST_TOKEN_BUCKETS = [50, 100, 150, 200, 300, 500, 750, 1000, 1500, 2000, 3000];
-export const DECODE_BUCKETS = [
-  250, 500, 750, 1000, 1500, 2000, 3000, 4000, 6000, 8000, 10000, 12000,
-];
-export const HOLD_BUCKETS = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000];
+const FIRST_TOKEN_BUCKETS = [50, 100, 150, 200, 300, 500, 750, 1000, 1500, 2000, 3000];
+const DECODE_BUCKETS = [250, 500, 750, 1000, 1500, 2000, 3000, 4000, 6000, 8000, 10000, 12000];
+const HOLD_BUCKETS = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000];
 
 const QUEUE_LABELS = ['engine', 'engine_version', 'pool_id', 'priority'] as const;
 const REPLICA_LABELS = ['engine', 'engine_version', 'pool_id', 'replica_id'] as const;
@@ -62,7 +60,7 @@ export interface GatewayMetrics {
   readonly assignTimeouts: CounterFacade<'pool_id'>;
 }
 
-export interface MetricsOptions {
+interface MetricsOptions {
   /** Configured tenants: the highest weights get the `tenant` label budget first. */
   readonly tenants?: Readonly<Record<string, { weight?: number }>>;
 }

@@ -21,14 +21,14 @@ import type { ReplicaRegistry } from '../replicas/registry.js';
 import { openAiErrorDecision, openAiFromTerminal, ParamError } from './errors.js';
 
 /** OpenAI leaves max_tokens open; a task needs a budget (prompt + max_tokens ≤ ctx). */
-export const OPENAI_DEFAULT_MAX_TOKENS = 256;
-export const SESSION_HEADER = 'x-orch-session-id';
-export const PRIORITY_HEADER = 'x-orch-priority';
-export const DEADLINE_HEADER = 'x-orch-deadline-ms';
+const OPENAI_DEFAULT_MAX_TOKENS = 256;
+const SESSION_HEADER = 'x-orch-session-id';
+const PRIORITY_HEADER = 'x-orch-priority';
+const DEADLINE_HEADER = 'x-orch-deadline-ms';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What placement knows about a model a pool serves (from live registrations, else the config). */
-export interface ServedModel {
+interface ServedModel {
   readonly engine: Engine;
   readonly ctxMax: number;
   readonly samplerProfileVersion?: string;
@@ -40,7 +40,7 @@ export interface ServedModel {
   readonly bestEffortOnly?: boolean;
 }
 
-export interface OpenAiPlacerOptions {
+interface OpenAiPlacerOptions {
   readonly tasks: TaskService;
   readonly director: Director;
   readonly registry: ReplicaRegistry;

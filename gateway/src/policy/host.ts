@@ -16,7 +16,7 @@ import type { WasmGlobal, WasmMemory } from './wasm-api.js';
 
 export type DisableReason = 'trap' | 'budget' | 'garbage';
 
-export interface PolicyOptions {
+interface PolicyOptions {
   /** Fuel per decision (function entries + loop iterations); default 100000. */
   readonly fuel?: number;
   /** Wall-clock budget per decision in ms; default 1. */

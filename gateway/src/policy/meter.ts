@@ -9,7 +9,7 @@
 // saturating float-to-int, bulk memory and reference types. SIMD, exceptions, threads and modules
 // with imports are refused (a policy needs none of them; imports would break purity).
 
-export class MeterError extends Error {
+class MeterError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'MeterError';

@@ -10,7 +10,7 @@ import { PolicyHost } from './host.js';
 import type { DisableReason } from './host.js';
 import { encodeSnapshot } from './snapshot.js';
 
-export interface WasmPolicyOptions {
+interface WasmPolicyOptions {
   /** Folder a relative `params.path` is resolved from (the config file's folder). */
   readonly baseDir: string;
   /** A policy was disabled: log it and count it (placement_policy_disabled_total). */

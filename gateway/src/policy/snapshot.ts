@@ -3,9 +3,9 @@
 // candidates by position, and core hands them over in a deterministic order.
 import type { Candidate, PlacementContext } from '@llama-orch/core';
 
-export const ABI_VERSION = 1;
-export const HEADER_SLOTS = 8;
-export const CANDIDATE_SLOTS = 8;
+const ABI_VERSION = 1;
+const HEADER_SLOTS = 8;
+const CANDIDATE_SLOTS = 8;
 
 /**
  * Header: [abi version, candidates, interactive (1/0), has affinity (1/0), prompt chars, pinned

@@ -6,12 +6,12 @@ export interface WasmGlobal {
 export interface WasmMemory {
   readonly buffer: ArrayBuffer;
 }
-export interface WasmModuleImport {
+interface WasmModuleImport {
   module: string;
   name: string;
   kind: string;
 }
-export interface WasmApi {
+interface WasmApi {
   Module: {
     new (bytes: Uint8Array): object;
     imports(module: object): WasmModuleImport[];

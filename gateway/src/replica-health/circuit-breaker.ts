@@ -15,7 +15,7 @@ export interface CircuitBreakerConfig {
   readonly cooldownMs: number;
 }
 
-export const DEFAULT_CIRCUIT_BREAKER: CircuitBreakerConfig = {
+const DEFAULT_CIRCUIT_BREAKER: CircuitBreakerConfig = {
   consecutiveFailures: 5,
   cooldownMs: 30_000,
 };
@@ -23,9 +23,9 @@ export const DEFAULT_CIRCUIT_BREAKER: CircuitBreakerConfig = {
 /** Lease errors that say the replica (not the request) is broken. */
 const REPLICA_FAULTS: ReadonlySet<string> = new Set(['WORKER_RESET', 'DECODE_TIMEOUT']);
 
-export type BreakerState = 'closed' | 'open' | 'half_open';
+type BreakerState = 'closed' | 'open' | 'half_open';
 /** What a lease's end says about its replica; `neutral` says nothing (canceled, bad request). */
-export type LeaseVerdict = 'success' | 'failure' | 'neutral';
+type LeaseVerdict = 'success' | 'failure' | 'neutral';
 
 export function leaseVerdict(reason: string, errorCode: string | undefined): LeaseVerdict {
   if (reason === 'stop' || reason === 'length') return 'success';
@@ -163,7 +163,7 @@ function fresh(code: string): Breaker {
 }
 
 /** What the breakers need to re-offer a replica (the director's options fit). */
-export interface BreakerWiring {
+interface BreakerWiring {
   readonly registry: Pick<ReplicaRegistry, 'refresh'>;
   readonly clock: () => number;
   readonly circuitBreaker?: CircuitBreakerConfig;

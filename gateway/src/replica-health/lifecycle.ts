@@ -5,10 +5,9 @@
 // sidecar reported (Register, latest Heartbeat and its reason), heartbeat freshness, the pool's
 // serving set and the drain state.
 
-export type LifecycleState =
-  'Registering' | 'SelfTesting' | 'Ready' | 'Draining' | 'Drained' | 'Unready';
+type LifecycleState = 'Registering' | 'SelfTesting' | 'Ready' | 'Draining' | 'Drained' | 'Unready';
 
-export interface LifecycleInput {
+interface LifecycleInput {
   /** The sidecar sent at least one heartbeat. */
   readonly heartbeat: boolean;
   /** Its last heartbeat said ready. */
@@ -30,7 +29,7 @@ export interface LifecycleInput {
   readonly circuit?: string | undefined;
 }
 
-export interface Lifecycle {
+interface Lifecycle {
   readonly state: LifecycleState;
   /** Empty exactly when state is Ready. */
   readonly reason: string;

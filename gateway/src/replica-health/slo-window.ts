@@ -6,7 +6,7 @@ import { replicaSetKey } from '@llama-orch/core';
 import type { LeaseEvent } from '@llama-orch/proto';
 import type { ReplicaRecord, ReplicaRegistry } from '../replicas/registry.js';
 
-export type SloSnapshot = NonNullable<ReplicaSet['slo']>;
+type SloSnapshot = NonNullable<ReplicaSet['slo']>;
 
 interface Sample {
   readonly at: number;

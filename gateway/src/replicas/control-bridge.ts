@@ -9,7 +9,7 @@ import { leaseVerdict } from '../replica-health/circuit-breaker.js';
 import { adoptReportedLeases } from './lease-adoption.js';
 import type { Director } from '../dispatch/director.js';
 
-export interface ControlBridgeOptions {
+interface ControlBridgeOptions {
   readonly core: Scheduler;
   readonly registry: ReplicaRegistry;
   readonly director: Director;

@@ -8,7 +8,7 @@ import type { GrpcTlsFiles } from '../auth/grpc-tls.js';
 import { bindServer, shutdownServer } from '../extproc/server.js';
 import type { ReplicaRegistry } from './registry.js';
 
-export interface ControlServer {
+interface ControlServer {
   readonly port: number;
   close(): Promise<void>;
 }

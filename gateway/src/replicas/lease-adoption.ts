@@ -5,7 +5,7 @@
 import type { Scheduler } from '@llama-orch/core';
 import type { ReplicaRecord, ReplicaRegistry } from './registry.js';
 
-export interface LeaseAdoptionDeps {
+interface LeaseAdoptionDeps {
   readonly core: Pick<Scheduler, 'adoptLease'>;
   readonly registry: Pick<ReplicaRegistry, 'send'>;
   /** The admission journal's view of ended tasks; absent when no journal is configured. */
@@ -13,7 +13,7 @@ export interface LeaseAdoptionDeps {
   readonly log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
 
-export interface AdoptionReport {
+interface AdoptionReport {
   readonly adopted: number;
   readonly canceled: number;
   readonly refused: number;

@@ -52,12 +52,12 @@ export interface ControlSink {
   reloadResult?(record: ReplicaRecord, result: ReloadResult): void;
 }
 
-export interface RegistryLogger {
+interface RegistryLogger {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
 }
 
-export interface RegistryOptions {
+interface RegistryOptions {
   readonly clock: () => number;
   /** A heartbeat older than this makes the replica Unready (ORCH-4011). */
   readonly heartbeatTimeoutMs: number;

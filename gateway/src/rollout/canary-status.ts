@@ -5,7 +5,7 @@ import type { ReplicaRegistry } from '../replicas/registry.js';
 import { normalizeDigest } from '../replicas/registry.js';
 import type { ReloadTarget } from './reload-catalog.js';
 
-export interface SideCounts {
+interface SideCounts {
   canary: number;
   stable: number;
 }

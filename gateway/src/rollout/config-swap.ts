@@ -28,7 +28,7 @@ export type ConfigCommit = (
   to: ReloadTarget,
 ) => string | undefined;
 
-export interface ConfigSwapOptions {
+interface ConfigSwapOptions {
   /** The file placement loaded its configuration from. */
   readonly path: string;
   /** Read-only mount (`--config-readonly`): never write; health says the file was not updated. */
@@ -84,7 +84,7 @@ export function swapPoolModel(
  * The document with the pool on `to` (path and digest from its `models[]` entry when it has one)
  * and the old model kept in `models[]`, so a reload back to it stays a configured target.
  */
-export function withPoolModel(
+function withPoolModel(
   text: string,
   poolId: string,
   from: ReloadTarget,

@@ -14,8 +14,6 @@ import { resolveReloadTarget } from './reload-catalog.js';
 import { ReloadRun } from './reload-run.js';
 import type { CanaryPlan, ReloadStatus, ReloadTimings } from './reload-run.js';
 
-export type { ReloadStatus } from './reload-run.js';
-
 export interface ReloadRequestInput {
   readonly newModelRef: string;
   readonly newModelDigest?: string | undefined;
@@ -38,7 +36,7 @@ export interface ReloadCoordinatorOptions {
   readonly commit?: ConfigCommit;
 }
 
-export const DEFAULT_RELOAD_TIMINGS: ReloadTimings = {
+const DEFAULT_RELOAD_TIMINGS: ReloadTimings = {
   drainDeadlineMs: 30_000,
   replicaDeadlineMs: 180_000,
   aliasMs: 60_000,

@@ -30,7 +30,7 @@ export interface ReloadTimings {
   readonly pollMs: number;
 }
 
-export interface ReloadRunDeps {
+interface ReloadRunDeps {
   readonly core: Scheduler;
   readonly registry: ReplicaRegistry;
   /** Placement clock (ms, monotonic): deadlines. */

@@ -15,7 +15,7 @@ import type { ReloadTimings } from '../rollout/reload-run.js';
 import { SloWindow } from '../replica-health/slo-window.js';
 
 /** What drains a pool (the Director: core plus delivering terminal events and Cancels). */
-export interface PoolDrainer {
+interface PoolDrainer {
   drainPool(poolId: string, deadlineMs: number): void;
   /** Run core's dispatch soon (work may flow again after an undrain). */
   kick?(): void;

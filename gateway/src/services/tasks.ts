@@ -24,7 +24,7 @@ import type { ReplicaRegistry } from '../replicas/registry.js';
 import type { Director } from '../dispatch/director.js';
 import { modelList } from '../openai/models.js';
 
-export interface TaskServiceOptions {
+interface TaskServiceOptions {
   readonly core: Scheduler;
   readonly director: Director;
   readonly registry: ReplicaRegistry;

@@ -4,7 +4,7 @@
 // The SDK (exporters, grpc-js, protobufjs: ~10 MiB resident) is imported only when an endpoint
 // is set (issue 19): a placement without tracing never loads it.
 
-export interface Tracing {
+interface Tracing {
   shutdown(): Promise<void>;
 }
 

@@ -8,7 +8,7 @@ import { compilePolicy } from '@llama-orch/tools';
 import { PolicyHost } from '../../src/policy/host.js';
 import { policyScorer } from '../../src/policy/plugin.js';
 
-export interface CostRow {
+interface CostRow {
   profile: string;
   p50Us: number;
   p99Us: number;
@@ -20,7 +20,7 @@ function percentile(values: number[], p: number): number {
   return v[Math.min(v.length, Math.max(1, Math.ceil((p / 100) * v.length))) - 1] as number;
 }
 
-export async function policyCost(decisions = 20_000): Promise<CostRow[]> {
+async function policyCost(decisions = 20_000): Promise<CostRow[]> {
   const weights = { leastLoad: 1, sessionAffinity: 2, kvHeadroom: 0.25 };
   const builtin = defaultProfile(weights);
   const prefix: PlacementProfile = {

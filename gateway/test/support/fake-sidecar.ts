@@ -13,7 +13,7 @@ import type { Assign, Cancel, PlacementCommand, SidecarMessage } from '@llama-or
 import { finishedStop, heartbeatMessage, leaseMessage } from './sidecar-messages.js';
 import { register } from './harness.js';
 
-export interface FakeSidecarOptions {
+interface FakeSidecarOptions {
   readonly controlPort: number;
   readonly replicaId: string;
   readonly poolId: string;
@@ -27,7 +27,7 @@ export interface FakeSidecarOptions {
   readonly registerTimeoutMs?: number;
 }
 
-export interface SeenRequest {
+interface SeenRequest {
   readonly url: string;
   readonly headers: IncomingHttpHeaders;
 }

@@ -10,7 +10,7 @@ import type { EnvoyEdge } from './envoy-edge.js';
 const PICKER_CLUSTER = 'endpoint_picker';
 const POOL_CLUSTER = 'inference_pool';
 
-export function inferencePoolBootstrap(o: {
+function inferencePoolBootstrap(o: {
   listenPort: number;
   adminPort: number;
   pickerPort: number;

@@ -58,7 +58,7 @@ export function finishedStop(
 }
 
 /** What the fake does with a Reload: switch, fail a self-test step, or never answer. */
-export type ReloadBehaviour =
+type ReloadBehaviour =
   | { readonly kind: 'ok'; readonly digest: string }
   | { readonly kind: 'fail'; readonly step: string; readonly message: string }
   | { readonly kind: 'silent' };

@@ -33,7 +33,7 @@ export const TEST_HOOKS_PATH = '/_test/provider-states';
 /** A queue larger than this is not a test queue; stop filling instead of looping on. */
 const MAX_FILL = 10_000;
 
-export interface TestHookDeps {
+interface TestHookDeps {
   readonly tasks: TaskService;
   /** For the "pool" op (absent: that op answers 400). */
   readonly pools?: PoolService;
@@ -43,7 +43,7 @@ export interface TestHookDeps {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-export function testHooksEnabled(env: NodeJS.ProcessEnv): boolean {
+function testHooksEnabled(env: NodeJS.ProcessEnv): boolean {
   return env[TEST_HOOKS_ENV] === '1' && env.NODE_ENV !== 'production';
 }
 
