@@ -46,7 +46,7 @@ export function replicasCluster(o: ResolvedEnvoyOptions): Record<string, unknown
   };
 }
 
-export function http2Only(): Record<string, unknown> {
+function http2Only(): Record<string, unknown> {
   return {
     'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
       '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',

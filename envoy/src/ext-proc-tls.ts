@@ -20,8 +20,8 @@ export interface ExtProcTlsOptions {
 }
 
 const SECRET_TYPE = 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret';
-export const EXT_PROC_CLIENT_SECRET = 'ext_proc_client_cert';
-export const EXT_PROC_CA_SECRET = 'ext_proc_ca';
+const EXT_PROC_CLIENT_SECRET = 'ext_proc_client_cert';
+const EXT_PROC_CA_SECRET = 'ext_proc_ca';
 const CLIENT_SDS_FILE = 'ext-proc-client.sds.yaml';
 const CA_SDS_FILE = 'ext-proc-ca.sds.yaml';
 
