@@ -12,7 +12,7 @@ import { bringUpEngine, type BringUpOptions, type EngineStartup } from './engine
 import type { SidecarMetrics } from './http/metrics.js';
 import type { ReplicaState, UnreadyKey } from './replica-state.js';
 
-export interface EngineSlotDeps {
+interface EngineSlotDeps {
   mod: AdapterModule;
   state: ReplicaState;
   metrics: SidecarMetrics;

@@ -3,9 +3,9 @@
 // value (`--port abc`) is a startup error naming the flag and its env variable, never a NaN.
 import { parseArgs } from 'node:util';
 
-export type FlagKind = 'string' | 'int' | 'port' | 'bool' | 'list' | 'number-list' | 'argv';
+type FlagKind = 'string' | 'int' | 'port' | 'bool' | 'list' | 'number-list' | 'argv';
 
-export interface FlagSpec {
+interface FlagSpec {
   /** Long name without dashes. */
   name: string;
   /** Environment variable read when the flag is absent. */
@@ -291,7 +291,7 @@ export const SIDECAR_FLAGS: readonly FlagSpec[] = [
   },
 ];
 
-export type FlagValue = string | number | boolean | string[] | number[];
+type FlagValue = string | number | boolean | string[] | number[];
 
 export class FlagError extends Error {
   override readonly name = 'FlagError';

@@ -48,7 +48,7 @@ export function registerOf(m: SidecarMessage): Register | undefined {
   return m.msg?.$case === 'register' ? m.msg.value : undefined;
 }
 
-export function heartbeatOf(m: SidecarMessage): Heartbeat | undefined {
+function heartbeatOf(m: SidecarMessage): Heartbeat | undefined {
   return m.msg?.$case === 'heartbeat' ? m.msg.value : undefined;
 }
 
@@ -68,12 +68,4 @@ export async function heartbeatWhere(
     return hb !== undefined && pred(hb) && placement.messages.indexOf(x) >= from;
   }, timeoutMs);
   return heartbeatOf(m) as Heartbeat;
-}
-
-export async function until(pred: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }

@@ -3,7 +3,7 @@
 // llama.cpp's API, so the llama.cpp adapter sees only its `sim-…` build_info).
 import type { EngineIdentity } from './types.js';
 
-export function isSimulatedVersion(engineVersion: string): boolean {
+function isSimulatedVersion(engineVersion: string): boolean {
   return /^(mock|sim)-/.test(engineVersion);
 }
 

@@ -30,9 +30,9 @@ export interface Lease {
   prepared?: { readonly adapter: EngineAdapter; readonly prompt: PreparedPrompt };
 }
 
-export type ClaimResult = { ok: true; lease: Lease } | { ok: false; reason: ClaimFailure };
+type ClaimResult = { ok: true; lease: Lease } | { ok: false; reason: ClaimFailure };
 
-export type AcceptResult = { ok: true; lease: Lease } | { ok: false; reason: string };
+type AcceptResult = { ok: true; lease: Lease } | { ok: false; reason: string };
 
 export class LeaseStore {
   private readonly leases = new Map<string, Lease>();

@@ -20,7 +20,7 @@ import { controlChannel } from './control-tls.js';
 import type { ControlTlsFiles } from './control-tls.js';
 
 /** The sidecar's answer to an Assign: reported to placement as LeaseAccepted or LeaseRefused. */
-export type AssignAnswer =
+type AssignAnswer =
   | { readonly accepted: true }
   | { readonly accepted: false; readonly reason: string; readonly busy: boolean };
 
@@ -33,7 +33,7 @@ export interface ControlHandlers {
   onConnectionChange?(connected: boolean, detail: string): void;
 }
 
-export interface PlacementClientOptions {
+interface PlacementClientOptions {
   address: string;
   /** ORCH-3142: mutual TLS to placement (absent: plaintext, loopback stacks without tls only). */
   tls?: ControlTlsFiles;

@@ -7,9 +7,9 @@ import { confirmSlotIdle } from './confirm-idle.js';
 
 export const CANARY_PROMPT = 'The three primary colours are';
 export const CANARY_MAX_TOKENS = 16;
-export const CANARY_PROFILE = 'greedy';
+const CANARY_PROFILE = 'greedy';
 
-export interface CanaryResult {
+interface CanaryResult {
   hash: string;
   text: string;
   tokenIds: number[];
@@ -19,7 +19,7 @@ export interface CanaryResult {
 // 16 greedy tokens take well under a second on a GPU, but the CPU carve-out on a loaded 2-core CI
 // box decodes ~1 token/s: a 30 s bound there failed the canary ("canceled") and left the replica
 // unready for good, since the startup canary is not retried.
-export const CANARY_TIMEOUT_MS = 120_000;
+const CANARY_TIMEOUT_MS = 120_000;
 
 export async function runCanary(
   adapter: EngineAdapter,

@@ -2,7 +2,7 @@
 // mask (CUDA_VISIBLE_DEVICES), and spans more than one GPU only with one explicit split ratio per
 // device. The mask is fixed at launch; a crash restart relaunches on the same mask.
 
-export interface DevicePlacement {
+interface DevicePlacement {
   /** `cuda:<index>` entries, or exactly `['cpu']` (the CI carve-out). */
   readonly devices: readonly string[];
   /** One ratio per device; required when devices has more than one GPU. */

@@ -15,7 +15,7 @@ export interface EngineWatch {
   stop(): void;
 }
 
-export interface EngineWatchOptions {
+interface EngineWatchOptions {
   eng: EngineStartup;
   adapter: EngineAdapter;
   state: ReplicaState;

@@ -17,7 +17,7 @@ export const DEFAULT_RESTART_POLICY: RestartPolicy = {
   windowMs: 600_000,
 };
 
-export interface RestartHooks {
+interface RestartHooks {
   /** The engine died: mark the replica unready. */
   onDown(exit: ExitInfo): void;
   /** A new process is healthy; `problem` is set when its post-start checks failed. */

@@ -8,14 +8,6 @@ import { identityHash, runCancelSelfTest, runCanary } from './canary.js';
 /** `launch` covers starting (or reaching) the engine; the rest are the ORCH-3049 checks. */
 export type SelfTestStep = 'launch' | 'preload' | 'decode' | 'cancel' | 'telemetry';
 
-export const SELF_TEST_STEPS: readonly SelfTestStep[] = [
-  'launch',
-  'preload',
-  'decode',
-  'cancel',
-  'telemetry',
-];
-
 export interface SelfTestFailure {
   step: SelfTestStep;
   detail: string;
@@ -52,7 +44,7 @@ export async function step<T>(name: SelfTestStep, fn: () => Promise<T>): Promise
   }
 }
 
-export interface SelfTestResult {
+interface SelfTestResult {
   identity: EngineIdentity;
   canary: { hash: string; ms: number };
 }

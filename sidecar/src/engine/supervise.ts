@@ -5,7 +5,7 @@ import { maskEnv } from './device-mask.js';
 import { verifyModelDigest } from './digest.js';
 import { captureOutput, EngineProcess } from './process.js';
 
-export interface SuperviseOptions {
+interface SuperviseOptions {
   launcher: EngineLauncher;
   adapter: EngineAdapter;
   binary: string;
@@ -26,7 +26,7 @@ export interface SuperviseOptions {
   tensorSplit?: readonly number[];
 }
 
-export interface SupervisedEngine {
+interface SupervisedEngine {
   process: EngineProcess;
   launch: LaunchFacts;
   modelDigest: string;

@@ -4,9 +4,9 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 
 export type AbortReason = 'client_disconnect' | 'cancel' | 'watchdog' | 'engine_error' | 'drain';
-export type LeaseRejectReason = 'missing' | 'unknown' | 'task_mismatch' | 'used' | 'expired';
+type LeaseRejectReason = 'missing' | 'unknown' | 'task_mismatch' | 'used' | 'expired';
 
-export interface MetricIdentity {
+interface MetricIdentity {
   engine: string;
   engine_version: string;
   pool_id: string;

@@ -13,7 +13,7 @@ import type { TaskEventWriter } from '../sse/stream-writer.js';
 import { startStreamSpan, withSpan } from '../tracing.js';
 import type { SidecarMetrics } from './metrics.js';
 
-export interface HttpDeps {
+interface HttpDeps {
   leases: LeaseStore;
   metrics: SidecarMetrics;
   engine: Engine;

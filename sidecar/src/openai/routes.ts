@@ -20,7 +20,7 @@ import type { LeaseStream, RequestOverrides } from '../streaming/lease-stream.js
 import { startStreamSpan, withSpan } from '../tracing.js';
 import { OpenAiWriter } from './writer.js';
 
-export interface OpenAiRouteDeps {
+interface OpenAiRouteDeps {
   leases: LeaseStore;
   metrics: SidecarMetrics;
   replicaId: string;
@@ -50,7 +50,7 @@ function refuse(
 }
 
 /** The request's conversation / prompt and sampling, as the adapter seam takes them. */
-export function overridesOf(req: OpenAiRequest): RequestOverrides {
+function overridesOf(req: OpenAiRequest): RequestOverrides {
   const b = req.body;
   const sampling = {
     ...(b.temperature !== undefined && b.temperature !== null

@@ -70,7 +70,7 @@ interface Entry {
   timer: NodeJS.Timeout | undefined;
 }
 
-export type ResumeFailure = 'unknown' | 'task_mismatch' | 'bad_id';
+type ResumeFailure = 'unknown' | 'task_mismatch' | 'bad_id';
 
 /** The resumable streams of this sidecar, by lease id. */
 export class ResumableStreams {

@@ -10,7 +10,7 @@ import type { AbortReason } from '../http/metrics.js';
 import type { TaskEventWriter } from '../sse/stream-writer.js';
 import type { PromptFormat, SseMetrics } from '@llama-orch/contracts';
 
-export interface LeaseStreamDeps {
+interface LeaseStreamDeps {
   adapter: EngineAdapter;
   defaultSamplerProfile: string;
   now: () => number;

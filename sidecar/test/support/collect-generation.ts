@@ -5,7 +5,7 @@ import type {
   GenerationRequest,
 } from '../../src/adapters/types.js';
 
-export interface Collected {
+interface Collected {
   texts: string[];
   tokenIds: number[];
   outcome: GenerationOutcome;

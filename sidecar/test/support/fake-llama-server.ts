@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface FakeScript {
+interface FakeScript {
   /** Token texts to stream. */
   tokens: string[];
   /** Delay between tokens (ms). */

@@ -6,13 +6,13 @@ import { postStream } from '../openai-compatible/index.js';
 import type { StreamResponse } from '../openai-compatible/index.js';
 import { describe, mapHttpError, mapTransportError } from './errors.js';
 
-export type Rendered = { ok: true; prompt: string } | { ok: false; error: AdapterError };
+type Rendered = { ok: true; prompt: string } | { ok: false; error: AdapterError };
 
 /**
  * The request body: the turns to render (one user turn for a task prompt, the whole conversation
  * for an OpenAI request, ORCH-3105); the engine appends the assistant turn's opening.
  */
-export function applyTemplateBody(turns: readonly ChatTurn[]): { messages: ChatTurn[] } {
+function applyTemplateBody(turns: readonly ChatTurn[]): { messages: ChatTurn[] } {
   return { messages: [...turns] };
 }
 

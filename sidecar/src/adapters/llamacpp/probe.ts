@@ -40,7 +40,7 @@ export function parsePromText(text: string): Map<string, number> {
   return out;
 }
 
-export interface SlotState {
+interface SlotState {
   id: number;
   isProcessing: boolean;
   nCtx: number;

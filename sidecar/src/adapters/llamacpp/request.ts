@@ -3,7 +3,7 @@
 import type { GenerationRequest } from '../types.js';
 import type { LlamaSamplerParams } from './sampler-profiles.js';
 
-export interface CompletionBody extends LlamaSamplerParams {
+interface CompletionBody extends LlamaSamplerParams {
   prompt: string;
   stream: true;
   seed: number;

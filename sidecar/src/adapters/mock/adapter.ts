@@ -14,7 +14,7 @@ import type {
   LoadSignals,
 } from '../types.js';
 
-export type MockFault =
+type MockFault =
   /** A coded error outcome after `afterTokens` tokens. */
   | { kind: 'error'; afterTokens: number; code?: AdapterErrorCode; message?: string }
   /** The engine connection drops after `afterTokens` tokens (WORKER_RESET). */
@@ -22,7 +22,7 @@ export type MockFault =
   /** No more output after `afterTokens` tokens until aborted (for watchdog tests). */
   | { kind: 'hang'; afterTokens: number };
 
-export interface MockScript {
+interface MockScript {
   /** Exact token texts; default: derived from seed and prompt. */
   tokens?: readonly string[];
   /** Tokens generated when `tokens` is absent (capped by maxTokens). */
@@ -38,7 +38,7 @@ export interface MockScript {
   tokensIn?: number;
 }
 
-export interface MockOptions {
+interface MockOptions {
   /** Engine enum value this mock stands in for (default llamacpp). */
   engine?: Engine;
   version?: string;
@@ -59,7 +59,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /** Deterministic pseudo-words for a (seed, prompt): same inputs, same stream (ORCH-3050 tests). */
-export function mockTokens(seed: number, prompt: string, n: number): string[] {
+function mockTokens(seed: number, prompt: string, n: number): string[] {
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
     const h = createHash('sha256').update(`${seed}\0${prompt}\0${i}`).digest();

@@ -2,9 +2,6 @@
 import type { AdapterModule } from '../types.js';
 import { MockAdapter } from './adapter.js';
 
-export { MockAdapter, mockTokens } from './adapter.js';
-export type { MockFault, MockOptions, MockScript } from './adapter.js';
-
 export const mockModule: AdapterModule = {
   name: 'mock',
   engine: 'llamacpp',

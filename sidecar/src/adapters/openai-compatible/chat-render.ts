@@ -7,12 +7,7 @@ import type { AdapterError, GenerationEvent } from '../types.js';
 import { transportError } from './http.js';
 import type { OutcomeTracker } from './outcome.js';
 
-/** The task's prompt as the one user turn the engine renders. */
-export function userTurn(prompt: string): { role: 'user'; content: string }[] {
-  return [{ role: 'user', content: prompt }];
-}
-
-export interface ChatRenderRequest<T> {
+interface ChatRenderRequest<T> {
   url: URL;
   body: unknown;
   signal: AbortSignal;
@@ -22,7 +17,7 @@ export interface ChatRenderRequest<T> {
   parse(json: unknown): T | undefined;
 }
 
-export type ChatRendered<T> = { ok: true; value: T } | { ok: false; events: GenerationEvent[] };
+type ChatRendered<T> = { ok: true; value: T } | { ok: false; events: GenerationEvent[] };
 
 export async function renderChat<T>(
   tracker: OutcomeTracker,

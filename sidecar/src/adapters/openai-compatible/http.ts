@@ -7,7 +7,7 @@ import type { AdapterError } from '../types.js';
 
 const PROBE_TIMEOUT_MS = 2000;
 
-export function probeSignal(signal?: AbortSignal): AbortSignal {
+function probeSignal(signal?: AbortSignal): AbortSignal {
   const t = AbortSignal.timeout(PROBE_TIMEOUT_MS);
   return signal ? AbortSignal.any([signal, t]) : t;
 }
@@ -143,7 +143,7 @@ export function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-export interface PromSample {
+interface PromSample {
   name: string;
   labels: Record<string, string>;
   value: number;

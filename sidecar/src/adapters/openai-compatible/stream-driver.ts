@@ -17,7 +17,7 @@ export interface StreamMapper {
   end(): GenerationEvent[];
 }
 
-export interface StreamRequest {
+interface StreamRequest {
   url: URL;
   body: unknown;
   headers?: Record<string, string>;

@@ -2,7 +2,7 @@
 // greedy profile sends none of them and do_sample false (ORCH-3058).
 import type { GenerationRequest } from '../types.js';
 
-export interface TgiSamplerParams {
+interface TgiSamplerParams {
   do_sample: boolean;
   temperature?: number;
   top_k?: number;

@@ -14,11 +14,7 @@ import {
 import type { AdapterError, GenerationEvent } from '../types.js';
 
 /** TGI error_type (or HTTP status) → our code. */
-export function tgiError(
-  errorType: string | undefined,
-  message: string,
-  status?: number,
-): AdapterError {
+function tgiError(errorType: string | undefined, message: string, status?: number): AdapterError {
   const kind = errorType ?? statusKind(status);
   switch (kind) {
     case 'validation':

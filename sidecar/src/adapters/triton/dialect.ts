@@ -9,7 +9,7 @@ import type { GenerationRequest } from '../types.js';
 export type TritonDialect =
   { kind: 'classic'; seedField: 'seed' | 'random_seed' } | { kind: 'llmapi' };
 
-export interface TritonSamplerParams {
+interface TritonSamplerParams {
   temperature: number;
   top_k: number;
   top_p: number;

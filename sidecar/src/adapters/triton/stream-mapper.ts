@@ -23,7 +23,7 @@ function firstString(v: unknown): string | undefined {
 }
 
 /** Triton error text → our code (Triton sends no error type, only a message). */
-export function tritonStreamError(message: string): AdapterError {
+function tritonStreamError(message: string): AdapterError {
   if (/unexpected inference input|invalid|must be|exceeds|too long/i.test(message)) {
     return codeForStatus(400, message);
   }

@@ -2,7 +2,7 @@
 // field of the pinned profile (ORCH-3058), so server defaults never leak into a request.
 import type { GenerationRequest } from '../types.js';
 
-export interface VllmSamplerParams {
+interface VllmSamplerParams {
   temperature: number;
   top_p: number;
   top_k: number;
