@@ -9,6 +9,15 @@ import { runReload } from './reload.js';
 import { promptFormatOf } from './streaming/lease-stream.js';
 import { DRAIN_REASON, isReady, unreadyReason, type SidecarContext } from './sidecar-context.js';
 
+/**
+ * How many leases this replica runs at once: the engine's slots (llama-server `--parallel N`),
+ * or 1 under strict determinism, which needs one pinned slot (ORCH-4016). Before, every sidecar
+ * took one lease whatever its engine could run, so a multi-slot engine sat mostly idle.
+ */
+export function leaseCapacity(ctx: SidecarContext): number {
+  return ctx.strict ? 1 : Math.max(1, ctx.slot.current.identity.slots);
+}
+
 export function buildRegister(ctx: SidecarContext): Register {
   const eng = ctx.slot.current;
   return {
@@ -20,7 +29,7 @@ export function buildRegister(ctx: SidecarContext): Register {
     modelDigest: eng.modelDigest,
     samplerProfileVersion: ctx.samplerProfile,
     advertiseAddress: ctx.advertiseAddress,
-    slots: 1,
+    slots: leaseCapacity(ctx),
     ctxMax: eng.identity.ctxMax,
     features: [
       'seed',
@@ -84,7 +93,7 @@ export async function buildHeartbeat(ctx: SidecarContext): Promise<Heartbeat> {
   return {
     ready,
     unreadyReason: ready ? '' : unreadyReason(ctx),
-    slotsFree: ready ? Math.max(0, 1 - ctx.leases.size) : 0,
+    slotsFree: ready ? Math.max(0, leaseCapacity(ctx) - ctx.leases.size) : 0,
     running: load.running,
     waiting: load.waiting,
     kvUsageRatio: load.kv,
@@ -115,7 +124,7 @@ function refusal(ctx: SidecarContext, strictTask: boolean): string | undefined {
   if (strictTask && !ctx.slot.current.determinism.compliant)
     return 'strict task on a replica that is not deterministic (ORCH-4016)';
   if (!ctx.state.ready) return ctx.state.reason;
-  if (ctx.leases.size > 0) return SLOT_TAKEN;
+  if (ctx.leases.size >= leaseCapacity(ctx)) return SLOT_TAKEN;
   return undefined;
 }
 

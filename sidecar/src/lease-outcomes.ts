@@ -58,11 +58,15 @@ function onFinished(ctx: SidecarContext, lease: Lease, f: LeaseFinished): void {
   }
   // An aborted request frees the slot only once the engine confirms it (llama.cpp has ignored
   // disconnects in some builds): until then the lease keeps the slot, so nothing new is accepted.
-  void confirmSlotIdle(eng.adapter, ctx.o.cancelIdleDeadlineMs ?? 3000).then((idle) => {
-    if (!idle)
-      ctx.state.set('slot', 'engine slot still busy after cancel (engine ignored the abort)');
-    leases.release(lease.leaseId);
-  });
+  // On a multi-slot replica the other leases may keep slots busy: only this one must be freed.
+  const others = (): number => Math.max(0, leases.size - 1);
+  void confirmSlotIdle(eng.adapter, ctx.o.cancelIdleDeadlineMs ?? 3000, 100, others).then(
+    (idle) => {
+      if (!idle)
+        ctx.state.set('slot', 'engine slot still busy after cancel (engine ignored the abort)');
+      leases.release(lease.leaseId);
+    },
+  );
 }
 
 export function cancelLease(ctx: SidecarContext, leaseId: string, reason: string): void {

@@ -44,7 +44,11 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-export async function startFakeLlama(initial: FakeScript): Promise<FakeLlama> {
+export async function startFakeLlama(
+  initial: FakeScript,
+  /** Slots the engine reports (`--parallel N`); 1 like the sidecar's strict launch. */
+  totalSlots = 1,
+): Promise<FakeLlama> {
   const state: FakeLlama = {
     baseUrl: '',
     requests: [],
@@ -169,14 +173,22 @@ export async function startFakeLlama(initial: FakeScript): Promise<FakeLlama> {
     }
     if (url === '/props') {
       return json(res, 200, {
-        total_slots: 1,
+        total_slots: totalSlots,
         build_info: 'b9999-fake',
         model_path: '/models/fake.gguf',
         default_generation_settings: { n_ctx: 2048 },
       });
     }
     if (url.startsWith('/slots'))
-      return json(res, 200, [{ id: 0, n_ctx: 2048, is_processing: state.processing }]);
+      return json(
+        res,
+        200,
+        Array.from({ length: totalSlots }, (_, id) => ({
+          id,
+          n_ctx: 2048,
+          is_processing: id === 0 && state.processing,
+        })),
+      );
     if (url === '/metrics' && !state.noMetrics) {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end(

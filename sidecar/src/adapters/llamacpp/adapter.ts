@@ -29,6 +29,9 @@ export class LlamaCppAdapter implements EngineAdapter {
   readonly engine = 'llamacpp' as const;
   readonly samplerProfiles = Object.keys(LLAMACPP_SAMPLER_PROFILES);
 
+  /** The engine's slots as last identified: more than one lets a request take any free slot. */
+  private slots = 1;
+
   constructor(private readonly baseUrl: string) {}
 
   /**
@@ -69,7 +72,7 @@ export class LlamaCppAdapter implements EngineAdapter {
     try {
       res = await postStream(
         new URL('/completion', this.baseUrl),
-        JSON.stringify(buildCompletionBody({ ...req, prompt }, params)),
+        JSON.stringify(buildCompletionBody({ ...req, prompt }, params, this.slots)),
         req.signal,
         { accept: 'text/event-stream' },
       );
@@ -119,12 +122,13 @@ export class LlamaCppAdapter implements EngineAdapter {
     const gen = (props.default_generation_settings ?? {}) as Record<string, unknown>;
     const slots = parseSlots(await getJson(this.baseUrl, '/slots', signal));
     const ctxFromGen = typeof gen.n_ctx === 'number' ? gen.n_ctx : 0;
+    this.slots = typeof props.total_slots === 'number' ? props.total_slots : slots.length;
     return {
       engine: this.engine,
       engineVersion: typeof props.build_info === 'string' ? props.build_info : 'unknown',
       modelPath: typeof props.model_path === 'string' ? props.model_path : '',
       ctxMax: slots[0]?.nCtx ?? ctxFromGen,
-      slots: typeof props.total_slots === 'number' ? props.total_slots : slots.length,
+      slots: this.slots,
     };
   }
 

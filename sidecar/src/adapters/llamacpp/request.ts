@@ -1,5 +1,7 @@
 // Builds llama-server's native POST /completion body from our normalised request (ORCH-4016):
-// one pinned slot, no prompt cache, explicit seed, n_predict and every sampler field.
+// one pinned slot, no prompt cache, explicit seed, n_predict and every sampler field. An engine
+// with several slots (a best-effort replica, `--parallel N`) gets `id_slot: -1`: any free slot,
+// since pinning slot 0 would queue every concurrent request behind one slot.
 import type { GenerationRequest } from '../types.js';
 import type { LlamaSamplerParams } from './sampler-profiles.js';
 
@@ -18,6 +20,7 @@ interface CompletionBody extends LlamaSamplerParams {
 export function buildCompletionBody(
   req: Omit<GenerationRequest, 'signal'>,
   params: LlamaSamplerParams,
+  slots = 1,
 ): CompletionBody {
   const s = req.sampling;
   return {
@@ -30,7 +33,7 @@ export function buildCompletionBody(
     stream: true,
     seed: req.seed,
     n_predict: req.maxTokens,
-    id_slot: 0,
+    id_slot: slots > 1 ? -1 : 0,
     cache_prompt: false,
     // Token ids feed the canary hash and make token counting independent of text splitting.
     return_tokens: true,
