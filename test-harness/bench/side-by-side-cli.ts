@@ -1,4 +1,4 @@
-// npm run bench:paths [-- --replicas 64 --levels 1,64 --rounds 5 --iterations 10 --max-tokens 32
+// npm run bench:paths [-- --replicas 64 --slots 1 --levels 1,64 --rounds 5 --iterations 10 --max-tokens 32
 //   --ttft-ms 20 --itl-ms 20 --warmup 3 --per-hop 20]: the side-by-side overhead bench
 // (side-by-side.ts); prints its tables and writes .artifacts/bench/side-by-side.{json,txt}.
 import { parseArgs } from 'node:util';
@@ -7,6 +7,7 @@ import { DEFAULTS, runSideBySide } from './side-by-side.js';
 const { values: a } = parseArgs({
   options: {
     replicas: { type: 'string' },
+    slots: { type: 'string' },
     levels: { type: 'string' },
     rounds: { type: 'string' },
     iterations: { type: 'string' },
@@ -26,8 +27,10 @@ function int(name: string, v: string | undefined, fallback: number): number {
 }
 
 const levels = a.levels ? a.levels.split(',').map((x) => int('levels', x, 1)) : DEFAULTS.levels;
+const slots = Math.max(1, int('slots', a.slots, 1));
 const result = await runSideBySide({
-  replicas: int('replicas', a.replicas, Math.max(...levels)),
+  replicas: int('replicas', a.replicas, Math.ceil(Math.max(...levels) / slots)),
+  slots,
   levels,
   rounds: int('rounds', a.rounds, DEFAULTS.rounds),
   iterations: int('iterations', a.iterations, DEFAULTS.iterations),

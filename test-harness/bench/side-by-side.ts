@@ -27,8 +27,14 @@ import { PATHS, runPath, ttftMs } from './paths/runners.js';
 import type { PathName, Sample, Targets } from './paths/runners.js';
 
 export interface SideBySideOptions {
-  /** Engine-sim replicas (each behind its own sidecar); at least the highest concurrency. */
+  /** Engine-sim replicas (each behind its own sidecar); replicas × slots ≥ the highest level. */
   replicas: number;
+  /**
+   * Slots per replica (default 1). More slots on fewer replicas serve the same concurrency with
+   * fewer sidecar processes: on a small machine every sidecar shares the cores the engines and
+   * the client use, which a GPU fleet (a sidecar per worker) does not.
+   */
+  slots?: number;
   /** Concurrency levels, e.g. [1, 64]. */
   levels: number[];
   rounds: number;
@@ -110,14 +116,17 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
   const started = Date.now();
   const log = o.log;
   const maxC = Math.max(...o.levels);
-  if (o.replicas < maxC) throw new Error(`replicas (${o.replicas}) must be >= concurrency ${maxC}`);
+  const slots = o.slots ?? 1;
+  if (o.replicas * slots < maxC) {
+    throw new Error(`replicas × slots (${o.replicas} × ${slots}) must be >= concurrency ${maxC}`);
+  }
   const toolchain = await loadToolchain();
   const dir = await mkdtemp(join(tmpdir(), 'llama-orch-bench-'));
   const sup = new Supervisor({ write: () => undefined, graceMs: 3000, tailLines: 400 });
   let stack: SimStack | undefined;
   try {
     log(
-      `starting engine-sim x${o.replicas} (zero-compute: TTFT ${o.ttftMs} ms, gap ${o.itlMs} ms)`,
+      `starting engine-sim x${o.replicas}, ${slots} slot(s) each (zero-compute: TTFT ${o.ttftMs} ms, gap ${o.itlMs} ms)`,
     );
     // What production runs: placement and the sidecars as plain-node bundles.
     ensureBundles(['placement', 'sidecar']);
@@ -125,7 +134,7 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
       replicas: o.replicas,
       placementRuntime: 'node',
       sidecarRuntime: 'node',
-      sim: { ...zeroComputeConfig(o.ttftMs, o.itlMs), slots: 1 },
+      sim: { ...zeroComputeConfig(o.ttftMs, o.itlMs), slots },
       envoy: { accessLog: true },
       log,
       tweak: (c) => {
@@ -214,7 +223,7 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
       levelTable(levels),
       '',
       hopTable(hops),
-      `(engine-sim zero-compute: TTFT ${o.ttftMs} ms, gap ${o.itlMs} ms, ${o.maxTokens} tokens; ${o.replicas} replicas; load average ${loadavg()
+      `(engine-sim zero-compute: TTFT ${o.ttftMs} ms, gap ${o.itlMs} ms, ${o.maxTokens} tokens; ${o.replicas} replicas × ${slots} slot(s); load average ${loadavg()
         .map((n) => n.toFixed(2))
         .join(' ')} on ${cpus().length} CPUs)`,
     ].join('\n');
@@ -228,7 +237,7 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
         cpu_model: cpus()[0]?.model,
         loadavg_1_5_15: loadavg().map((n) => Math.round(n * 100) / 100),
       },
-      engine: `engine-sim zero-compute (${s.sims[0]?.engine.config.version}), one slot per replica`,
+      engine: `engine-sim zero-compute (${s.sims[0]?.engine.config.version}), ${slots} slot(s) per replica`,
       peer: `litellm[proxy]==${LITELLM_VERSION}`,
       params: { ...o, log: undefined, out: undefined, prompt: PROMPT },
       levels,
