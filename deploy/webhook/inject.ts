@@ -39,17 +39,17 @@ export interface InjectorConfig {
   controlTlsSecret?: string;
 }
 
-export const DEFAULT_CONTROL_TLS_SECRET = 'llama-orch-sidecar-tls';
+const DEFAULT_CONTROL_TLS_SECRET = 'llama-orch-sidecar-tls';
 /** Where the sidecar finds that Secret; the kubelet refreshes the files when it rotates. */
-export const CONTROL_TLS_DIR = '/var/run/llama-orch/control-tls';
+const CONTROL_TLS_DIR = '/var/run/llama-orch/control-tls';
 /** The Secret volume's name in the Pod. */
-export const SIDECAR_TLS_VOLUME = 'llama-orch-sidecar-control-tls';
+const SIDECAR_TLS_VOLUME = 'llama-orch-sidecar-control-tls';
 
 // The bundle the sidecar image builds once (tools/build-runtime.mjs), run by plain node.
 export const DEFAULT_SIDECAR_COMMAND = ['node', 'sidecar/dist/main.mjs'] as const;
 
 /** The emptyDir the sidecar gets as /tmp. */
-export const SIDECAR_TMP_VOLUME = 'llama-orch-sidecar-tmp';
+const SIDECAR_TMP_VOLUME = 'llama-orch-sidecar-tmp';
 
 export type Decision =
   | { kind: 'skip'; reason: string }

@@ -7,7 +7,7 @@ import type { InjectorConfig } from './inject.js';
 import { decide } from './inject.js';
 import type { AdmissionResponse, AdmissionReview } from './pod-types.js';
 
-export interface WebhookServerOptions {
+interface WebhookServerOptions {
   injector: InjectorConfig;
   https?: { key: string; cert: string };
   log?: (msg: string) => void;

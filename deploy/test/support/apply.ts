@@ -8,7 +8,7 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { KubernetesObjectApi } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 
-export interface ApplyResult {
+interface ApplyResult {
   ref: string;
   status: number;
   /** The API server's message for a rejection, and its warnings (Strict turns unknown fields into errors). */
