@@ -51,8 +51,22 @@ describe('ORCH-3051: chaos invariants over the task ledger', () => {
     expect(taskViolations(task('g', [0, 2, 3], [end(3)]))).toEqual(['token index 1 lost']);
     const short = { event: 'end' as const, at: 3, final: true, reason: 'stop', tokensOut: 5 };
     expect(taskViolations(task('h', [0, 1, 2], [short]))).toEqual([
-      'end says tokens_out 5, 3 received',
+      'end (stop) says tokens_out 5, 3 received (at most one more allowed: the end-of-generation token)',
     ]);
+    const cut = { event: 'end' as const, at: 3, final: true, reason: 'length', tokensOut: 4 };
+    expect(taskViolations(task('i', [0, 1, 2], [cut]))).toEqual([
+      'end (length) says tokens_out 4, 3 received',
+    ]);
+    const over = { event: 'end' as const, at: 3, final: true, reason: 'length', tokensOut: 2 };
+    expect(taskViolations(task('j', [0, 1, 2], [over]))).toEqual([
+      'end (length) says tokens_out 2, 3 received',
+    ]);
+  });
+
+  it('ORCH-4015: a stop on end-of-generation counts one token more than the token events', () => {
+    // What the real llama-server pool did in a long run: 2 token events, tokens_out 3, stop.
+    const eos = { event: 'end' as const, at: 3, final: true, reason: 'stop', tokensOut: 3 };
+    expect(taskViolations(task('k', [0, 1], [eos]))).toEqual([]);
   });
 
   it('the fault row counts lost and duplicated tasks and the slowest in-flight terminal', () => {

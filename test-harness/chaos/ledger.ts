@@ -100,9 +100,18 @@ export function taskViolations(l: TaskLedger): string[] {
     for (let i = 0; i <= max; i++) if (!l.tokens.has(i)) missing.push(i);
     if (missing.length > 0) out.push(`token index ${missing.join(',')} lost`);
     // The sidecar's own count must match what reached the client (a truncated engine stream
-    // passed off as a normal end would show here).
-    if (end.tokensOut !== undefined && end.tokensOut !== l.tokens.size) {
-      out.push(`end says tokens_out ${end.tokensOut}, ${l.tokens.size} received`);
+    // passed off as a normal end would show here). The contract (data.yaml SseEnd.tokens_out,
+    // ORCH-4015) lets a `stop` count one more: the end-of-generation token has no token event.
+    const extra = end.reason === 'stop' ? 1 : 0;
+    const received = l.tokens.size;
+    if (
+      end.tokensOut !== undefined &&
+      (end.tokensOut < received || end.tokensOut > received + extra)
+    ) {
+      out.push(
+        `end (${end.reason ?? '?'}) says tokens_out ${end.tokensOut}, ${received} received` +
+          (extra ? ` (at most one more allowed: the end-of-generation token)` : ''),
+      );
     }
   }
   return out;
