@@ -30,7 +30,7 @@ const ProfileName = Type.String({
   description: 'Lowercase profile name; `default` is the built-in profile.',
 });
 
-export const PlacementPluginSchema = Type.Object(
+const PlacementPluginSchema = Type.Object(
   {
     type: Type.Unsafe<PlacementPluginType>({
       type: 'string',
@@ -59,7 +59,7 @@ export const PlacementPluginSchema = Type.Object(
   { additionalProperties: false, description: 'One plugin of a placement profile (ORCH-3130).' },
 );
 
-export const PlacementProfileSchema = Type.Object(
+const PlacementProfileSchema = Type.Object(
   {
     name: ProfileName,
     plugins: Type.Array(PlacementPluginSchema, { minItems: 1 }),

@@ -35,7 +35,7 @@ const Ms = (description: string, def?: number) =>
     ...(def === undefined ? {} : { default: def }),
   });
 
-export const EngineSchema = StringEnum(ENGINES, { description: 'Inference engine (ORCH-2008).' });
+const EngineSchema = StringEnum(ENGINES, { description: 'Inference engine (ORCH-2008).' });
 
 export const PROMPT_FORMATS = ['raw', 'chat'] as const;
 export type PromptFormat = (typeof PROMPT_FORMATS)[number];
@@ -52,20 +52,18 @@ export const DEFAULT_PROMPT_FORMAT: Readonly<Record<Engine, PromptFormat>> = {
   triton: 'raw',
 };
 
-export const DeviceSchema = Type.String({
+const DeviceSchema = Type.String({
   pattern: '^(cpu|cuda:[0-9]{1,2})$',
   description: '`cuda:<index>` (NVIDIA, ORCH-1101) or `cpu` (the labelled CI carve-out only).',
 });
 
-export const FullPolicySchema = StringEnum(['reject', 'drop-lru'], {
-  description:
-    'What a full queue does: reject the newcomer, or drop the oldest queued task (ORCH-3005).',
-});
+/** What a full queue does: reject the newcomer, or drop the oldest queued task (ORCH-3005). */
+const FULL_POLICIES = ['reject', 'drop-lru'] as const;
 
-const QueueClass = (capacity: number, policy: 'reject' | 'drop-lru') =>
+const QueueClass = (capacity: number, policy: FullPolicy) =>
   Strict({
     capacity: Type.Integer({ minimum: 1, maximum: 1_000_000, default: capacity }),
-    full_policy: StringEnum(['reject', 'drop-lru'], { default: policy }),
+    full_policy: StringEnum(FULL_POLICIES, { default: policy }),
   });
 
 export const QueueSchema = Strict(
@@ -76,7 +74,7 @@ export const QueueSchema = Strict(
   { description: 'Bounded FIFO per pool and priority (ORCH-3004, ORCH-3005).' },
 );
 
-export const TimeoutsSchema = Strict(
+const TimeoutsSchema = Strict(
   {
     wall_ms: Type.Optional(Ms('Longest a task may run once started (ORCH-3016).', 60_000)),
     idle_ms: Type.Optional(
@@ -92,7 +90,7 @@ export const TimeoutsSchema = Strict(
   { description: 'Watchdog timeouts.' },
 );
 
-export const ModelSchema = Strict(
+const ModelSchema = Strict(
   {
     ref: Type.String({
       minLength: 1,
@@ -251,7 +249,7 @@ export const TenantSchema = Strict(
   { description: 'A tenant, identified by hashed API keys.' },
 );
 
-export const ListenSchema = Strict(
+const ListenSchema = Strict(
   {
     host: Type.Optional(
       Type.String({
@@ -427,4 +425,4 @@ export type PoolInput = Static<typeof PoolSchema>;
 export type TenantInput = Static<typeof TenantSchema>;
 export type ModelInput = Static<typeof ModelSchema>;
 export type Engine = Static<typeof EngineSchema>;
-export type FullPolicy = Static<typeof FullPolicySchema>;
+export type FullPolicy = (typeof FULL_POLICIES)[number];

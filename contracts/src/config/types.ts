@@ -60,13 +60,13 @@ export interface TenantConfig {
 }
 
 /** A reload target (ORCH-2102): a pool may only be reloaded to a configured model. */
-export interface ModelConfig {
+interface ModelConfig {
   ref: string;
   path?: string;
   digest?: string;
 }
 
-export interface TlsConfig {
+interface TlsConfig {
   ca_file: string;
   cert_file: string;
   key_file: string;

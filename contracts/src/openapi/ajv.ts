@@ -68,7 +68,7 @@ export function compiledRef(ref: string): ValidateFunction {
   return fn;
 }
 
-export function toIssues(errors: ErrorObject[] | null | undefined): ValidationIssue[] {
+function toIssues(errors: ErrorObject[] | null | undefined): ValidationIssue[] {
   return (errors ?? []).map((e) => {
     const extra =
       e.keyword === 'additionalProperties'
