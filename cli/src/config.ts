@@ -5,7 +5,7 @@ import type { Engine, Priority } from '@llama-orch/contracts';
 import { parse } from 'yaml';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
-export const DEFAULT_CONFIG_PATH = ['.config', 'llama-orch', 'orchctl.yaml'];
+const DEFAULT_CONFIG_PATH = ['.config', 'llama-orch', 'orchctl.yaml'];
 
 export interface OrchctlConfig {
   url: string;
@@ -41,7 +41,7 @@ const FILE_KEYS = {
   deadline_ms: 'ms',
 } as const;
 
-export interface ConfigInput {
+interface ConfigInput {
   readonly flags: { url?: string; 'api-key'?: string; config?: string };
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly home: string;
@@ -151,4 +151,4 @@ function describe(kind: (typeof FILE_KEYS)[keyof typeof FILE_KEYS]): string {
   }
 }
 
-export { ENGINES, PRIORITIES };
+export { PRIORITIES };

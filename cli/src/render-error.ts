@@ -36,7 +36,7 @@ const HEADLINES: Record<ErrorCode, string> = {
   METHOD_NOT_ALLOWED: 'the server does not accept this method on this path',
 };
 
-export interface Rendered {
+interface Rendered {
   readonly text: string;
   readonly exit: ExitCode;
 }

@@ -9,7 +9,7 @@ import type { CliIo } from './io.js';
 import { renderStreamError } from './render-error.js';
 import { Spinner } from './spinner.js';
 
-export interface StreamViewOptions {
+interface StreamViewOptions {
   readonly json: boolean;
   /** From the 202 of `run`: lets the spinner show the queue position before the stream opens. */
   readonly admission?: AdmissionResponse;

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import type { CliIo } from '../src/io.js';
 
-export interface FakeIo extends CliIo {
+interface FakeIo extends CliIo {
   out(): string;
   err(): string;
   /** Press Ctrl-C: runs every current SIGINT handler. */

@@ -20,7 +20,7 @@ const interactions = (
   JSON.parse(readFileSync(PACT_FILE, 'utf8')) as { interactions: PactInteraction[] }
 ).interactions;
 
-export function interaction(description: string): PactInteraction {
+function interaction(description: string): PactInteraction {
   const found = interactions.find((i) => i.description === description);
   if (!found) throw new Error(`no pact interaction "${description}" in ${PACT_FILE}`);
   return found;

@@ -31,7 +31,7 @@ export async function session(ctx: Ctx, positionals: string[]): Promise<ExitCode
   return EXIT.OK;
 }
 
-export function sessionText(s: SessionInfo): string {
+function sessionText(s: SessionInfo): string {
   const rows: [string, string][] = [
     ['session', s.session_id],
     ['turns', String(s.turns)],
@@ -47,7 +47,7 @@ export function sessionText(s: SessionInfo): string {
   return keyValues(rows);
 }
 
-export interface PoolFlags {
+interface PoolFlags {
   deadline?: string;
   model?: string;
   'canary-share'?: string;
@@ -170,7 +170,7 @@ export async function caps(ctx: Ctx): Promise<ExitCode> {
   return EXIT.OK;
 }
 
-export function capsText(c: Capabilities): string {
+function capsText(c: Capabilities): string {
   const lines = [`api ${c.api_version}`];
   if (c.engines.length === 0) lines.push('no engine registered');
   for (const e of c.engines) {
