@@ -4,7 +4,7 @@ import { walkFiles } from '../spec-extract/walk-files.js';
 import { classifyLink } from './classify-link.js';
 import { extractMarkdown, type MarkdownFacts } from './extract-links.js';
 
-export interface BrokenLink {
+interface BrokenLink {
   readonly file: string;
   readonly line: number;
   readonly column: number;
@@ -12,13 +12,13 @@ export interface BrokenLink {
   readonly reason: string;
 }
 
-export interface ExternalLink {
+interface ExternalLink {
   readonly file: string;
   readonly line: number;
   readonly url: string;
 }
 
-export interface LinkReport {
+interface LinkReport {
   readonly files: number;
   readonly checked: number;
   readonly broken: BrokenLink[];

@@ -1,4 +1,4 @@
-export type LinkTarget =
+type LinkTarget =
   | { readonly kind: 'external'; readonly url: string }
   | { readonly kind: 'ignored'; readonly url: string }
   | { readonly kind: 'local'; readonly path: string; readonly anchor: string | undefined };

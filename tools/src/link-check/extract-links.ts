@@ -1,7 +1,7 @@
 import GithubSlugger from 'github-slugger';
 import { nodeText, parseMarkdown, visitNodes } from '../spec-extract/markdown.js';
 
-export interface MarkdownLink {
+interface MarkdownLink {
   readonly url: string;
   readonly line: number;
   readonly column: number;

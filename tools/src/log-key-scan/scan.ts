@@ -6,9 +6,9 @@ import { join, relative } from 'node:path';
 import { RUN_LOG_TRUNCATED } from '../procs/run-logs.js';
 
 /** Shorter keys would match ordinary words in logs; tests must use longer ones. */
-export const MIN_KEY_LENGTH = 8;
+const MIN_KEY_LENGTH = 8;
 
-export interface KeyHit {
+interface KeyHit {
   /** Relative to the run directory. */
   readonly file: string;
   readonly line: number;
@@ -19,7 +19,7 @@ export interface KeyHit {
   readonly form: string;
 }
 
-export interface ScanReport {
+interface ScanReport {
   readonly files: number;
   readonly bytes: number;
   readonly keys: number;

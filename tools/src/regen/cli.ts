@@ -6,7 +6,7 @@ import { check, regenerate } from './run.js';
 
 const USAGE = 'usage: regen [--check] [--root DIR]';
 
-export function main(argv: readonly string[], log: (line: string) => void): number {
+function main(argv: readonly string[], log: (line: string) => void): number {
   let root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
   let checkMode = false;
   for (let i = 0; i < argv.length; i++) {

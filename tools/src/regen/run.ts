@@ -11,9 +11,9 @@ import type { RegenStep } from './steps.js';
 const ENV = { ...process.env, LC_ALL: 'C', TZ: 'UTC', NO_COLOR: '1', FORCE_COLOR: '0' };
 const STEP_TIMEOUT_MS = 120_000;
 
-export type Log = (line: string) => void;
+type Log = (line: string) => void;
 
-export function runStep(root: string, step: RegenStep, log: Log): void {
+function runStep(root: string, step: RegenStep, log: Log): void {
   for (const dir of step.clean) rmSync(join(root, dir), { recursive: true, force: true });
   const t0 = Date.now();
   const res = spawnSync(step.cmd, step.args, {
@@ -74,7 +74,7 @@ export function snapshotDiff(a: Map<string, string>, b: Map<string, string>): st
 }
 
 /** `git status --porcelain` lines under the given paths (modified, added, deleted, untracked). */
-export function gitChanges(root: string, paths: string[]): string[] {
+function gitChanges(root: string, paths: string[]): string[] {
   const res = spawnSync('git', ['status', '--porcelain', '--untracked-files=all', '--', ...paths], {
     cwd: root,
     encoding: 'utf8',

@@ -11,11 +11,11 @@ import { GENERATED_MARKER, renderRequirementsYaml } from './render-yaml.js';
 import { scanCitations } from './scan-citations.js';
 import { compareStrings, walkFiles } from './walk-files.js';
 
-export const SPEC_DIR = '.specs';
-export const REQUIREMENTS_DIR = 'requirements';
-export const COMPLIANCE_FILE = 'COMPLIANCE.md';
+const SPEC_DIR = '.specs';
+const REQUIREMENTS_DIR = 'requirements';
+const COMPLIANCE_FILE = 'COMPLIANCE.md';
 
-export interface ExtractResult {
+interface ExtractResult {
   /** Repo-relative path → full content of every generated file. */
   readonly outputs: Map<string, string>;
   /** Generated yaml files on disk that no spec produces any more (removed by writeOutputs). */

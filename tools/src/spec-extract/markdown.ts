@@ -1,8 +1,6 @@
 import { fromMarkdown } from 'mdast-util-from-markdown';
 import type { Nodes, Root } from 'mdast';
 
-export type { Nodes, Root };
-
 /** Parses CommonMark into an mdast tree with positions (1-based lines). */
 export function parseMarkdown(text: string): Root {
   return fromMarkdown(text);

@@ -3,10 +3,10 @@
  * metrics contract test compare against the spec itself rather than a copy of it.
  */
 
-export const METRIC_TYPES = ['counter', 'gauge', 'histogram'] as const;
-export type MetricType = (typeof METRIC_TYPES)[number];
+const METRIC_TYPES = ['counter', 'gauge', 'histogram'] as const;
+type MetricType = (typeof METRIC_TYPES)[number];
 
-export interface MetricSpec {
+interface MetricSpec {
   readonly name: string;
   readonly type: MetricType;
   readonly unit: string;
@@ -24,7 +24,7 @@ export interface MetricsContract {
 }
 
 /** Rows (cells trimmed, backticks removed) of the first table after the given level-2 heading. */
-export function tableAfter(markdown: string, heading: string): string[][] {
+function tableAfter(markdown: string, heading: string): string[][] {
   const lines = markdown.split('\n');
   const start = lines.findIndex((line) => line.trim() === `## ${heading}`);
   if (start === -1) throw new Error(`metrics contract: no "## ${heading}" heading`);

@@ -1,14 +1,14 @@
 import GithubSlugger from 'github-slugger';
 import { nodeText, parseMarkdown } from './markdown.js';
 
-export const LEVELS = ['MUST', 'SHOULD', 'MAY'] as const;
-export type Level = (typeof LEVELS)[number];
+const LEVELS = ['MUST', 'SHOULD', 'MAY'] as const;
+type Level = (typeof LEVELS)[number];
 
 /** Matches any ORCH-ID token; a fifth digit or a letter/digit before it means it is not one. */
 export const ID_PATTERN = /(?<![A-Za-z0-9])ORCH-(\d{4})(?!\d)/g;
 
 /** The only heading form that defines a requirement: `ORCH-NNNN [LEVEL] Title`. */
-const DEFINITION = /^ORCH-(\d{4}) \[(MUST|SHOULD|MAY)\] (\S.*)$/;
+const DEFINITION = new RegExp(`^ORCH-(\\d{4}) \\[(${LEVELS.join('|')})\\] (\\S.*)$`);
 
 export interface Requirement {
   readonly id: string;
@@ -21,7 +21,7 @@ export interface Requirement {
   readonly line: number;
 }
 
-export interface SpecSection {
+interface SpecSection {
   readonly title: string;
   readonly requirements: Requirement[];
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ID_PATTERN } from './parse-spec.js';
 import { compareStrings, walkFiles } from './walk-files.js';
 
-export type CitationKind = 'test' | 'code';
+type CitationKind = 'test' | 'code';
 
 /** File kinds that can cite an ID. Markdown is prose (and the spec itself), so it never counts. */
 const SCANNED_EXTENSIONS = [

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Directories that never hold sources we cite or link: dependencies, build output, VCS, caches. */
-export const SKIPPED_DIRS: ReadonlySet<string> = new Set([
+const SKIPPED_DIRS: ReadonlySet<string> = new Set([
   'node_modules',
   '.build',
   '.git',
@@ -12,7 +12,7 @@ export const SKIPPED_DIRS: ReadonlySet<string> = new Set([
   'dist',
 ]);
 
-export interface WalkOptions {
+interface WalkOptions {
   /** Extra directory names to skip anywhere in the tree (besides SKIPPED_DIRS). */
   readonly skipDirs?: ReadonlySet<string>;
   /** Keep only files for which this returns true (receives the repo-relative POSIX path). */

@@ -22,7 +22,7 @@ import { sha256File } from './manifest.js';
 import { cacheRoot } from './paths.js';
 import { pipDownloadWheel } from './wheel.js';
 
-export interface CudaWheel {
+interface CudaWheel {
   pypiName: string;
   version: string;
   /** What it brings to the toolkit tree. */
@@ -71,9 +71,9 @@ export const CUDA_WHEELS: readonly CudaWheel[] = [
 ];
 
 /** ggml-cuda objects compiled: a small kernel (cuBLAS headers via common.cuh) and a CUB one. */
-export const CUDA_CHECK_OBJECTS = ['arange.cu.o', 'sum.cu.o'] as const;
+const CUDA_CHECK_OBJECTS = ['arange.cu.o', 'sum.cu.o'] as const;
 
-export interface FatbinEntry {
+interface FatbinEntry {
   kind: 'sass' | 'ptx';
   arch: number;
 }
@@ -216,7 +216,7 @@ async function toolkitTree(
   return home;
 }
 
-export interface CudaCheckResult {
+interface CudaCheckResult {
   nvccVersion: string;
   cudaArchs: string;
   objects: { name: string; seconds: number; entries: FatbinEntry[] }[];
@@ -224,7 +224,7 @@ export interface CudaCheckResult {
   totalSeconds: number;
 }
 
-export async function runCudaCompileCheck(env = process.env): Promise<CudaCheckResult> {
+async function runCudaCompileCheck(env = process.env): Promise<CudaCheckResult> {
   const t0 = performance.now();
   const progress = createProgress((l) => process.stdout.write(l + '\n'));
   const log = (m: string): void => progress.info('cuda-compile-check', m);

@@ -75,7 +75,7 @@ export function checkBuildPrerequisites(flavour: Flavour): string {
   return cmake;
 }
 
-export interface BuildInput {
+interface BuildInput {
   srcDir: string;
   buildDir: string;
   flavour: Flavour;

@@ -8,14 +8,14 @@ import type { Progress } from './log.js';
 import { sha256File } from './manifest.js';
 import { LLAMA_CPP } from './pins.js';
 
-export interface PackedTarball {
+interface PackedTarball {
   file: string;
   sha256: string;
   /** npm's integrity string (sha512) from `npm pack --json`. */
   integrity: string;
 }
 
-export interface LlamaSource {
+interface LlamaSource {
   tarball: PackedTarball;
   commit: string;
   srcDir: string;

@@ -5,7 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { manifestPath } from './paths.js';
 
 /** Where an artifact came from; always a package registry (ORCH-5001). */
-export interface Source {
+interface Source {
   registry: 'pypi' | 'npm' | 'maven' | 'debian' | 'go';
   package: string;
   version: string;

@@ -14,7 +14,7 @@ import { checkWheelDigest } from './wheel-digest.js';
 const dirOf = (ctx: StepContext): string => toolDir(ctx.root, 'envoy', ENVOY.version);
 
 /** Returns the `envoy --version` line; throws when it does not name the pinned version. */
-export async function envoyVersionLine(bin: string): Promise<string> {
+async function envoyVersionLine(bin: string): Promise<string> {
   const res = await run(bin, ['--version'], { timeoutMs: 30_000 });
   const line = (res.stdout + res.stderr)
     .trim()

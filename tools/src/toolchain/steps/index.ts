@@ -3,7 +3,7 @@ import { envoyStep } from './envoy.js';
 import { etcdStep, kubeApiserverStep, kustomizeStep } from './kube-control-plane.js';
 import { kubeCrdsStep } from './kube-crds.js';
 import { llamaServerStep } from './llama-server.js';
-import { MODEL_STEPS, instructModelStep, modelStep, modelStepById, modelStepFor } from './model.js';
+import { MODEL_STEPS, instructModelStep, modelStep, modelStepById } from './model.js';
 import { prometheusStep } from './prometheus.js';
 import { schemathesisStep } from './schemathesis.js';
 import type { Step } from './step.js';
@@ -31,7 +31,6 @@ export const STEPS: readonly Step[] = [
 ] as readonly Step[];
 
 export {
-  MODEL_STEPS,
   envoyStep,
   etcdStep,
   instructModelStep,
@@ -41,11 +40,7 @@ export {
   llamaServerStep,
   modelStep,
   modelStepById,
-  modelStepFor,
   schemathesisStep,
   toxiproxyStep,
-  wiremockStep,
 };
-export type { ModelStepDeps } from './model.js';
-export type { WheelDownloader } from './split-model.js';
 export type { Installed, Step, StepContext } from './step.js';

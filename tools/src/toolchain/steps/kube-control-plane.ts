@@ -91,7 +91,7 @@ export const KUBE_APISERVER_BUILD: GoModuleBuild = {
 };
 
 /** kustomize renders deploy/'s bases and overlays exactly as `kubectl apply -k` users get them. */
-export const KUSTOMIZE_BUILD: GoModuleBuild = {
+const KUSTOMIZE_BUILD: GoModuleBuild = {
   tool: 'kustomize',
   wrapperModule: 'llamaorch.local/kustomizebuild',
   goVersion: '1.24.0',

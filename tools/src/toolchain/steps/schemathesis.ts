@@ -47,7 +47,7 @@ export const SCHEMATHESIS_REQUIREMENTS: readonly string[] = [
   'Werkzeug==3.1.9',
 ];
 
-export interface SchemathesisManifest extends ManifestBase {
+interface SchemathesisManifest extends ManifestBase {
   tool: 'schemathesis';
   /** The venv's interpreter, relative to the install dir. */
   python: string;

