@@ -57,6 +57,8 @@ export interface GatewayMetrics {
   readonly replicasReady: GaugeFacade<'engine' | 'engine_version' | 'pool_id'>;
   readonly leasesActive: GaugeFacade<'pool_id'>;
   readonly controlStreams: Gauge;
+  /** Runs `hook` once at the start of every scrape, before the fleet gauges are read. */
+  onScrape(hook: () => void): void;
   readonly assignTimeouts: CounterFacade<'pool_id'>;
 }
 
@@ -83,7 +85,27 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     name: string,
     help: string,
     labelNames: readonly T[],
-  ): GaugeFacade<T> => guardGauge(new Gauge({ name, help, labelNames, registers }), budget);
+    collect?: () => void,
+  ): GaugeFacade<T> =>
+    guardGauge(
+      new Gauge({ name, help, labelNames, registers, ...(collect && { collect }) }),
+      budget,
+    );
+
+  // Gauges that describe the whole fleet are rebuilt when /metrics is read, not on every
+  // heartbeat: rebuilding them per event cost O(replicas) per heartbeat, O(replicas²) per second.
+  // prom-client calls each gauge's collect as the scrape starts; the first call in a scrape runs
+  // the hooks and the others see it done (they run in the same synchronous pass).
+  const scrapeHooks: (() => void)[] = [];
+  let collecting = false;
+  const beforeScrape = (): void => {
+    if (collecting) return;
+    collecting = true;
+    queueMicrotask(() => {
+      collecting = false;
+    });
+    for (const hook of scrapeHooks) hook();
+  };
   const histogram = <T extends string>(
     name: string,
     help: string,
@@ -158,11 +180,12 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       'Share of finished tasks with a deadline that met it, over the last 300 s.',
       ['priority'],
     ),
-    modelState: gauge('model_state', "1 for the replica's current model state, 0 for the others.", [
-      ...REPLICA_LABELS,
-      'model_digest',
-      'state',
-    ]),
+    modelState: gauge(
+      'model_state',
+      "1 for the replica's current model state, 0 for the others.",
+      [...REPLICA_LABELS, 'model_digest', 'state'],
+      beforeScrape,
+    ),
     preemptions: counter(
       'preemptions_total',
       'Running tasks preempted to make room for higher-priority work.',
@@ -189,11 +212,12 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       'ext_proc stream requests answered, by outcome.',
       ['outcome', 'api'],
     ),
-    replicasReady: gauge('placement_replicas_ready', 'Replicas that are Ready now.', [
-      'engine',
-      'engine_version',
-      'pool_id',
-    ]),
+    replicasReady: gauge(
+      'placement_replicas_ready',
+      'Replicas that are Ready now.',
+      ['engine', 'engine_version', 'pool_id'],
+      beforeScrape,
+    ),
     leasesActive: gauge('placement_leases_active', 'Leases assigned and not yet finished.', [
       'pool_id',
     ]),
@@ -201,7 +225,11 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       name: 'placement_control_streams_connected',
       help: 'Sidecar control streams connected now.',
       registers,
+      collect: beforeScrape,
     }),
+    onScrape: (hook) => {
+      scrapeHooks.push(hook);
+    },
     assignTimeouts: counter(
       'placement_assign_timeouts_total',
       'Assigns not accepted by the sidecar in time.',

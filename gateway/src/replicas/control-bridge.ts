@@ -23,7 +23,11 @@ export class ControlBridge implements ControlSink {
   /** Registrations whose re-reported leases were adopted (each Register once). */
   private readonly adopted = new WeakSet<ReplicaRecord>();
 
-  constructor(private readonly o: ControlBridgeOptions) {}
+  constructor(private readonly o: ControlBridgeOptions) {
+    // The fleet gauges are rebuilt when /metrics is read (O(replicas) per scrape instead of per
+    // heartbeat); breaker changes are seen then too.
+    o.metrics.onScrape(() => this.refreshReplicaGauges());
+  }
 
   replicaChanged(record: ReplicaRecord): void {
     const state = this.o.registry.toReplicaState(record);
@@ -39,7 +43,6 @@ export class ControlBridge implements ControlSink {
       });
     }
     this.o.metrics.kvUsage.set(this.replicaLabels(record), state.kv_usage_ratio ?? 0);
-    this.refreshReplicaGauges();
     // A replica turning Ready or freeing a slot may unblock queued work.
     this.o.director.kick();
   }
@@ -47,7 +50,6 @@ export class ControlBridge implements ControlSink {
   replicaGone(record: ReplicaRecord): void {
     this.o.director.replicaGone(record.replicaId);
     this.o.metrics.kvUsage.remove(this.replicaLabels(record));
-    this.refreshReplicaGauges();
   }
 
   leaseEvent(record: ReplicaRecord, event: LeaseEvent): void {
