@@ -70,8 +70,9 @@ export function simDigestHex(): string {
 export async function startChaosStack(o: ChaosStackOptions): Promise<ChaosStack> {
   const log = o.log ?? (() => undefined);
   const n = o.simReplicas;
-  // Every port of the run from one call, so none is handed out twice (the real replica's too).
-  const ports = await freePorts(2 * n + 8);
+  // Every port of the run from one call, so none is handed out twice (the real replica's and
+  // toxiproxy's API too: a second call could hand out a port this one reserved, and did).
+  const ports = await freePorts(2 * n + 9);
   const at = (i: number): number => ports[i] as number;
   const enginePorts = ports.slice(0, n);
   const sidecarPorts = ports.slice(n, 2 * n);
@@ -85,6 +86,7 @@ export async function startChaosStack(o: ChaosStackOptions): Promise<ChaosStack>
     sidecars: [at(2 * n + 6)],
     engines: [at(2 * n + 7)],
   };
+  const toxiproxyApiPort = at(2 * n + 8);
   const sup = new Supervisor({
     write: o.write ?? (() => undefined),
     graceMs: 2000,
@@ -164,7 +166,7 @@ export async function startChaosStack(o: ChaosStackOptions): Promise<ChaosStack>
   };
 
   try {
-    toxi = await startToxiproxy();
+    toxi = await startToxiproxy(toxiproxyApiPort);
     log(`toxiproxy ${toxi.version} at ${toxi.apiUrl}`);
     const proxy = toxi;
     await proxy.createProxy(

@@ -36,9 +36,10 @@ async function call(apiUrl: string, method: string, path: string, body?: unknown
   await res.arrayBuffer();
 }
 
-export async function startToxiproxy(): Promise<Toxiproxy> {
+/** @param apiPort the API's port, from the caller's own allocation (default: a free one). */
+export async function startToxiproxy(apiPort?: number): Promise<Toxiproxy> {
   const bin = await loadToxiproxy();
-  const [port] = await freePorts(1);
+  const port = apiPort ?? (await freePorts(1))[0];
   const apiUrl = `http://127.0.0.1:${port}`;
   const sup = new Supervisor({ write: () => undefined, graceMs: 2000, runLogLabel: 'toxiproxy' });
   const child = sup.start({
