@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runLogWriter } from '@llama-orch/tools';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/engine/free-port.js';
 import { startFakePlacement, type FakePlacement } from './support/fake-placement.js';
@@ -62,8 +63,14 @@ async function startSidecarProcess(model: SimModelFile, env: Record<string, stri
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
-  proc.stdout?.on('data', (b: Buffer) => output.push(b.toString()));
-  proc.stderr?.on('data', (b: Buffer) => output.push(b.toString()));
+  // ORCH-3141: and into the run's log directory, which the key scan searches.
+  const runLog = runLogWriter('restart-sim-sidecar');
+  const keep = (b: Buffer): void => {
+    output.push(b.toString());
+    runLog?.(b.toString());
+  };
+  proc.stdout?.on('data', keep);
+  proc.stderr?.on('data', keep);
   running.push({ proc, placement, output });
   const restarts = async (): Promise<number> => {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();

@@ -4,6 +4,7 @@
 // The same run's JSON logs are checked for the seed's fields (ORCH-3027), and one traced task's
 // placement spans are collected by an in-process OTLP/HTTP receiver (issue 9, tracing slice).
 import { randomUUID } from 'node:crypto';
+import { recordTestKeys } from '@llama-orch/tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack } from '../src/stack/index.js';
 import type { Stack } from '../src/stack/index.js';
@@ -69,6 +70,7 @@ describe('ORCH-3028: live metrics contract through the real stack', () => {
   let tracedTaskId = '';
 
   beforeAll(async () => {
+    recordTestKeys([SECRET]); // ORCH-3141: the run-wide log scan searches for it too
     bins = await loadPromBins();
     otlp = await startOtlpReceiver();
     // Children inherit the environment at spawn: placement starts its OTel SDK from these.
