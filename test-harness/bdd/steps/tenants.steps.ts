@@ -2,6 +2,7 @@
 // weights on a saturated pool (ORCH-3075). Keys and weights come from support/stack-tweaks.ts.
 import assert from 'node:assert/strict';
 import { Then, When } from '@cucumber/cucumber';
+import { recordTestKeys } from '@llama-orch/tools';
 import { http, streamTask, taskBody } from '../support/api.js';
 import { BDD_TENANTS } from '../support/stack-tweaks.js';
 import type { OrchWorld } from '../support/world.js';
@@ -25,6 +26,7 @@ async function submitAs(
 }
 
 When('I submit a task with the API key {string}', async function (this: OrchWorld, key: string) {
+  recordTestKeys([key]); // ORCH-3141: the run-wide log scan searches for it too
   await submitAs(this, { 'x-api-key': key });
 });
 
@@ -34,6 +36,7 @@ When('tenant {string} submits a task', async function (this: OrchWorld, tenant: 
 });
 
 When('I stream that task with the API key {string}', async function (this: OrchWorld, key: string) {
+  recordTestKeys([key]);
   const t = await streamTask(this.stack.url, this.taskId, { 'x-api-key': key });
   this.response = { status: t.status, headers: new Headers(), text: t.text, json: {} };
   try {
