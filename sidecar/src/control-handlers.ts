@@ -14,7 +14,7 @@ import { DRAIN_REASON, isReady, unreadyReason, type SidecarContext } from './sid
  * or 1 under strict determinism, which needs one pinned slot (ORCH-4016). Before, every sidecar
  * took one lease whatever its engine could run, so a multi-slot engine sat mostly idle.
  */
-export function leaseCapacity(ctx: SidecarContext): number {
+function leaseCapacity(ctx: SidecarContext): number {
   return ctx.strict ? 1 : Math.max(1, ctx.slot.current.identity.slots);
 }
 
