@@ -2,6 +2,7 @@
 // (--config, else ~/.config/llama-orch/orchctl.yaml when present) > defaults.
 import { join } from 'node:path';
 import type { Engine, Priority } from '@llama-orch/contracts';
+import { ENGINES } from '@llama-orch/contracts/engines';
 import { parse } from 'yaml';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
@@ -26,7 +27,6 @@ export class ConfigError extends Error {
   }
 }
 
-const ENGINES: readonly Engine[] = ['llamacpp', 'vllm', 'tgi', 'triton'];
 const PRIORITIES: readonly Priority[] = ['interactive', 'batch'];
 
 /** Keys of the YAML file (snake_case, like the server's config) → how to read each. */
