@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import type { TaskSpecInput } from '@llama-orch/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AdmissionJournal } from './journal.js';
 
 const spec = (id: string): TaskSpecInput => ({
@@ -65,6 +66,28 @@ describe('ORCH-4030: admission journal (SQLite, WAL)', () => {
     expect(b.replay()).toEqual({ open: [], records: 2 });
     // After the restart the ended task still cannot end again.
     expect(b.terminal('t1', { state: 'completed' })).toBe(false);
+  });
+
+  it('ORCH-4030: under synchronous full a terminal record commits without an fsync of its own; admissions still fsync', () => {
+    dir = mkdtempSync(join(tmpdir(), 'journal-'));
+    const a = open();
+    a.replay();
+    admit(a, 't1');
+    const pragma = vi.spyOn(Database.prototype, 'pragma');
+    try {
+      expect(a.terminal('t1', { state: 'completed' })).toBe(true);
+      expect(pragma.mock.calls.map((c) => c[0])).toEqual([
+        'synchronous = NORMAL',
+        'synchronous = FULL',
+      ]);
+    } finally {
+      pragma.mockRestore();
+    }
+    const db = (a as unknown as { db: Database.Database }).db;
+    expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL for the next admission
+    // Not fsync'ed, but committed: the next reader sees it (kill -9 is covered below).
+    const b = open();
+    expect(b.replay()).toEqual({ open: [], records: 2 });
   });
 
   it('ORCH-4030: ":memory:" keeps the same semantics without a file', () => {
