@@ -23,6 +23,7 @@ import { applyOrder, makeApplier, parseObjects, refOf } from './support/apply.js
 import type { ControlPlane } from './support/control-plane.js';
 import { startControlPlane } from './support/control-plane.js';
 import { kustomizeBuild } from './support/kustomize.js';
+import { ONE_SLOT, PINNED_SIZES } from './support/worker-args.js';
 
 const NS = 'default';
 const MWC = 'llama-orch-sidecar-injector';
@@ -67,8 +68,8 @@ function workerPod(name: string, args: string[], extra: Partial<V1Pod['metadata'
 }
 
 /** A worker's engine args that pin every flag strict determinism needs. */
-const PINNED = ['-c', '4096', '-b', '512', '-ub', '512', '-t', '8'];
-const GOOD = ['--model', '/models/m.gguf', '--parallel', '1', '--no-cont-batching', ...PINNED];
+const PINNED = PINNED_SIZES;
+const GOOD = ['--model', '/models/m.gguf', ...ONE_SLOT, ...PINNED];
 
 async function createPod(pod: V1Pod, dryRun = false): Promise<V1Pod> {
   return core.createNamespacedPod({

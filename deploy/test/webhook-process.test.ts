@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '@llama-orch/tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selfSignedServingTls } from '../webhook/tls.js';
+import { DETERMINISTIC_ARGS } from './support/worker-args.js';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const tls = selfSignedServingTls(['localhost'], ['127.0.0.1']);
@@ -96,19 +97,7 @@ describe('ORCH-3113: the webhook process in cert-manager mode', () => {
         containers: [
           {
             name: 'llama',
-            args: [
-              '--parallel',
-              '1',
-              '--no-cont-batching',
-              '-c',
-              '4096',
-              '-b',
-              '512',
-              '-ub',
-              '512',
-              '-t',
-              '8',
-            ],
+            args: [...DETERMINISTIC_ARGS],
           },
         ],
       },

@@ -4,6 +4,7 @@ import type { InjectorConfig } from './inject.js';
 import { DEFAULT_SIDECAR_COMMAND, decide, deviceMask } from './inject.js';
 import { INJECTED_ANNOTATION, SIDECAR_CONTAINER } from './labels.js';
 import type { Container, JsonPatchOp, Pod } from './pod-types.js';
+import { DETERMINISTIC_ARGS } from '../test/support/worker-args.js';
 
 const cfg: InjectorConfig = {
   sidecarImage: 'llama-orch/sidecar:test',
@@ -14,19 +15,7 @@ const cfg: InjectorConfig = {
 };
 
 /** Every flag strict determinism pins (see @llama-orch/sidecar/llamacpp-args). */
-const pinned = [
-  '--parallel',
-  '1',
-  '--no-cont-batching',
-  '-c',
-  '4096',
-  '-b',
-  '512',
-  '-ub',
-  '512',
-  '-t',
-  '8',
-];
+const pinned = [...DETERMINISTIC_ARGS];
 const goodArgs = ['-m', '/models/m.gguf', ...pinned, '--port', '8080'];
 
 function worker(
