@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { credentials, experimental, status as Status } from '@grpc/grpc-js';
 import type { ChannelCredentials, ServiceError } from '@grpc/grpc-js';
 import { connect } from 'node:tls';
-import { renderEnvoyBootstrap, renderExtProcSdsFiles } from '@llama-orch/envoy';
+import { renderExtProcSdsFiles } from '@llama-orch/envoy';
 import type { ExtProcTlsOptions } from '@llama-orch/envoy';
 import { PlacementClient } from '@llama-orch/proto';
 import type { PlacementCommand } from '@llama-orch/proto';
@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway } from '../src/index.js';
 import type { GatewayHandle } from '../src/index.js';
 import { edgeTaskBody } from './support/edge-stack.js';
-import { startEnvoy } from './support/envoy-edge.js';
+import { startEnvoyEdge } from './support/envoy-edge.js';
 import { startFakeSidecar } from './support/fake-sidecar.js';
 import type { FakeSidecar } from './support/fake-sidecar.js';
 import { heartbeatMessage } from './support/sidecar-messages.js';
@@ -152,16 +152,7 @@ describe(
       for (const [name, text] of Object.entries(renderExtProcSdsFiles(extProcTls))) {
         writeFileSync(join(extProcTls.sdsDir, name), text);
       }
-      const edge = await startEnvoy((listenPort, adminPort) =>
-        renderEnvoyBootstrap({
-          listenPort,
-          adminPort,
-          restPort: gateway.restPort,
-          extProcPort: gateway.extProcPort,
-          extProcMessageTimeoutMs: 20_000,
-          extProcTls,
-        }),
-      );
+      const edge = await startEnvoyEdge(gateway, extProcTls);
       const caPem = Buffer.from(ca.certPem);
       const rogues = await Promise.all([
         startRogue(gateway.controlPort, 'rogue-plaintext', credentials.createInsecure()),

@@ -6,6 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderEnvoyBootstrap } from '@llama-orch/envoy';
+import type { ExtProcTlsOptions } from '@llama-orch/envoy';
 import { freePorts, loadToolchain, runLogWriter, waitForHttp } from '@llama-orch/tools';
 
 export interface EnvoyEdge {
@@ -14,10 +15,11 @@ export interface EnvoyEdge {
   close(): Promise<void>;
 }
 
-export async function startEnvoyEdge(gateway: {
-  restPort: number;
-  extProcPort: number;
-}): Promise<EnvoyEdge> {
+export async function startEnvoyEdge(
+  gateway: { restPort: number; extProcPort: number },
+  /** Mutual TLS to placement's ext_proc listener (its SDS files already written). */
+  extProcTls?: ExtProcTlsOptions,
+): Promise<EnvoyEdge> {
   return startEnvoy((listenPort, adminPort) =>
     renderEnvoyBootstrap({
       listenPort,
@@ -25,6 +27,7 @@ export async function startEnvoyEdge(gateway: {
       restPort: gateway.restPort,
       extProcPort: gateway.extProcPort,
       extProcMessageTimeoutMs: 20_000,
+      ...(extProcTls ? { extProcTls } : {}),
     }),
   );
 }
