@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../src/stack/index.js';
 
-export interface CucumberRun {
+interface CucumberRun {
   code: number | null;
   /** Scenario (test case) results by status, e.g. { PASSED: 20 }. */
   scenarios: Record<string, number>;
@@ -15,7 +15,7 @@ export interface CucumberRun {
   output: string;
 }
 
-export interface CucumberOptions {
+interface CucumberOptions {
   /** Tag expression; default excludes @wip; null runs every scenario. */
   tags?: string | null;
   dryRun?: boolean;

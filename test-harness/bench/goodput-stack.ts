@@ -33,11 +33,11 @@ import { percentile } from './stats.js';
 import { text } from './workload-text.js';
 
 export const PROFILES = ['round-robin', 'default', 'prefix-cache'] as const;
-export type ProfileName = (typeof PROFILES)[number];
+type ProfileName = (typeof PROFILES)[number];
 export const WORKLOADS = ['shared-prefix multi-turn', 'uniform'] as const;
-export type WorkloadName = (typeof WORKLOADS)[number];
+type WorkloadName = (typeof WORKLOADS)[number];
 
-export interface GoodputStackOptions {
+interface GoodputStackOptions {
   replicas: number;
   /** Offered rates (tasks/s) swept per workload, ascending. */
   rates: Record<WorkloadName, number[]>;
@@ -112,7 +112,7 @@ const ANSWER_WORDS = 20;
  * turns a session is replaced by a new one. Uniform: single-turn prompts as long as an average
  * chat turn, nothing shared. Same options and seed, same sequence: every profile gets it.
  */
-export function workload(name: WorkloadName, o: GoodputStackOptions): () => Turn {
+function workload(name: WorkloadName, o: GoodputStackOptions): () => Turn {
   const rnd = prng(hash32('goodput-stack', name, o.seed));
   if (name === 'uniform') {
     const words = o.systemWords + ((o.turns - 1) * (QUESTION_WORDS + ANSWER_WORDS)) / 2;
@@ -151,7 +151,7 @@ interface TaskResult {
   error?: string;
 }
 
-export interface RateResult {
+interface RateResult {
   rate: number;
   /** Tasks submitted in the measured window. */
   measured: number;
@@ -259,11 +259,11 @@ async function runRate(
 // ---- the sweep --------------------------------------------------------------------------------
 
 /** Tasks per second of the measured window whose TTFT met the SLO. */
-export function goodput(r: RateResult, sloMs: number, o: GoodputStackOptions): number {
+function goodput(r: RateResult, sloMs: number, o: GoodputStackOptions): number {
   return r.ttfts.filter((v) => v <= sloMs).length / o.durationS;
 }
 
-export interface KneeRow {
+interface KneeRow {
   workload: WorkloadName;
   sloMs: number;
   profile: ProfileName;
@@ -276,7 +276,7 @@ export interface KneeRow {
   cachedShare: number;
 }
 
-export interface GoodputStackResult {
+interface GoodputStackResult {
   rows: KneeRow[];
   /** Every rate measured, per `profile|workload`. */
   sweeps: Record<string, RateResult[]>;
@@ -310,7 +310,7 @@ function simSettings(o: GoodputStackOptions): Partial<SimConfig> {
 
 const fmt = (v: number, d = 1): string => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
 
-export function table(rows: readonly KneeRow[], o: GoodputStackOptions): string {
+function table(rows: readonly KneeRow[], o: GoodputStackOptions): string {
   const head = [
     'workload',
     'TTFT SLO',

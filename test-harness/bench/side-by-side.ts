@@ -26,7 +26,7 @@ import type { HopRow, LevelReport, Round } from './paths/report.js';
 import { PATHS, runPath, ttftMs } from './paths/runners.js';
 import type { PathName, Sample, Targets } from './paths/runners.js';
 
-export interface SideBySideOptions {
+interface SideBySideOptions {
   /** Engine-sim replicas (each behind its own sidecar); replicas × slots ≥ the highest level. */
   replicas: number;
   /**
@@ -66,7 +66,7 @@ export const DEFAULTS: Omit<SideBySideOptions, 'log'> = {
 
 const PROMPT = 'Once upon a time, in a small village by the sea,';
 
-export interface SideBySideResult {
+interface SideBySideResult {
   report: Record<string, unknown>;
   levels: LevelReport[];
   hops: HopRow[];

@@ -9,7 +9,7 @@ export function percentile(values: readonly number[], p: number): number {
   return v[Math.min(rank, v.length) - 1] as number;
 }
 
-export interface PathSummary {
+interface PathSummary {
   samples: number;
   ttft_p50_ms: number;
   ttft_p99_ms: number;
@@ -45,7 +45,7 @@ export function summarise(samples: readonly StreamSample[], wallMs: number): Pat
   };
 }
 
-export interface Ratios {
+interface Ratios {
   ttft_p50: number;
   ttft_p99: number;
   decode_tokens_per_s: number;

@@ -24,7 +24,7 @@ const ENVOY_LINK_HOST = '127.0.0.2';
 export const CONTROL_LINK = 'placement-sidecars';
 export const envoyLink = (i: number): string => `envoy-sidecar-${i}`;
 
-export interface ChaosStackOptions {
+interface ChaosStackOptions {
   simReplicas: number;
   /** Concurrent streams each simulated engine serves. */
   simSlots: number;
@@ -63,7 +63,7 @@ function tlsArgs(tls: CertFiles | undefined): string[] {
   return tls ? ['--tls-ca', tls.ca, '--tls-cert', tls.cert, '--tls-key', tls.key] : [];
 }
 
-export function simDigestHex(): string {
+function simDigestHex(): string {
   return createHash('sha256').update(`engine-sim:${SIM_MODEL}`).digest('hex');
 }
 

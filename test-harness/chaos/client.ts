@@ -9,7 +9,7 @@ import type { RawSseEvent, TaskRequest } from '@llama-orch/contracts';
 import { newLedger } from './ledger.js';
 import type { TaskLedger } from './ledger.js';
 
-export interface SubmitOutcome {
+interface SubmitOutcome {
   status: number;
   headers: Headers;
   body: string;
@@ -65,7 +65,7 @@ export async function submitTask(base: string, body: TaskRequest): Promise<Submi
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export interface FollowOptions {
+interface FollowOptions {
   /** Give up (lost) this long after acceptance. */
   deadlineMs: number;
   /** Pause between reconnects. */

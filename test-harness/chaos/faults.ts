@@ -12,7 +12,7 @@ import { finalTerminals } from './ledger.js';
 const run = promisify(execFile);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export type FaultKind =
+type FaultKind =
   | 'kill placement'
   | 'kill sidecar'
   | 'kill engine (sim)'
@@ -164,7 +164,7 @@ function touchedPools(kind: FaultKind): { sim: boolean; real: boolean } {
   return { sim: true, real: false };
 }
 
-export interface PhaseOptions {
+interface PhaseOptions {
   /** Load before the fault, so it strikes with streams running and tasks queued. */
   warmMs: number;
   /** Bound on recovery (Ready + probes). */

@@ -8,7 +8,7 @@
 // unknown. A connection that ends without a terminal, or a 5xx, makes the client reconnect with
 // Last-Event-ID.
 
-export interface TerminalSeen {
+interface TerminalSeen {
   event: 'end' | 'error';
   code?: string;
   retriable?: boolean;
@@ -66,7 +66,7 @@ export function finalTerminals(l: TaskLedger): TerminalSeen[] {
   return l.terminals.filter((t) => t.final);
 }
 
-export function finalAt(l: TaskLedger): number | undefined {
+function finalAt(l: TaskLedger): number | undefined {
   return finalTerminals(l)[0]?.at;
 }
 

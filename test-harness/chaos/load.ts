@@ -4,7 +4,7 @@
 import { chaosTask, follow, newLedger, submitTask } from './client.js';
 import type { TaskLedger } from './ledger.js';
 
-export interface LoadLane {
+interface LoadLane {
   pool: string;
   modelRef: string;
   workers: number;

@@ -3,7 +3,7 @@
 // is closed and new ones are refused), latency, and restore.
 import { Supervisor, freePorts, loadToxiproxy, waitForHttp } from '@llama-orch/tools';
 
-export interface LinkProxy {
+interface LinkProxy {
   readonly name: string;
   /** host:port clients connect to instead of `upstream`. */
   readonly listen: string;

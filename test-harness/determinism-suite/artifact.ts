@@ -14,7 +14,7 @@ export interface DiffSide {
   end: object | null;
 }
 
-export interface DiffRecord {
+interface DiffRecord {
   seed: number;
   prompt: string;
   /** Which comparison diverged, e.g. "replica A vs replica B". */

@@ -7,7 +7,7 @@ export interface CorpusEntry {
   prompt: string;
 }
 
-export interface Corpus {
+interface Corpus {
   version: number;
   maxTokens: number;
   samplerProfileVersion: string;
@@ -15,8 +15,8 @@ export interface Corpus {
 }
 
 export const CORPUS_PATH = new URL('./corpus.json', import.meta.url);
-export const FIRST_SEED = 1001;
-export const CORPUS_SIZE = 64;
+const FIRST_SEED = 1001;
+const CORPUS_SIZE = 64;
 
 interface RawCorpus {
   version?: unknown;

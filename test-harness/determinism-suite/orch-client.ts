@@ -26,7 +26,7 @@ export interface RunResult {
   ms: number;
 }
 
-export function taskRequest(run: PinnedRun, taskId: string): TaskRequest {
+function taskRequest(run: PinnedRun, taskId: string): TaskRequest {
   return {
     task_id: taskId,
     session_id: randomUUID(),

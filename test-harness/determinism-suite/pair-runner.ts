@@ -21,7 +21,7 @@ export interface PairTarget {
   onRetry?: OnRetry;
 }
 
-export interface CheckedRun extends RunResult {
+interface CheckedRun extends RunResult {
   replicaId: string;
   seed: number;
   /** Problems with this run alone (wrong replica, error event, counts disagree). */

@@ -2,7 +2,7 @@
 // each sidecar writes one `lease finished` JSON line per lease, with its replica_id and the
 // task_id. The suite checks this against the pin instead of trusting placement blindly.
 
-export interface LeaseFinishedLine {
+interface LeaseFinishedLine {
   replicaId: string;
   taskId: string;
   reason: string;

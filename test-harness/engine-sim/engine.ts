@@ -4,7 +4,7 @@ import type { SimConfig, SimFaults } from './config.js';
 import { generate, hash32, prng, type GeneratedToken } from './model.js';
 import { PrefixCache } from './prefix-cache.js';
 
-export interface SimRequest {
+interface SimRequest {
   prompt: readonly number[];
   seed: number;
   temperature: number;
@@ -12,7 +12,7 @@ export interface SimRequest {
   cachePrompt: boolean;
 }
 
-export interface SimStats {
+interface SimStats {
   promptN: number;
   cacheN: number;
   promptMs: number;
@@ -22,7 +22,7 @@ export interface SimStats {
   slotId: number;
 }
 
-export interface SimSink {
+interface SimSink {
   token(t: GeneratedToken, index: number): void;
   /** Engine-side failure inside the stream. */
   error(message: string): void;
@@ -31,7 +31,7 @@ export interface SimSink {
   done(stats: SimStats): void;
 }
 
-export interface SlotView {
+interface SlotView {
   id: number;
   processing: boolean;
   seed: number;

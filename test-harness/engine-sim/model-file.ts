@@ -50,7 +50,7 @@ export function sha256Hex(content: string | Buffer): string {
  * file ENGINE_SIM_FAULTS_FILE names (read at every engine start, so a test can turn a healthy
  * engine into one that fails on its next restart without changing the model's digest).
  */
-export function envDirectives(env: NodeJS.ProcessEnv = process.env): string {
+function envDirectives(env: NodeJS.ProcessEnv = process.env): string {
   let fromFile = '';
   if (env.ENGINE_SIM_FAULTS_FILE) {
     try {

@@ -49,7 +49,6 @@ const VOCAB = [
   ' there',
   ' lived',
 ] as const;
-export const EOS_ID = 2;
 const VOCAB_BASE = 100;
 
 /** splitmix32-style PRNG: small, fast, reproducible. */

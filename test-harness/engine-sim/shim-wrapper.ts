@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 export const SHIM_ENTRY = fileURLToPath(new URL('./llama-server-shim.ts', import.meta.url));
 
 /** The tsx ESM loader that `node --import tsx` would load, as an absolute path. */
-export function tsxLoaderPath(): string {
+function tsxLoaderPath(): string {
   // import.meta.resolve is not available under vitest; read the package's `exports` instead.
   const pkgPath = createRequire(import.meta.url).resolve('tsx/package.json');
   const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports: Record<string, unknown> };

@@ -4,7 +4,7 @@ import type { TaskRequest } from '@llama-orch/contracts';
 import { SseParser } from '@llama-orch/contracts';
 
 /** SmolLM2-135M continues this for many tokens (raw instructions often hit EOS at once). */
-export const CONTINUATION = 'Once upon a time, in a small village by the sea,';
+const CONTINUATION = 'Once upon a time, in a small village by the sea,';
 
 export function taskBody(overrides: Partial<TaskRequest> = {}): TaskRequest {
   return {

@@ -1,7 +1,7 @@
 // A small reader for the Prometheus text exposition format (what /metrics serves): enough to
 // compare families with the metrics contract and to sum counters. promtool does the strict lint.
 
-export interface Sample {
+interface Sample {
   /** Series name as written (`x_bucket`, `x_sum`, `x_count` for histograms). */
   name: string;
   labels: Record<string, string>;

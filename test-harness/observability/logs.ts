@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export interface LogLine {
+interface LogLine {
   child: string;
   fields: Record<string, unknown>;
 }

@@ -14,7 +14,7 @@ export interface KeyValue {
   key: string;
   value?: AnyValue;
 }
-export interface OtlpSpan {
+interface OtlpSpan {
   traceId: string;
   spanId: string;
   parentSpanId?: string;

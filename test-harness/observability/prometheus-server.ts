@@ -10,20 +10,20 @@ import { fileOf } from '../../ci/dashboards/src/generate.js';
 import { prometheusConfig } from '../../ci/dashboards/src/prometheus-config.js';
 import { loadPromBins } from './promtool.js';
 
-export interface QueryResult {
+interface QueryResult {
   status: 'success' | 'error';
   errorType?: string;
   error?: string;
   data?: { resultType: string; result: { metric: Record<string, string>; value: unknown }[] };
 }
 
-export interface RuleHealth {
+interface RuleHealth {
   name: string;
   health: string;
   lastError?: string;
 }
 
-export interface TargetHealth {
+interface TargetHealth {
   job: string;
   instance: string;
   health: string;
@@ -39,13 +39,13 @@ export interface PrometheusServer {
 }
 
 /** What Prometheus needs to know of a stack (a `Stack` from test-harness/src/stack fits). */
-export interface ScrapedStack {
+interface ScrapedStack {
   readonly url: string;
   readonly adminUrl: string;
   sidecarUrl(index: number): string;
 }
 
-export interface PrometheusOptions {
+interface PrometheusOptions {
   /** Listen port; default a free one. */
   readonly port?: number;
   /** Scrape and rule evaluation interval (default 1s, for tests). */

@@ -19,7 +19,7 @@ export async function loadPromBins(): Promise<PromBins> {
   };
 }
 
-export interface ToolResult {
+interface ToolResult {
   code: number;
   output: string;
 }
@@ -46,7 +46,7 @@ export function runTool(
   });
 }
 
-export interface LintProblem {
+interface LintProblem {
   metric: string;
   text: string;
 }

@@ -9,7 +9,7 @@ export interface HttpResult {
   json: Record<string, unknown>;
 }
 
-export const MODEL = 'SmolLM2-135M-Instruct-Q4_1';
+const MODEL = 'SmolLM2-135M-Instruct-Q4_1';
 
 /** A TaskRequest with test defaults: continuation prompt, fixed seed, few tokens. */
 export function taskBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {

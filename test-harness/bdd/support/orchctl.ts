@@ -9,7 +9,7 @@ export interface OrchctlResult {
   stderr: string;
 }
 
-export interface OrchctlOptions {
+interface OrchctlOptions {
   url: string;
   /** Send SIGINT once stdout has printed at least one character (a token). */
   interruptAfterOutput?: boolean;

@@ -3,8 +3,8 @@ import type { Config } from '@llama-orch/contracts';
 import type { StackTweakContext } from '../../src/stack/index.js';
 
 /** A configured pool no sidecar ever joins: requests for its model are POOL_UNAVAILABLE (503). */
-export const STANDBY_POOL = 'standby';
-export const STANDBY_MODEL = 'standby-model';
+const STANDBY_POOL = 'standby';
+const STANDBY_MODEL = 'standby-model';
 
 export function addStandbyPool(config: Config): void {
   const first = config.pools[0];
@@ -39,7 +39,7 @@ export function addTenants(config: Config, ctx: StackTweakContext): void {
  * relaunches llama-server (same file, so the digest is unchanged). The pool names its artifact
  * too (model_path), so a reload back to the pool's own ref knows what to launch.
  */
-export const RELOAD_MODEL = 'SmolLM2-135M-Instruct-Q4_1-reloaded';
+const RELOAD_MODEL = 'SmolLM2-135M-Instruct-Q4_1-reloaded';
 
 export function addReloadTarget(config: Config, modelPath: string): void {
   const pool = config.pools[0];

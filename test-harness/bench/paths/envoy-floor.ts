@@ -34,7 +34,7 @@ function accessLog(): Record<string, unknown> {
   };
 }
 
-export function floorBootstrap(listenPort: number, adminPort: number): string {
+function floorBootstrap(listenPort: number, adminPort: number): string {
   const product = buildEnvoyBootstrap({ listenPort, adminPort, accessLog: true });
   const clusters = (product.static_resources as { clusters: { name: string }[] }).clusters;
   const replicas = clusters.find((c) => c.name === 'replicas');

@@ -5,12 +5,12 @@
 import { Agent, request } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 
-export type WireFormat = 'llama' | 'orch' | 'openai';
+type WireFormat = 'llama' | 'orch' | 'openai';
 
 /** Reused sockets on every hop the client opens, as a real client with keep-alive would. */
 // An idle socket is dropped after 3 s, before any server's keep-alive timeout (Node's and
 // uvicorn's are 5 s) can close it under a request that was just written on it.
-export const agent = new Agent({
+const agent = new Agent({
   keepAlive: true,
   maxSockets: Infinity,
   maxFreeSockets: 2048,
@@ -28,7 +28,7 @@ export interface Streamed {
   headers: IncomingMessage['headers'];
 }
 
-export interface HttpCall {
+interface HttpCall {
   method: 'GET' | 'POST';
   url: string;
   body?: string;

@@ -20,7 +20,7 @@ const run = promisify(execFile);
  */
 export const LITELLM_VERSION = '1.106.12';
 
-export async function liteLlmBinary(log: (s: string) => void): Promise<string> {
+async function liteLlmBinary(log: (s: string) => void): Promise<string> {
   const dir = join(cacheRoot(), 'litellm', LITELLM_VERSION);
   const bin = join(dir, 'venv', 'bin', 'litellm');
   const ready = join(dir, 'ready');
@@ -60,7 +60,7 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-export interface LiteLlm {
+interface LiteLlm {
   readonly url: string;
   /** The model name that reaches engine i. */
   model(i: number): string;

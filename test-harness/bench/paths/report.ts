@@ -13,7 +13,7 @@ export interface Round {
   wallMs: Partial<Record<PathName, number>>;
 }
 
-export interface PathLevel {
+interface PathLevel {
   samples: number;
   ttft_p50_ms: number;
   ttft_p99_ms: number;
@@ -91,7 +91,7 @@ export function summariseLevel(concurrency: number, rounds: readonly Round[]): L
   return { concurrency, rounds: rounds.length, paths };
 }
 
-export const PATH_LABEL: Record<PathName, string> = {
+const PATH_LABEL: Record<PathName, string> = {
   direct: 'direct (engine)',
   floor: 'Envoy static route',
   full: 'OrchQueue (full)',

@@ -106,7 +106,7 @@ export interface StreamResult {
   doneAt: number;
 }
 
-export interface StreamOptions {
+interface StreamOptions {
   headers?: Record<string, string>;
   /** Called for every event as it arrives (e.g. to cancel after the first token). */
   onEvent?: (ev: StreamEvent, all: StreamEvent[]) => void;

@@ -1,7 +1,7 @@
 // Pure acceptance rule of the haiku gate (ORCH-5006, seed §4 "Accept if"). Never loosen it to
 // make a model pass: the gate exists to prove a real model followed a fresh instruction.
 
-export interface HaikuExpectation {
+interface HaikuExpectation {
   minuteWords: string;
   nonce: string;
 }
@@ -22,7 +22,7 @@ export interface HaikuVerdict {
   reasons: string[];
 }
 
-export const MIN_NON_EMPTY_LINES = 3;
+const MIN_NON_EMPTY_LINES = 3;
 
 /**
  * Fixed fragments of the seed prompt. An output holding any of them restated the instruction
@@ -30,7 +30,7 @@ export const MIN_NON_EMPTY_LINES = 3;
  * has three lines, so without this rule an echo would pass (measured: gemma-3-270m base).
  * This only tightens the seed rule, never loosens it.
  */
-export const PROMPT_ECHO_FRAGMENTS = [
+const PROMPT_ECHO_FRAGMENTS = [
   'write a haiku (3 lines)',
   'exact english minute phrase',
   'include this nonce verbatim',
@@ -61,7 +61,7 @@ export function countVerbatim(text: string, needle: string): number {
   return count;
 }
 
-export function countNonEmptyLines(text: string): number {
+function countNonEmptyLines(text: string): number {
   return text.split(/\r?\n/).filter((line) => line.trim().length > 0).length;
 }
 

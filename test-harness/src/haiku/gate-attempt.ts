@@ -12,11 +12,11 @@ import type { HaikuVerdict } from './acceptance.js';
 import { seedPrompt } from './prompt.js';
 
 /** Seed §4: the seed is fixed, so an attempt replays byte for byte at the same minute/nonce. */
-export const GATE_SEED = 42;
+const GATE_SEED = 42;
 /** Enough for three short lines; what the measured pass rates used. */
-export const GATE_MAX_TOKENS = 64;
+const GATE_MAX_TOKENS = 64;
 
-export interface AttemptInput {
+interface AttemptInput {
   edgeUrl: string;
   modelRef: string;
   /** The pool's sampler_profile_version: a task omitting it asks for `v1` (ORCH-3091). */

@@ -6,13 +6,13 @@ import { createServer } from 'node:net';
 import type { ChatMessage } from './prompt.js';
 import type { Sampling } from './recipes.js';
 
-export interface DirectLlama {
+interface DirectLlama {
   baseUrl: string;
   child: ChildProcess;
   close(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   return await new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -24,7 +24,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export interface StartLlamaOptions {
+interface StartLlamaOptions {
   binary: string;
   model: string;
   ctx?: number;
@@ -91,7 +91,7 @@ export async function applyServerTemplate(
   return out.prompt;
 }
 
-export interface CompletionResult {
+interface CompletionResult {
   content: string;
   tokensPredicted: number;
   stopType: string;

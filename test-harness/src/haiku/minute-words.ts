@@ -28,7 +28,7 @@ const ONES = [
 
 const TENS = ['', '', 'twenty', 'thirty', 'forty', 'fifty'] as const;
 
-export const HAIKU_TIME_ZONE = 'Europe/Amsterdam';
+const HAIKU_TIME_ZONE = 'Europe/Amsterdam';
 
 /** English words for a minute 0..59, e.g. 27 → "twenty-seven". */
 export function minuteWords(minute: number): string {

@@ -6,7 +6,7 @@ export const NONCE_LENGTH = 8;
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
 /** Injectable randomness so tests can drive the generator; defaults to crypto.randomInt. */
-export type RandomIndex = (exclusiveMax: number) => number;
+type RandomIndex = (exclusiveMax: number) => number;
 
 /**
  * mulberry32, a tiny seeded PRNG: the pass-rate studies draw the same nonces on every run, so

@@ -7,7 +7,7 @@ export const CPU_CARVE_OUT_LABEL =
   'CPU carve-out (ORCH-1101): CI-only run of the haiku gate on CPU with a small instruct model; ' +
   'production inference runs on NVIDIA GPUs.';
 
-export interface ProofBundle {
+interface ProofBundle {
   runId: string;
   startedAt: string;
   minute: number;

@@ -10,7 +10,7 @@ export interface ReplicaView {
   ready: boolean;
 }
 
-export interface RealEngineEvidence {
+interface RealEngineEvidence {
   replicas: readonly ReplicaView[];
   /** features from GET /v1/capabilities (a simulated engine advertises "simulated"). */
   capabilityFeatures: readonly string[];

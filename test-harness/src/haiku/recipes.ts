@@ -2,7 +2,7 @@
 // seed template; a recipe only chooses the chat template, an optional system message and the
 // sampler. Every sampler field is explicit (engines.md: server defaults differ per launch).
 
-export type ChatTemplate = 'chatml' | 'gemma' | 'server';
+type ChatTemplate = 'chatml' | 'gemma' | 'server';
 
 export interface Sampling {
   temperature: number;
@@ -23,7 +23,7 @@ export interface Recipe {
 }
 
 /** Greedy: top_k 1 makes the sampler a pure argmax, so the seed does not matter. */
-export const GREEDY: Sampling = {
+const GREEDY: Sampling = {
   temperature: 0,
   top_k: 1,
   top_p: 1,
@@ -34,7 +34,7 @@ export const GREEDY: Sampling = {
   stop: [],
 };
 
-export const SAMPLED_SEED_42: Sampling = {
+const SAMPLED_SEED_42: Sampling = {
   temperature: 0.7,
   top_k: 40,
   top_p: 0.95,

@@ -15,7 +15,7 @@ export interface ScanFinding {
   line?: number;
 }
 
-export interface ScanResult {
+interface ScanResult {
   filesScanned: number;
   findings: ScanFinding[];
 }
@@ -38,7 +38,7 @@ export function linesWithBoth(text: string, a: string, b: string): number[] {
   return hits;
 }
 
-export async function listRepoFiles(repoRoot: string): Promise<string[]> {
+async function listRepoFiles(repoRoot: string): Promise<string[]> {
   const { stdout } = await run(
     'git',
     ['ls-files', '-z', '--cached', '--others', '--exclude-standard'],

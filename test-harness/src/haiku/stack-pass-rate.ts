@@ -16,7 +16,7 @@ import type { GateAttempt } from './gate-attempt.js';
 import { minuteWords } from './minute-words.js';
 import { makeNonce, seededIndex } from './nonce.js';
 
-export interface PassRateSummary {
+interface PassRateSummary {
   attempts: number;
   passes: number;
   passesExactCase: number;
@@ -30,7 +30,7 @@ export interface PassRateSummary {
   failureProbability: [number, number, number];
 }
 
-export function summarise(runs: readonly GateAttempt[], budgetMs: number): PassRateSummary {
+function summarise(runs: readonly GateAttempt[], budgetMs: number): PassRateSummary {
   const passes = runs.filter((r) => r.verdict.accepted).length;
   const passesExactCase = runs.filter((r) => r.verdict.acceptedExactCase).length;
   const lat = runs.map((r) => r.elapsedMs);

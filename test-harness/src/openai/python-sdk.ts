@@ -12,7 +12,7 @@ import { cacheRoot } from '@llama-orch/tools';
 const run = promisify(execFile);
 
 /** Pinned: the SDK version the suite was written and checked against. */
-export const PYTHON_OPENAI_VERSION = '3.63.0';
+const PYTHON_OPENAI_VERSION = '3.63.0';
 
 export async function pythonOpenAi(log: (s: string) => void = () => undefined): Promise<string> {
   const dir = join(cacheRoot(), 'python-openai', PYTHON_OPENAI_VERSION);

@@ -1,7 +1,7 @@
 // Waits until placement itself reports the wanted number of Ready replicas in a pool: the only
 // readiness that matters, since it covers engine load, self-tests, canary and registration.
 
-export interface ReadyWaitOptions {
+interface ReadyWaitOptions {
   timeoutMs: number;
   intervalMs?: number;
   /** Request headers (an operator's API key when the control plane needs one). */

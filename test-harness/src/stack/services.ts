@@ -54,7 +54,7 @@ function tsEntry(
 
 /** With LLAMA_ORCH_TEST_HOOKS=1 (Pact, BDD) placement starts from the test entry point that adds
  * the provider-state hook; production's entry point cannot load it. */
-export function gatewayEntry(env: NodeJS.ProcessEnv = process.env): string {
+function gatewayEntry(env: NodeJS.ProcessEnv = process.env): string {
   return env.LLAMA_ORCH_TEST_HOOKS === '1'
     ? 'gateway/test/support/main-with-test-hooks.ts'
     : 'gateway/src/main.ts';
@@ -74,7 +74,7 @@ export function gatewaySpec(
   );
 }
 
-export interface SidecarSpecInput {
+interface SidecarSpecInput {
   index: number;
   poolId: string;
   modelRef: string;

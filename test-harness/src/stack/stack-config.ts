@@ -21,7 +21,7 @@ export interface StackPorts {
   engines: number[];
 }
 
-export interface StackConfigInput {
+interface StackConfigInput {
   ports: StackPorts;
   replicas: number;
   /** The pool's model: the ref clients send, its digest, and how prompts reach it (ORCH-3102). */
