@@ -30,7 +30,7 @@
 // Usage: node ci/scripts/check-dead-exports.mjs [package...]   (default: every package below)
 // Prints one summary line per package; exits 1 naming each dead export as `file:line - name`.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, normalize, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,8 +38,11 @@ import { RUNTIME_ENTRIES } from '../../tools/build-runtime.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TS_PRUNE = createRequire(import.meta.url).resolve('ts-prune');
-/** The one project ts-prune reads; .build/ is git-ignored (tsc -b writes there too). */
-const PROJECT = join(ROOT, '.build', 'dead-exports.tsconfig.json');
+/**
+ * The one project ts-prune reads; .build/ is git-ignored (tsc -b writes there too). One file per
+ * run: two runs at once sharing a file could read it half-written and report nonsense.
+ */
+const PROJECT = join(ROOT, '.build', `dead-exports.${process.pid}.tsconfig.json`);
 /** Not TypeScript that TypeScript imports: bundles, build output, AssemblyScript sources. */
 const NOT_IMPORTED = [
   '**/node_modules/**',
@@ -121,11 +124,16 @@ function prune() {
   };
   writeFileSync(PROJECT, `${JSON.stringify(project, null, 2)}\n`);
   // ts-prune resolves -p against its working directory, so the path stays relative.
-  const run = spawnSync(process.execPath, [TS_PRUNE, '-p', relative(ROOT, PROJECT)], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  let run;
+  try {
+    run = spawnSync(process.execPath, [TS_PRUNE, '-p', relative(ROOT, PROJECT)], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+  } finally {
+    rmSync(PROJECT, { force: true });
+  }
   if (run.status !== 0 || run.error) {
     throw new Error(`ts-prune failed: ${run.error?.message ?? run.stderr}`);
   }
