@@ -1,6 +1,6 @@
 // ORCH-3141: one directory per test run that receives every log line the run's stacks wrote, and
 // the API keys those stacks were given, so that one scan after the run
-// (ci/scripts/key-free-logs.mjs) can prove that no key reached any log. Off unless
+// (tools/src/log-key-scan/cli.ts) can prove that no key reached any log. Off unless
 // LLAMA_ORCH_RUN_LOGS names the directory (the `gates` script sets it); child processes inherit
 // it, so a stack started by a test's own subprocess (cucumber, `npm run up`) writes there too.
 import { appendFileSync, mkdirSync } from 'node:fs';
