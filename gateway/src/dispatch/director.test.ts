@@ -8,8 +8,8 @@ import type { FakeControlCall, Harness } from '../../test/support/harness.js';
 const TASK = '11111111-1111-4111-8111-111111111111';
 const SESSION = '22222222-2222-4222-8222-222222222222';
 
-function submit(h: Harness, taskId = TASK): void {
-  h.tasks.submit(
+function submit(h: Harness, taskId = TASK): Promise<unknown> {
+  return h.tasks.submit(
     taskRequest({ task_id: taskId, session_id: SESSION, max_tokens: 16 }),
     'default',
     'corr-1',
@@ -192,7 +192,7 @@ describe('Director (core + registry + fake control streams)', () => {
     const call = h.connect();
     call.emit('end');
     expect(h.registry.connected).toBe(0);
-    expect(() => submit(h)).toThrow(CoreError);
+    await expect(submit(h)).rejects.toThrow(CoreError);
   });
 
   it('ORCH-4015: LeaseFinished feeds tokens_in/out and first-token latency', async () => {

@@ -12,8 +12,8 @@ const taskId = (n: number) => `11111111-1111-4111-8111-${String(n).padStart(12, 
 const hdrs = (h: object) => h as Record<string, string>;
 const settle = () => new Promise((r) => setTimeout(r, 5));
 
-function submit(h: Harness, id: string): void {
-  h.tasks.submit(
+function submit(h: Harness, id: string): Promise<unknown> {
+  return h.tasks.submit(
     taskRequest({
       task_id: id,
       session_id: '22222222-2222-4222-8222-222222222222',
@@ -161,7 +161,7 @@ describe('ORCH-2101/ORCH-3035: POST /v1/pools/{id}/drain (fastify inject)', () =
         },
       },
     });
-    expect(() => submit(h, taskId(3))).toThrow(/./);
+    await expect(submit(h, taskId(3))).rejects.toThrow(/./);
 
     h.director.tick();
     expect(call.commands('cancel')).toEqual([]);

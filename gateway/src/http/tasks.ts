@@ -22,7 +22,7 @@ export const taskRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
       throw error;
     }
     const tenant = request.principal.tenant;
-    const admitted = deps.tasks.submit(checked.value, tenant, request.correlationId);
+    const admitted = await deps.tasks.submit(checked.value, tenant, request.correlationId);
     return reply.code(202).send(admitted);
   });
 

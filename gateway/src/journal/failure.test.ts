@@ -8,18 +8,17 @@ import { AdmissionJournal } from './journal.js';
 const TASK = '11111111-1111-4111-8111-111111111111';
 
 describe('ORCH-4030: a journal that cannot write', () => {
-  it('ORCH-4030: admission answers a retriable POOL_UNAVAILABLE, not a 202, and leaves no task; the retry succeeds once it can', () => {
+  it('ORCH-4030: admission answers a retriable POOL_UNAVAILABLE, not a 202, and leaves no task; the retry succeeds once it can', async () => {
     const h = createHarness();
     h.connect();
     const real = new AdmissionJournal({ path: ':memory:' });
     real.replay();
     let broken = true;
-    const journal: Pick<AdmissionJournal, 'admitIf' | 'isOpen'> = {
+    const journal: Pick<AdmissionJournal, 'admitIf'> = {
       admitIf: (task, admit, accepted) => {
         if (broken) throw new Error('SQLITE_FULL: database or disk is full');
         return real.admitIf(task, admit, accepted);
       },
-      isOpen: (id) => real.isOpen(id),
     };
     const tasks = new TaskService({
       core: h.core,
@@ -30,13 +29,41 @@ describe('ORCH-4030: a journal that cannot write', () => {
       journal,
     });
     const body = taskRequest({ task_id: TASK, max_tokens: 8 });
-    expect(() => tasks.submit(body, 'default', 'c')).toThrow(
-      expect.objectContaining({ code: 'POOL_UNAVAILABLE', retriable: true }) as Error,
-    );
+    await expect(tasks.submit(body, 'default', 'c')).rejects.toMatchObject({
+      code: 'POOL_UNAVAILABLE',
+      retriable: true,
+    });
     expect(h.core.task(TASK)).toBeUndefined();
     broken = false;
-    expect(tasks.submit(body, 'default', 'c').task_id).toBe(TASK);
+    expect((await tasks.submit(body, 'default', 'c')).task_id).toBe(TASK);
     expect(real.isOpen(TASK)).toBe(true);
+    real.close();
+    h.close();
+  });
+
+  it('ORCH-4030: a failed group commit answers POOL_UNAVAILABLE and takes the admitted task back', async () => {
+    const h = createHarness();
+    h.connect();
+    const real = new AdmissionJournal({ path: ':memory:' });
+    real.replay();
+    const tasks = new TaskService({
+      core: h.core,
+      director: h.director,
+      registry: h.registry,
+      metrics: h.metrics,
+      log: pino({ level: 'silent' }),
+      journal: {
+        admitIf: (task, admit, accepted) => {
+          const admitted = real.admitIf(task, admit, accepted);
+          // Core admitted the task; only the commit that would make its 202 durable fails.
+          return { value: admitted.value, committed: Promise.reject(new Error('SQLITE_IOERR')) };
+        },
+      },
+    });
+    await expect(
+      tasks.submit(taskRequest({ task_id: TASK, max_tokens: 8 }), 'default', 'c'),
+    ).rejects.toMatchObject({ code: 'POOL_UNAVAILABLE', retriable: true });
+    expect(h.core.task(TASK)?.state).toBe('canceled');
     real.close();
     h.close();
   });

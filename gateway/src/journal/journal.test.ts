@@ -90,6 +90,79 @@ describe('ORCH-4030: admission journal (SQLite, WAL)', () => {
     expect(b.replay()).toEqual({ open: [], records: 2 });
   });
 
+  it('ORCH-4030: the admissions of one event-loop turn share one commit; each is durable only when it settles', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'journal-'));
+    const a = open();
+    a.replay();
+    const exec = vi.spyOn(Database.prototype, 'exec');
+    try {
+      const admitted = Array.from({ length: 64 }, (_, i) =>
+        a.admitIf(
+          { spec: spec(`g${i}`), tenant: 'acme', pinned: false, api: 'orchqueue' },
+          () => i,
+          (n) => n !== 7, // g7 is refused: no record, no commit of its own
+        ),
+      );
+      expect(admitted[7]?.committed).toBeUndefined();
+      // Nothing is open (nor answered) before the commit.
+      expect(a.isOpen('g0')).toBe(false);
+      // g3 ends (a drop-lru of the same turn) before its record is committed.
+      expect(a.terminal('g3', { state: 'canceled' })).toBe(true);
+      await Promise.all(admitted.map((x) => x.committed));
+      expect(exec.mock.calls.filter((c) => c[0] === 'COMMIT')).toHaveLength(1);
+      expect([a.isOpen('g0'), a.isOpen('g3'), a.isOpen('g7'), a.hasEnded('g3')]).toEqual([
+        true,
+        false,
+        false,
+        true,
+      ]);
+    } finally {
+      exec.mockRestore();
+    }
+    a.close();
+    const ids = open()
+      .replay()
+      .open.map((t) => t.spec.task_id);
+    expect(ids).toHaveLength(62);
+    expect(ids).not.toContain('g3');
+    expect(ids).not.toContain('g7');
+  });
+
+  it('ORCH-4030: a failed group commit rejects every admission of the batch and leaves none in the file', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'journal-'));
+    const a = open();
+    a.replay();
+    const real = Database.prototype.exec;
+    const exec = vi.spyOn(Database.prototype, 'exec').mockImplementation(function (
+      this: Database.Database,
+      sql: string,
+    ) {
+      if (sql === 'COMMIT') throw new Error('SQLITE_IOERR: disk I/O error');
+      return real.call(this, sql);
+    });
+    const batch = ['f1', 'f2'].map(
+      (id) =>
+        a.admitIf(
+          { spec: spec(id), tenant: 'acme', pinned: false, api: 'orchqueue' },
+          () => true,
+          (ok) => ok,
+        ).committed,
+    );
+    try {
+      for (const committed of batch) await expect(committed).rejects.toThrow(/SQLITE_IOERR/);
+    } finally {
+      exec.mockRestore();
+    }
+    expect([a.isOpen('f1'), a.openCount]).toEqual([false, 0]);
+    admit(a, 'f3'); // the next batch commits normally
+    a.close();
+    expect(
+      open()
+        .replay()
+        .open.map((t) => t.spec.task_id),
+    ).toEqual(['f3']);
+  });
+
   it('ORCH-4030: ":memory:" keeps the same semantics without a file', () => {
     const j = new AdmissionJournal({ path: ':memory:' });
     journals.push(j);

@@ -62,8 +62,8 @@ function placement(path: string, leasePrefix: string) {
     });
     return call;
   };
-  const submit = (id: string): void => {
-    tasks.submit(taskRequest({ task_id: id, max_tokens: 8 }), 'default', `corr-${id}`);
+  const submit = async (id: string): Promise<void> => {
+    await tasks.submit(taskRequest({ task_id: id, max_tokens: 8 }), 'default', `corr-${id}`);
   };
   return { core, director, tasks, journal, replay, connect, submit };
 }
@@ -82,9 +82,9 @@ describe('ORCH-4030: a placement crash loses no admitted task', () => {
     const first = placement(path, 'A-');
     opened.push(first.journal);
     first.connect({ slots: 2 });
-    first.submit(T1);
-    first.submit(T2);
-    first.submit(T3);
+    await first.submit(T1);
+    await first.submit(T2);
+    await first.submit(T3);
     first.tasks.cancel(T2); // ended before the crash
     expect(first.core.task(T2)?.state).toBe('canceled');
     // T3 was running on r1 when placement died (its lease is re-reported below).
@@ -125,7 +125,7 @@ describe('ORCH-4030: a placement crash loses no admitted task', () => {
     second.director.close();
   });
 
-  it('ORCH-4030: OpenAI requests are not journaled (their client cannot come back); OrchQueue ones are', () => {
+  it('ORCH-4030: OpenAI requests are not journaled (their client cannot come back); OrchQueue ones are', async () => {
     dir = mkdtempSync(join(tmpdir(), 'restart-'));
     const p = placement(join(dir, 'journal.sqlite'), 'A-');
     opened.push(p.journal);
@@ -140,7 +140,7 @@ describe('ORCH-4030: a placement crash loses no admitted task', () => {
       prompt: 'x',
     });
     p.tasks.admit(spec(T1), 'default', false, 'openai');
-    p.tasks.admit(spec(T2), 'default', false, 'orchqueue');
+    await p.submit(T2);
     expect([p.journal.isOpen(T1), p.journal.isOpen(T2)]).toEqual([false, true]);
     p.director.close();
   });

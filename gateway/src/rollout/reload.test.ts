@@ -149,7 +149,7 @@ describe('ORCH-2102/ORCH-3031/ORCH-3033: rolling reload with fake sidecars', () 
     expect(health.metrics.replicas_ready).toBe(3);
     expect(validateResponse('getPoolHealth', 200, health).issues).toEqual([]);
     // The failed target's ref is not served.
-    expect(() =>
+    await expect(
       h.tasks.submit(
         {
           task_id: randomUUID(),
@@ -166,7 +166,7 @@ describe('ORCH-2102/ORCH-3031/ORCH-3033: rolling reload with fake sidecars', () 
         'default',
         'corr',
       ),
-    ).toThrow(/model-b/);
+    ).rejects.toThrow(/model-b/);
   });
 
   it('ORCH-3031: a replica that never comes back Ready by the deadline fails the reload with step "deadline" and is rolled back', async () => {

@@ -16,7 +16,7 @@ import type {
   SessionInfo as CoreSessionInfo,
   TaskSpecInput,
 } from '@llama-orch/core';
-import type { AdmissionJournal } from '../journal/journal.js';
+import type { AdmissionJournal, JournaledAdmission } from '../journal/journal.js';
 import type { Logger } from 'pino';
 import type { ApiLabel, DecisionOutcome, GatewayMetrics } from '../metrics/metrics.js';
 import { mirrorSnapshot } from '../metrics/mirror.js';
@@ -31,7 +31,7 @@ interface TaskServiceOptions {
   readonly metrics: GatewayMetrics;
   readonly log: Logger;
   /** ORCH-4030: admissions are recorded here before their 202 (absent: no journal). */
-  readonly journal?: Pick<AdmissionJournal, 'admitIf' | 'isOpen'>;
+  readonly journal?: Pick<AdmissionJournal, 'admitIf'>;
 }
 
 /**
@@ -49,8 +49,15 @@ export class TaskService {
 
   constructor(private readonly o: TaskServiceOptions) {}
 
-  /** ORCH-2001/3014/3015: validate-before-enqueue is core's admission; 202 on success. */
-  submit(body: TaskRequest, tenant: string, correlationId: string): AdmissionResponse {
+  /**
+   * ORCH-2001/3014/3015: validate-before-enqueue is core's admission; 202 on success. With a
+   * journal (ORCH-4030) it resolves only once the task's record is committed.
+   */
+  async submit(
+    body: TaskRequest,
+    tenant: string,
+    correlationId: string,
+  ): Promise<AdmissionResponse> {
     const spec: TaskSpecInput = {
       task_id: body.task_id,
       session_id: body.session_id,
@@ -70,12 +77,22 @@ export class TaskService {
         : {}),
       ...placementInput(body.placement),
     };
-    return this.admit(spec, tenant, body.placement?.mode === 'pin');
+    const { response, committed } = this.admitRecorded(
+      spec,
+      tenant,
+      body.placement?.mode === 'pin',
+      'orchqueue',
+      false,
+      true,
+    );
+    if (committed) await this.awaitCommit(spec.task_id, committed);
+    return response;
   }
 
   /**
-   * Admission of an already-built spec: the one path for OrchQueue tasks and OpenAI requests
-   * (ORCH-3103), so both get the same checks, quotas, metrics and logs.
+   * Admission of an already-built spec: the one path for OrchQueue tasks, OpenAI requests
+   * (ORCH-3103) and replayed tasks, so all get the same checks, quotas, metrics and logs. It writes
+   * no journal record: OrchQueue tasks come through `submit`, which does and awaits it.
    */
   admit(
     spec: TaskSpecInput,
@@ -84,9 +101,28 @@ export class TaskService {
     api: ApiLabel = 'orchqueue',
     restored = false,
   ): AdmissionResponse {
+    return this.admitRecorded(spec, tenant, pinned, api, restored, false).response;
+  }
+
+  /** `record`: journal the admission (ORCH-4030); only `submit` does, and awaits the commit. */
+  private admitRecorded(
+    spec: TaskSpecInput,
+    tenant: string,
+    pinned: boolean,
+    api: ApiLabel,
+    restored: boolean,
+    record: boolean,
+  ): { response: AdmissionResponse; committed?: Promise<void> } {
     const body = spec;
     const correlationId = spec.correlation_id;
-    const result = this.journaledAdmit(spec, tenant, pinned, api, restored);
+    const { value: result, committed } = this.journaledAdmit(
+      spec,
+      tenant,
+      pinned,
+      api,
+      restored,
+      record,
+    );
     if (!result.ok) {
       this.rejected(body.engine, result.error, pinned, api);
       throw result.error;
@@ -121,17 +157,20 @@ export class TaskService {
       'task admitted',
     );
     this.o.director.kick();
-    return {
+    const response: AdmissionResponse = {
       task_id: result.taskId,
       queue_position: result.queuePosition,
       predicted_start_ms: Math.max(0, Math.round(result.predictedStartMs)),
       backoff_ms: Math.max(0, Math.round(result.backoffMs)),
     };
+    return committed ? { response, committed } : { response };
   }
 
   /**
    * ORCH-4030: core's admission inside the journal's transaction, so a 202 is only ever answered
-   * for a recorded task. `restored` (a replayed journal record) is admitted without a new record.
+   * for a recorded task (the caller awaits `committed`). Not recorded: a replayed task (its record
+   * is in the file) and an OpenAI request, which is admitted and held in one call: its client
+   * cannot come back for it after a restart, so there is nothing to replay (ORCH-3103).
    */
   private journaledAdmit(
     spec: TaskSpecInput,
@@ -139,7 +178,8 @@ export class TaskService {
     pinned: boolean,
     api: ApiLabel,
     restored: boolean,
-  ): AdmitResult {
+    record: boolean,
+  ): JournaledAdmission<AdmitResult> {
     // An OpenAI request's sidecar decodes the request's own prompt or messages; the spec's prompt
     // is only the size estimate, so the sidecar must not render it ahead (issue 19).
     const hints = {
@@ -149,26 +189,38 @@ export class TaskService {
     const admit = (): AdmitResult =>
       this.o.core.admit(spec, tenant, Object.keys(hints).length > 0 ? hints : undefined);
     const journal = this.o.journal;
-    // An OpenAI request is admitted and held in one call: its client cannot come back for it
-    // after a restart, so there is nothing to replay (ORCH-3103).
-    if (!journal || restored || api === 'openai') return admit();
+    if (!journal || !record) return { value: admit() };
     try {
       return journal.admitIf({ spec, tenant, pinned, api }, admit, (r) => r.ok);
     } catch (error) {
-      // The store could not write (disk full, I/O error): refuse rather than answer an
-      // unrecorded 202. If only the commit failed, core admitted the task: take it back.
-      if (this.o.core.task(spec.task_id)?.state === 'queued' && !journal.isOpen(spec.task_id)) {
-        this.o.core.cancel(spec.task_id);
-      }
-      this.o.log.error(
-        { err: error, task_id: spec.task_id },
-        'admission journal write failed; task refused',
-      );
-      throw new CoreError('POOL_UNAVAILABLE', 'admission journal unavailable; retry', {
-        retryAfterMs: 1000,
-        policyLabel: 'journal.unavailable',
-      });
+      // The insert failed (disk full, I/O error) before core admitted the task.
+      throw this.journalUnavailable(spec.task_id, error);
     }
+  }
+
+  /**
+   * The 202 waits for the group commit that carries the task's record. When that commit failed,
+   * the task is taken back and the client gets a retriable 503 instead of an unrecorded 202.
+   */
+  private async awaitCommit(taskId: string, committed: Promise<void>): Promise<void> {
+    try {
+      await committed;
+    } catch (error) {
+      if (this.o.core.task(taskId)?.state === 'queued')
+        this.o.director.cancelTask(taskId, 'client');
+      throw this.journalUnavailable(taskId, error);
+    }
+  }
+
+  private journalUnavailable(taskId: string, error: unknown): CoreError {
+    this.o.log.error(
+      { err: error, task_id: taskId },
+      'admission journal write failed; task refused',
+    );
+    return new CoreError('POOL_UNAVAILABLE', 'admission journal unavailable; retry', {
+      retryAfterMs: 1000,
+      policyLabel: 'journal.unavailable',
+    });
   }
 
   /** ORCH-2003: idempotent; unknown ids are 404. */

@@ -80,8 +80,8 @@ interface HookBody {
 export const testHookRoutes: FastifyPluginAsync<TestHookDeps> = async (app, deps) => {
   if (!testHooksEnabled(deps.env ?? process.env)) return;
   const admitted = new Set<string>();
-  const admit = (task: TaskRequest, correlationId: string) => {
-    const result = deps.tasks.submit(task, deps.tenant ?? 'default', correlationId);
+  const admit = async (task: TaskRequest, correlationId: string) => {
+    const result = await deps.tasks.submit(task, deps.tenant ?? 'default', correlationId);
     admitted.add(result.task_id);
     return result;
   };
@@ -92,12 +92,12 @@ export const testHookRoutes: FastifyPluginAsync<TestHookDeps> = async (app, deps
     const body = request.body ?? {};
     switch (body.op) {
       case 'admit':
-        return reply.code(200).send(admit(checkedTask(body.task), request.correlationId));
+        return reply.code(200).send(await admit(checkedTask(body.task), request.correlationId));
       case 'fill-queue': {
         const template = checkedTask(body.template);
         for (let n = 0; n < MAX_FILL; n++) {
           try {
-            admit({ ...template, task_id: randomUUID() }, request.correlationId);
+            await admit({ ...template, task_id: randomUUID() }, request.correlationId);
           } catch (error) {
             if (error instanceof CoreError && error.httpStatus === 429) {
               return { admitted: n, code: error.code };
