@@ -13,36 +13,47 @@ import type {
   TerminalEvent,
 } from './types.js';
 
+/**
+ * A task's deadline (only tasks with `deadline_ms` > 0 have one). Issue 19: kept out of TaskRec so
+ * that the common task without a deadline holds no boxed doubles for it.
+ */
+export interface TaskDeadline {
+  /** Absolute deadline (clock time). */
+  readonly abs: number;
+  /** Last moment a dispatch can still finish by the deadline (predicted at admission). */
+  readonly latestStart: number;
+  /** Position in CoreState.deadlineHeap. */
+  pos: number;
+}
+
+/**
+ * Issue 19: one of these lives per queued task, so it holds nothing the spec already has (id =
+ * spec.task_id, tenant = spec.tenant, priority = spec.priority), nothing derivable (the kv charge is
+ * estTokens × the pool's kvMbPerToken) and no double-valued field that only matters later.
+ */
 export interface TaskRec extends ArrivalNode<TaskRec> {
-  id: string;
   spec: TaskSpec;
-  tenant: string;
   poolId: string;
   /** Set by `placement.pin_replica_id`: only this replica may run the task. */
   pinReplicaId: string | undefined;
-  priority: Priority;
   admittedAt: number;
-  /** Infinity when the task has no deadline. */
-  absDeadline: number;
-  /** Last moment a dispatch can still finish by the deadline (predicted at admission). */
-  latestStart: number;
+  deadline: TaskDeadline | undefined;
   estTokens: number;
-  kvMb: number;
   queuePosition: number;
   predictedStartMs: number;
   state: TaskState;
   attached: boolean;
-  /** ORCH-4023: clock time by which a queued, unattached task must attach. */
-  attachBy: number;
+  /**
+   * ORCH-4023: clock time by which a queued, unattached task must attach; undefined until a client
+   * detached, meaning admittedAt + attachTimeoutMs (see attachDeadline in state.ts).
+   */
+  attachBy: number | undefined;
   attempts: number;
   leaseId: string | undefined;
   replicaId: string | undefined;
-  kvWarmth: boolean;
-  /** True once the sidecar reported LeaseStarted for the current lease. */
-  started: boolean;
-  startedAt: number;
+  /** When the sidecar reported LeaseStarted for the current lease; undefined before. */
+  startedAt: number | undefined;
   flowPos: number;
-  deadlinePos: number;
   /** Token charge recorded against the tenant's tokens/minute window (corrected on finish). */
   charge: QuotaCharge | undefined;
   terminal: TerminalEvent | undefined;

@@ -58,10 +58,10 @@ export function taskView(s: CoreState, taskId: string): TaskView | undefined {
   const t = s.tasks.get(taskId);
   if (!t) return undefined;
   const view: TaskView = {
-    taskId: t.id,
-    tenant: t.tenant,
+    taskId: t.spec.task_id,
+    tenant: t.spec.tenant,
     poolId: t.poolId,
-    priority: t.priority,
+    priority: t.spec.priority,
     state: t.state,
     attached: t.attached,
   };

@@ -48,6 +48,7 @@ import type {
   SchedulerOptions,
   SchedulerSnapshot,
   SessionInfo,
+  TaskSpec,
   TaskSpecInput,
   TaskView,
   TickResult,
@@ -173,7 +174,9 @@ export class Scheduler {
 
   /** Task ids with a live lease on the replica (dispatched or running), in lease order. */
   leasesOn(replicaId: string): string[] {
-    return [...this.s.leases.values()].filter((t) => t.replicaId === replicaId).map((t) => t.id);
+    return [...this.s.leases.values()]
+      .filter((t) => t.replicaId === replicaId)
+      .map((t) => t.spec.task_id);
   }
 
   /** ORCH-3031: while a reload runs the pool also accepts `target` replicas and tasks naming it. */
@@ -267,5 +270,13 @@ export class Scheduler {
 
   task(taskId: string): TaskView | undefined {
     return taskView(this.s, taskId);
+  }
+
+  /**
+   * The spec core admitted for the task and its pool, without building a view: for callers that
+   * need a field of it per request and should not keep their own copy (issue 19).
+   */
+  taskSpec(taskId: string): { readonly spec: TaskSpec; readonly poolId: string } | undefined {
+    return this.s.tasks.get(taskId);
   }
 }

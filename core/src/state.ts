@@ -6,7 +6,7 @@ import type { CoreError } from './errors.js';
 import { DeadlineRatio } from './fairness/deadline-ratio.js';
 import { EwmaShare } from './fairness/ewma-share.js';
 import { StrideScheduler } from './fairness/stride-scheduler.js';
-import type { Flow, PoolState, PriorityLane, ReplicaRec, TaskRec } from './model.js';
+import type { Flow, PoolState, PriorityLane, ReplicaRec, TaskDeadline, TaskRec } from './model.js';
 import { isTerminal } from './model.js';
 import { ArrivalList } from './queue/arrival-list.js';
 import { edfFifoLess } from './queue/edf-fifo.js';
@@ -22,8 +22,21 @@ import { PRIORITIES } from './types.js';
 import type { Clock, EndReason, Priority, ReplicaState, TerminalEvent } from './types.js';
 import { IndexedHeap } from './util/indexed-heap.js';
 
+/** Only tasks with a deadline are in the deadline heap. */
 function deadlineLess(a: TaskRec, b: TaskRec): boolean {
-  return a.latestStart !== b.latestStart ? a.latestStart < b.latestStart : a.seq < b.seq;
+  const x = (a.deadline as TaskDeadline).latestStart;
+  const y = (b.deadline as TaskDeadline).latestStart;
+  return x !== y ? x < y : a.seq < b.seq;
+}
+
+/** ORCH-4023: when a queued, unattached task must have attached (clock time). */
+export function attachDeadline(s: CoreState, task: TaskRec): number {
+  return task.attachBy ?? task.admittedAt + s.config.attachTimeoutMs;
+}
+
+/** The KV the task was charged at admission (issue 19: derived, not stored per task). */
+export function kvMbOf(s: CoreState, task: TaskRec): number {
+  return task.estTokens * s.pool(task).config.kvMbPerToken;
 }
 
 export class CoreState {
@@ -52,9 +65,9 @@ export class CoreState {
   readonly unattached = new Map<string, TaskRec>();
   /** Queued tasks with a deadline, by latest feasible start. */
   readonly deadlineHeap = new IndexedHeap<TaskRec>(deadlineLess, {
-    get: (t) => t.deadlinePos,
+    get: (t) => t.deadline?.pos ?? -1,
     set: (t, p) => {
-      t.deadlinePos = p;
+      if (t.deadline) t.deadline.pos = p;
     },
   });
   private readonly terminalOrder: string[] = [];
@@ -131,7 +144,7 @@ export class CoreState {
   }
 
   lane(task: TaskRec): PriorityLane {
-    return this.pool(task).lanes[task.priority];
+    return this.pool(task).lanes[task.spec.priority];
   }
 
   /** Put a task in its (pool, priority) queue; a requeued task keeps its admission place. */
@@ -139,7 +152,7 @@ export class CoreState {
     const lane = this.lane(task);
     if (requeue) lane.arrivals.insertBySeq(task);
     else lane.arrivals.append(task);
-    if (task.absDeadline !== Infinity) this.deadlineHeap.push(task);
+    if (task.deadline !== undefined) this.deadlineHeap.push(task);
     if (task.attached) this.makeEligible(task);
   }
 
@@ -149,13 +162,13 @@ export class CoreState {
    */
   makeEligible(task: TaskRec): void {
     const pool = this.pool(task);
-    const lane = pool.lanes[task.priority];
-    let flow = lane.flows.get(task.tenant);
+    const lane = pool.lanes[task.spec.priority];
+    let flow = lane.flows.get(task.spec.tenant);
     if (!flow) {
       flow = {
-        tenant: task.tenant,
-        tie: task.tenant,
-        weight: tenantConfig(this.config, task.tenant).weight,
+        tenant: task.spec.tenant,
+        tie: task.spec.tenant,
+        weight: tenantConfig(this.config, task.spec.tenant).weight,
         pass: 0,
         stridePos: -1,
         tasks: new IndexedHeap<TaskRec>(edfFifoLess, {
@@ -165,7 +178,7 @@ export class CoreState {
           },
         }),
       };
-      lane.flows.set(task.tenant, flow);
+      lane.flows.set(task.spec.tenant, flow);
     }
     if (flow.tasks.has(task)) return;
     flow.tasks.push(task);
@@ -175,8 +188,8 @@ export class CoreState {
 
   makeIneligible(task: TaskRec): void {
     const pool = this.pool(task);
-    const lane = pool.lanes[task.priority];
-    const flow = lane.flows.get(task.tenant);
+    const lane = pool.lanes[task.spec.priority];
+    const flow = lane.flows.get(task.spec.tenant);
     if (!flow || !flow.tasks.remove(task)) return;
     if (flow.tasks.size === 0) {
       // The flow record stays (one per tenant) so its pass survives short idle gaps.
@@ -224,15 +237,15 @@ export class CoreState {
     const wasQueued = task.state === 'queued';
     const wasDispatched = task.attempts > 0;
     if (wasQueued) this.unqueue(task);
-    this.unattached.delete(task.id);
+    this.unattached.delete(task.spec.task_id);
     this.releaseLease(task);
     task.state = next;
     const now = this.now();
     const ev: TerminalEvent = {
-      taskId: task.id,
-      tenant: task.tenant,
+      taskId: task.spec.task_id,
+      tenant: task.spec.tenant,
       poolId: task.poolId,
-      priority: task.priority,
+      priority: task.spec.priority,
       state: next as TerminalEvent['state'],
       reason: next === 'canceled' ? 'canceled' : next === 'failed' ? 'error' : reason,
       wasDispatched: wasDispatched && !wasQueued,
@@ -242,14 +255,14 @@ export class CoreState {
     if (task.leaseId !== undefined) ev.leaseId = task.leaseId;
     if (task.replicaId !== undefined) ev.replicaId = task.replicaId;
     task.terminal = ev;
-    this.quotas.release(task.tenant, task.kvMb, task.charge, actualTokens);
-    if (task.absDeadline !== Infinity && next !== 'canceled') {
-      this.deadlines.record(task.priority, next === 'completed' && now <= task.absDeadline);
+    this.quotas.release(task.spec.tenant, kvMbOf(this, task), task.charge, actualTokens);
+    if (task.deadline !== undefined && next !== 'canceled') {
+      this.deadlines.record(task.spec.priority, next === 'completed' && now <= task.deadline.abs);
     }
     this.live--;
     // Keep the record for idempotent cancel and duplicate detection, without its prompt.
     task.spec = { ...task.spec, prompt: '' };
-    this.retain(task.id);
+    this.retain(task.spec.task_id);
     return ev;
   }
 

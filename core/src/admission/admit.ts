@@ -189,31 +189,26 @@ export function admit(
     prompt_format: hints.promptFormat ?? pc.promptFormat,
   };
   const rec: TaskRec = {
-    id: spec.task_id,
     spec: task,
-    tenant,
     poolId: pc.id,
     pinReplicaId: pin.replicaId,
-    priority,
     seq: s.seq++,
     admittedAt: now,
-    absDeadline: deadlineMs > 0 ? now + deadlineMs : Infinity,
-    latestStart: deadlineMs > 0 ? now + deadlineMs - serviceMs : Infinity,
+    deadline:
+      deadlineMs > 0
+        ? { abs: now + deadlineMs, latestStart: now + deadlineMs - serviceMs, pos: -1 }
+        : undefined,
     estTokens,
-    kvMb,
     queuePosition: ahead,
     predictedStartMs,
     state: 'queued',
     attached: false,
-    attachBy: now + s.config.attachTimeoutMs,
+    attachBy: undefined,
     attempts: 0,
     leaseId: undefined,
     replicaId: undefined,
-    kvWarmth: false,
-    started: false,
-    startedAt: 0,
+    startedAt: undefined,
     flowPos: -1,
-    deadlinePos: -1,
     prev: null,
     next: null,
     inList: false,
@@ -222,14 +217,14 @@ export function admit(
   };
   rec.charge = s.quotas.admit(tenant, tenantCfg, estTokens, kvMb, now);
   if (session) s.sessions.touch(session, now);
-  s.tasks.set(rec.id, rec);
+  s.tasks.set(rec.spec.task_id, rec);
   s.live++;
   s.enqueue(rec);
-  s.unattached.set(rec.id, rec);
+  s.unattached.set(rec.spec.task_id, rec);
   const occupancy = lane.arrivals.size / Math.max(1, qc.capacity);
   return {
     ok: true,
-    taskId: rec.id,
+    taskId: rec.spec.task_id,
     queuePosition: ahead,
     predictedStartMs,
     backoffMs: occupancy >= 0.75 ? Math.ceil(pool.meanServiceMs) : 0,

@@ -20,7 +20,7 @@ export function adoptLease(s: CoreState, lease: AdoptedLease): LeaseResult {
   const known = s.leases.get(lease.leaseId);
   if (known) {
     // Re-reported twice (e.g. two reconnects): idempotent when it names the same task and replica.
-    return known.id === lease.taskId && known.replicaId === lease.replicaId
+    return known.spec.task_id === lease.taskId && known.replicaId === lease.replicaId
       ? { ok: true }
       : { ok: false, error: new CoreError('LEASE_INVALID', `lease ${lease.leaseId} conflicts`) };
   }
@@ -37,7 +37,6 @@ export function adoptLease(s: CoreState, lease: AdoptedLease): LeaseResult {
   const tenant = lease.tenant ?? '';
   const priority = lease.priority ?? 'interactive';
   const rec: TaskRec = {
-    id: lease.taskId,
     spec: {
       task_id: lease.taskId,
       session_id: '',
@@ -56,17 +55,13 @@ export function adoptLease(s: CoreState, lease: AdoptedLease): LeaseResult {
       correlation_id: '',
       prompt_format: pool.config.promptFormat,
     },
-    tenant,
     // An adopted lease is already running on its replica; a requeue may place it anywhere.
     pinReplicaId: undefined,
     poolId: pool.config.id,
-    priority,
     seq: s.seq++,
     admittedAt: now,
-    absDeadline: Infinity,
-    latestStart: Infinity,
+    deadline: undefined,
     estTokens: 0,
-    kvMb: 0,
     queuePosition: 0,
     predictedStartMs: 0,
     state: 'running',
@@ -75,18 +70,15 @@ export function adoptLease(s: CoreState, lease: AdoptedLease): LeaseResult {
     attempts: 1,
     leaseId: lease.leaseId,
     replicaId: lease.replicaId,
-    kvWarmth: false,
-    started: true,
     startedAt: now,
     flowPos: -1,
-    deadlinePos: -1,
     prev: null,
     next: null,
     inList: false,
     charge: undefined,
     terminal: undefined,
   };
-  s.tasks.set(rec.id, rec);
+  s.tasks.set(rec.spec.task_id, rec);
   s.leases.set(lease.leaseId, rec);
   s.live++;
   s.quotas.track(tenant);
@@ -113,7 +105,7 @@ function adoptQueued(s: CoreState, task: TaskRec, lease: AdoptedLease): LeaseRes
     };
   }
   s.unqueue(task);
-  s.unattached.delete(task.id);
+  s.unattached.delete(task.spec.task_id);
   s.move(task, 'dispatch');
   s.move(task, 'start');
   const now = s.now();
@@ -121,7 +113,6 @@ function adoptQueued(s: CoreState, task: TaskRec, lease: AdoptedLease): LeaseRes
   task.attempts += 1;
   task.leaseId = lease.leaseId;
   task.replicaId = lease.replicaId;
-  task.started = true;
   task.startedAt = now;
   s.leases.set(lease.leaseId, task);
   s.registry.leaseDelta(replica, +1);

@@ -64,7 +64,7 @@ export function drainOverdue(s: CoreState): string[] {
       (task.replicaId === undefined ? undefined : s.replicaDrains.get(task.replicaId)) ?? Infinity,
     );
     if (deadlineAt > now) continue;
-    if (task.state === 'dispatched' || task.state === 'running') overdue.push(task.id);
+    if (task.state === 'dispatched' || task.state === 'running') overdue.push(task.spec.task_id);
   }
   return overdue.sort();
 }

@@ -40,10 +40,7 @@ export function cancelTask(s: CoreState, taskId: string): CancelOutcome {
 export function leaseStarted(s: CoreState, leaseId: string): LeaseResult {
   const task = s.leases.get(leaseId);
   if (!task) return leaseInvalid(leaseId);
-  if (!task.started) {
-    task.started = true;
-    task.startedAt = s.now();
-  }
+  if (task.startedAt === undefined) task.startedAt = s.now();
   s.move(task, 'start');
   return { ok: true };
 }
@@ -63,13 +60,13 @@ export function leaseFinished(s: CoreState, leaseId: string, outcome: LeaseOutco
       pool,
       s.config.serviceTime.alpha,
       outcome,
-      task.started ? now - task.startedAt : undefined,
+      task.startedAt !== undefined ? now - task.startedAt : undefined,
     );
     const terminal = s.finish(task, 'end_ok', outcome.reason, undefined, tokens);
     if (terminal && task.spec.session_id) {
       const time = (outcome.firstTokenMs ?? 0) + (outcome.decodeTimeMs ?? 0);
       s.sessions.recordTurn(
-        { tenant: task.tenant, sessionId: task.spec.session_id },
+        { tenant: task.spec.tenant, sessionId: task.spec.session_id },
         replicaId,
         tokens ?? task.estTokens,
         time,
@@ -97,7 +94,7 @@ export function leaseFinished(s: CoreState, leaseId: string, outcome: LeaseOutco
 /** Requeue a never-started lease when retriable and attempts remain; else end the task. */
 function failLease(s: CoreState, task: TaskRec, error: CoreError): LeaseResult {
   const canRetry =
-    !task.started &&
+    task.startedAt === undefined &&
     error.retriable &&
     task.attempts < s.config.maxAttempts &&
     task.state === 'dispatched';
@@ -105,7 +102,6 @@ function failLease(s: CoreState, task: TaskRec, error: CoreError): LeaseResult {
     s.releaseLease(task);
     task.leaseId = undefined;
     task.replicaId = undefined;
-    task.kvWarmth = false;
     s.move(task, 'requeue');
     s.enqueue(task, true);
     return { ok: true, requeued: true };
@@ -145,7 +141,7 @@ export function removeReplica(s: CoreState, replicaId: string): RemoveReplicaRes
       retryAfterMs: 1_000,
     });
     const r = failLease(s, task, error);
-    if (r.ok && r.requeued) result.requeued.push(task.id);
+    if (r.ok && r.requeued) result.requeued.push(task.spec.task_id);
     else if (r.ok && r.terminal) result.terminal.push(r.terminal);
   }
   return result;

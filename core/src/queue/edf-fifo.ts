@@ -2,11 +2,14 @@
 // tasks without a deadline (Infinity) come after, and equal deadlines keep admission order, so a
 // flow without deadlines is plain FIFO.
 interface EdfFifoKey {
-  absDeadline: number;
+  /** Undefined: no deadline (sorts as Infinity). */
+  deadline: { readonly abs: number } | undefined;
   seq: number;
 }
 
 export function edfFifoLess(a: EdfFifoKey, b: EdfFifoKey): boolean {
-  if (a.absDeadline !== b.absDeadline) return a.absDeadline < b.absDeadline;
+  const x = a.deadline?.abs ?? Infinity;
+  const y = b.deadline?.abs ?? Infinity;
+  if (x !== y) return x < y;
   return a.seq < b.seq;
 }

@@ -2,6 +2,7 @@
 // attach-order map (ORCH-4023), queue-wait timeouts scan each queue from its oldest task (admission order = time order), deadline misses pop the latest-start heap, and idle
 // sessions expire from the head of the activity-ordered session map. Cost is O(expired).
 import { CoreError } from '../errors.js';
+import { attachDeadline } from '../state.js';
 import type { CoreState } from '../state.js';
 import { PRIORITIES } from '../types.js';
 import type { TerminalEvent, TickResult } from '../types.js';
@@ -10,8 +11,8 @@ import type { TerminalEvent, TickResult } from '../types.js';
 function expireUnattached(s: CoreState, now: number): TerminalEvent[] {
   const canceled: TerminalEvent[] = [];
   for (const task of s.unattached.values()) {
-    if (task.attachBy > now) break;
-    s.unattached.delete(task.id);
+    if (attachDeadline(s, task) > now) break;
+    s.unattached.delete(task.spec.task_id);
     if (task.attached || task.state !== 'queued') continue;
     const ev = s.finish(task, 'cancel', 'canceled');
     if (ev) canceled.push(ev);
@@ -46,7 +47,7 @@ export function tick(s: CoreState): TickResult {
   }
   for (
     let task = s.deadlineHeap.peek();
-    task && task.latestStart < now;
+    task?.deadline && task.deadline.latestStart < now;
     task = s.deadlineHeap.peek()
   ) {
     const ev = s.finish(

@@ -36,10 +36,11 @@ function candidatesFor(
  * tail; 1 only with no service time predicted.
  */
 function onTimeProbability(task: TaskRec, now: number): number | undefined {
-  if (task.absDeadline === Infinity) return undefined;
-  const slack = task.absDeadline - now;
+  const deadline = task.deadline;
+  if (deadline === undefined) return undefined;
+  const slack = deadline.abs - now;
   if (slack <= 0) return 0;
-  const mean = task.absDeadline - task.latestStart;
+  const mean = deadline.abs - deadline.latestStart;
   if (!(mean > 0)) return 1;
   return Math.round((1 - Math.exp(-slack / mean)) * 1000) / 1000;
 }
@@ -51,8 +52,8 @@ function assign(
   rec: ReplicaRec,
   now: number,
 ): Dispatch {
-  const lane = pool.lanes[task.priority];
-  const flow = lane.flows.get(task.tenant);
+  const lane = pool.lanes[task.spec.priority];
+  const flow = lane.flows.get(task.spec.tenant);
   // Charge fairness while the flow and lane are still active, then take the task out.
   if (flow) lane.tenants.charge(flow);
   pool.priorities.charge(lane);
@@ -60,23 +61,23 @@ function assign(
   s.move(task, 'dispatch');
   const leaseId = `${s.config.leasePrefix}${++s.leaseSeq}`;
   const session = task.spec.session_id
-    ? s.sessions.get(task.tenant, task.spec.session_id)
+    ? s.sessions.get(task.spec.tenant, task.spec.session_id)
     : undefined;
   task.leaseId = leaseId;
   task.replicaId = rec.state.replica_id;
-  task.kvWarmth = session?.lastReplicaId === rec.state.replica_id;
-  task.started = false;
+  const kvWarmth = session?.lastReplicaId === rec.state.replica_id;
+  task.startedAt = undefined;
   task.attempts += 1;
   s.leases.set(leaseId, task);
   s.registry.leaseDelta(rec, +1);
-  s.shares.record(task.priority, task.tenant);
+  s.shares.record(task.spec.priority, task.spec.tenant);
   return {
-    taskId: task.id,
+    taskId: task.spec.task_id,
     leaseId,
     replicaId: rec.state.replica_id,
     poolId: pool.config.id,
     replicaSetKey: rec.setKey,
-    kvWarmth: task.kvWarmth,
+    kvWarmth,
     queuePosition: task.queuePosition,
     predictedStartMs: task.predictedStartMs,
     queueTimeMs: now - task.admittedAt,
@@ -95,7 +96,7 @@ export function dispatchLoop(s: CoreState, limit = Infinity): DispatchBatch {
       if (!hasRoom(pool)) break;
       const task = pool.priorities.peek()?.tenants.peek()?.tasks.peek();
       if (!task) break;
-      if (task.latestStart < now) {
+      if (task.deadline !== undefined && task.deadline.latestStart < now) {
         const ev = s.finish(
           task,
           'expire',
@@ -126,20 +127,20 @@ export function dispatchLoop(s: CoreState, limit = Infinity): DispatchBatch {
       const { set, side } = chooseSet(pool, task);
       if (!set || set.ready.size === 0) break;
       const session = task.spec.session_id
-        ? s.sessions.get(task.tenant, task.spec.session_id)
+        ? s.sessions.get(task.spec.tenant, task.spec.session_id)
         : undefined;
       const affinityId = session?.lastReplicaId;
       const affinity = affinityId !== undefined ? s.registry.replicas.get(affinityId) : undefined;
       const pinned = pinId !== undefined ? s.registry.replicas.get(pinId) : undefined;
       const ctx: PlacementContext = {
-        taskId: task.id,
+        taskId: task.spec.task_id,
         poolId: pool.config.id,
         setKey: set.key,
         affinityReplicaId: affinityId,
         pinnedReplicaId: pinId,
         prompt: task.spec.prompt,
         promptFormat: task.spec.prompt_format,
-        priority: task.priority,
+        priority: task.spec.priority,
       };
       const profile = s.profileOf(pool.config.id);
       // Pre-cycle: plugins may add replicas beyond the k least loaded (the prefix holders).

@@ -146,7 +146,7 @@ export function chooseSet(pool: PoolState, task: TaskRec): SetChoice {
   };
   const stable = setServing(pool, current);
   const canary = setServing(pool, target);
-  const wantsCanary = canaryBucket(task.spec.session_id || task.id) < split.share;
+  const wantsCanary = canaryBucket(task.spec.session_id || task.spec.task_id) < split.share;
   if (wantsCanary && canary) return { set: canary, side: 'canary' };
   if (stable) return { set: stable, side: 'stable' };
   return canary ? { set: canary, side: 'canary' } : { set: undefined };

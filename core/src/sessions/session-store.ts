@@ -4,14 +4,17 @@
 // ORCH-3035: a session belongs to the tenant whose task created it. Sessions are keyed by
 // (tenant, session_id), so the same id under two tenants names two unrelated sessions: a task can
 // only ever join, warm or spend the budget of a session of its own tenant.
-// The Map is kept in last-activity order (delete + set on touch), so expiry scans only the head.
+// Each tenant's Map is kept in last-activity order (delete + set on touch), so expiry scans only
+// the heads. Issue 19: one Map per tenant keyed by the session id itself, so a session costs no key
+// string of its own (a single Map needed a tenant-prefixed key per session).
 import type { SessionConfig, SessionKey } from '../types.js';
 
 interface SessionRec {
   id: string;
   tenant: string;
-  createdAt: number;
   lastActivity: number;
+  /** Order of the latest touch over all tenants (owners() and expire() report in this order). */
+  touchSeq: number;
   turns: number;
   tokensUsed: number;
   timeUsedMs: number;
@@ -19,42 +22,33 @@ interface SessionRec {
   kvMb: number;
 }
 
-/** Tenants whose key prefix is kept (one string per tenant instead of one per session). */
-const MAX_PREFIXES = 1024;
-
 export class SessionStore {
-  private readonly sessions = new Map<string, SessionRec>();
-  /** Issue 19: each tenant's key prefix, built once (every key would otherwise hold its own). */
-  private readonly prefixes = new Map<string, string>();
+  private readonly byTenant = new Map<string, Map<string, SessionRec>>();
+  private count = 0;
+  private touchSeq = 0;
 
   constructor(private readonly config: SessionConfig) {}
 
   get size(): number {
-    return this.sessions.size;
-  }
-
-  /** Unambiguous for any tenant and id (the tenant's length prefixes it). */
-  private keyOf(tenant: string, id: string): string {
-    let prefix = this.prefixes.get(tenant);
-    if (prefix === undefined) {
-      prefix = `${tenant.length}:${tenant}`;
-      if (this.prefixes.size < MAX_PREFIXES) this.prefixes.set(tenant, prefix);
-    }
-    return prefix + id;
+    return this.count;
   }
 
   get(tenant: string, id: string): SessionRec | undefined {
-    return this.sessions.get(this.keyOf(tenant, id));
+    return this.byTenant.get(tenant)?.get(id);
   }
 
   /**
    * Tenants holding a session with this id, most recently active first (for operator look-ups,
-   * which name an id but no tenant). A scan: operators' reads are rare, turns never call it.
+   * which name an id but no tenant). A scan over tenants: operators' reads are rare, turns never
+   * call it.
    */
   owners(id: string): string[] {
-    const out: string[] = [];
-    for (const s of this.sessions.values()) if (s.id === id) out.push(s.tenant);
-    return out.reverse();
+    const found: SessionRec[] = [];
+    for (const m of this.byTenant.values()) {
+      const s = m.get(id);
+      if (s) found.push(s);
+    }
+    return found.sort((a, b) => b.touchSeq - a.touchSeq).map((s) => s.tenant);
   }
 
   private expired(s: SessionRec, now: number): boolean {
@@ -68,8 +62,8 @@ export class SessionStore {
     return {
       id,
       tenant,
-      createdAt: now,
       lastActivity: now,
+      touchSeq: 0,
       turns: 0,
       tokensUsed: 0,
       timeUsedMs: 0,
@@ -89,9 +83,15 @@ export class SessionStore {
   /** Commit an admitted turn: store the session and refresh its activity. */
   touch(s: SessionRec, now: number): void {
     s.lastActivity = now;
-    const key = this.keyOf(s.tenant, s.id);
-    this.sessions.delete(key);
-    this.sessions.set(key, s);
+    s.touchSeq = ++this.touchSeq;
+    let m = this.byTenant.get(s.tenant);
+    if (!m) {
+      m = new Map();
+      this.byTenant.set(s.tenant, m);
+    }
+    if (m.delete(s.id)) this.count--;
+    m.set(s.id, s);
+    this.count++;
   }
 
   /** A turn finished on `replicaId`: count it and remember the replica for affinity. */
@@ -114,7 +114,11 @@ export class SessionStore {
   }
 
   delete(tenant: string, id: string): boolean {
-    return this.sessions.delete(this.keyOf(tenant, id));
+    const m = this.byTenant.get(tenant);
+    if (!m?.delete(id)) return false;
+    this.count--;
+    if (m.size === 0) this.byTenant.delete(tenant);
+    return true;
   }
 
   ttlRemaining(s: SessionRec, now: number): number {
@@ -124,11 +128,14 @@ export class SessionStore {
   /** Remove sessions idle past their TTL; returns them in expiry order. */
   expire(now: number): SessionKey[] {
     const out: SessionRec[] = [];
-    for (const s of this.sessions.values()) {
-      if (now < s.lastActivity + this.config.ttlMs) break;
-      out.push(s);
+    for (const m of this.byTenant.values()) {
+      for (const s of m.values()) {
+        if (now < s.lastActivity + this.config.ttlMs) break;
+        out.push(s);
+      }
     }
-    for (const s of out) this.sessions.delete(this.keyOf(s.tenant, s.id));
+    out.sort((a, b) => a.touchSeq - b.touchSeq);
+    for (const s of out) this.delete(s.tenant, s.id);
     return out.map((s) => ({ tenant: s.tenant, sessionId: s.id }));
   }
 }
