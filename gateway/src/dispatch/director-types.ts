@@ -38,7 +38,10 @@ export interface DirectorOptions {
   readonly journal?: Pick<AdmissionJournal, 'terminal'>;
 }
 
-/** Labels and facts the gateway needs about a live task that core's views do not carry. */
+/**
+ * Labels and facts the gateway needs about a live task. Issue 19: only `pinned` and `api` are the
+ * gateway's own (kept as a small number per task); the rest is read from core's record on demand.
+ */
 export interface TaskMeta {
   readonly engine: Engine;
   readonly priority: Priority;

@@ -30,10 +30,15 @@ interface Waiter {
   resolve(decision: PlacementDecision, outcome: ExtProcOutcome): void;
 }
 
+/** TaskMeta's own facts as bits of one small integer (issue 19: no object per queued task). */
+const PINNED = 1;
+const OPENAI = 2;
+
 export class Director implements Placer {
   private readonly waiters = new Map<string, Waiter>();
   private readonly leases = new Map<string, Dispatch>();
-  private readonly tasks = new Map<string, TaskMeta>();
+  /** Tasks the REST side admitted and not yet ended → PINNED | OPENAI bits. */
+  private readonly tasks = new Map<string, number>();
   /** Why a cancel was requested for a task still on a sidecar (metrics label on its end). */
   private readonly cancelReasons = new Map<string, CancelReasonLabel>();
   private readonly acceptWaits = new LeaseWaits();
@@ -49,19 +54,23 @@ export class Director implements Placer {
   }
 
   /** Called by the REST side after a successful admit. */
-  rememberTask(task: TaskSpec, poolId: string, pinned = false, api: ApiLabel = 'orchqueue'): void {
-    this.tasks.set(task.task_id, {
-      engine: task.engine,
-      priority: task.priority,
-      poolId,
-      correlationId: task.correlation_id,
-      pinned,
-      api,
-    });
+  rememberTask(task: TaskSpec, _poolId: string, pinned = false, api: ApiLabel = 'orchqueue'): void {
+    this.tasks.set(task.task_id, (pinned ? PINNED : 0) | (api === 'openai' ? OPENAI : 0));
   }
 
+  /** What is known of a remembered task: its own bits here, the rest from core's record. */
   taskMeta(taskId: string): TaskMeta | undefined {
-    return this.tasks.get(taskId);
+    const bits = this.tasks.get(taskId);
+    const t = bits === undefined ? undefined : this.o.core.taskSpec(taskId);
+    if (bits === undefined || !t) return undefined;
+    return {
+      engine: t.spec.engine,
+      priority: t.spec.priority,
+      poolId: t.poolId,
+      correlationId: t.spec.correlation_id,
+      pinned: (bits & PINNED) !== 0,
+      api: (bits & OPENAI) !== 0 ? 'openai' : 'orchqueue',
+    };
   }
 
   leaseMeta(leaseId: string): Dispatch | undefined {
@@ -119,7 +128,7 @@ export class Director implements Placer {
       const resumed = resumeDecision(view, this.o.registry, taskId, afterId, (event, id) =>
         terminalDecision(
           event,
-          this.engineOf(event, this.tasks.get(taskId)),
+          this.engineOf(event, this.taskMeta(taskId)),
           request.correlationId,
           id,
         ),
@@ -147,7 +156,7 @@ export class Director implements Placer {
   ): Promise<PlacementDecision> {
     const attached = this.o.core.attach(taskId);
     if (!attached.ok) throw attached.error;
-    const meta = this.tasks.get(taskId);
+    const meta = this.taskMeta(taskId);
     if (attached.terminal) {
       this.count(taskId, terminalOutcome(attached.terminal), since);
       return Promise.resolve(
@@ -233,7 +242,7 @@ export class Director implements Placer {
   /** Route terminal events: metrics, and the held reply of a client that was never routed. */
   deliver(events: readonly TerminalEvent[], cancelReason: CancelReasonLabel): void {
     for (const event of events) {
-      const meta = this.tasks.get(event.taskId);
+      const meta = this.taskMeta(event.taskId);
       if (event.state === 'canceled') {
         this.o.metrics.tasksCanceled.inc({
           engine: meta?.engine ?? 'unknown',
@@ -347,7 +356,7 @@ export class Director implements Placer {
       // No fallback pools exist yet: a pinned task never leaves its pool (ORCH-2014).
       this.o.metrics.placementDecisions.inc({
         outcome: 'assigned',
-        pinned: String(this.tasks.get(d.taskId)?.pinned ?? false),
+        pinned: String(this.taskMeta(d.taskId)?.pinned ?? false),
         fallback: 'false',
       });
       void this.assign(d);
@@ -416,7 +425,7 @@ export class Director implements Placer {
       this.cancelTask(d.taskId, 'unattached');
       return;
     }
-    const decision = routeAccepted(this.o, d, record, this.tasks.get(d.taskId));
+    const decision = routeAccepted(this.o, d, record, this.taskMeta(d.taskId));
     waiter.resolve(decision, 'routed');
   }
 
@@ -459,7 +468,7 @@ export class Director implements Placer {
 
   /** placement_extproc_requests_total / hold time, labelled from what is known of the task. */
   private count(taskId: string, outcome: ExtProcOutcome, since: number): void {
-    const meta = this.tasks.get(taskId);
+    const meta = this.taskMeta(taskId);
     const poolId = meta?.poolId ?? 'unknown';
     this.o.metrics.extProcRequests.inc({ outcome, api: meta?.api ?? 'orchqueue' });
     this.o.metrics.extProcHold.observe({ pool_id: poolId, outcome }, this.o.clock() - since);
