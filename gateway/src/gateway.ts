@@ -251,7 +251,8 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
     ...(options.httpPlugins && { plugins: options.httpPlugins }),
   });
   traceRest(app);
-  app.addHook('onResponse', async () => tasks.refreshGauges(engineOf));
+  // Queue, lease and share gauges mirror core's state when /metrics is read (ORCH-4019).
+  metrics.onScrape(() => tasks.refreshGauges(engineOf));
   await app.listen({ host, port: options.restPort ?? 8081 });
   const address = app.server.address();
   const restPort = typeof address === 'object' && address ? address.port : 0;
@@ -259,7 +260,6 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
   const timer = setInterval(() => {
     try {
       director.tick();
-      tasks.refreshGauges(engineOf);
     } catch (error) {
       log.error({ err: error }, 'tick failed');
     }

@@ -92,8 +92,10 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       budget,
     );
 
-  // Gauges that describe the whole fleet are rebuilt when /metrics is read, not on every
-  // heartbeat: rebuilding them per event cost O(replicas) per heartbeat, O(replicas²) per second.
+  // Gauges that describe the whole fleet or queue are rebuilt when /metrics is read, not per
+  // event: rebuilding them per heartbeat cost O(replicas) per heartbeat, O(replicas²) per second,
+  // and rebuilding the queue gauges after every REST response cost a scheduler snapshot per
+  // submission (issue 19).
   // prom-client calls each gauge's collect as the scrape starts; the first call in a scrape runs
   // the hooks and the others see it done (they run in the same synchronous pass).
   const scrapeHooks: (() => void)[] = [];
@@ -138,7 +140,7 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       'reason',
       'api',
     ]),
-    queueDepth: gauge('queue_depth', 'Tasks waiting in a queue now.', QUEUE_LABELS),
+    queueDepth: gauge('queue_depth', 'Tasks waiting in a queue now.', QUEUE_LABELS, beforeScrape),
     latencyFirstToken: histogram(
       'latency_first_token_ms',
       'Time from admission to the first token.',
@@ -171,14 +173,17 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       'KV cache in use on a replica, from its last heartbeat.',
       REPLICA_LABELS,
     ),
-    admissionShare: gauge('admission_share', 'Share of dispatches per tenant over the last 60 s.', [
-      'tenant',
-      'priority',
-    ]),
+    admissionShare: gauge(
+      'admission_share',
+      'Share of dispatches per tenant over the last 60 s.',
+      ['tenant', 'priority'],
+      beforeScrape,
+    ),
     deadlinesMet: gauge(
       'deadlines_met_ratio',
       'Share of finished tasks with a deadline that met it, over the last 300 s.',
       ['priority'],
+      beforeScrape,
     ),
     modelState: gauge(
       'model_state',
@@ -218,9 +223,12 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       ['engine', 'engine_version', 'pool_id'],
       beforeScrape,
     ),
-    leasesActive: gauge('placement_leases_active', 'Leases assigned and not yet finished.', [
-      'pool_id',
-    ]),
+    leasesActive: gauge(
+      'placement_leases_active',
+      'Leases assigned and not yet finished.',
+      ['pool_id'],
+      beforeScrape,
+    ),
     controlStreams: new Gauge({
       name: 'placement_control_streams_connected',
       help: 'Sidecar control streams connected now.',

@@ -306,7 +306,7 @@ export class TaskService {
     return { api_version: openApiVersion, engines: [...byEngine.values()] };
   }
 
-  /** Refresh gauges that mirror core's state (called after REST calls and on every tick). */
+  /** Refresh the gauges that mirror core's state (run at the start of every /metrics scrape). */
   refreshGauges(poolEngine: (poolId: string) => string): void {
     const gauge = this.o.metrics.queueDepth;
     const snapshot = this.o.core.snapshot();

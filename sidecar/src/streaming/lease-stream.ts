@@ -46,6 +46,7 @@ export class LeaseStream {
   private firstTokenAt: number | undefined;
   private lastTokenAt: number | undefined;
   private watchdog: NodeJS.Timeout | undefined;
+  private watchdogLimit = 0;
   private wallTimer: NodeJS.Timeout | undefined;
   /** Why the watchdog ended the stream (DECODE_TIMEOUT's message); undefined while it has not. */
   private watchdogFired: string | undefined;
@@ -82,26 +83,38 @@ export class LeaseStream {
   async run(): Promise<void> {
     const task = this.lease.task;
     this.startAt = this.deps.now();
+    // Canceled between Assign and the stream request: no engine call; the stream still ends
+    // well-formed (started, then the cancel's end).
+    const canceledEarly = this.lease.canceled;
+    if (canceledEarly !== undefined) this.ac.abort();
+    // Issue 19: the engine request leaves first, and the client's `started` event and placement's
+    // LeaseStarted are sent while the engine works on it. An async generator runs up to its first
+    // await (the POST) when next() is called; node:http writes that request on the next tick,
+    // once its keep-alive socket is assigned, so the bookkeeping waits one tick behind it.
+    const generation = this.deps.adapter.generate({
+      prompt: task.prompt,
+      promptFormat: promptFormatOf(task),
+      maxTokens: task.maxTokens,
+      seed: resolveSeed(task.taskId, task.seed),
+      samplerProfile: task.samplerProfileVersion || this.deps.defaultSamplerProfile,
+      signal: this.ac.signal,
+      ...this.overrides,
+    });
+    const events = generation[Symbol.asyncIterator]();
+    const first = events.next();
+    await new Promise<void>((resolve) => process.nextTick(resolve));
     this.writer.started({
       queue_position: this.lease.queuePosition,
       predicted_start_ms: this.lease.predictedStartMs,
     });
     this.deps.onStarted(this.lease);
-    // Canceled between Assign and the stream request: the stream still ends well-formed.
-    if (this.lease.canceled !== undefined) this.cancel(this.lease.canceled);
+    if (canceledEarly !== undefined) this.cancel(canceledEarly);
     let outcome: GenerationOutcome | undefined;
     this.armWatchdog();
     this.armWallClock();
     try {
-      for await (const ev of this.deps.adapter.generate({
-        prompt: task.prompt,
-        promptFormat: promptFormatOf(task),
-        maxTokens: task.maxTokens,
-        seed: resolveSeed(task.taskId, task.seed),
-        samplerProfile: task.samplerProfileVersion || this.deps.defaultSamplerProfile,
-        signal: this.ac.signal,
-        ...this.overrides,
-      })) {
+      for (let step = await first; !step.done; step = await events.next()) {
+        const ev = step.value;
         this.armWatchdog();
         if (ev.type === 'outcome') {
           outcome = ev.outcome;
@@ -133,11 +146,17 @@ export class LeaseStream {
   }
 
   private armWatchdog(): void {
-    clearTimeout(this.watchdog);
     const idle = this.idleMs;
     if (idle <= 0) return;
     const limit =
       this.firstTokenAt === undefined ? Math.max(idle, this.deps.firstTokenTimeoutMs ?? 0) : idle;
+    // Per token the same timer is restarted (refresh), not replaced: no allocation per token.
+    if (this.watchdog !== undefined && limit === this.watchdogLimit) {
+      this.watchdog.refresh();
+      return;
+    }
+    clearTimeout(this.watchdog);
+    this.watchdogLimit = limit;
     this.watchdog = setTimeout(
       () => this.fire(`no engine output for ${limit} ms (watchdog, timeouts.idle_ms)`),
       limit,
