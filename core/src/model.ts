@@ -2,6 +2,7 @@
 import type { QuotaCharge } from './admission/quotas.js';
 import type { NormPool } from './config.js';
 import type { ArrivalList, ArrivalNode } from './queue/arrival-list.js';
+import type { UnattachedNode } from './queue/unattached-list.js';
 import type { StrideFlow, StrideScheduler } from './fairness/stride-scheduler.js';
 import type { IndexedHeap } from './util/indexed-heap.js';
 import type {
@@ -31,7 +32,7 @@ export interface TaskDeadline {
  * spec.task_id, tenant = spec.tenant, priority = spec.priority), nothing derivable (the kv charge is
  * estTokens × the pool's kvMbPerToken) and no double-valued field that only matters later.
  */
-export interface TaskRec extends ArrivalNode<TaskRec> {
+export interface TaskRec extends ArrivalNode<TaskRec>, UnattachedNode<TaskRec> {
   spec: TaskSpec;
   poolId: string;
   /** Set by `placement.pin_replica_id`: only this replica may run the task. */
@@ -57,6 +58,8 @@ export interface TaskRec extends ArrivalNode<TaskRec> {
   /** Token charge recorded against the tenant's tokens/minute window (corrected on finish). */
   charge: QuotaCharge | undefined;
   terminal: TerminalEvent | undefined;
+  /** The caller's own small integer for the task (Scheduler.setTag); -1: none. */
+  tag: number;
 }
 
 export interface ReplicaRec {

@@ -80,7 +80,7 @@ export class Scheduler {
     if (!task) return { ok: false, error: new CoreError('NOT_FOUND', `task ${taskId} not found`) };
     if (task.terminal) return { ok: true, state: task.state, terminal: task.terminal };
     task.attached = true;
-    this.s.unattached.delete(taskId);
+    this.s.unattached.delete(task);
     if (task.state === 'queued') this.s.makeEligible(task);
     return { ok: true, state: task.state };
   }
@@ -92,8 +92,7 @@ export class Scheduler {
     task.attached = false;
     // ORCH-4023: the client has attach_timeout again to come back before the task is canceled.
     task.attachBy = this.s.now() + this.s.config.attachTimeoutMs;
-    this.s.unattached.delete(taskId);
-    this.s.unattached.set(taskId, task);
+    this.s.unattached.push(task);
     if (task.state === 'queued') this.s.makeIneligible(task);
   }
 
@@ -273,10 +272,22 @@ export class Scheduler {
   }
 
   /**
-   * The spec core admitted for the task and its pool, without building a view: for callers that
-   * need a field of it per request and should not keep their own copy (issue 19).
+   * The spec core admitted for the task, its pool and the caller's tag, without building a view: for
+   * callers that need a field of it per request and should not keep their own copy (issue 19).
    */
-  taskSpec(taskId: string): { readonly spec: TaskSpec; readonly poolId: string } | undefined {
+  taskSpec(
+    taskId: string,
+  ): { readonly spec: TaskSpec; readonly poolId: string; readonly tag: number } | undefined {
     return this.s.tasks.get(taskId);
+  }
+
+  /**
+   * Keep a small integer of the caller's with the task for as long as core holds the task (-1
+   * clears it; taskSpec reads it back). Issue 19: the gateway's own per-task facts live here
+   * instead of in a Map entry per queued task. No-op for an unknown task.
+   */
+  setTag(taskId: string, tag: number): void {
+    const task = this.s.tasks.get(taskId);
+    if (task) task.tag = tag;
   }
 }

@@ -9,6 +9,7 @@ import { StrideScheduler } from './fairness/stride-scheduler.js';
 import type { Flow, PoolState, PriorityLane, ReplicaRec, TaskDeadline, TaskRec } from './model.js';
 import { isTerminal } from './model.js';
 import { ArrivalList } from './queue/arrival-list.js';
+import { UnattachedList } from './queue/unattached-list.js';
 import { edfFifoLess } from './queue/edf-fifo.js';
 import { TenantQuotaBook } from './admission/quotas.js';
 import { transition } from './cancel/state-machine.js';
@@ -62,7 +63,7 @@ export class CoreState {
    * ORCH-4023: tasks waiting for a client to attach, in attachBy order (every attachBy is
    * now + attachTimeoutMs and the clock never goes back, so insertion order is deadline order).
    */
-  readonly unattached = new Map<string, TaskRec>();
+  readonly unattached = new UnattachedList<TaskRec>();
   /** Queued tasks with a deadline, by latest feasible start. */
   readonly deadlineHeap = new IndexedHeap<TaskRec>(deadlineLess, {
     get: (t) => t.deadline?.pos ?? -1,
@@ -237,7 +238,7 @@ export class CoreState {
     const wasQueued = task.state === 'queued';
     const wasDispatched = task.attempts > 0;
     if (wasQueued) this.unqueue(task);
-    this.unattached.delete(task.spec.task_id);
+    this.unattached.delete(task);
     this.releaseLease(task);
     task.state = next;
     const now = this.now();

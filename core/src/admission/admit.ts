@@ -212,15 +212,18 @@ export function admit(
     prev: null,
     next: null,
     inList: false,
+    waitPrev: null,
+    waitNext: null,
     charge: undefined,
     terminal: undefined,
+    tag: -1,
   };
   rec.charge = s.quotas.admit(tenant, tenantCfg, estTokens, kvMb, now);
   if (session) s.sessions.touch(session, now);
   s.tasks.set(rec.spec.task_id, rec);
   s.live++;
   s.enqueue(rec);
-  s.unattached.set(rec.spec.task_id, rec);
+  s.unattached.push(rec);
   const occupancy = lane.arrivals.size / Math.max(1, qc.capacity);
   return {
     ok: true,

@@ -75,8 +75,11 @@ export function adoptLease(s: CoreState, lease: AdoptedLease): LeaseResult {
     prev: null,
     next: null,
     inList: false,
+    waitPrev: null,
+    waitNext: null,
     charge: undefined,
     terminal: undefined,
+    tag: -1,
   };
   s.tasks.set(rec.spec.task_id, rec);
   s.leases.set(lease.leaseId, rec);
@@ -105,7 +108,7 @@ function adoptQueued(s: CoreState, task: TaskRec, lease: AdoptedLease): LeaseRes
     };
   }
   s.unqueue(task);
-  s.unattached.delete(task.spec.task_id);
+  s.unattached.delete(task);
   s.move(task, 'dispatch');
   s.move(task, 'start');
   const now = s.now();

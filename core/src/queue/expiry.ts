@@ -10,9 +10,9 @@ import type { TerminalEvent, TickResult } from '../types.js';
 /** ORCH-4023: cancel queued tasks whose client did not attach in time (oldest first). */
 function expireUnattached(s: CoreState, now: number): TerminalEvent[] {
   const canceled: TerminalEvent[] = [];
-  for (const task of s.unattached.values()) {
+  for (let task = s.unattached.head; task; task = s.unattached.head) {
     if (attachDeadline(s, task) > now) break;
-    s.unattached.delete(task.spec.task_id);
+    s.unattached.delete(task);
     if (task.attached || task.state !== 'queued') continue;
     const ev = s.finish(task, 'cancel', 'canceled');
     if (ev) canceled.push(ev);

@@ -9,17 +9,49 @@
 // string of its own (a single Map needed a tenant-prefixed key per session).
 import type { SessionConfig, SessionKey } from '../types.js';
 
-interface SessionRec {
-  id: string;
-  tenant: string;
-  lastActivity: number;
-  /** Order of the latest touch over all tenants (owners() and expire() report in this order). */
-  touchSeq: number;
+/** What a session's finished turns used; absent until its first turn finished. */
+interface SessionUse {
   turns: number;
   tokensUsed: number;
   timeUsedMs: number;
-  lastReplicaId: string | undefined;
+  lastReplicaId: string;
   kvMb: number;
+}
+
+/**
+ * Issue 19: every task with a session id keeps one of these from admission on, mostly for sessions
+ * that never get a second turn; what only a finished turn sets lives in `use`, created then.
+ */
+class SessionRec {
+  /** Order of the latest touch over all tenants (owners() and expire() report in this order). */
+  touchSeq = 0;
+  use: SessionUse | undefined = undefined;
+
+  constructor(
+    readonly id: string,
+    readonly tenant: string,
+    public lastActivity: number,
+  ) {}
+
+  get turns(): number {
+    return this.use?.turns ?? 0;
+  }
+
+  get tokensUsed(): number {
+    return this.use?.tokensUsed ?? 0;
+  }
+
+  get timeUsedMs(): number {
+    return this.use?.timeUsedMs ?? 0;
+  }
+
+  get lastReplicaId(): string | undefined {
+    return this.use?.lastReplicaId;
+  }
+
+  get kvMb(): number {
+    return this.use?.kvMb ?? 0;
+  }
 }
 
 export class SessionStore {
@@ -59,17 +91,7 @@ export class SessionStore {
   peekForTurn(tenant: string, id: string, now: number): SessionRec {
     const s = this.get(tenant, id);
     if (s && !this.expired(s, now)) return s;
-    return {
-      id,
-      tenant,
-      lastActivity: now,
-      touchSeq: 0,
-      turns: 0,
-      tokensUsed: 0,
-      timeUsedMs: 0,
-      lastReplicaId: undefined,
-      kvMb: 0,
-    };
+    return new SessionRec(id, tenant, now);
   }
 
   /** Budget left for a turn estimated at `estTokens`; undefined when it fits. */
@@ -105,11 +127,16 @@ export class SessionStore {
   ): void {
     const s = this.get(session.tenant, session.sessionId);
     if (!s) return;
-    s.turns += 1;
-    s.tokensUsed += tokens;
-    s.timeUsedMs += timeMs;
-    s.lastReplicaId = replicaId;
-    s.kvMb = kvMb;
+    const use = s.use;
+    if (use) {
+      use.turns += 1;
+      use.tokensUsed += tokens;
+      use.timeUsedMs += timeMs;
+      use.lastReplicaId = replicaId;
+      use.kvMb = kvMb;
+    } else {
+      s.use = { turns: 1, tokensUsed: tokens, timeUsedMs: timeMs, lastReplicaId: replicaId, kvMb };
+    }
     this.touch(s, now);
   }
 

@@ -30,15 +30,18 @@ interface Waiter {
   resolve(decision: PlacementDecision, outcome: ExtProcOutcome): void;
 }
 
-/** TaskMeta's own facts as bits of one small integer (issue 19: no object per queued task). */
-const PINNED = 1;
-const OPENAI = 2;
+/**
+ * TaskMeta's own facts as bits of the small integer core keeps with the task (Scheduler.setTag;
+ * issue 19: neither an object nor a Map entry per queued task). REMEMBERED: admitted through the
+ * REST side and not ended yet (the tag is -1 otherwise).
+ */
+const REMEMBERED = 1;
+const PINNED = 2;
+const OPENAI = 4;
 
 export class Director implements Placer {
   private readonly waiters = new Map<string, Waiter>();
   private readonly leases = new Map<string, Dispatch>();
-  /** Tasks the REST side admitted and not yet ended → PINNED | OPENAI bits. */
-  private readonly tasks = new Map<string, number>();
   /** Why a cancel was requested for a task still on a sidecar (metrics label on its end). */
   private readonly cancelReasons = new Map<string, CancelReasonLabel>();
   private readonly acceptWaits = new LeaseWaits();
@@ -55,14 +58,15 @@ export class Director implements Placer {
 
   /** Called by the REST side after a successful admit. */
   rememberTask(task: TaskSpec, _poolId: string, pinned = false, api: ApiLabel = 'orchqueue'): void {
-    this.tasks.set(task.task_id, (pinned ? PINNED : 0) | (api === 'openai' ? OPENAI : 0));
+    const bits = REMEMBERED | (pinned ? PINNED : 0) | (api === 'openai' ? OPENAI : 0);
+    this.o.core.setTag(task.task_id, bits);
   }
 
   /** What is known of a remembered task: its own bits here, the rest from core's record. */
   taskMeta(taskId: string): TaskMeta | undefined {
-    const bits = this.tasks.get(taskId);
-    const t = bits === undefined ? undefined : this.o.core.taskSpec(taskId);
-    if (bits === undefined || !t) return undefined;
+    const t = this.o.core.taskSpec(taskId);
+    if (!t || t.tag < 0 || (t.tag & REMEMBERED) === 0) return undefined;
+    const bits = t.tag;
     return {
       engine: t.spec.engine,
       priority: t.spec.priority,
@@ -266,7 +270,7 @@ export class Director implements Placer {
           terminalOutcome(event),
         );
       }
-      this.tasks.delete(event.taskId);
+      this.o.core.setTag(event.taskId, -1);
       this.o.log.info(
         {
           task_id: event.taskId,
