@@ -36,7 +36,7 @@ export function attachDeadline(s: CoreState, task: TaskRec): number {
 }
 
 /** The KV the task was charged at admission (issue 19: derived, not stored per task). */
-export function kvMbOf(s: CoreState, task: TaskRec): number {
+function kvMbOf(s: CoreState, task: TaskRec): number {
   return task.estTokens * s.pool(task).config.kvMbPerToken;
 }
 
