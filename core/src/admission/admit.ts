@@ -211,7 +211,6 @@ export function admit(
     flowPos: -1,
     prev: null,
     next: null,
-    inList: false,
     waitPrev: null,
     waitNext: null,
     charge: undefined,

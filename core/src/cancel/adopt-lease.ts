@@ -74,7 +74,6 @@ export function adoptLease(s: CoreState, lease: AdoptedLease): LeaseResult {
     flowPos: -1,
     prev: null,
     next: null,
-    inList: false,
     waitPrev: null,
     waitNext: null,
     charge: undefined,

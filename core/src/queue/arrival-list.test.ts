@@ -6,7 +6,7 @@ import { decideFull } from './full-policy.js';
 interface N extends ArrivalNode<N> {
   id: string;
 }
-const node = (id: string, seq: number): N => ({ id, seq, prev: null, next: null, inList: false });
+const node = (id: string, seq: number): N => ({ id, seq, prev: null, next: null });
 const ids = (l: ArrivalList<N>): string[] => {
   const out: string[] = [];
   for (let n = l.head; n; n = n.next) out.push(n.id);

@@ -3,7 +3,6 @@
 export interface ArrivalNode<T> {
   prev: T | null;
   next: T | null;
-  inList: boolean;
   seq: number;
 }
 
@@ -18,7 +17,6 @@ export class ArrivalList<T extends ArrivalNode<T>> {
     if (this.tail) this.tail.next = node;
     else this.head = node;
     this.tail = node;
-    node.inList = true;
     this.size++;
   }
 
@@ -35,19 +33,22 @@ export class ArrivalList<T extends ArrivalNode<T>> {
     if (cursor.prev) cursor.prev.next = node;
     else this.head = node;
     cursor.prev = node;
-    node.inList = true;
     this.size++;
   }
 
+  /** A member has a predecessor or is the head (issue 19: no membership flag per task). */
+  has(node: T): boolean {
+    return node.prev !== null || this.head === node;
+  }
+
   unlink(node: T): void {
-    if (!node.inList) return;
+    if (!this.has(node)) return;
     if (node.prev) node.prev.next = node.next;
     else this.head = node.next;
     if (node.next) node.next.prev = node.prev;
     else this.tail = node.prev;
     node.prev = null;
     node.next = null;
-    node.inList = false;
     this.size--;
   }
 }
