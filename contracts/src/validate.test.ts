@@ -36,7 +36,7 @@ describe('ORCH-2001: validateTaskRequest', () => {
   });
 
   it('ORCH-2001: warmValidators compiles every hot-path schema without error', () => {
-    expect(warmValidators()).toBe(10);
+    expect(warmValidators()).toBe(12);
   });
 
   it('ORCH-2001: non-objects are rejected', () => {

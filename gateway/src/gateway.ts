@@ -5,7 +5,7 @@ import { Scheduler } from '@llama-orch/core';
 import type { SchedulerConfig } from '@llama-orch/core';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import { openAiRouteOf } from '@llama-orch/contracts';
+import { openAiRouteOf, warmValidators } from '@llama-orch/contracts';
 import { dirname } from 'node:path';
 import { toImmediateError } from './errors/immediate-error.js';
 import { wasmPolicyPlugin } from './policy/plugin.js';
@@ -108,6 +108,8 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
   const host = options.host ?? '127.0.0.1';
   const authRequired = options.auth?.required ?? false;
   assertAuthAllowed(host, authRequired); // before any port is bound
+  // Issue 19: request-body validators compile now, not on the first request after each start.
+  warmValidators();
   const metrics = createMetrics({ tenants: options.scheduler.tenants });
   const poolEngine = new Map(options.scheduler.pools.map((p) => [p.id, p.engine]));
   const engineOf = (poolId: string): string => poolEngine.get(poolId) ?? 'unknown';

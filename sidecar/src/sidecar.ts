@@ -1,6 +1,7 @@
 // startSidecar: wires the engine slot, the HTTP stream server and the placement control stream.
 // A failed engine start or self-test does not stop the sidecar (ORCH-3049): it still serves
 // /healthz and /metrics, registers, and heartbeats `ready=false` with the failing step.
+import { warmValidators } from '@llama-orch/contracts';
 import { adapterModule } from './adapters/registry.js';
 import { LeaseStore } from './control/lease-store.js';
 import { PlacementConnection } from './control/placement-client.js';
@@ -22,6 +23,8 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     o.log,
   );
   const log = logger.msg;
+  // Issue 19: the OpenAI body validators compile now, not on this replica's first request.
+  warmValidators();
   const mod = adapterModule(o.engine ?? 'llamacpp');
   const strict = o.determinismStrict ?? true;
   const state = new ReplicaState();
