@@ -27,6 +27,19 @@ export interface TaskDeadline {
   pos: number;
 }
 
+/** What most tasks never have: one field on the task instead of three (issue 19). */
+export interface TaskRare {
+  /** Set by `placement.pin_replica_id`: only this replica may run the task. */
+  readonly pinReplicaId: string | undefined;
+  /** Token charge recorded against the tenant's tokens/minute window (corrected on finish). */
+  readonly charge: QuotaCharge | undefined;
+  /**
+   * ORCH-4023: once a client detached, the clock time by which it must attach again; until then
+   * admittedAt + attachTimeoutMs (see attachDeadline in state.ts).
+   */
+  attachBy: number | undefined;
+}
+
 /**
  * Issue 19: one of these lives per queued task, so it holds nothing the spec already has (id =
  * spec.task_id, tenant = spec.tenant, priority = spec.priority), nothing derivable (the kv charge is
@@ -35,8 +48,6 @@ export interface TaskDeadline {
 export interface TaskRec extends ArrivalNode<TaskRec>, UnattachedNode<TaskRec> {
   spec: TaskSpec;
   poolId: string;
-  /** Set by `placement.pin_replica_id`: only this replica may run the task. */
-  pinReplicaId: string | undefined;
   admittedAt: number;
   deadline: TaskDeadline | undefined;
   estTokens: number;
@@ -44,19 +55,14 @@ export interface TaskRec extends ArrivalNode<TaskRec>, UnattachedNode<TaskRec> {
   predictedStartMs: number;
   state: TaskState;
   attached: boolean;
-  /**
-   * ORCH-4023: clock time by which a queued, unattached task must attach; undefined until a client
-   * detached, meaning admittedAt + attachTimeoutMs (see attachDeadline in state.ts).
-   */
-  attachBy: number | undefined;
+  /** A replica pin, a quota charge, a detach: absent on the common task. */
+  rare: TaskRare | undefined;
   attempts: number;
   leaseId: string | undefined;
   replicaId: string | undefined;
   /** When the sidecar reported LeaseStarted for the current lease; undefined before. */
   startedAt: number | undefined;
   flowPos: number;
-  /** Token charge recorded against the tenant's tokens/minute window (corrected on finish). */
-  charge: QuotaCharge | undefined;
   terminal: TerminalEvent | undefined;
   /** The caller's own small integer for the task (Scheduler.setTag); -1: none. */
   tag: number;

@@ -91,7 +91,9 @@ export class Scheduler {
     if (!task || task.terminal) return;
     task.attached = false;
     // ORCH-4023: the client has attach_timeout again to come back before the task is canceled.
-    task.attachBy = this.s.now() + this.s.config.attachTimeoutMs;
+    const attachBy = this.s.now() + this.s.config.attachTimeoutMs;
+    if (task.rare) task.rare.attachBy = attachBy;
+    else task.rare = { pinReplicaId: undefined, charge: undefined, attachBy };
     this.s.unattached.push(task);
     if (task.state === 'queued') this.s.makeIneligible(task);
   }

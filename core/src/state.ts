@@ -32,7 +32,7 @@ function deadlineLess(a: TaskRec, b: TaskRec): boolean {
 
 /** ORCH-4023: when a queued, unattached task must have attached (clock time). */
 export function attachDeadline(s: CoreState, task: TaskRec): number {
-  return task.attachBy ?? task.admittedAt + s.config.attachTimeoutMs;
+  return task.rare?.attachBy ?? task.admittedAt + s.config.attachTimeoutMs;
 }
 
 /** The KV the task was charged at admission (issue 19: derived, not stored per task). */
@@ -256,7 +256,7 @@ export class CoreState {
     if (task.leaseId !== undefined) ev.leaseId = task.leaseId;
     if (task.replicaId !== undefined) ev.replicaId = task.replicaId;
     task.terminal = ev;
-    this.quotas.release(task.spec.tenant, kvMbOf(this, task), task.charge, actualTokens);
+    this.quotas.release(task.spec.tenant, kvMbOf(this, task), task.rare?.charge, actualTokens);
     if (task.deadline !== undefined && next !== 'canceled') {
       this.deadlines.record(task.spec.priority, next === 'completed' && now <= task.deadline.abs);
     }

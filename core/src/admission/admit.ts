@@ -191,7 +191,6 @@ export function admit(
   const rec: TaskRec = {
     spec: task,
     poolId: pc.id,
-    pinReplicaId: pin.replicaId,
     seq: s.seq++,
     admittedAt: now,
     deadline:
@@ -203,7 +202,7 @@ export function admit(
     predictedStartMs,
     state: 'queued',
     attached: false,
-    attachBy: undefined,
+    rare: undefined,
     attempts: 0,
     leaseId: undefined,
     replicaId: undefined,
@@ -213,11 +212,13 @@ export function admit(
     next: null,
     waitPrev: null,
     waitNext: null,
-    charge: undefined,
     terminal: undefined,
     tag: -1,
   };
-  rec.charge = s.quotas.admit(tenant, tenantCfg, estTokens, kvMb, now);
+  const charge = s.quotas.admit(tenant, tenantCfg, estTokens, kvMb, now);
+  if (charge !== undefined || pin.replicaId !== undefined) {
+    rec.rare = { pinReplicaId: pin.replicaId, charge, attachBy: undefined };
+  }
   if (session) s.sessions.touch(session, now);
   s.tasks.set(rec.spec.task_id, rec);
   s.live++;

@@ -55,8 +55,6 @@ export function adoptLease(s: CoreState, lease: AdoptedLease): LeaseResult {
       correlation_id: '',
       prompt_format: pool.config.promptFormat,
     },
-    // An adopted lease is already running on its replica; a requeue may place it anywhere.
-    pinReplicaId: undefined,
     poolId: pool.config.id,
     seq: s.seq++,
     admittedAt: now,
@@ -66,7 +64,9 @@ export function adoptLease(s: CoreState, lease: AdoptedLease): LeaseResult {
     predictedStartMs: 0,
     state: 'running',
     attached: true,
-    attachBy: Infinity,
+    // An adopted lease is already running on its replica (no pin: a requeue may place it
+    // anywhere) and attached.
+    rare: { pinReplicaId: undefined, charge: undefined, attachBy: Infinity },
     attempts: 1,
     leaseId: lease.leaseId,
     replicaId: lease.replicaId,
@@ -76,7 +76,6 @@ export function adoptLease(s: CoreState, lease: AdoptedLease): LeaseResult {
     next: null,
     waitPrev: null,
     waitNext: null,
-    charge: undefined,
     terminal: undefined,
     tag: -1,
   };

@@ -112,7 +112,7 @@ export function dispatchLoop(s: CoreState, limit = Infinity): DispatchBatch {
         batch.terminal.push(ev);
         continue;
       }
-      const pinId = task.pinReplicaId;
+      const pinId = task.rare?.pinReplicaId;
       const pinProblem = pinId === undefined ? undefined : pinnedReplicaProblem(s, pool, pinId);
       if (pinProblem !== undefined) {
         // The pinned replica left the serving set or turned unready after admission: end the
