@@ -1,21 +1,18 @@
-// Read-only probes of llama-server: /health, /props, /metrics, /slots. Each is bounded in time.
+// Read-only probes of llama-server: /health, /props, /metrics, /slots. Each is bounded in time
+// (getText, shared with the other HTTP adapters).
 
-const PROBE_TIMEOUT_MS = 2000;
-
-function withTimeout(signal?: AbortSignal): AbortSignal {
-  const t = AbortSignal.timeout(PROBE_TIMEOUT_MS);
-  return signal ? AbortSignal.any([signal, t]) : t;
-}
+import { getText } from '../openai-compatible/http.js';
 
 export async function getJson(
   baseUrl: string,
   path: string,
   signal?: AbortSignal,
 ): Promise<unknown> {
-  const res = await fetch(new URL(path, baseUrl), { signal: withTimeout(signal) });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`GET ${path} → HTTP ${res.status}: ${text.slice(0, 200)}`);
-  return JSON.parse(text) as unknown;
+  const { status, body } = await getText(new URL(path, baseUrl), signal);
+  if (status < 200 || status >= 300) {
+    throw new Error(`GET ${path} → HTTP ${status}: ${body.slice(0, 200)}`);
+  }
+  return JSON.parse(body) as unknown;
 }
 
 export async function getStatus(
@@ -23,8 +20,7 @@ export async function getStatus(
   path: string,
   signal?: AbortSignal,
 ): Promise<{ status: number; body: string }> {
-  const res = await fetch(new URL(path, baseUrl), { signal: withTimeout(signal) });
-  return { status: res.status, body: await res.text() };
+  return getText(new URL(path, baseUrl), signal);
 }
 
 /** Parses Prometheus text exposition into name → value (labels ignored; llama.cpp uses none). */

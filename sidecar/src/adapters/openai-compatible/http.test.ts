@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { postStream } from './http.js';
+import { getText, postStream } from './http.js';
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -38,5 +38,23 @@ describe('ORCH-2028: postStream keep-alive', () => {
     const second = await postStream(url, '{}', undefined);
     expect(await second.text()).toBe('ok');
     expect(requests).toBe(3);
+  });
+
+  it('ORCH-2028: a probe and the next stream request share one warm connection to the engine', async () => {
+    const connections = new Set<Socket>();
+    server = createServer((req, res: ServerResponse) => {
+      connections.add(req.socket);
+      req.resume();
+      req.on('end', () => res.end(req.method === 'GET' ? '{"status":"ok"}' : 'ok'));
+    });
+    await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
+    const a = server.address();
+    const base = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
+
+    expect(await getText(`${base}/health`)).toEqual({ status: 200, body: '{"status":"ok"}' });
+    const stream = await postStream(`${base}/completion`, '{}', undefined);
+    expect(await stream.text()).toBe('ok');
+    // The heartbeat's probe kept the connection the stream request then used (issue 19).
+    expect(connections.size).toBe(1);
   });
 });

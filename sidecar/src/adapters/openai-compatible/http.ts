@@ -12,12 +12,51 @@ function probeSignal(signal?: AbortSignal): AbortSignal {
   return signal ? AbortSignal.any([signal, t]) : t;
 }
 
-export async function getText(
+// One keep-alive pool per sidecar for its engine: a stream request reuses a warm connection
+// (no handshake on the hot path). Idle sockets close after 2 s, before an engine's own
+// keep-alive timeout (llama-server 5 s) can close one under a request just written on it.
+const agents = {
+  http: new HttpAgent({ keepAlive: true, timeout: 2_000 }),
+  https: new HttpsAgent({ keepAlive: true, timeout: 2_000 }),
+};
+
+/**
+ * GET and read the whole answer, bounded in time. Over node:http with the same keep-alive pool as
+ * the stream POST (below): the probes of every heartbeat (about one a second) keep a connection to
+ * the engine warm, so a stream request after a quiet spell does not open a new one (issue 19).
+ */
+export function getText(
   url: URL | string,
   signal?: AbortSignal,
+  retryStale = true,
 ): Promise<{ status: number; body: string }> {
-  const res = await fetch(url, { signal: probeSignal(signal) });
-  return { status: res.status, body: await res.text() };
+  const u = typeof url === 'string' ? new URL(url) : url;
+  const https = u.protocol === 'https:';
+  return new Promise((resolve, reject) => {
+    const req = (https ? httpsRequest : httpRequest)(
+      u,
+      { method: 'GET', agent: https ? agents.https : agents.http, signal: probeSignal(signal) },
+      (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      // The keep-alive race (see postStream): a GET is safe to send once more on a fresh socket.
+      const stale =
+        req.reusedSocket && (err.code === 'ECONNRESET' || err.message === 'socket hang up');
+      if (stale && retryStale && !signal?.aborted) {
+        getText(u, signal, false).then(resolve, reject);
+        return;
+      }
+      reject(err);
+    });
+    req.end();
+  });
 }
 
 export async function getJson(url: URL | string, signal?: AbortSignal): Promise<unknown> {
@@ -27,14 +66,6 @@ export async function getJson(url: URL | string, signal?: AbortSignal): Promise<
   }
   return JSON.parse(body) as unknown;
 }
-
-// One keep-alive pool per sidecar for its engine: a stream request reuses a warm connection
-// (no handshake on the hot path). Idle sockets close after 2 s, before an engine's own
-// keep-alive timeout (llama-server 5 s) can close one under a request just written on it.
-const agents = {
-  http: new HttpAgent({ keepAlive: true, timeout: 2_000 }),
-  https: new HttpsAgent({ keepAlive: true, timeout: 2_000 }),
-};
 
 export interface StreamResponse {
   readonly status: number;
