@@ -64,6 +64,18 @@ describe('ORCH-5008: side-by-side overhead bench', () => {
     ]) {
       expect(r.text).toContain(label);
     }
+    // CPU per token at the concurrent level: every path, and the processes it runs through.
+    const cpu = r.cpu.find((l) => l.concurrency === 2)?.us_per_token;
+    expect(Object.keys(cpu ?? {}).sort()).toEqual([...PATHS].sort());
+    for (const [p, component] of [
+      ['full', 'placement'],
+      ['full', 'sidecars'],
+      ['floor', 'envoy floor'],
+      ['litellm', 'litellm'],
+    ] as const) {
+      expect(Number.isFinite(cpu?.[p]?.[component]), `${p}: ${component}`).toBe(true);
+    }
+    expect(r.text).toContain('CPU µs per token, c=2');
     const written = JSON.parse(await readFile(out, 'utf8')) as {
       levels: unknown[];
       hops: unknown[];

@@ -21,7 +21,9 @@ import { REPO_ROOT } from '../src/stack/services.js';
 import { startEnvoyFloor } from './paths/envoy-floor.js';
 import type { EnvoyFloor } from './paths/envoy-floor.js';
 import { LITELLM_VERSION, startLiteLlm } from './paths/litellm.js';
-import { hopTable, levelTable, med, summariseLevel } from './paths/report.js';
+import { PATH_LABEL, hopTable, levelTable, med, summariseLevel } from './paths/report.js';
+import { CpuLedger, cpuTable, sampleCpu } from './paths/cpu.js';
+import type { CpuGroups } from './paths/cpu.js';
 import type { HopRow, LevelReport, Round } from './paths/report.js';
 import { PATHS, runPath, ttftMs } from './paths/runners.js';
 import type { PathName, Sample, Targets } from './paths/runners.js';
@@ -69,6 +71,8 @@ const PROMPT = 'Once upon a time, in a small village by the sea,';
 interface SideBySideResult {
   report: Record<string, unknown>;
   levels: LevelReport[];
+  /** Per concurrent level: path → component → µs of CPU per token (paths/cpu.ts). */
+  cpu: { concurrency: number; us_per_token: Record<string, Record<string, number>> }[];
   hops: HopRow[];
   text: string;
   file: string;
@@ -182,6 +186,26 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
       return runPath(t, p, k, seed);
     };
 
+    // Every process of the run, for the CPU each path costs per token at c > 1 (paths/cpu.ts).
+    const named = (name: string): number[] =>
+      sup
+        .list()
+        .filter((c) => c.name === name)
+        .map((c) => c.pid);
+    const pidOf = (name: string): number[] => {
+      const pid = s.pid(name);
+      return pid === undefined ? [] : [pid];
+    };
+    const groups: CpuGroups = {
+      'bench (client, engines)': [process.pid],
+      'envoy edge': pidOf('envoy'),
+      placement: pidOf('placement'),
+      sidecars: Array.from({ length: o.replicas }, (_, i) => pidOf(`sidecar-${i}`)).flat(),
+      'envoy floor': named('envoy-floor'),
+      litellm: named('litellm'),
+    };
+    const cpu: { concurrency: number; us_per_token: Record<string, Record<string, number>> }[] = [];
+
     log(`warm-up: ${o.warmup} per path`);
     for (let i = 0; i < o.warmup; i++) for (const p of PATHS) await one(p, 0, 1 + i);
 
@@ -190,6 +214,7 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
     for (const c of o.levels) {
       log(`c=${c}: ${o.rounds} rounds`);
       const rounds: Round[] = [];
+      const ledger = new CpuLedger();
       for (let r = 0; r < o.rounds; r++) {
         const round: Round = { samples: {}, wallMs: {} };
         if (c === 1) {
@@ -206,14 +231,19 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
           seed += c;
           for (const p of rotated(r)) {
             if (p === 'full' || p === 'openai') await settle(s, 10, 5_000);
+            const before = sampleCpu(groups);
             const w0 = performance.now();
-            round.samples[p] = await Promise.all(seeds.map((sd, j) => runPath(t, p, j, sd)));
+            const batch = await Promise.all(seeds.map((sd, j) => runPath(t, p, j, sd)));
             round.wallMs[p] = performance.now() - w0;
+            round.samples[p] = batch;
+            const tokens = batch.reduce((n, x) => n + x.tokens, 0);
+            ledger.add(p, before, sampleCpu(groups), tokens);
           }
         }
         rounds.push(round);
       }
       levels.push(summariseLevel(c, rounds));
+      if (c > 1) cpu.push({ concurrency: c, us_per_token: ledger.perToken() });
     }
 
     log(`per-hop pass: ${o.perHop} single requests per path`);
@@ -222,6 +252,11 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
     const text = [
       levelTable(levels),
       '',
+      ...cpu.flatMap((l) => [
+        cpuTable(l.concurrency, l.us_per_token, (p) => PATH_LABEL[p as PathName] ?? p),
+        '(utime + stime from /proc/<pid>/stat per batch, over the tokens it relayed; 10 ms clock ticks)',
+        '',
+      ]),
       hopTable(hops),
       `(engine-sim zero-compute: TTFT ${o.ttftMs} ms, gap ${o.itlMs} ms, ${o.maxTokens} tokens; ${o.replicas} replicas × ${slots} slot(s); load average ${loadavg()
         .map((n) => n.toFixed(2))
@@ -241,6 +276,7 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
       peer: `litellm[proxy]==${LITELLM_VERSION}`,
       params: { ...o, log: undefined, out: undefined, prompt: PROMPT },
       levels,
+      cpu_per_token_us: cpu,
       hops,
       notes: [
         'TTFT is from the first request byte to the first token at the client: for OrchQueue from POST /v1/tasks (submission + stream), for the others from their one request.',
@@ -255,7 +291,7 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
     mkdirSync(join(file, '..'), { recursive: true });
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(file.replace(/\.json$/, '.txt'), `${text}\n`);
-    return { report, levels, hops, text, file };
+    return { report, levels, cpu, hops, text, file };
   } catch (error) {
     // What the processes last said, so a failed run explains itself.
     for (const name of ['placement', 'sidecar-0', 'envoy']) {

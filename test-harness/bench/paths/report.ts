@@ -91,7 +91,7 @@ export function summariseLevel(concurrency: number, rounds: readonly Round[]): L
   return { concurrency, rounds: rounds.length, paths };
 }
 
-const PATH_LABEL: Record<PathName, string> = {
+export const PATH_LABEL: Record<PathName, string> = {
   direct: 'direct (engine)',
   floor: 'Envoy static route',
   full: 'OrchQueue (full)',
