@@ -60,8 +60,9 @@ export class CoreState {
   /** What each replica last reported, before drain overrides, so an undrain can restore it. */
   readonly reported = new Map<string, ReplicaState>();
   /**
-   * ORCH-4023: tasks waiting for a client to attach, in attachBy order (every attachBy is
-   * now + attachTimeoutMs and the clock never goes back, so insertion order is deadline order).
+   * ORCH-4023: tasks waiting for a client to attach, in attach-deadline order (attachDeadline:
+   * every one is now + attachTimeoutMs when the task joins and the clock never goes back, so
+   * insertion order is deadline order).
    */
   readonly unattached = new UnattachedList<TaskRec>();
   /** Queued tasks with a deadline, by latest feasible start. */
