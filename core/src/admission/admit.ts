@@ -219,7 +219,7 @@ export function admit(
   if (charge !== undefined || pin.replicaId !== undefined) {
     rec.rare = { pinReplicaId: pin.replicaId, charge, attachBy: undefined };
   }
-  if (session) s.sessions.touch(session, now);
+  if (session) s.sessions.touch(tenant, sessionId, session, now);
   s.tasks.set(rec.spec.task_id, rec);
   s.live++;
   s.enqueue(rec);

@@ -27,12 +27,12 @@ describe('ORCH-3035: sessions are keyed by (tenant, session_id)', () => {
   it('ORCH-3035/ORCH-3021: the store keeps one session per tenant for the same id', () => {
     const store = new SessionStore(CONFIG);
     const a = store.peekForTurn('acme', 'x', 0);
-    store.touch(a, 0);
+    store.touch('acme', 'x', a, 0);
     expect(store.get('beta', 'x')).toBeUndefined();
     const b = store.peekForTurn('beta', 'x', 10);
     expect(b).not.toBe(a);
     expect(b.turns).toBe(0);
-    store.touch(b, 10);
+    store.touch('beta', 'x', b, 10);
     store.recordTurn({ tenant: 'acme', sessionId: 'x' }, 'r1', 7, 3, 1, 20);
     expect(store.get('acme', 'x')?.turns).toBe(1);
     expect(store.get('beta', 'x')?.turns).toBe(0);
@@ -44,7 +44,7 @@ describe('ORCH-3035: sessions are keyed by (tenant, session_id)', () => {
 
   it('ORCH-3035: tenant keys cannot collide through the separator (a:bc vs ab:c)', () => {
     const store = new SessionStore(CONFIG);
-    store.touch(store.peekForTurn('a', 'bc', 0), 0);
+    store.touch('a', 'bc', store.peekForTurn('a', 'bc', 0), 0);
     expect(store.get('ab', 'c')).toBeUndefined();
     expect(store.expire(1000)).toEqual([{ tenant: 'a', sessionId: 'bc' }]);
   });

@@ -20,18 +20,15 @@ interface SessionUse {
 
 /**
  * Issue 19: every task with a session id keeps one of these from admission on, mostly for sessions
- * that never get a second turn; what only a finished turn sets lives in `use`, created then.
+ * that never get a second turn; what only a finished turn sets lives in `use`, created then. Its
+ * tenant and id are the keys it is stored under.
  */
 class SessionRec {
   /** Order of the latest touch over all tenants (owners() and expire() report in this order). */
   touchSeq = 0;
   use: SessionUse | undefined = undefined;
 
-  constructor(
-    readonly id: string,
-    readonly tenant: string,
-    public lastActivity: number,
-  ) {}
+  constructor(public lastActivity: number) {}
 
   get turns(): number {
     return this.use?.turns ?? 0;
@@ -75,10 +72,10 @@ export class SessionStore {
    * call it.
    */
   owners(id: string): string[] {
-    const found: SessionRec[] = [];
-    for (const m of this.byTenant.values()) {
+    const found: { tenant: string; touchSeq: number }[] = [];
+    for (const [tenant, m] of this.byTenant) {
       const s = m.get(id);
-      if (s) found.push(s);
+      if (s) found.push({ tenant, touchSeq: s.touchSeq });
     }
     return found.sort((a, b) => b.touchSeq - a.touchSeq).map((s) => s.tenant);
   }
@@ -91,7 +88,7 @@ export class SessionStore {
   peekForTurn(tenant: string, id: string, now: number): SessionRec {
     const s = this.get(tenant, id);
     if (s && !this.expired(s, now)) return s;
-    return new SessionRec(id, tenant, now);
+    return new SessionRec(now);
   }
 
   /** Budget left for a turn estimated at `estTokens`; undefined when it fits. */
@@ -102,17 +99,17 @@ export class SessionStore {
     return undefined;
   }
 
-  /** Commit an admitted turn: store the session and refresh its activity. */
-  touch(s: SessionRec, now: number): void {
+  /** Commit an admitted turn: store the session (peekForTurn's for this key) and refresh it. */
+  touch(tenant: string, id: string, s: SessionRec, now: number): void {
     s.lastActivity = now;
     s.touchSeq = ++this.touchSeq;
-    let m = this.byTenant.get(s.tenant);
+    let m = this.byTenant.get(tenant);
     if (!m) {
       m = new Map();
-      this.byTenant.set(s.tenant, m);
+      this.byTenant.set(tenant, m);
     }
-    if (m.delete(s.id)) this.count--;
-    m.set(s.id, s);
+    if (m.delete(id)) this.count--;
+    m.set(id, s);
     this.count++;
   }
 
@@ -137,7 +134,7 @@ export class SessionStore {
     } else {
       s.use = { turns: 1, tokensUsed: tokens, timeUsedMs: timeMs, lastReplicaId: replicaId, kvMb };
     }
-    this.touch(s, now);
+    this.touch(session.tenant, session.sessionId, s, now);
   }
 
   delete(tenant: string, id: string): boolean {
@@ -154,15 +151,15 @@ export class SessionStore {
 
   /** Remove sessions idle past their TTL; returns them in expiry order. */
   expire(now: number): SessionKey[] {
-    const out: SessionRec[] = [];
-    for (const m of this.byTenant.values()) {
-      for (const s of m.values()) {
+    const out: { key: SessionKey; touchSeq: number }[] = [];
+    for (const [tenant, m] of this.byTenant) {
+      for (const [sessionId, s] of m) {
         if (now < s.lastActivity + this.config.ttlMs) break;
-        out.push(s);
+        out.push({ key: { tenant, sessionId }, touchSeq: s.touchSeq });
       }
     }
     out.sort((a, b) => a.touchSeq - b.touchSeq);
-    for (const s of out) this.delete(s.tenant, s.id);
-    return out.map((s) => ({ tenant: s.tenant, sessionId: s.id }));
+    for (const { key } of out) this.delete(key.tenant, key.sessionId);
+    return out.map((e) => e.key);
   }
 }
