@@ -163,7 +163,7 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
         'x-accel-buffering': 'no',
         [CORRELATION_HEADER]: correlationId,
       });
-      raw.flushHeaders();
+      // No flushHeaders: the head goes out with the `started` event, in one write (issue 19).
       // ORCH-4032: the writer writes into the stream's log; this response is its first reader.
       const log = new StreamLog();
       const writer = new SseStreamWriter(log);
