@@ -152,8 +152,8 @@ function nodeOut(reply: FastifyReply): ConstructorParameters<typeof OpenAiWriter
   return {
     head: (status, headers) => {
       if (raw.destroyed || raw.headersSent) return;
+      // No flushHeaders: the head leaves with the first chunk, in one write (issue 19).
       raw.writeHead(status, headers);
-      raw.flushHeaders();
     },
     write: (chunk) => {
       if (!raw.destroyed) raw.write(chunk);
