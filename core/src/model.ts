@@ -28,7 +28,7 @@ export interface TaskDeadline {
 }
 
 /** What most tasks never have: one field on the task instead of three (issue 19). */
-export interface TaskRare {
+interface TaskRare {
   /** Set by `placement.pin_replica_id`: only this replica may run the task. */
   readonly pinReplicaId: string | undefined;
   /** Token charge recorded against the tenant's tokens/minute window (corrected on finish). */
