@@ -57,7 +57,7 @@ export class Director implements Placer {
   }
 
   /** Called by the REST side after a successful admit. */
-  rememberTask(task: TaskSpec, _poolId: string, pinned = false, api: ApiLabel = 'orchqueue'): void {
+  rememberTask(task: TaskSpec, pinned = false, api: ApiLabel = 'orchqueue'): void {
     const bits = REMEMBERED | (pinned ? PINNED : 0) | (api === 'openai' ? OPENAI : 0);
     this.o.core.setTag(task.task_id, bits);
   }

@@ -127,7 +127,7 @@ export class TaskService {
       this.rejected(body.engine, result.error, pinned, api);
       throw result.error;
     }
-    this.o.director.rememberTask(result.task, result.poolId, pinned, api);
+    this.o.director.rememberTask(result.task, pinned, api);
     this.o.metrics.tasksEnqueued.inc({
       engine: body.engine,
       engine_version: this.o.director.engineVersionOf(result.poolId),
