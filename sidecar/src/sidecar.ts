@@ -23,8 +23,6 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     o.log,
   );
   const log = logger.msg;
-  // Issue 19: the OpenAI body validators compile now, not on this replica's first request.
-  warmValidators();
   const mod = adapterModule(o.engine ?? 'llamacpp');
   const strict = o.determinismStrict ?? true;
   const state = new ReplicaState();
@@ -60,6 +58,10 @@ export async function startSidecar(o: SidecarOptions): Promise<SidecarHandle> {
     o.modelRef,
     true,
   );
+  // Issue 19: the OpenAI body validators compile now, not on this replica's first request. After
+  // the engine's self-tests, not before: ~70 ms of CPU at start made 4 of 64 sidecars sharing two
+  // cores time out a self-test probe (bench:paths at c=64).
+  warmValidators();
   const ctx: SidecarContext = {
     o,
     mod,
