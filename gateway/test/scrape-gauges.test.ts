@@ -7,6 +7,7 @@ import { startGateway } from '../src/gateway.js';
 import type { GatewayHandle } from '../src/gateway.js';
 import { MODEL_REF, TEST_SCHEDULER } from './support/harness.js';
 import { startFakeSidecar } from './support/fake-sidecar.js';
+import { taskRequest } from './support/sidecar-messages.js';
 import type { FakeSidecar } from './support/fake-sidecar.js';
 
 describe('ORCH-4019: queue gauges are current at every scrape', () => {
@@ -40,18 +41,7 @@ describe('ORCH-4019: queue gauges are current at every scrape', () => {
     fetch(`${rest}/v1/tasks`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        task_id: taskId,
-        session_id: randomUUID(),
-        workload: 'completion',
-        model_ref: MODEL_REF,
-        engine: 'llamacpp',
-        ctx: 2048,
-        priority: 'batch',
-        max_tokens: 16,
-        deadline_ms: 60_000,
-        prompt: 'hello',
-      }),
+      body: JSON.stringify(taskRequest({ task_id: taskId, priority: 'batch', max_tokens: 16 })),
     });
 
   const queued = async (): Promise<number> => {
