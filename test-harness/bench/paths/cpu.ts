@@ -1,8 +1,8 @@
 // CPU per relayed token, per component, for the side-by-side bench's concurrent levels. Each
 // batch of c streams is bracketed by reads of /proc/<pid>/stat (utime + stime: user and kernel
 // time, in clock ticks of 10 ms) for every process of the run, so the table says which process
-// spends the CPU that a 2-core box then lacks for relaying. Linux only: elsewhere it reports
-// nothing. The bench process runs the engine simulators and the client of every path, so its row
+// spends the CPU that a 2-core box then lacks for relaying. Linux only: elsewhere every figure
+// reads 0. The bench process runs the engine simulators and the client of every path, so its row
 // is the cost every path shares; the others are what a path adds.
 import { readFileSync } from 'node:fs';
 
