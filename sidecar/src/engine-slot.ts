@@ -1,9 +1,10 @@
 // The engine this replica runs right now: the EngineStartup of its last bring-up, the watch that
 // restarts it after a crash, and the model it serves. A Reload swaps the whole slot content
 // (ORCH-2102), so every reader goes through here instead of keeping an engine of its own.
-// An engine that did not start at all (self-test `launch`: not reachable, exited while starting)
-// is retried with the crash-restart backoff and budget (ORCH-3003, ORCH-3038, ORCH-3053); the
-// other self-test failures are properties of the model or build and are not retried.
+// An engine that did not start at all (self-test `launch`: not reachable, exited while starting),
+// or whose self-test probe failed in transport (timed out or reset: a host too busy to answer in
+// time), is retried with the crash-restart backoff and budget (ORCH-3003, ORCH-3038, ORCH-3053);
+// the other self-test failures are properties of the model or build and are not retried.
 import type { AdapterModule, EngineAdapter } from './adapters/types.js';
 import { watchEngine, type EngineWatch } from './engine/engine-watch.js';
 import type { EngineProcess } from './engine/process.js';
@@ -83,7 +84,8 @@ export class EngineSlot {
       return eng;
     }
     this.install(eng, modelRef);
-    if (eng.failure?.step === 'launch' && retryLaunch) this.retryLaunch(opts, modelRef, generation);
+    const retriable = eng.failure?.step === 'launch' || eng.failure?.transient === true;
+    if (retriable && retryLaunch) this.retryLaunch(opts, modelRef, generation);
     else if (!eng.failure && this.launchRetries > 0) this.deps.onRecovered?.();
     return eng;
   }
@@ -91,17 +93,20 @@ export class EngineSlot {
   private retryLaunch(opts: BringUpOptions, modelRef: string, generation: number): void {
     const { state, log, metrics } = this.deps;
     const p = { ...DEFAULT_RESTART_POLICY, ...this.deps.policy };
+    const failed = this.eng?.failure;
     if (this.launchRetries >= p.maxRestarts) {
-      const last = this.eng?.failure?.detail ?? '';
+      const last = failed ? `self-test ${failed.step}: ${failed.detail}` : '';
       const why = `engine did not start after ${p.maxRestarts} retries (${last}); no more until a reload`;
-      state.clear('self-test launch');
+      if (failed) state.clear(`self-test ${failed.step}`);
       state.set('restart_storm', why);
       log(`restart_storm: ${why}`);
       return;
     }
     const delay = Math.min(p.initialBackoffMs * 2 ** this.launchRetries, p.maxBackoffMs);
     this.launchRetries += 1;
-    log(`engine did not start; retry ${this.launchRetries} in ${delay} ms`);
+    log(
+      `engine did not start (self-test ${failed?.step}); retry ${this.launchRetries} in ${delay} ms`,
+    );
     this.retryTimer = setTimeout(() => {
       if (generation !== this.generation) return;
       this.restartCount += 1;

@@ -59,6 +59,34 @@ async function startOn(directives: SimDirective[], digest?: string) {
   }
 }
 
+/** A sidecar whose supervised engine reads its faults from `faults` at every start. */
+function startWithFaultsFile(
+  model: { ref: string; path: string; digest: string },
+  faults: string,
+  placementAddress: string,
+  replicaId: string,
+  maxRestarts: number,
+) {
+  return startSidecar({
+    replicaId,
+    poolId: 'p',
+    modelRef: model.ref,
+    supervise: {
+      binary: ws.binary,
+      modelPath: model.path,
+      modelDigest: model.digest,
+      ctx: 2048,
+      threads: 1,
+      healthTimeoutMs: 15_000,
+      env: { ...process.env, ENGINE_SIM_FAULTS_FILE: faults },
+    },
+    placementAddress,
+    heartbeatMs: 100,
+    restartPolicy: { initialBackoffMs: 300, maxBackoffMs: 600, maxRestarts },
+    log: (m) => process.env.SIDECAR_TEST_LOG && console.log(m),
+  });
+}
+
 describe('ORCH-3049: startup self-tests on a supervised engine', () => {
   it('ORCH-3049/3002: a healthy model passes launch, preload, decode, cancel and telemetry and turns Ready', async () => {
     const r = await startOn([]);
@@ -126,24 +154,7 @@ describe('ORCH-3049: startup self-tests on a supervised engine', () => {
     await writeFile(faults, 'exit-at-start\n');
     const placement = await startFakePlacement();
     const start = (maxRestarts: number) =>
-      startSidecar({
-        replicaId: 'r-late',
-        poolId: 'p',
-        modelRef: model.ref,
-        supervise: {
-          binary: ws.binary,
-          modelPath: model.path,
-          modelDigest: model.digest,
-          ctx: 2048,
-          threads: 1,
-          healthTimeoutMs: 15_000,
-          env: { ...process.env, ENGINE_SIM_FAULTS_FILE: faults },
-        },
-        placementAddress: placement.address,
-        heartbeatMs: 100,
-        restartPolicy: { initialBackoffMs: 300, maxBackoffMs: 600, maxRestarts },
-        log: (m) => process.env.SIDECAR_TEST_LOG && console.log(m),
-      });
+      startWithFaultsFile(model, faults, placement.address, 'r-late', maxRestarts);
     const late = await start(20);
     try {
       const down = await heartbeatWhere(placement, () => true, 10_000);
@@ -176,4 +187,26 @@ describe('ORCH-3049: startup self-tests on a supervised engine', () => {
       await placement.close();
     }
   }, 90_000);
+
+  it('ORCH-3049/3003: a self-test probe that times out (an engine too busy to answer) is retried, not left Unready', async () => {
+    const model = await ws.model('m-slow-probe');
+    const faults = join(ws.dir, 'slow-probe.faults');
+    await writeFile(faults, 'stall-telemetry\n');
+    const placement = await startFakePlacement();
+    const sc = await startWithFaultsFile(model, faults, placement.address, 'r-slow-probe', 20);
+    try {
+      const down = await heartbeatWhere(
+        placement,
+        (hb) => hb.unreadyReason.startsWith('self-test telemetry'),
+        15_000,
+      );
+      expect(down.unreadyReason).toMatch(/^self-test telemetry: .*aborted/);
+      await writeFile(faults, '');
+      await heartbeatWhere(placement, (hb) => hb.ready, 30_000);
+      expect(sc.restarts).toBeGreaterThanOrEqual(1);
+    } finally {
+      await sc.close();
+      await placement.close();
+    }
+  }, 60_000);
 });

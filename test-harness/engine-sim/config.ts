@@ -48,8 +48,9 @@ export interface SimFaults {
   errorMidStream?: { afterTokens: number; message?: string };
   /** Every completion fails with HTTP 500 (a model that loads but cannot decode). */
   noDecode?: boolean;
-  /** GET /metrics answers 404 (`missing`) or 200 with text that is not Prometheus (`garbage`). */
-  telemetry?: 'missing' | 'garbage';
+  /** GET /metrics answers 404 (`missing`), 200 with text that is not Prometheus (`garbage`), or
+   * never (`stalled`: an engine too busy to answer, so the client's probe times out). */
+  telemetry?: 'missing' | 'garbage' | 'stalled';
   /** The first completion request crashes the engine (every connection reset). */
   crashOnRequest?: boolean;
 }

@@ -3,7 +3,7 @@
 //     [--startup-ms 0] [--slots 1] [--ctx 2048] [--itl-ms 12] [--prefill-ms-per-token 0.4]
 //     [--prefill-overhead-ms 15] [--jitter 0.1] [--load-factor 2] [--version sim-0.1.0]
 //     [--ignore-cancel] [--slow-tokens F] [--error-after N] [--disconnect-after N] [--hang-after N]
-//     [--no-decode] [--telemetry missing|garbage] [--crash-on-request]
+//     [--no-decode] [--telemetry missing|garbage|stalled] [--crash-on-request]
 // Replica i listens on port+i (port 0: free ports). Faults can also be set at run time with
 // POST /sim/faults; POST /sim/crash exits the process.
 import { parseArgs } from 'node:util';
@@ -60,7 +60,8 @@ if (v['disconnect-after'] !== undefined)
   faults.disconnect = { afterTokens: Number(v['disconnect-after']) };
 if (v['hang-after'] !== undefined) faults.hang = { afterTokens: Number(v['hang-after']) };
 if (v['no-decode']) faults.noDecode = true;
-if (v.telemetry === 'missing' || v.telemetry === 'garbage') faults.telemetry = v.telemetry;
+if (v.telemetry === 'missing' || v.telemetry === 'garbage' || v.telemetry === 'stalled')
+  faults.telemetry = v.telemetry;
 if (v['crash-on-request']) faults.crashOnRequest = true;
 
 const base = Number(v.port ?? 0);

@@ -12,6 +12,7 @@ import { hash32 } from './model.js';
 /**
  * `no-decode` completions fail · `ignore-cancel` the slot stays busy after an abort ·
  * `no-telemetry` /metrics 404 · `garbage-telemetry` /metrics not Prometheus ·
+ * `stall-telemetry` /metrics never answers (a probe that times out on a busy host) ·
  * `crash-on-request` the first completion kills the engine · `crash-after-ms=N` the engine exits
  * N ms after it starts listening · `startup-ms=N` /health 503 "Loading model" for N ms ·
  * `exit-at-start` exits before listening (a model the engine cannot load).
@@ -21,6 +22,7 @@ export type SimDirective =
   | 'ignore-cancel'
   | 'no-telemetry'
   | 'garbage-telemetry'
+  | 'stall-telemetry'
   | 'crash-on-request'
   | `crash-after-ms=${number}`
   | `startup-ms=${number}`
@@ -89,6 +91,7 @@ export function parseSimModel(
       model.faults.holdSlotAfterAbortMs = 60_000;
     } else if (key === 'no-telemetry') model.faults.telemetry = 'missing';
     else if (key === 'garbage-telemetry') model.faults.telemetry = 'garbage';
+    else if (key === 'stall-telemetry') model.faults.telemetry = 'stalled';
     else if (key === 'crash-on-request') model.faults.crashOnRequest = true;
     else if (key === 'crash-after-ms' && Number.isFinite(n)) model.crashAfterMs = n;
     else if (key === 'startup-ms' && Number.isFinite(n)) model.startupMs = n;

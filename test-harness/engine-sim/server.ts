@@ -70,6 +70,8 @@ export async function startEngineSim(o: EngineSimOptions = {}): Promise<EngineSi
     'GET /slots': (_q, r) => sendJson(r, 200, slots(engine)),
     'GET /metrics': (_q, r) => {
       const t = engine.faults.telemetry;
+      // Held open without an answer; closing the server resets the connection.
+      if (t === 'stalled') return;
       if (t === 'missing')
         return sendJson(r, 404, {
           error: { code: 404, message: 'File Not Found', type: 'not_found_error' },

@@ -8,6 +8,7 @@ import { startSidecar } from '../sidecar.js';
 import { startFakeLlama, type FakeLlama } from '../../test/support/fake-llama-server.js';
 import { startFakePlacement } from '../../test/support/fake-placement.js';
 import { sha256File } from './digest.js';
+import { isTransient } from './self-test.js';
 import { bringUpEngine } from './startup.js';
 
 const mod = adapterModule('llamacpp');
@@ -61,9 +62,23 @@ describe('ORCH-3049: startup self-tests name the failing step', () => {
       const eng = await bringUpEngine(mod, { ...external(), canary: true });
       expect(eng.failure).toMatchObject({ step: 'telemetry' });
       expect(eng.failure?.detail).toContain('/metrics answered HTTP 404');
+      // The engine answered: a property of the engine, not worth a retry.
+      expect(eng.failure?.transient).toBeUndefined();
     } finally {
       fake.noMetrics = false;
     }
+  });
+
+  it('ORCH-3049: only transport failures (aborted, timed out, reset, refused) count as transient', () => {
+    const aborted = Object.assign(new Error('The operation was aborted'), {
+      name: 'AbortError',
+      code: 'ABORT_ERR',
+    });
+    const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    const wrapped = new TypeError('fetch failed', { cause: reset });
+    expect([aborted, reset, wrapped].map(isTransient)).toEqual([true, true, true]);
+    const answered = new Error('GET /metrics → HTTP 404: not found');
+    expect([answered, 'text', undefined].map(isTransient)).toEqual([false, false, false]);
   });
 
   it('ORCH-3037: a digest mismatch fails at preload naming both digests, without launching', async () => {

@@ -2,6 +2,9 @@
 // have loaded the model (preload), decode a few tokens (decode, the ORCH-4017 canary), stop a
 // running request on abort (cancel) and show readable, moving telemetry (telemetry). Each check
 // names its step, so a failure becomes `self-test <step>: <detail>` rather than a crash.
+// A failure of the transport (a probe that timed out, a connection reset) says nothing about the
+// model: on a host busy starting many replicas at once an engine can simply answer late. Those
+// are marked `transient`, and the engine slot retries the bring-up instead of staying Unready.
 import type { EngineAdapter, EngineIdentity, LaunchFacts } from '../adapters/types.js';
 import { identityHash, runCancelSelfTest, runCanary } from './canary.js';
 
@@ -11,6 +14,32 @@ export type SelfTestStep = 'launch' | 'preload' | 'decode' | 'cancel' | 'telemet
 export interface SelfTestFailure {
   step: SelfTestStep;
   detail: string;
+  /** The transport failed (timeout, reset), not the engine's answer: worth another bring-up. */
+  transient?: boolean;
+}
+
+// Node's codes for an aborted or timed-out request and for a connection the engine dropped or
+// refused (node:http and undici spell them differently).
+const TRANSIENT_CODES = new Set([
+  'ABORT_ERR',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+
+/** True when `err` (or the error it wraps, as fetch does) is a transport failure. */
+export function isTransient(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 3; e = e.cause, depth++) {
+    if (e.name === 'AbortError' || e.name === 'TimeoutError') return true;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== undefined && TRANSIENT_CODES.has(code)) return true;
+  }
+  return false;
 }
 
 /** Thrown inside bring-up to carry the failing step out to one place that records it. */
@@ -19,6 +48,7 @@ export class SelfTestError extends Error {
   constructor(
     readonly step: SelfTestStep,
     readonly detail: string,
+    readonly transient = false,
   ) {
     super(`self-test ${step}: ${detail}`);
   }
@@ -40,7 +70,7 @@ export async function step<T>(name: SelfTestStep, fn: () => Promise<T>): Promise
     return await fn();
   } catch (err) {
     if (err instanceof SelfTestError) throw err;
-    throw new SelfTestError(name, errText(err));
+    throw new SelfTestError(name, errText(err), isTransient(err));
   }
 }
 

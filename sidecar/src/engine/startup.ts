@@ -113,7 +113,7 @@ export async function bringUpEngine(
   } catch (err) {
     r.failure =
       err instanceof SelfTestError
-        ? { step: err.step, detail: err.detail }
+        ? { step: err.step, detail: err.detail, ...(err.transient && { transient: true }) }
         : { step: 'launch', detail: errText(err) };
     // A replica that failed its self-tests must not keep a half-working engine running.
     await r.process?.stop();
