@@ -154,11 +154,7 @@ function benchNaive(): { summary: ReturnType<typeof summarize>; decisions: numbe
   };
   const busy = (REPLICAS * SLOTS) / 2;
   for (let i = 0; i < busy + QUEUED; i++) submit();
-  const running: { replica: { active: number } }[] = [];
-  for (let i = 0; i < busy; i++) {
-    const d = naive.decide();
-    if (d) running.push(d);
-  }
+  const running: { replica: { active: number } }[] = naive.occupy(busy);
   const samples: number[] = [];
   for (let i = 0; i < WARMUP / 10 + BASELINE_DECISIONS; i++) {
     const idx = Math.floor(rand() * running.length);

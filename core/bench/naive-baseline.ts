@@ -83,4 +83,16 @@ export class NaiveScheduler {
     replica.active += 1;
     return { task: best, replica };
   }
+
+  /**
+   * Untimed set-up: the oldest `n` tasks take slots round-robin without a decision each (n full
+   * scans of 100,000 queued tasks would take longer than the whole timed run).
+   */
+  occupy(n: number): { task: NaiveTask; replica: NaiveReplica }[] {
+    return this.queued.splice(0, n).map((task, i) => {
+      const replica = this.replicas[i % this.replicas.length] as NaiveReplica;
+      replica.active += 1;
+      return { task, replica };
+    });
+  }
 }

@@ -1,5 +1,5 @@
 // ORCH-5008 smoke: the side-by-side bench runs briefly end to end (engine-sim replicas behind the
-// real stack, the Envoy floor, the LiteLLM proxy) and produces a complete table. Figures are not
+// real stack, the Envoy floor, the shape floor, the LiteLLM proxy) and produces a complete table. Figures are not
 // asserted (timing assertions are forbidden in tests): only that every path and hop has one.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -49,15 +49,17 @@ describe('ORCH-5008: side-by-side overhead bench', () => {
       expect(Number.isFinite(hop('TTFT at the client')?.[p]), p).toBe(true);
       expect(Number.isFinite(hop('engine: request -> first token')?.[p]), p).toBe(true);
     }
-    for (const p of ['floor', 'full', 'openai']) {
+    for (const p of ['floor', 'shape', 'full', 'openai']) {
       expect(Number.isFinite(hop('Envoy: request in')?.[p]), p).toBe(true);
       expect(Number.isFinite(hop('upstream out -> first upstream byte')?.[p]), p).toBe(true);
     }
     expect(Number.isFinite(hop('placement: ext_proc reply held')?.full)).toBe(true);
     expect(Number.isFinite(hop('submission')?.full)).toBe(true);
+    expect(Number.isFinite(hop('submission')?.shape)).toBe(true);
     for (const label of [
       'direct (engine)',
       'Envoy static route',
+      'shape floor',
       'OrchQueue (full)',
       'OpenAI path',
       'LiteLLM proxy',
@@ -71,6 +73,8 @@ describe('ORCH-5008: side-by-side overhead bench', () => {
       ['full', 'placement'],
       ['full', 'sidecars'],
       ['floor', 'envoy floor'],
+      ['shape', 'envoy shape'],
+      ['shape', 'shape stand-ins'],
       ['litellm', 'litellm'],
     ] as const) {
       expect(Number.isFinite(cpu?.[p]?.[component]), `${p}: ${component}`).toBe(true);

@@ -20,6 +20,8 @@ import type { SimStack } from '../engine-sim/sim-stack.js';
 import { REPO_ROOT } from '../src/stack/services.js';
 import { startEnvoyFloor } from './paths/envoy-floor.js';
 import type { EnvoyFloor } from './paths/envoy-floor.js';
+import { startShapeFloor } from './paths/shape-floor.js';
+import type { ShapeFloor } from './paths/shape-floor.js';
 import { LITELLM_VERSION, startLiteLlm } from './paths/litellm.js';
 import { PATH_LABEL, hopTable, levelTable, med, summariseLevel } from './paths/report.js';
 import { CpuLedger, cpuTable, sampleCpu } from './paths/cpu.js';
@@ -154,8 +156,18 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
     });
     const s = stack;
     const engines = s.sims.map((x) => x.url);
-    const [floorPort, floorAdmin, llPort] = (await freePorts(3)) as [number, number, number];
-    log('starting the Envoy floor and the LiteLLM proxy');
+    const ports = await freePorts(8);
+    const [floorPort, floorAdmin, llPort, envoy, admin, rest, extProc, relay] = ports as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    log('starting the Envoy floor, the shape floor and the LiteLLM proxy');
     const floor: EnvoyFloor = await startEnvoyFloor(
       sup,
       toolchain,
@@ -163,6 +175,13 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
       { listen: floorPort, admin: floorAdmin },
       engines[0] as string,
     );
+    const shape: ShapeFloor = await startShapeFloor(sup, toolchain, dir, {
+      envoy,
+      admin,
+      rest,
+      extProc,
+      relay,
+    });
     const simModel = s.sims[0]?.engine.config.model ?? 'sim';
     const litellm = await startLiteLlm(
       sup,
@@ -174,6 +193,7 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
     const t: Targets = {
       engines,
       floor: floor.url,
+      shape: shape.url,
       edge: s.url,
       litellm: litellm.url,
       modelRef: s.modelRef,
@@ -202,6 +222,8 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
       placement: pidOf('placement'),
       sidecars: Array.from({ length: o.replicas }, (_, i) => pidOf(`sidecar-${i}`)).flat(),
       'envoy floor': named('envoy-floor'),
+      'envoy shape': named('envoy-shape'),
+      'shape stand-ins': [...named('shape-placement'), ...named('shape-relay')],
       litellm: named('litellm'),
     };
     const cpu: { concurrency: number; us_per_token: Record<string, Record<string, number>> }[] = [];
@@ -247,7 +269,7 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
     }
 
     log(`per-hop pass: ${o.perHop} single requests per path`);
-    const hops = await perHop(o, s, floor, t);
+    const hops = await perHop(o, s, floor, shape, t);
 
     const text = [
       levelTable(levels),
@@ -309,6 +331,7 @@ async function perHop(
   o: SideBySideOptions,
   s: SimStack,
   floor: EnvoyFloor,
+  shape: ShapeFloor,
   t: Targets,
 ): Promise<HopRow[]> {
   type Marks = Record<string, number[]>;
@@ -341,13 +364,13 @@ async function perHop(
         const hold = 'placement_extproc_hold_ms_sum';
         add(p, 'hold', metricSum(after, hold) - metricSum(before, hold));
       }
-      if (p === 'floor' || viaEdge) pending.push({ p, id: x.correlationId });
+      if (p === 'floor' || p === 'shape' || viaEdge) pending.push({ p, id: x.correlationId });
     }
   }
   // Envoy flushes its access log every 10 s (--file-flush-interval-msec): match lines at the end.
   for (const { p, id } of pending) {
-    const tail = p === 'floor' ? floor.tail : () => s.tail('envoy');
-    const line = await accessLine(tail, id, p === 'full' ? '/stream' : '/');
+    const tail = p === 'floor' ? floor.tail : p === 'shape' ? shape.tail : () => s.tail('envoy');
+    const line = await accessLine(tail, id, p === 'full' || p === 'shape' ? '/stream' : '/');
     add(p, 'filters', us(line?.filters_us));
     add(p, 'upstreamFirst', us(line?.upstream_first_byte_us));
     add(p, 'relayFirst', us(line?.relay_first_byte_us));

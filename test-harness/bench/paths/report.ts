@@ -94,6 +94,7 @@ export function summariseLevel(concurrency: number, rounds: readonly Round[]): L
 export const PATH_LABEL: Record<PathName, string> = {
   direct: 'direct (engine)',
   floor: 'Envoy static route',
+  shape: 'shape floor',
   full: 'OrchQueue (full)',
   openai: 'OpenAI path',
   litellm: 'LiteLLM proxy',

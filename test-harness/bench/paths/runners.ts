@@ -1,6 +1,9 @@
 // One streamed request per path, each timed from its first request byte on the client's clock:
 // - direct: POST /completion straight to engine k (llama.cpp native; the sidecar's v1 body);
 // - floor: the same request through Envoy with a static route (no ext_proc), pinned to engine k;
+// - shape: the OrchQueue route (POST, then GET stream) through the product's Envoy bootstrap to
+//   stand-ins that do nothing but answer ext_proc and pipe the engine's bytes (paths/shape-floor.ts),
+//   pinned to engine k: the floor of the product's shape itself;
 // - full: OrchQueue v1, POST /v1/tasks then GET /v1/tasks/{id}/stream through the edge
 //   (ext_proc placement, Assign, sidecar), timed from the POST;
 // - openai: one streaming POST /v1/completions through the edge (ORCH-3103);
@@ -8,15 +11,17 @@
 import { randomUUID } from 'node:crypto';
 import { DESTINATION_HEADER } from '@llama-orch/envoy';
 import { completionBody } from '../direct-engine.js';
+import { ENGINE_HEADER } from './shape-floor.js';
 import { json, streamCall } from './http-stream.js';
 import type { Streamed } from './http-stream.js';
 
-export const PATHS = ['direct', 'floor', 'full', 'openai', 'litellm'] as const;
+export const PATHS = ['direct', 'floor', 'shape', 'full', 'openai', 'litellm'] as const;
 export type PathName = (typeof PATHS)[number];
 
 export interface Targets {
   engines: readonly string[];
   floor: string;
+  shape: string;
   edge: string;
   litellm: string;
   modelRef: string;
@@ -99,6 +104,28 @@ export async function runPath(
         'llama',
       );
       return done(path, seed, t0, r, correlationId);
+    }
+    case 'shape': {
+      const taskId = randomUUID();
+      const admitted = await json({
+        method: 'POST',
+        url: `${t.shape}/v1/tasks`,
+        headers: { ...cid, [ENGINE_HEADER]: new URL(engine).host },
+        body: JSON.stringify({ task_id: taskId, engine_body: JSON.parse(native) as unknown }),
+        timeoutMs: t.timeoutMs,
+      });
+      if (admitted.status !== 202) throw new Error(`shape: admission ${admitted.status}`);
+      const admittedAt = performance.now();
+      const r = await streamCall(
+        {
+          method: 'GET',
+          url: `${t.shape}/v1/tasks/${taskId}/stream`,
+          headers: cid,
+          timeoutMs: t.timeoutMs,
+        },
+        'llama',
+      );
+      return done(path, seed, t0, r, correlationId, admittedAt);
     }
     case 'full': {
       const taskId = randomUUID();
