@@ -11,6 +11,7 @@ import { parseConfig } from '@llama-orch/contracts';
 import { llamaCppDeterminismFindings } from '@llama-orch/sidecar/llamacpp-args';
 import { describe, expect, it } from 'vitest';
 import { RUNTIME_ENTRIES } from '../../tools/build-runtime.mjs';
+import { PLACEMENT_NODE_FLAGS } from '@llama-orch/test-harness';
 import { DEFAULT_SIDECAR_COMMAND } from '../webhook/inject.js';
 import { DEPLOY_DIR, kustomizeBuild } from './support/kustomize.js';
 
@@ -38,8 +39,16 @@ describe('ORCH-3110: deploy/ manifests', () => {
     expect(commands.length).toBeGreaterThanOrEqual(7);
     for (const [what, argv] of commands) {
       expect(argv, what).not.toContain('tsx');
-      expect(argv.length, what).toBe(2);
-      expect(bundles.has(argv[1] ?? ''), `${what}: ${argv.join(' ')}`).toBe(true);
+      // node, its own flags, the bundle: nothing after it.
+      const flags = argv.slice(1, -1);
+      expect(
+        flags.every((f) => f.startsWith('--')),
+        what,
+      ).toBe(true);
+      expect(bundles.has(argv.at(-1) ?? ''), `${what}: ${argv.join(' ')}`).toBe(true);
+      // Issue 19: placement runs with the node flags the local stack measured it with.
+      if (argv.at(-1) === 'gateway/dist/main.mjs')
+        expect(flags, what).toEqual(PLACEMENT_NODE_FLAGS);
     }
   });
 

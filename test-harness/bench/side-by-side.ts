@@ -1,5 +1,6 @@
-// ORCH-5008 side-by-side overhead bench (not a timed test): one run, five paths to the same
-// engines, interleaved — direct, Envoy with a static route (the floor), the full OrchQueue path,
+// ORCH-5008 side-by-side overhead bench (not a timed test): one run, six paths to the same
+// engines, interleaved — direct, Envoy with a static route (the floor), the product's shape with
+// stand-ins that do nothing (paths/shape-floor.ts), the full OrchQueue path,
 // the OpenAI path, and the LiteLLM proxy as a peer. The engines are engine-sim replicas in
 // zero-compute mode (fixed TTFT and inter-token gap, fixed-length streams), one slot each as the
 // sidecar requires (ORCH-4016), so what a path adds is all that varies. Each level runs `rounds`
