@@ -1,6 +1,7 @@
 // npm run bench:paths [-- --replicas 64 --slots 1 --levels 1,64 --rounds 5 --iterations 10 --max-tokens 32
-//   --ttft-ms 20 --itl-ms 20 --warmup 3 --per-hop 20]: the side-by-side overhead bench
-// (side-by-side.ts); prints its tables and writes .artifacts/bench/side-by-side.{json,txt}.
+//   --ttft-ms 20 --itl-ms 20 --warmup 3 --per-hop 20 --journal-sync full|normal]: the side-by-side
+//   overhead bench (side-by-side.ts); prints its tables and writes
+//   .artifacts/bench/side-by-side.{json,txt}.
 import { parseArgs } from 'node:util';
 import { DEFAULTS, runSideBySide } from './side-by-side.js';
 
@@ -16,6 +17,7 @@ const { values: a } = parseArgs({
     'itl-ms': { type: 'string' },
     warmup: { type: 'string' },
     'per-hop': { type: 'string' },
+    'journal-sync': { type: 'string', default: 'full' },
   },
 });
 
@@ -26,6 +28,10 @@ function int(name: string, v: string | undefined, fallback: number): number {
   return n;
 }
 
+const journalSync = a['journal-sync'];
+if (journalSync !== 'full' && journalSync !== 'normal') {
+  throw new Error(`--journal-sync ${journalSync}: expected full or normal`);
+}
 const levels = a.levels ? a.levels.split(',').map((x) => int('levels', x, 1)) : DEFAULTS.levels;
 const slots = Math.max(1, int('slots', a.slots, 1));
 const result = await runSideBySide({
@@ -39,6 +45,7 @@ const result = await runSideBySide({
   itlMs: int('itl-ms', a['itl-ms'], DEFAULTS.itlMs),
   warmup: int('warmup', a.warmup, DEFAULTS.warmup),
   perHop: int('per-hop', a['per-hop'], DEFAULTS.perHop),
+  journalSync,
   log: (m) => process.stderr.write(`[bench:paths] ${m}\n`),
 });
 process.stdout.write(`${result.text}\nwrote ${result.file}\n`);

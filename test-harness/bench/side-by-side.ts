@@ -51,6 +51,8 @@ interface SideBySideOptions {
   warmup: number;
   /** Single requests per path timed hop by hop. */
   perHop: number;
+  /** Placement's `journal.synchronous` (default full: an fsync per admission batch). */
+  journalSync?: 'full' | 'normal';
   log: (msg: string) => void;
   /** Output file (default .artifacts/bench/side-by-side.json). */
   out?: string;
@@ -153,6 +155,8 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
           // round trip (POST /apply-template) per task that the direct path would not make.
           pool.prompt_format = 'raw';
         }
+        // The admission journal's fsync policy (ORCH-4030; default full, as in the config schema).
+        c.journal.synchronous = o.journalSync ?? 'full';
       },
     });
     const s = stack;
