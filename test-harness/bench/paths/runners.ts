@@ -72,6 +72,25 @@ function done(
   };
 }
 
+/** The OrchQueue v1 task the full path submits. */
+function orchTask(t: Targets, taskId: string, seed: number): Record<string, unknown> {
+  return {
+    task_id: taskId,
+    session_id: randomUUID(),
+    workload: 'completion',
+    model_ref: t.modelRef,
+    engine: 'llamacpp',
+    ctx: 512,
+    priority: 'interactive',
+    max_tokens: t.maxTokens,
+    deadline_ms: 0,
+    // The sim replicas are external engines: best effort, as the pool is (ORCH-4016).
+    determinism: 'best_effort',
+    seed,
+    prompt: t.prompt,
+  };
+}
+
 /** Runs one request of `path`; `k` picks the engine on the paths the client pins. */
 export async function runPath(
   t: Targets,
@@ -105,63 +124,35 @@ export async function runPath(
       );
       return done(path, seed, t0, r, correlationId);
     }
-    case 'shape': {
-      const taskId = randomUUID();
-      const admitted = await json({
-        method: 'POST',
-        url: `${t.shape}/v1/tasks`,
-        headers: { ...cid, [ENGINE_HEADER]: new URL(engine).host },
-        body: JSON.stringify({ task_id: taskId, engine_body: JSON.parse(native) as unknown }),
-        timeoutMs: t.timeoutMs,
-      });
-      if (admitted.status !== 202) throw new Error(`shape: admission ${admitted.status}`);
-      const admittedAt = performance.now();
-      const r = await streamCall(
-        {
-          method: 'GET',
-          url: `${t.shape}/v1/tasks/${taskId}/stream`,
-          headers: cid,
-          timeoutMs: t.timeoutMs,
-        },
-        'llama',
-      );
-      return done(path, seed, t0, r, correlationId, admittedAt);
-    }
+    case 'shape':
     case 'full': {
+      // The OrchQueue route: submit, then open the task's stream once the 202 is back.
       const taskId = randomUUID();
+      const shape = path === 'shape';
       const admitted = await json({
         method: 'POST',
-        url: `${t.edge}/v1/tasks`,
-        headers: cid,
-        body: JSON.stringify({
-          task_id: taskId,
-          session_id: randomUUID(),
-          workload: 'completion',
-          model_ref: t.modelRef,
-          engine: 'llamacpp',
-          ctx: 512,
-          priority: 'interactive',
-          max_tokens: t.maxTokens,
-          deadline_ms: 0,
-          // The sim replicas are external engines: best effort, as the pool is (ORCH-4016).
-          determinism: 'best_effort',
-          seed,
-          prompt: t.prompt,
-        }),
+        url: `${shape ? t.shape : t.edge}/v1/tasks`,
+        headers: shape ? { ...cid, [ENGINE_HEADER]: new URL(engine).host } : cid,
+        body: JSON.stringify(
+          shape
+            ? { task_id: taskId, engine_body: JSON.parse(native) as unknown }
+            : orchTask(t, taskId, seed),
+        ),
         timeoutMs: t.timeoutMs,
       });
       if (admitted.status !== 202) {
-        throw new Error(`full: admission ${admitted.status}: ${JSON.stringify(admitted.body)}`);
+        throw new Error(`${path}: admission ${admitted.status}: ${JSON.stringify(admitted.body)}`);
       }
       const admittedAt = performance.now();
       const r = await streamCall(
         {
           method: 'GET',
-          url: `${t.edge}/v1/tasks/${taskId}/stream`,
+          url: `${shape ? t.shape : t.edge}/v1/tasks/${taskId}/stream`,
           headers: cid,
           timeoutMs: t.timeoutMs,
         },
-        'orch',
+        // The shape floor's relay passes the engine's own events through.
+        shape ? 'llama' : 'orch',
       );
       return done(path, seed, t0, r, correlationId, admittedAt);
     }
