@@ -18,7 +18,12 @@ import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { Agent, createServer, request } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
-import { externalProcessorService } from '@llama-orch/gateway/extproc-protos';
+import {
+  decodeRequestHeaders,
+  encodeDecision,
+  externalProcessorService,
+} from '@llama-orch/gateway/extproc';
+import type { ProcessingRequest } from '@llama-orch/gateway/extproc';
 import { DESTINATION_HEADER } from '@llama-orch/envoy';
 import { BODY_HEADER, ENGINE_HEADER } from './shape-floor.js';
 
@@ -48,22 +53,6 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-interface HeaderValue {
-  key: string;
-  value?: string;
-  raw_value?: Buffer;
-}
-interface ProcessingRequest {
-  request_headers?: { headers?: { headers?: HeaderValue[] } };
-}
-
-function header(key: string, value: string): Record<string, unknown> {
-  return {
-    header: { key, raw_value: Buffer.from(value, 'utf8') },
-    append_action: 'OVERWRITE_IF_EXISTS_OR_ADD',
-  };
-}
-
 async function placementStandIn(restPort: number, extProcPort: number, relay: string) {
   const tasks = new Map<string, { engine: string; body: string }>();
   const rest = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -87,29 +76,25 @@ async function placementStandIn(restPort: number, extProcPort: number, relay: st
     Process: (call: ServerDuplexStream<ProcessingRequest, unknown>) => {
       call.on('data', (m: ProcessingRequest) => {
         if (!m.request_headers) return;
-        const path = (m.request_headers.headers?.headers ?? []).find((h) => h.key === ':path');
-        const raw = path?.raw_value?.length ? path.raw_value.toString('utf8') : (path?.value ?? '');
-        const id = /^\/v1\/tasks\/([^/?]+)\/stream/.exec(raw)?.[1] ?? '';
+        // Placement's own codec both ways: the stand-in differs from placement only in deciding
+        // at once, with no queue, lease or Assign.
+        const id = decodeRequestHeaders(m.request_headers).taskId ?? '';
         const t = tasks.get(id);
         tasks.delete(id);
-        if (!t) {
-          call.write({ immediate_response: { status: { code: 404 }, details: 'unknown task' } });
-          return;
-        }
-        call.write({
-          request_headers: {
-            response: {
-              status: 'CONTINUE',
-              header_mutation: {
-                set_headers: [
-                  header(DESTINATION_HEADER, relay),
-                  header(ENGINE_HEADER, t.engine),
-                  header(BODY_HEADER, Buffer.from(t.body).toString('base64')),
-                ],
-              },
-            },
-          },
-        });
+        call.write(
+          encodeDecision(
+            t
+              ? {
+                  kind: 'route',
+                  setHeaders: {
+                    [DESTINATION_HEADER]: relay,
+                    [ENGINE_HEADER]: t.engine,
+                    [BODY_HEADER]: Buffer.from(t.body).toString('base64'),
+                  },
+                }
+              : { kind: 'respond', status: 404, headers: {}, body: '', details: 'unknown task' },
+          ),
+        );
       });
       call.on('end', () => call.end());
       call.on('error', () => undefined);
