@@ -18,6 +18,12 @@ import type { Streamed } from './http-stream.js';
 export const PATHS = ['direct', 'floor', 'shape', 'full', 'openai', 'litellm'] as const;
 export type PathName = (typeof PATHS)[number];
 
+/** Rotates the path order per round/iteration so load drift hits every path alike. */
+export function rotated(n: number): PathName[] {
+  const k = n % PATHS.length;
+  return [...PATHS.slice(k), ...PATHS.slice(0, k)];
+}
+
 export interface Targets {
   engines: readonly string[];
   floor: string;
