@@ -11,7 +11,7 @@ import { parseConfig } from '@llama-orch/contracts';
 import { llamaCppDeterminismFindings } from '@llama-orch/sidecar/llamacpp-args';
 import { describe, expect, it } from 'vitest';
 import { RUNTIME_ENTRIES } from '../../tools/build-runtime.mjs';
-import { PLACEMENT_NODE_FLAGS } from '@llama-orch/test-harness';
+import { PLACEMENT_ENV, PLACEMENT_NODE_FLAGS } from '@llama-orch/test-harness';
 import { DEFAULT_SIDECAR_COMMAND } from '../webhook/inject.js';
 import { DEPLOY_DIR, kustomizeBuild } from './support/kustomize.js';
 
@@ -49,6 +49,26 @@ describe('ORCH-3110: deploy/ manifests', () => {
       // Issue 19: placement runs with the node flags the local stack measured it with.
       if (argv.at(-1) === 'gateway/dist/main.mjs')
         expect(flags, what).toEqual(PLACEMENT_NODE_FLAGS);
+    }
+  });
+
+  it('issue 19: the placement image and Deployment set the environment the local stack measured placement with', async () => {
+    const dockerfile = readFileSync(join(DEPLOY_DIR, 'docker/placement.Dockerfile'), 'utf8');
+    const container = (
+      (await kustomizeBuild('base')).filter((o) => o.kind === 'Deployment') as V1Deployment[]
+    )
+      .flatMap((d) => d.spec?.template.spec?.containers ?? [])
+      .find((c) => c.name === 'placement');
+    expect(container, 'placement Deployment').toBeDefined();
+    expect(Object.keys(PLACEMENT_ENV).length).toBeGreaterThan(0);
+    for (const [name, value] of Object.entries(PLACEMENT_ENV)) {
+      expect(dockerfile, `placement.Dockerfile ENV ${name}`).toMatch(
+        new RegExp(`^ENV ${name}=${value}$`, 'm'),
+      );
+      expect(
+        container?.env?.find((e) => e.name === name)?.value,
+        `placement Deployment env ${name}`,
+      ).toBe(value);
     }
   });
 

@@ -46,11 +46,13 @@ const log = (m: string): void => {
   process.stderr.write(`[bench:scale] ${m}\n`);
 };
 
-function rssMiB(pid: number | undefined): number {
+/** A /proc/<pid>/status field in MiB (VmRSS; RssAnon and RssFile split it). */
+function statusMiB(pid: number | undefined, field = 'VmRSS'): number {
   if (pid === undefined) return Number.NaN;
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m?.[1] ? Math.round((Number(m[1]) / 1024) * 10) / 10 : Number.NaN;
 }
+const rssMiB = (pid: number | undefined): number => statusMiB(pid);
 
 function task(modelRef: string, maxTokens: number): Record<string, unknown> {
   return {
@@ -127,6 +129,7 @@ async function streamsCheck(s: SimStack): Promise<Record<string, unknown>> {
 async function rssCheck(s: SimStack): Promise<Record<string, unknown>> {
   const pid = s.pid('placement');
   const before = rssMiB(pid);
+  const anonBefore = statusMiB(pid, 'RssAnon');
   let rejected = 0;
   const t0 = performance.now();
   await pool(QUEUED, 32, async (i) => {
@@ -161,7 +164,12 @@ async function rssCheck(s: SimStack): Promise<Record<string, unknown>> {
     admit_wall_s: Math.round(wallS * 10) / 10,
     admissions_per_s: Math.round(QUEUED / wallS),
     placement_rss_mib_before: before,
+    placement_rss_anon_mib_before: anonBefore,
     placement_rss_mib_with_queue: atEnd,
+    // The file-backed part is mostly the node binary's own pages (shared with every node process
+    // on the machine); the anonymous part is the heap and everything else placement allocated.
+    placement_rss_anon_mib_with_queue: statusMiB(pid, 'RssAnon'),
+    placement_rss_file_mib_with_queue: statusMiB(pid, 'RssFile'),
     settle_s: SETTLE_S,
     placement_rss_mib_settled: SETTLE_S > 0 ? rssMiB(pid) : atEnd,
   };
