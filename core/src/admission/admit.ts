@@ -133,11 +133,11 @@ export function admit(
     lane.arrivals.size -
     dropAdjust +
     (spec.priority === 'batch' ? lanes.interactive.arrivals.size : 0);
-  const predictedStartMs = predictStartMs(
-    pool,
-    ahead,
-    serving?.freeSlots ?? 0,
-    serving?.readySlots ?? 0,
+  // Whole ms, as every reader reports it; issue 19: a fractional one would be a boxed number on
+  // every queued task's record.
+  const predictedStartMs = Math.max(
+    0,
+    Math.round(predictStartMs(pool, ahead, serving?.freeSlots ?? 0, serving?.readySlots ?? 0)),
   );
   const deadlineMs = spec.deadline_ms ?? 0;
   const serviceMs = predictServiceMs(pool, spec.max_tokens);

@@ -5,7 +5,7 @@
 // (tenant, session_id), so the same id under two tenants names two unrelated sessions: a task can
 // only ever join, warm or spend the budget of a session of its own tenant.
 // Each tenant's Map is kept in last-activity order (delete + set on touch), so expiry scans only
-// the heads. Issue 19: one Map per tenant keyed by the session id itself, so a session costs no key
+// the heads; across tenants, expiry and owner look-ups order by the last activity itself. Issue 19: one Map per tenant keyed by the session id itself, so a session costs no key
 // string of its own (a single Map needed a tenant-prefixed key per session).
 import type { SessionConfig, SessionKey } from '../types.js';
 
@@ -19,13 +19,12 @@ interface SessionUse {
 }
 
 /**
- * Issue 19: every task with a session id keeps one of these from admission on, mostly for sessions
- * that never get a second turn; what only a finished turn sets lives in `use`, created then. Its
- * tenant and id are the keys it is stored under.
+ * A session as callers see it. Issue 19: the store keeps one only for a session with a finished
+ * turn; a session whose turns are all still queued or running is stored as its last-activity time
+ * alone (a small integer in the Map, no object), and `get` hands out a fresh view of it. Its tenant
+ * and id are the keys it is stored under.
  */
 class SessionRec {
-  /** Order of the latest touch over all tenants (owners() and expire() report in this order). */
-  touchSeq = 0;
   use: SessionUse | undefined = undefined;
 
   constructor(public lastActivity: number) {}
@@ -51,10 +50,14 @@ class SessionRec {
   }
 }
 
+/** What the store holds per session: the record, or only the last activity before a turn ended. */
+type Stored = SessionRec | number;
+
+const lastActivityOf = (v: Stored): number => (typeof v === 'number' ? v : v.lastActivity);
+
 export class SessionStore {
-  private readonly byTenant = new Map<string, Map<string, SessionRec>>();
+  private readonly byTenant = new Map<string, Map<string, Stored>>();
   private count = 0;
-  private touchSeq = 0;
 
   constructor(private readonly config: SessionConfig) {}
 
@@ -63,7 +66,8 @@ export class SessionStore {
   }
 
   get(tenant: string, id: string): SessionRec | undefined {
-    return this.byTenant.get(tenant)?.get(id);
+    const v = this.byTenant.get(tenant)?.get(id);
+    return typeof v === 'number' ? new SessionRec(v) : v;
   }
 
   /**
@@ -72,12 +76,12 @@ export class SessionStore {
    * call it.
    */
   owners(id: string): string[] {
-    const found: { tenant: string; touchSeq: number }[] = [];
+    const found: { tenant: string; at: number }[] = [];
     for (const [tenant, m] of this.byTenant) {
       const s = m.get(id);
-      if (s) found.push({ tenant, touchSeq: s.touchSeq });
+      if (s !== undefined) found.push({ tenant, at: lastActivityOf(s) });
     }
-    return found.sort((a, b) => b.touchSeq - a.touchSeq).map((s) => s.tenant);
+    return found.sort((a, b) => b.at - a.at).map((s) => s.tenant);
   }
 
   private expired(s: SessionRec, now: number): boolean {
@@ -99,17 +103,20 @@ export class SessionStore {
     return undefined;
   }
 
-  /** Commit an admitted turn: store the session (peekForTurn's for this key) and refresh it. */
+  /**
+   * Commit an admitted turn: store the session (peekForTurn's for this key) and refresh it. Times
+   * are kept in whole ms: a small integer is stored in the Map itself, a fractional one would be a
+   * boxed number per session (issue 19); a TTL is seconds to minutes.
+   */
   touch(tenant: string, id: string, s: SessionRec, now: number): void {
-    s.lastActivity = now;
-    s.touchSeq = ++this.touchSeq;
+    s.lastActivity = Math.floor(now);
     let m = this.byTenant.get(tenant);
     if (!m) {
       m = new Map();
       this.byTenant.set(tenant, m);
     }
     if (m.delete(id)) this.count--;
-    m.set(id, s);
+    m.set(id, s.use === undefined ? s.lastActivity : s);
     this.count++;
   }
 
@@ -124,6 +131,7 @@ export class SessionStore {
   ): void {
     const s = this.get(session.tenant, session.sessionId);
     if (!s) return;
+    // A view of a session without a finished turn is a fresh object: touch() below stores it.
     const use = s.use;
     if (use) {
       use.turns += 1;
@@ -151,14 +159,16 @@ export class SessionStore {
 
   /** Remove sessions idle past their TTL; returns them in expiry order. */
   expire(now: number): SessionKey[] {
-    const out: { key: SessionKey; touchSeq: number }[] = [];
+    const out: { key: SessionKey; at: number }[] = [];
     for (const [tenant, m] of this.byTenant) {
       for (const [sessionId, s] of m) {
-        if (now < s.lastActivity + this.config.ttlMs) break;
-        out.push({ key: { tenant, sessionId }, touchSeq: s.touchSeq });
+        const at = lastActivityOf(s);
+        if (now < at + this.config.ttlMs) break;
+        out.push({ key: { tenant, sessionId }, at });
       }
     }
-    out.sort((a, b) => a.touchSeq - b.touchSeq);
+    // Oldest activity first; sessions idle since the same ms keep their tenants' order (stable).
+    out.sort((a, b) => a.at - b.at);
     for (const { key } of out) this.delete(key.tenant, key.sessionId);
     return out.map((e) => e.key);
   }
