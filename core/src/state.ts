@@ -8,6 +8,7 @@ import { EwmaShare } from './fairness/ewma-share.js';
 import { StrideScheduler } from './fairness/stride-scheduler.js';
 import type { Flow, PoolState, PriorityLane, ReplicaRec, TaskDeadline, TaskRec } from './model.js';
 import { isTerminal } from './model.js';
+import { AdmittedSpec, SpecShapes } from './admission/task-spec.js';
 import { ArrivalList } from './queue/arrival-list.js';
 import { UnattachedList } from './queue/unattached-list.js';
 import { edfFifoLess } from './queue/edf-fifo.js';
@@ -75,6 +76,8 @@ export class CoreState {
   private readonly terminalOrder: string[] = [];
   private terminalHead = 0;
   seq = 0;
+  /** Issue 19: the spec fields many tasks share, held once (admission/task-spec.ts). */
+  readonly specShapes = new SpecShapes();
   leaseSeq = 0;
   live = 0;
 
@@ -263,7 +266,8 @@ export class CoreState {
     }
     this.live--;
     // Keep the record for idempotent cancel and duplicate detection, without its prompt.
-    task.spec = { ...task.spec, prompt: '' };
+    task.spec =
+      task.spec instanceof AdmittedSpec ? task.spec.withoutPrompt() : { ...task.spec, prompt: '' };
     this.retain(task.spec.task_id);
     return ev;
   }

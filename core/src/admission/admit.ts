@@ -14,7 +14,6 @@ import type {
   AdmitHints,
   AdmitResult,
   Determinism,
-  TaskSpec,
   TaskSpecInput,
   TerminalEvent,
   Workload,
@@ -23,6 +22,7 @@ import { estimatePromptTokens } from './estimate.js';
 import { resolvePool } from './pool-resolution.js';
 import { checkReplicaPin } from './replica-pin.js';
 import { predictServiceMs, predictStartMs } from './service-time.js';
+import { AdmittedSpec } from './task-spec.js';
 import { validateSpec } from './validate.js';
 
 const WORKLOADS: readonly Workload[] = ['completion', 'embedding', 'rerank'];
@@ -170,24 +170,28 @@ export function admit(
   }
   const seed = resolveSeed(spec.task_id, spec.seed);
   const priority = shared(spec.priority, PRIORITIES);
-  const task: TaskSpec = {
-    task_id: spec.task_id,
-    session_id: sessionId,
-    tenant,
-    workload: shared(spec.workload ?? 'completion', WORKLOADS),
-    model_ref: shared(spec.model_ref, [pc.modelRef]),
-    engine: shared(engine, ENGINES),
-    ctx: spec.ctx,
-    priority,
-    max_tokens: spec.max_tokens,
-    deadline_ms: deadlineMs,
-    seed,
-    determinism: shared(spec.determinism ?? 'strict', DETERMINISMS),
-    sampler_profile_version: sampler,
-    prompt: spec.prompt ?? '',
-    correlation_id: spec.correlation_id ?? '',
-    prompt_format: hints.promptFormat ?? pc.promptFormat,
-  };
+  const task = new AdmittedSpec(
+    {
+      task_id: spec.task_id,
+      session_id: sessionId,
+      ctx: spec.ctx,
+      max_tokens: spec.max_tokens,
+      deadline_ms: deadlineMs,
+      seed,
+      prompt: spec.prompt ?? '',
+      correlation_id: spec.correlation_id ?? '',
+    },
+    s.specShapes.intern({
+      tenant,
+      workload: shared(spec.workload ?? 'completion', WORKLOADS),
+      model_ref: shared(spec.model_ref, [pc.modelRef]),
+      engine: shared(engine, ENGINES),
+      priority,
+      determinism: shared(spec.determinism ?? 'strict', DETERMINISMS),
+      sampler_profile_version: sampler,
+      prompt_format: hints.promptFormat ?? pc.promptFormat,
+    }),
+  );
   const rec: TaskRec = {
     spec: task,
     poolId: pc.id,

@@ -1,0 +1,133 @@
+// An admitted task's spec as core stores it. Issue 19 (placement memory with 100,000 queued tasks):
+// most of a spec's fields are the same for every task of one tenant, pool and request kind, so
+// those live once in a shared SpecShape and the spec reads them through getters; a queued task
+// keeps only what is its own. Callers see the plain TaskSpec interface (toJSON gives every field).
+import type { Determinism, Engine, Priority, PromptFormat, TaskSpec, Workload } from '../types.js';
+
+/** The fields many tasks share, interned by SpecShapes. */
+export interface SpecShape {
+  readonly tenant: string;
+  readonly workload: Workload;
+  readonly model_ref: string;
+  readonly engine: Engine;
+  readonly priority: Priority;
+  readonly determinism: Determinism;
+  readonly sampler_profile_version: string;
+  readonly prompt_format: PromptFormat;
+}
+
+/** Distinct shapes kept; past this (a misuse: every task its own sampler name) none are shared. */
+const MAX_SHAPES = 4096;
+
+/** One SpecShape per distinct combination of its fields. */
+export class SpecShapes {
+  private readonly byKey = new Map<string, SpecShape>();
+
+  intern(shape: SpecShape): SpecShape {
+    const key = [
+      shape.tenant,
+      shape.workload,
+      shape.model_ref,
+      shape.engine,
+      shape.priority,
+      shape.determinism,
+      shape.sampler_profile_version,
+      shape.prompt_format,
+    ].join('\u0000');
+    const known = this.byKey.get(key);
+    if (known) return known;
+    if (this.byKey.size < MAX_SHAPES) this.byKey.set(key, shape);
+    return shape;
+  }
+}
+
+/** The task's own fields; see SpecShape for the rest. */
+export interface OwnSpecFields {
+  readonly task_id: string;
+  readonly session_id: string;
+  readonly ctx: number;
+  readonly max_tokens: number;
+  readonly deadline_ms: number;
+  readonly seed: number;
+  readonly prompt: string;
+  readonly correlation_id: string;
+}
+
+export class AdmittedSpec implements TaskSpec {
+  readonly task_id: string;
+  readonly session_id: string;
+  readonly ctx: number;
+  readonly max_tokens: number;
+  readonly deadline_ms: number;
+  readonly seed: number;
+  readonly prompt: string;
+  readonly correlation_id: string;
+  private readonly shape: SpecShape;
+
+  constructor(own: OwnSpecFields, shape: SpecShape) {
+    this.task_id = own.task_id;
+    this.session_id = own.session_id;
+    this.ctx = own.ctx;
+    this.max_tokens = own.max_tokens;
+    this.deadline_ms = own.deadline_ms;
+    this.seed = own.seed;
+    this.prompt = own.prompt;
+    this.correlation_id = own.correlation_id;
+    this.shape = shape;
+  }
+
+  get tenant(): string {
+    return this.shape.tenant;
+  }
+
+  get workload(): Workload {
+    return this.shape.workload;
+  }
+
+  get model_ref(): string {
+    return this.shape.model_ref;
+  }
+
+  get engine(): Engine {
+    return this.shape.engine;
+  }
+
+  get priority(): Priority {
+    return this.shape.priority;
+  }
+
+  get determinism(): Determinism {
+    return this.shape.determinism;
+  }
+
+  get sampler_profile_version(): string {
+    return this.shape.sampler_profile_version;
+  }
+
+  get prompt_format(): PromptFormat {
+    return this.shape.prompt_format;
+  }
+
+  /** The same spec without its prompt (a finished task's kept record). */
+  withoutPrompt(): AdmittedSpec {
+    return new AdmittedSpec({ ...this.own(), prompt: '' }, this.shape);
+  }
+
+  /** Every field, as a plain object (logs, JSON, spreading). */
+  toJSON(): TaskSpec {
+    return { ...this.shape, ...this.own() };
+  }
+
+  private own(): OwnSpecFields {
+    return {
+      task_id: this.task_id,
+      session_id: this.session_id,
+      ctx: this.ctx,
+      max_tokens: this.max_tokens,
+      deadline_ms: this.deadline_ms,
+      seed: this.seed,
+      prompt: this.prompt,
+      correlation_id: this.correlation_id,
+    };
+  }
+}
