@@ -267,7 +267,9 @@ export class CoreState {
     this.live--;
     // Keep the record for idempotent cancel and duplicate detection, without its prompt.
     task.spec =
-      task.spec instanceof AdmittedSpec ? task.spec.withoutPrompt() : { ...task.spec, prompt: '' };
+      task.spec instanceof AdmittedSpec
+        ? task.spec.withoutPrompt(this.specShapes)
+        : { ...task.spec, prompt: '' };
     this.retain(task.spec.task_id);
     return ev;
   }

@@ -65,6 +65,20 @@ export interface TaskSpec {
   prompt_format: PromptFormat;
 }
 
+/** A task's prompt and correlation id, as a caller that keeps them hands them back. */
+export interface TaskText {
+  readonly prompt: string;
+  readonly correlation_id: string;
+}
+
+/**
+ * Reads a held task's text back (issue 19: placement's journal keeps it on disk, so 100,000
+ * queued tasks hold no prompts in memory). Called at dispatch, for the Assign and when a caller
+ * reads the spec's prompt or correlation id; must answer for every task admitted with it until
+ * that task has ended.
+ */
+export type HeldText = (taskId: string) => TaskText;
+
 export interface AdmitHints {
   /** Prompt length in tokens as estimated by the caller; default `estimatePromptTokens(prompt)`. */
   promptTokens?: number;
@@ -79,6 +93,11 @@ export interface AdmitHints {
    * prompt itself (the OpenAI routes bring their own prompt or messages to the sidecar).
    */
   promptFormat?: PromptFormat;
+  /**
+   * The caller keeps this task's prompt and correlation id (from the spec given to admit): core
+   * stores neither and reads them through this function whenever the spec's are asked for.
+   */
+  heldText?: HeldText;
 }
 
 /** What a replica's sidecar reports (Register + latest Heartbeat), flattened. */

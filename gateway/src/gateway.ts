@@ -141,7 +141,7 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayHand
     options.journal &&
     new AdmissionJournal({
       ...options.journal,
-      onError: (err, taskId) => journalLog.error({ err, task_id: taskId }, 'terminal not recorded'),
+      onError: (err, taskId, what) => journalLog.error({ err, task_id: taskId }, what),
     });
   const director = new Director({
     core,

@@ -178,8 +178,8 @@ export function admit(
       max_tokens: spec.max_tokens,
       deadline_ms: deadlineMs,
       seed,
-      prompt: spec.prompt ?? '',
-      correlation_id: spec.correlation_id ?? '',
+      prompt: hints.heldText ? '' : (spec.prompt ?? ''),
+      correlation_id: hints.heldText ? '' : (spec.correlation_id ?? ''),
     },
     s.specShapes.intern({
       tenant,
@@ -190,6 +190,7 @@ export function admit(
       determinism: shared(spec.determinism ?? 'strict', DETERMINISMS),
       sampler_profile_version: sampler,
       prompt_format: hints.promptFormat ?? pc.promptFormat,
+      heldText: hints.heldText,
     }),
   );
   const rec: TaskRec = {

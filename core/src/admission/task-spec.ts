@@ -2,7 +2,17 @@
 // most of a spec's fields are the same for every task of one tenant, pool and request kind, so
 // those live once in a shared SpecShape and the spec reads them through getters; a queued task
 // keeps only what is its own. Callers see the plain TaskSpec interface (toJSON gives every field).
-import type { Determinism, Engine, Priority, PromptFormat, TaskSpec, Workload } from '../types.js';
+// A caller that keeps the prompt and correlation id itself (placement's admission journal has them
+// on disk) admits with `heldText`: core then keeps neither and reads them back when asked.
+import type {
+  Determinism,
+  Engine,
+  HeldText,
+  Priority,
+  PromptFormat,
+  TaskSpec,
+  Workload,
+} from '../types.js';
 
 /** The fields many tasks share, interned by SpecShapes. */
 export interface SpecShape {
@@ -14,6 +24,8 @@ export interface SpecShape {
   readonly determinism: Determinism;
   readonly sampler_profile_version: string;
   readonly prompt_format: PromptFormat;
+  /** Where the prompt and correlation id are read from; undefined: the spec holds them. */
+  readonly heldText: HeldText | undefined;
 }
 
 /** Distinct shapes kept; past this (a misuse: every task its own sampler name) none are shared. */
@@ -22,6 +34,8 @@ const MAX_SHAPES = 4096;
 /** One SpecShape per distinct combination of its fields. */
 export class SpecShapes {
   private readonly byKey = new Map<string, SpecShape>();
+  /** Each text source's number in the key (one per scheduler in practice). */
+  private readonly sources = new Map<HeldText, number>();
 
   intern(shape: SpecShape): SpecShape {
     const key = [
@@ -33,15 +47,25 @@ export class SpecShapes {
       shape.determinism,
       shape.sampler_profile_version,
       shape.prompt_format,
+      shape.heldText ? this.sourceId(shape.heldText) : '',
     ].join('\u0000');
     const known = this.byKey.get(key);
     if (known) return known;
     if (this.byKey.size < MAX_SHAPES) this.byKey.set(key, shape);
     return shape;
   }
+
+  private sourceId(source: HeldText): number {
+    let id = this.sources.get(source);
+    if (id === undefined) {
+      id = this.sources.size;
+      if (id < MAX_SHAPES) this.sources.set(source, id);
+    }
+    return id;
+  }
 }
 
-/** The task's own fields; see SpecShape for the rest. */
+/** The task's own fields; see SpecShape for the rest (prompt and correlation id: '' when held). */
 export interface OwnSpecFields {
   readonly task_id: string;
   readonly session_id: string;
@@ -60,8 +84,8 @@ export class AdmittedSpec implements TaskSpec {
   readonly max_tokens: number;
   readonly deadline_ms: number;
   readonly seed: number;
-  readonly prompt: string;
-  readonly correlation_id: string;
+  private readonly ownPrompt: string;
+  private readonly ownCorrelationId: string;
   private readonly shape: SpecShape;
 
   constructor(own: OwnSpecFields, shape: SpecShape) {
@@ -71,9 +95,19 @@ export class AdmittedSpec implements TaskSpec {
     this.max_tokens = own.max_tokens;
     this.deadline_ms = own.deadline_ms;
     this.seed = own.seed;
-    this.prompt = own.prompt;
-    this.correlation_id = own.correlation_id;
+    this.ownPrompt = own.prompt;
+    this.ownCorrelationId = own.correlation_id;
     this.shape = shape;
+  }
+
+  get prompt(): string {
+    const held = this.shape.heldText;
+    return held ? held(this.task_id).prompt : this.ownPrompt;
+  }
+
+  get correlation_id(): string {
+    const held = this.shape.heldText;
+    return held ? held(this.task_id).correlation_id : this.ownCorrelationId;
   }
 
   get tenant(): string {
@@ -108,14 +142,20 @@ export class AdmittedSpec implements TaskSpec {
     return this.shape.prompt_format;
   }
 
-  /** The same spec without its prompt (a finished task's kept record). */
-  withoutPrompt(): AdmittedSpec {
-    return new AdmittedSpec({ ...this.own(), prompt: '' }, this.shape);
+  /**
+   * The same spec without its prompt (a finished task's kept record). A held text is not read
+   * again: the record then keeps no correlation id either (nothing reads a finished task's).
+   */
+  withoutPrompt(shapes: SpecShapes): AdmittedSpec {
+    if (!this.shape.heldText) return new AdmittedSpec({ ...this.own(), prompt: '' }, this.shape);
+    const own = { ...this.own(), prompt: '', correlation_id: '' };
+    return new AdmittedSpec(own, shapes.intern({ ...this.shape, heldText: undefined }));
   }
 
-  /** Every field, as a plain object (logs, JSON, spreading). */
+  /** Every field, as a plain object (logs, JSON, spreading); a held text is read back. */
   toJSON(): TaskSpec {
-    return { ...this.shape, ...this.own() };
+    const { heldText: _source, ...shared } = this.shape;
+    return { ...shared, ...this.own(), prompt: this.prompt, correlation_id: this.correlation_id };
   }
 
   private own(): OwnSpecFields {
@@ -126,8 +166,8 @@ export class AdmittedSpec implements TaskSpec {
       max_tokens: this.max_tokens,
       deadline_ms: this.deadline_ms,
       seed: this.seed,
-      prompt: this.prompt,
-      correlation_id: this.correlation_id,
+      prompt: this.ownPrompt,
+      correlation_id: this.ownCorrelationId,
     };
   }
 }

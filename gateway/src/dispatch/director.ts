@@ -67,11 +67,15 @@ export class Director implements Placer {
     const t = this.o.core.taskSpec(taskId);
     if (!t || t.tag < 0 || (t.tag & REMEMBERED) === 0) return undefined;
     const bits = t.tag;
+    const spec = t.spec;
     return {
-      engine: t.spec.engine,
-      priority: t.spec.priority,
+      engine: spec.engine,
+      priority: spec.priority,
       poolId: t.poolId,
-      correlationId: t.spec.correlation_id,
+      // Read only when used: a journaled task's correlation id is read back from the journal.
+      get correlationId() {
+        return spec.correlation_id;
+      },
       pinned: (bits & PINNED) !== 0,
       api: (bits & OPENAI) !== 0 ? 'openai' : 'orchqueue',
     };

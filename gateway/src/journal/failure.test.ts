@@ -14,7 +14,8 @@ describe('ORCH-4030: a journal that cannot write', () => {
     const real = new AdmissionJournal({ path: ':memory:' });
     real.replay();
     let broken = true;
-    const journal: Pick<AdmissionJournal, 'admitIf'> = {
+    const journal: Pick<AdmissionJournal, 'admitIf' | 'heldText'> = {
+      heldText: real.heldText,
       admitIf: (task, admit, accepted) => {
         if (broken) throw new Error('SQLITE_FULL: database or disk is full');
         return real.admitIf(task, admit, accepted);
@@ -53,6 +54,7 @@ describe('ORCH-4030: a journal that cannot write', () => {
       metrics: h.metrics,
       log: pino({ level: 'silent' }),
       journal: {
+        heldText: real.heldText,
         admitIf: (task, admit, accepted) => {
           const admitted = real.admitIf(task, admit, accepted);
           // Core admitted the task; only the commit that would make its 202 durable fails.

@@ -53,6 +53,29 @@ describe('ORCH-4030: admission journal (SQLite, WAL)', () => {
     expect(b.isOpen('t1')).toBe(true);
   });
 
+  it("issue 19: heldText reads a task's prompt and correlation id back from its admitted record; a missing record is reported, not thrown", () => {
+    const failures: [string, string][] = [];
+    const j = new AdmissionJournal({
+      path: ':memory:',
+      onError: (_error, taskId, what) => failures.push([taskId, what]),
+    });
+    journals.push(j);
+    j.replay();
+    j.admitted({
+      spec: { ...spec('h1'), correlation_id: 'corr-h1' },
+      tenant: 'acme',
+      pinned: false,
+      api: 'orchqueue',
+    });
+    admit(j, 'h2');
+    expect(j.heldText('h1')).toEqual({ prompt: 'prompt of h1', correlation_id: 'corr-h1' });
+    expect(j.heldText('h2')).toEqual({ prompt: 'prompt of h2', correlation_id: '' });
+    expect(j.heldText('h1').prompt).toBe('prompt of h1');
+    expect(failures).toEqual([]);
+    expect(j.heldText('ghost')).toEqual({ prompt: '', correlation_id: '' });
+    expect(failures).toEqual([['ghost', 'held text not read']]);
+  });
+
   it('ORCH-4030: a task ends once: a second terminal, or one for a task never admitted, writes nothing', () => {
     dir = mkdtempSync(join(tmpdir(), 'journal-'));
     const a = open();

@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { TaskSpecInput } from '@llama-orch/core';
+import type { TaskSpecInput, TaskText } from '@llama-orch/core';
 
 /**
  * SQLite's `synchronous` in WAL mode (ORCH-4030):
@@ -16,6 +16,9 @@ import type { TaskSpecInput } from '@llama-orch/core';
  */
 export type JournalSync = 'full' | 'normal';
 
+/** What `onError` reports: a terminal record not written, or a held text not read back. */
+export type JournalFailure = 'terminal not recorded' | 'held text not read';
+
 interface JournalOptions {
   /** A file path, or ':memory:' (unit tests: the same code, nothing outlives the process). */
   readonly path: string;
@@ -24,8 +27,8 @@ interface JournalOptions {
   readonly wallClock?: () => number;
   /** Terminal records kept this long after a task ended, to refuse ending it again (default 1 h). */
   readonly terminalRetentionMs?: number;
-  /** A terminal record could not be written (it is not retried). */
-  readonly onError?: (error: unknown, taskId: string) => void;
+  /** A terminal record could not be written (it is not retried), or a held text not read. */
+  readonly onError?: (error: unknown, taskId: string, what: JournalFailure) => void;
 }
 
 /** What admission knew about a task: enough to admit it again after a restart. */
@@ -91,9 +94,12 @@ export class AdmissionJournal {
   private readonly db: Database.Database;
   private readonly insert: Database.Statement<[string, string, number, string]>;
   private readonly compactStmt: Database.Statement<[number]>;
+  private readonly bodyStmt: Database.Statement<[string], { body: string }>;
+  /** The text read last: one dispatch asks for it a few times in a row (placement, Assign). */
+  private lastText: { readonly id: string; readonly text: TaskText } | undefined;
   private readonly wall: () => number;
   private readonly retentionMs: number;
-  private readonly onError: (error: unknown, taskId: string) => void;
+  private readonly onError: (error: unknown, taskId: string, what: JournalFailure) => void;
   /** Tasks with a committed admitted record and no terminal one. */
   private readonly open = new Set<string>();
   /** Tasks whose admitted record waits in the open batch. */
@@ -118,6 +124,9 @@ export class AdmissionJournal {
     this.onError = options.onError ?? (() => undefined);
     this.insert = this.db.prepare(
       'INSERT INTO journal (task_id, kind, at, body) VALUES (?, ?, ?, ?)',
+    );
+    this.bodyStmt = this.db.prepare(
+      "SELECT body FROM journal WHERE task_id = ? AND kind = 'admitted' ORDER BY seq DESC LIMIT 1",
     );
     // Drop whole histories of tasks that ended before the retention horizon.
     this.compactStmt = this.db.prepare(
@@ -259,7 +268,7 @@ export class AdmissionJournal {
     } catch (error) {
       // The end happened whatever the disk says: never break the caller's event delivery. The
       // task stays open in the file, so a restart would queue it again (at least once, not lost).
-      this.onError(error, taskId);
+      this.onError(error, taskId, 'terminal not recorded');
       return false;
     }
     this.open.delete(taskId);
@@ -288,6 +297,30 @@ export class AdmissionJournal {
       this.db.pragma('synchronous = FULL');
     }
   }
+
+  /**
+   * Issue 19: a journaled task's prompt and correlation id, read back from its admitted record
+   * (core's `heldText`: core keeps neither for a journaled task, so 100,000 queued tasks hold no
+   * prompts in placement's memory). The record is in the file (or in this turn's open batch, which
+   * the same connection reads) from admission until compaction, an hour after the task ended.
+   * A record that cannot be read is reported to `onError` and answers an empty text: core asks
+   * inside its dispatch loop, which must go on for every other task.
+   */
+  readonly heldText = (taskId: string): TaskText => {
+    const last = this.lastText;
+    if (last?.id === taskId) return last.text;
+    let text: TaskText = { prompt: '', correlation_id: '' };
+    try {
+      const row = this.bodyStmt.get(taskId);
+      if (!row) throw new Error('no admitted record');
+      const { spec } = JSON.parse(row.body) as AdmittedTask;
+      text = { prompt: spec.prompt ?? '', correlation_id: spec.correlation_id ?? '' };
+      this.lastText = { id: taskId, text };
+    } catch (error) {
+      this.onError(error, taskId, 'held text not read');
+    }
+    return text;
+  };
 
   /** The task has a terminal record (this run, or in the file at start within retention). */
   hasEnded(taskId: string): boolean {

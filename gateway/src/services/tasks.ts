@@ -10,6 +10,7 @@ import type {
 } from '@llama-orch/contracts';
 import { CoreError, ENGINES } from '@llama-orch/core';
 import type {
+  AdmitHints,
   AdmitResult,
   Engine,
   Scheduler,
@@ -31,7 +32,7 @@ interface TaskServiceOptions {
   readonly metrics: GatewayMetrics;
   readonly log: Logger;
   /** ORCH-4030: admissions are recorded here before their 202 (absent: no journal). */
-  readonly journal?: Pick<AdmissionJournal, 'admitIf'>;
+  readonly journal?: Pick<AdmissionJournal, 'admitIf' | 'heldText'>;
 }
 
 /**
@@ -182,13 +183,16 @@ export class TaskService {
   ): JournaledAdmission<AdmitResult> {
     // An OpenAI request's sidecar decodes the request's own prompt or messages; the spec's prompt
     // is only the size estimate, so the sidecar must not render it ahead (issue 19).
-    const hints = {
+    const journal = this.o.journal;
+    const hints: AdmitHints = {
       ...(restored ? { restored: true } : {}),
       ...(api === 'openai' ? { promptFormat: 'raw' as const } : {}),
+      // Issue 19: a journaled task's prompt and correlation id stay in its journal record (a
+      // replayed task's is in the file already); core reads them back at dispatch.
+      ...(journal && (record || restored) ? { heldText: journal.heldText } : {}),
     };
     const admit = (): AdmitResult =>
       this.o.core.admit(spec, tenant, Object.keys(hints).length > 0 ? hints : undefined);
-    const journal = this.o.journal;
     if (!journal || !record) return { value: admit() };
     try {
       return journal.admitIf({ spec, tenant, pinned, api }, admit, (r) => r.ok);
