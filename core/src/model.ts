@@ -27,6 +27,14 @@ export interface TaskDeadline {
   pos: number;
 }
 
+/** A task's lease: one field on the task, set at dispatch (issue 19: queued tasks hold none). */
+export interface LeaseRun {
+  readonly leaseId: string;
+  readonly replicaId: string;
+  /** When the sidecar reported LeaseStarted; undefined before. */
+  startedAt: number | undefined;
+}
+
 /** What most tasks never have: one field on the task instead of three (issue 19). */
 interface TaskRare {
   /** Set by `placement.pin_replica_id`: only this replica may run the task. */
@@ -58,10 +66,8 @@ export interface TaskRec extends ArrivalNode<TaskRec>, UnattachedNode<TaskRec> {
   /** A replica pin, a quota charge, a detach: absent on the common task. */
   rare: TaskRare | undefined;
   attempts: number;
-  leaseId: string | undefined;
-  replicaId: string | undefined;
-  /** When the sidecar reported LeaseStarted for the current lease; undefined before. */
-  startedAt: number | undefined;
+  /** The current (or, once ended, the last) lease; undefined while never leased or requeued. */
+  lease: LeaseRun | undefined;
   flowPos: number;
   terminal: TerminalEvent | undefined;
   /** The caller's own small integer for the task (Scheduler.setTag); -1: none. */

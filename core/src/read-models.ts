@@ -65,8 +65,10 @@ export function taskView(s: CoreState, taskId: string): TaskView | undefined {
     state: t.state,
     attached: t.attached,
   };
-  if (t.leaseId !== undefined) view.leaseId = t.leaseId;
-  if (t.replicaId !== undefined) view.replicaId = t.replicaId;
+  if (t.lease !== undefined) {
+    view.leaseId = t.lease.leaseId;
+    view.replicaId = t.lease.replicaId;
+  }
   if (t.terminal) view.terminal = t.terminal;
   return view;
 }

@@ -176,7 +176,7 @@ export class Scheduler {
   /** Task ids with a live lease on the replica (dispatched or running), in lease order. */
   leasesOn(replicaId: string): string[] {
     return [...this.s.leases.values()]
-      .filter((t) => t.replicaId === replicaId)
+      .filter((t) => t.lease?.replicaId === replicaId)
       .map((t) => t.spec.task_id);
   }
 

@@ -218,10 +218,9 @@ export class CoreState {
   }
 
   releaseLease(task: TaskRec): ReplicaRec | undefined {
-    if (task.leaseId === undefined) return undefined;
-    this.leases.delete(task.leaseId);
-    const rec =
-      task.replicaId !== undefined ? this.registry.replicas.get(task.replicaId) : undefined;
+    if (task.lease === undefined) return undefined;
+    this.leases.delete(task.lease.leaseId);
+    const rec = this.registry.replicas.get(task.lease.replicaId);
     if (rec) this.registry.leaseDelta(rec, -1);
     return rec;
   }
@@ -257,8 +256,10 @@ export class CoreState {
       at: now,
     };
     if (next === 'failed' && error) ev.error = error;
-    if (task.leaseId !== undefined) ev.leaseId = task.leaseId;
-    if (task.replicaId !== undefined) ev.replicaId = task.replicaId;
+    if (task.lease !== undefined) {
+      ev.leaseId = task.lease.leaseId;
+      ev.replicaId = task.lease.replicaId;
+    }
     task.terminal = ev;
     this.quotas.release(task.spec.tenant, kvMbOf(this, task), task.rare?.charge, actualTokens);
     if (task.deadline !== undefined && next !== 'canceled') {

@@ -22,7 +22,7 @@ import { estimatePromptTokens } from './estimate.js';
 import { resolvePool } from './pool-resolution.js';
 import { checkReplicaPin } from './replica-pin.js';
 import { predictServiceMs, predictStartMs } from './service-time.js';
-import { AdmittedSpec } from './task-spec.js';
+import { admittedSpec } from './task-spec.js';
 import { validateSpec } from './validate.js';
 
 const WORKLOADS: readonly Workload[] = ['completion', 'embedding', 'rerank'];
@@ -170,7 +170,7 @@ export function admit(
   }
   const seed = resolveSeed(spec.task_id, spec.seed);
   const priority = shared(spec.priority, PRIORITIES);
-  const task = new AdmittedSpec(
+  const task = admittedSpec(
     {
       task_id: spec.task_id,
       session_id: sessionId,
@@ -178,8 +178,8 @@ export function admit(
       max_tokens: spec.max_tokens,
       deadline_ms: deadlineMs,
       seed,
-      prompt: hints.heldText ? '' : (spec.prompt ?? ''),
-      correlation_id: hints.heldText ? '' : (spec.correlation_id ?? ''),
+      prompt: spec.prompt ?? '',
+      correlation_id: spec.correlation_id ?? '',
     },
     s.specShapes.intern({
       tenant,
@@ -209,9 +209,7 @@ export function admit(
     attached: false,
     rare: undefined,
     attempts: 0,
-    leaseId: undefined,
-    replicaId: undefined,
-    startedAt: undefined,
+    lease: undefined,
     flowPos: -1,
     prev: null,
     next: null,

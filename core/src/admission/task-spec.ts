@@ -9,6 +9,7 @@ import type {
   Engine,
   HeldText,
   Priority,
+  TaskText,
   PromptFormat,
   TaskSpec,
   Workload,
@@ -65,7 +66,7 @@ export class SpecShapes {
   }
 }
 
-/** The task's own fields; see SpecShape for the rest (prompt and correlation id: '' when held). */
+/** The task's own fields; see SpecShape for the rest. */
 export interface OwnSpecFields {
   readonly task_id: string;
   readonly session_id: string;
@@ -77,16 +78,20 @@ export interface OwnSpecFields {
   readonly correlation_id: string;
 }
 
-export class AdmittedSpec implements TaskSpec {
+/** Builds the spec for an admitted task: its text held by the caller when the shape says so. */
+export function admittedSpec(own: OwnSpecFields, shape: SpecShape): AdmittedSpec {
+  return shape.heldText ? new HeldTextSpec(own, shape) : new OwnTextSpec(own, shape);
+}
+
+export abstract class AdmittedSpec implements TaskSpec {
   readonly task_id: string;
   readonly session_id: string;
   readonly ctx: number;
   readonly max_tokens: number;
   readonly deadline_ms: number;
-  readonly seed: number;
-  private readonly ownPrompt: string;
-  private readonly ownCorrelationId: string;
-  private readonly shape: SpecShape;
+  /** The uint32 seed as an int32: a small integer in the object, where most seeds would be boxed. */
+  private readonly seedBits: number;
+  protected readonly shape: SpecShape;
 
   constructor(own: OwnSpecFields, shape: SpecShape) {
     this.task_id = own.task_id;
@@ -94,20 +99,15 @@ export class AdmittedSpec implements TaskSpec {
     this.ctx = own.ctx;
     this.max_tokens = own.max_tokens;
     this.deadline_ms = own.deadline_ms;
-    this.seed = own.seed;
-    this.ownPrompt = own.prompt;
-    this.ownCorrelationId = own.correlation_id;
+    this.seedBits = own.seed | 0;
     this.shape = shape;
   }
 
-  get prompt(): string {
-    const held = this.shape.heldText;
-    return held ? held(this.task_id).prompt : this.ownPrompt;
-  }
+  abstract readonly prompt: string;
+  abstract readonly correlation_id: string;
 
-  get correlation_id(): string {
-    const held = this.shape.heldText;
-    return held ? held(this.task_id).correlation_id : this.ownCorrelationId;
+  get seed(): number {
+    return this.seedBits >>> 0;
   }
 
   get tenant(): string {
@@ -146,19 +146,15 @@ export class AdmittedSpec implements TaskSpec {
    * The same spec without its prompt (a finished task's kept record). A held text is not read
    * again: the record then keeps no correlation id either (nothing reads a finished task's).
    */
-  withoutPrompt(shapes: SpecShapes): AdmittedSpec {
-    if (!this.shape.heldText) return new AdmittedSpec({ ...this.own(), prompt: '' }, this.shape);
-    const own = { ...this.own(), prompt: '', correlation_id: '' };
-    return new AdmittedSpec(own, shapes.intern({ ...this.shape, heldText: undefined }));
-  }
+  abstract withoutPrompt(shapes: SpecShapes): AdmittedSpec;
 
   /** Every field, as a plain object (logs, JSON, spreading); a held text is read back. */
   toJSON(): TaskSpec {
     const { heldText: _source, ...shared } = this.shape;
-    return { ...shared, ...this.own(), prompt: this.prompt, correlation_id: this.correlation_id };
+    return { ...shared, ...this.ownFields(this.prompt, this.correlation_id) };
   }
 
-  private own(): OwnSpecFields {
+  protected ownFields(prompt: string, correlationId: string): OwnSpecFields {
     return {
       task_id: this.task_id,
       session_id: this.session_id,
@@ -166,8 +162,44 @@ export class AdmittedSpec implements TaskSpec {
       max_tokens: this.max_tokens,
       deadline_ms: this.deadline_ms,
       seed: this.seed,
-      prompt: this.ownPrompt,
-      correlation_id: this.ownCorrelationId,
+      prompt,
+      correlation_id: correlationId,
     };
+  }
+}
+
+/** A spec that holds its own prompt and correlation id. */
+class OwnTextSpec extends AdmittedSpec {
+  readonly prompt: string;
+  readonly correlation_id: string;
+
+  constructor(own: OwnSpecFields, shape: SpecShape) {
+    super(own, shape);
+    this.prompt = own.prompt;
+    this.correlation_id = own.correlation_id;
+  }
+
+  withoutPrompt(): AdmittedSpec {
+    return new OwnTextSpec(this.ownFields('', this.correlation_id), this.shape);
+  }
+}
+
+/** A spec whose prompt and correlation id its shape's `heldText` reads back from the caller. */
+class HeldTextSpec extends AdmittedSpec {
+  get prompt(): string {
+    return this.text().prompt;
+  }
+
+  get correlation_id(): string {
+    return this.text().correlation_id;
+  }
+
+  withoutPrompt(shapes: SpecShapes): AdmittedSpec {
+    const shape = shapes.intern({ ...this.shape, heldText: undefined });
+    return new OwnTextSpec(this.ownFields('', ''), shape);
+  }
+
+  private text(): TaskText {
+    return (this.shape.heldText as HeldText)(this.task_id);
   }
 }

@@ -20,7 +20,7 @@ export function adoptLease(s: CoreState, lease: AdoptedLease): LeaseResult {
   const known = s.leases.get(lease.leaseId);
   if (known) {
     // Re-reported twice (e.g. two reconnects): idempotent when it names the same task and replica.
-    return known.spec.task_id === lease.taskId && known.replicaId === lease.replicaId
+    return known.spec.task_id === lease.taskId && known.lease?.replicaId === lease.replicaId
       ? { ok: true }
       : { ok: false, error: new CoreError('LEASE_INVALID', `lease ${lease.leaseId} conflicts`) };
   }
@@ -68,9 +68,7 @@ export function adoptLease(s: CoreState, lease: AdoptedLease): LeaseResult {
     // anywhere) and attached.
     rare: { pinReplicaId: undefined, charge: undefined, attachBy: Infinity },
     attempts: 1,
-    leaseId: lease.leaseId,
-    replicaId: lease.replicaId,
-    startedAt: now,
+    lease: { leaseId: lease.leaseId, replicaId: lease.replicaId, startedAt: now },
     flowPos: -1,
     prev: null,
     next: null,
@@ -90,7 +88,7 @@ export function adoptLease(s: CoreState, lease: AdoptedLease): LeaseResult {
 /** A known task re-reported as running: only a queued, never-leased task of the same pool. */
 function adoptQueued(s: CoreState, task: TaskRec, lease: AdoptedLease): LeaseResult {
   const replica = s.registry.replicas.get(lease.replicaId) as ReplicaRec;
-  if (task.state !== 'queued' || task.leaseId !== undefined || task.terminal) {
+  if (task.state !== 'queued' || task.lease !== undefined || task.terminal) {
     return {
       ok: false,
       error: new CoreError('INVALID_PARAMS', `task ${lease.taskId} already known`),
@@ -112,9 +110,7 @@ function adoptQueued(s: CoreState, task: TaskRec, lease: AdoptedLease): LeaseRes
   const now = s.now();
   task.attached = true;
   task.attempts += 1;
-  task.leaseId = lease.leaseId;
-  task.replicaId = lease.replicaId;
-  task.startedAt = now;
+  task.lease = { leaseId: lease.leaseId, replicaId: lease.replicaId, startedAt: now };
   s.leases.set(lease.leaseId, task);
   s.registry.leaseDelta(replica, +1);
   return { ok: true };

@@ -61,7 +61,8 @@ export function drainOverdue(s: CoreState): string[] {
     // The earlier of the pool's drain and the replica's own drain (a reload step) applies.
     const deadlineAt = Math.min(
       s.draining.get(task.poolId) ?? Infinity,
-      (task.replicaId === undefined ? undefined : s.replicaDrains.get(task.replicaId)) ?? Infinity,
+      (task.lease === undefined ? undefined : s.replicaDrains.get(task.lease.replicaId)) ??
+        Infinity,
     );
     if (deadlineAt > now) continue;
     if (task.state === 'dispatched' || task.state === 'running') overdue.push(task.spec.task_id);

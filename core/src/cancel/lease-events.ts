@@ -2,7 +2,7 @@
 // A lease that never started may be retried on another replica when its failure is retriable;
 // once started (tokens may have reached the client) a failure is terminal.
 import { CoreError, isErrorCode } from '../errors.js';
-import type { TaskRec } from '../model.js';
+import type { LeaseRun, TaskRec } from '../model.js';
 import { observe } from '../admission/service-time.js';
 import type { CoreState } from '../state.js';
 import type {
@@ -30,8 +30,7 @@ export function cancelTask(s: CoreState, taskId: string): CancelOutcome {
     const event = s.finish(task, 'cancel', 'canceled') as TerminalEvent;
     return { kind: 'canceled', event };
   }
-  const leaseId = task.leaseId as string;
-  const replicaId = task.replicaId as string;
+  const { leaseId, replicaId } = task.lease as LeaseRun;
   if (task.state === 'cancel_requested') return { kind: 'already_requested', leaseId, replicaId };
   s.move(task, 'cancel');
   return { kind: 'cancel_requested', leaseId, replicaId };
@@ -40,7 +39,8 @@ export function cancelTask(s: CoreState, taskId: string): CancelOutcome {
 export function leaseStarted(s: CoreState, leaseId: string): LeaseResult {
   const task = s.leases.get(leaseId);
   if (!task) return leaseInvalid(leaseId);
-  if (task.startedAt === undefined) task.startedAt = s.now();
+  const lease = task.lease as LeaseRun;
+  if (lease.startedAt === undefined) lease.startedAt = s.now();
   s.move(task, 'start');
   return { ok: true };
 }
@@ -54,13 +54,13 @@ export function leaseFinished(s: CoreState, leaseId: string, outcome: LeaseOutco
       ? (outcome.tokensIn ?? 0) + (outcome.tokensOut ?? 0)
       : undefined;
   const pool = s.pool(task);
-  const replicaId = task.replicaId as string;
+  const { replicaId, startedAt } = task.lease as LeaseRun;
   if (outcome.reason === 'stop' || outcome.reason === 'length') {
     observe(
       pool,
       s.config.serviceTime.alpha,
       outcome,
-      task.startedAt !== undefined ? now - task.startedAt : undefined,
+      startedAt !== undefined ? now - startedAt : undefined,
     );
     const terminal = s.finish(task, 'end_ok', outcome.reason, undefined, tokens);
     if (terminal && task.spec.session_id) {
@@ -94,14 +94,13 @@ export function leaseFinished(s: CoreState, leaseId: string, outcome: LeaseOutco
 /** Requeue a never-started lease when retriable and attempts remain; else end the task. */
 function failLease(s: CoreState, task: TaskRec, error: CoreError): LeaseResult {
   const canRetry =
-    task.startedAt === undefined &&
+    task.lease?.startedAt === undefined &&
     error.retriable &&
     task.attempts < s.config.maxAttempts &&
     task.state === 'dispatched';
   if (canRetry) {
     s.releaseLease(task);
-    task.leaseId = undefined;
-    task.replicaId = undefined;
+    task.lease = undefined;
     s.move(task, 'requeue');
     s.enqueue(task, true);
     return { ok: true, requeued: true };
@@ -134,7 +133,7 @@ export function removeReplica(s: CoreState, replicaId: string): RemoveReplicaRes
   const rec = s.registry.remove(replicaId);
   if (!rec) return result;
   // Map order is lease creation order, so the outcome is deterministic.
-  const affected = [...s.leases.values()].filter((t) => t.replicaId === replicaId);
+  const affected = [...s.leases.values()].filter((t) => t.lease?.replicaId === replicaId);
   for (const task of affected) {
     const error = new CoreError('WORKER_RESET', `replica ${replicaId} was lost`, {
       engine: task.spec.engine,

@@ -63,10 +63,8 @@ function assign(
   const session = task.spec.session_id
     ? s.sessions.get(task.spec.tenant, task.spec.session_id)
     : undefined;
-  task.leaseId = leaseId;
-  task.replicaId = rec.state.replica_id;
+  task.lease = { leaseId, replicaId: rec.state.replica_id, startedAt: undefined };
   const kvWarmth = session?.lastReplicaId === rec.state.replica_id;
-  task.startedAt = undefined;
   task.attempts += 1;
   s.leases.set(leaseId, task);
   s.registry.leaseDelta(rec, +1);
