@@ -51,6 +51,8 @@ export interface TaskMeta {
   readonly pinned: boolean;
   /** ORCH-3103: the API the task came in on (the `api` metric label). */
   readonly api: ApiLabel;
+  /** ORCH-4030: its admission is journaled, so its end is recorded too. */
+  readonly journaled: boolean;
 }
 
 export type CancelReasonLabel =

@@ -33,11 +33,13 @@ interface Waiter {
 /**
  * TaskMeta's own facts as bits of the small integer core keeps with the task (Scheduler.setTag;
  * issue 19: neither an object nor a Map entry per queued task). REMEMBERED: admitted through the
- * REST side and not ended yet (the tag is -1 otherwise).
+ * REST side and not ended yet (the tag is -1 otherwise). JOURNALED: its admission is in the journal
+ * (ORCH-4030), so its end is recorded there too.
  */
 const REMEMBERED = 1;
 const PINNED = 2;
 const OPENAI = 4;
+const JOURNALED = 8;
 
 export class Director implements Placer {
   private readonly waiters = new Map<string, Waiter>();
@@ -57,8 +59,17 @@ export class Director implements Placer {
   }
 
   /** Called by the REST side after a successful admit. */
-  rememberTask(task: TaskSpec, pinned = false, api: ApiLabel = 'orchqueue'): void {
-    const bits = REMEMBERED | (pinned ? PINNED : 0) | (api === 'openai' ? OPENAI : 0);
+  rememberTask(
+    task: TaskSpec,
+    pinned = false,
+    api: ApiLabel = 'orchqueue',
+    journaled = false,
+  ): void {
+    const bits =
+      REMEMBERED |
+      (pinned ? PINNED : 0) |
+      (api === 'openai' ? OPENAI : 0) |
+      (journaled ? JOURNALED : 0);
     this.o.core.setTag(task.task_id, bits);
   }
 
@@ -78,6 +89,7 @@ export class Director implements Placer {
       },
       pinned: (bits & PINNED) !== 0,
       api: (bits & OPENAI) !== 0 ? 'openai' : 'orchqueue',
+      journaled: (bits & JOURNALED) !== 0,
     };
   }
 
@@ -262,10 +274,12 @@ export class Director implements Placer {
       }
       this.cancelReasons.delete(event.taskId);
       // ORCH-4030: recorded before anyone hears of it; a task ends once, also across restarts.
-      this.o.journal?.terminal(event.taskId, {
-        state: event.state,
-        ...(event.error ? { code: event.error.code } : {}),
-      });
+      if (meta?.journaled) {
+        this.o.journal?.terminal(event.taskId, {
+          state: event.state,
+          ...(event.error ? { code: event.error.code } : {}),
+        });
+      }
       if (event.leaseId) this.leases.delete(event.leaseId);
       const waiter = this.waiters.get(event.taskId);
       if (waiter) {

@@ -100,10 +100,6 @@ export class AdmissionJournal {
   private readonly wall: () => number;
   private readonly retentionMs: number;
   private readonly onError: (error: unknown, taskId: string, what: JournalFailure) => void;
-  /** Tasks with a committed admitted record and no terminal one. */
-  private readonly open = new Set<string>();
-  /** Tasks whose admitted record waits in the open batch. */
-  private readonly pending = new Set<string>();
   private batch: Batch | undefined;
   /** Tasks that ended recently (file and this run) → wall ms of the end: a second end is refused. */
   private readonly ended = new Map<string, number>();
@@ -150,7 +146,6 @@ export class AdmissionJournal {
         this.ended.set(row.task_id, row.at);
       }
     }
-    for (const id of admitted.keys()) this.open.add(id);
     return { open: [...admitted.values()], records: rows.length };
   }
 
@@ -199,7 +194,6 @@ export class AdmissionJournal {
       throw error;
     }
     batch.ids.push(id);
-    this.pending.add(id);
     return { value: (result as { value: R }).value, committed: batch.committed };
   }
 
@@ -219,15 +213,8 @@ export class AdmissionJournal {
       } catch {
         // The connection is broken either way; the batch is reported failed below.
       }
-      for (const id of batch.ids) this.pending.delete(id);
       batch.reject(error);
       return error;
-    }
-    for (const id of batch.ids) {
-      this.pending.delete(id);
-      // A task can end before its record is committed (a drop-lru by a later admission of the
-      // same turn): its terminal record went into the same batch, so it is not open.
-      if (!this.ended.has(id)) this.open.add(id);
     }
     batch.resolve();
     return undefined;
@@ -252,11 +239,14 @@ export class AdmissionJournal {
   }
 
   /**
-   * Append a terminal event. Returns false (and writes nothing) when the task is not open: it
-   * already ended, or it was never journaled. That is what makes "ends once" hold across restarts.
+   * Append a terminal event for a journaled task (the caller knows which tasks it journaled: an
+   * admission that `admitIf` accepted, or one `replay` returned). Returns false (and writes
+   * nothing) when the task already ended, in this run or in the file within retention: that is
+   * what makes "ends once" hold across restarts. Issue 19: the journal keeps no set of open tasks
+   * (100,000 queued tasks would hold one entry each); the file is where that set lives.
    */
   terminal(taskId: string, record: TerminalRecord): boolean {
-    if (this.closed || !(this.open.has(taskId) || this.pending.has(taskId))) return false;
+    if (this.closed || this.ended.has(taskId)) return false;
     const at = this.wall();
     try {
       const write = (): void => {
@@ -271,7 +261,6 @@ export class AdmissionJournal {
       this.onError(error, taskId, 'terminal not recorded');
       return false;
     }
-    this.open.delete(taskId);
     this.ended.set(taskId, at);
     if (++this.sinceCompact >= COMPACT_EVERY) this.compact();
     return true;
@@ -327,12 +316,28 @@ export class AdmissionJournal {
     return this.ended.has(taskId);
   }
 
+  /**
+   * The task's admission is committed and it has not ended (tests and tools: a query, not kept in
+   * memory). An admission still in the open batch is not open yet.
+   */
   isOpen(taskId: string): boolean {
-    return this.open.has(taskId);
+    if (this.batch?.ids.includes(taskId)) return false;
+    const last = this.db
+      .prepare('SELECT kind FROM journal WHERE task_id = ? ORDER BY seq DESC LIMIT 1')
+      .get(taskId) as { kind: string } | undefined;
+    return last?.kind === 'admitted';
   }
 
+  /** How many tasks are open (tests and tools; see isOpen). */
   get openCount(): number {
-    return this.open.size + this.pending.size;
+    const ids = this.db
+      .prepare(
+        `SELECT task_id FROM journal j WHERE kind = 'admitted' AND NOT EXISTS
+           (SELECT 1 FROM journal t WHERE t.task_id = j.task_id AND t.kind = 'terminal')`,
+      )
+      .all() as { task_id: string }[];
+    const pending = new Set(this.batch?.ids);
+    return ids.filter((r) => !pending.has(r.task_id)).length;
   }
 
   close(): void {

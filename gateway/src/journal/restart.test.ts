@@ -142,6 +142,10 @@ describe('ORCH-4030: a placement crash loses no admitted task', () => {
     p.tasks.admit(spec(T1), 'default', false, 'openai');
     await p.submit(T2);
     expect([p.journal.isOpen(T1), p.journal.isOpen(T2)]).toEqual([false, true]);
+    // Issue 19: the journal keeps no open set; the director records ends of journaled tasks only.
+    p.director.cancelTask(T1, 'client');
+    p.director.cancelTask(T2, 'client');
+    expect([p.journal.hasEnded(T1), p.journal.hasEnded(T2)]).toEqual([false, true]);
     p.director.close();
   });
 });

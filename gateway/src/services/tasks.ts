@@ -128,7 +128,7 @@ export class TaskService {
       this.rejected(body.engine, result.error, pinned, api);
       throw result.error;
     }
-    this.o.director.rememberTask(result.task, pinned, api);
+    this.o.director.rememberTask(result.task, pinned, api, this.journaled(record, restored));
     this.o.metrics.tasksEnqueued.inc({
       engine: body.engine,
       engine_version: this.o.director.engineVersionOf(result.poolId),
@@ -189,7 +189,7 @@ export class TaskService {
       ...(api === 'openai' ? { promptFormat: 'raw' as const } : {}),
       // Issue 19: a journaled task's prompt and correlation id stay in its journal record (a
       // replayed task's is in the file already); core reads them back at dispatch.
-      ...(journal && (record || restored) ? { heldText: journal.heldText } : {}),
+      ...(journal && this.journaled(record, restored) ? { heldText: journal.heldText } : {}),
     };
     const admit = (): AdmitResult =>
       this.o.core.admit(spec, tenant, Object.keys(hints).length > 0 ? hints : undefined);
@@ -200,6 +200,11 @@ export class TaskService {
       // The insert failed (disk full, I/O error) before core admitted the task.
       throw this.journalUnavailable(spec.task_id, error);
     }
+  }
+
+  /** The task's admission is in the journal: written now (`record`), or replayed from it. */
+  private journaled(record: boolean, restored: boolean): boolean {
+    return this.o.journal !== undefined && (record || restored);
   }
 
   /**
