@@ -130,15 +130,20 @@ export function dispatchLoop(s: CoreState, limit = Infinity): DispatchBatch {
       const affinityId = session?.lastReplicaId;
       const affinity = affinityId !== undefined ? s.registry.replicas.get(affinityId) : undefined;
       const pinned = pinId !== undefined ? s.registry.replicas.get(pinId) : undefined;
+      const spec = task.spec;
       const ctx: PlacementContext = {
-        taskId: task.spec.task_id,
+        taskId: spec.task_id,
         poolId: pool.config.id,
         setKey: set.key,
         affinityReplicaId: affinityId,
         pinnedReplicaId: pinId,
-        prompt: task.spec.prompt,
-        promptFormat: task.spec.prompt_format,
-        priority: task.spec.priority,
+        // Read only by a scorer that asks: a held prompt is read back from the caller (issue 19),
+        // and the default profile never looks at it.
+        get prompt() {
+          return spec.prompt;
+        },
+        promptFormat: spec.prompt_format,
+        priority: spec.priority,
       };
       const profile = s.profileOf(pool.config.id);
       // Pre-cycle: plugins may add replicas beyond the k least loaded (the prefix holders).
