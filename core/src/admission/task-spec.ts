@@ -16,7 +16,7 @@ import type {
 } from '../types.js';
 
 /** The fields many tasks share, interned by SpecShapes. */
-export interface SpecShape {
+interface SpecShape {
   readonly tenant: string;
   readonly workload: Workload;
   readonly model_ref: string;
@@ -67,7 +67,7 @@ export class SpecShapes {
 }
 
 /** The task's own fields; see SpecShape for the rest. */
-export interface OwnSpecFields {
+interface OwnSpecFields {
   readonly task_id: string;
   readonly session_id: string;
   readonly ctx: number;

@@ -17,7 +17,7 @@ import type { TaskSpecInput, TaskText } from '@llama-orch/core';
 export type JournalSync = 'full' | 'normal';
 
 /** What `onError` reports: a terminal record not written, or a held text not read back. */
-export type JournalFailure = 'terminal not recorded' | 'held text not read';
+type JournalFailure = 'terminal not recorded' | 'held text not read';
 
 interface JournalOptions {
   /** A file path, or ':memory:' (unit tests: the same code, nothing outlives the process). */
