@@ -74,10 +74,12 @@ function gatewayEntry(env: NodeJS.ProcessEnv = process.env): string {
     : 'gateway/src/main.ts';
 }
 
+/** @param baseEnv the environment placement's own (PLACEMENT_ENV) is added to; default process.env */
 export function gatewaySpec(
   configPath: string,
   logLevel: string,
   runtime: StackRuntime = 'tsx',
+  baseEnv?: NodeJS.ProcessEnv,
 ): ChildSpec {
   return {
     ...tsEntry(
@@ -87,7 +89,7 @@ export function gatewaySpec(
       runtime,
       PLACEMENT_NODE_FLAGS,
     ),
-    env: { ...process.env, ...PLACEMENT_ENV },
+    env: { ...(baseEnv ?? process.env), ...PLACEMENT_ENV },
   };
 }
 

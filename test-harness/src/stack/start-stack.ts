@@ -276,7 +276,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     }
   };
   const startPlacement = async (): Promise<void> => {
-    const child = start(gatewaySpec(configPath, opts.logLevel ?? 'warn', runtime));
+    // Placement's spec carries its own environment (PLACEMENT_ENV) on top of the stack's.
+    const child = start(gatewaySpec(configPath, opts.logLevel ?? 'warn', runtime, childEnv));
     placement = child;
     if (opts.restartPlacementOnCrash) void restartOnCrash(child, performance.now());
     await waitForHttp(`${restUrl}/v1/capabilities`, {
