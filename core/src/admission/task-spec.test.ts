@@ -57,10 +57,14 @@ describe('issue 19: admitted specs', () => {
     expect(reads).toEqual([]);
     sched.attach('h');
     const d = sched.dispatch().dispatches[0];
-    // The default profile places without looking at the prompt, so nothing was read yet.
-    expect(reads).toEqual([]);
-    expect([d?.task.prompt, d?.task.correlation_id]).toEqual(['held prompt', 'cid']);
-    expect(reads.length).toBeGreaterThan(0);
+    // Read once, for the dispatch's own copy (the default profile never reads the prompt).
+    expect(reads).toEqual(['h']);
+    expect([d?.task.prompt, d?.task.correlation_id, d?.task.tenant]).toEqual([
+      'held prompt',
+      'cid',
+      'acme',
+    ]);
+    expect(reads).toEqual(['h']);
     sched.leaseFinished(d?.leaseId ?? '', { reason: 'stop', tokensIn: 2, tokensOut: 2 });
     reads.length = 0;
     const kept = sched.taskSpec('h')?.spec;

@@ -148,6 +148,12 @@ export abstract class AdmittedSpec implements TaskSpec {
    */
   abstract withoutPrompt(shapes: SpecShapes): AdmittedSpec;
 
+  /**
+   * The spec with its text in it: a held text is read once (a dispatch hands this copy out, so
+   * the Assign and the lease's log lines do not read it again; running tasks are few).
+   */
+  abstract withText(shapes: SpecShapes): AdmittedSpec;
+
   /** Every field, as a plain object (logs, JSON, spreading); a held text is read back. */
   toJSON(): TaskSpec {
     const { heldText: _source, ...shared } = this.shape;
@@ -182,6 +188,10 @@ class OwnTextSpec extends AdmittedSpec {
   withoutPrompt(): AdmittedSpec {
     return new OwnTextSpec(this.ownFields('', this.correlation_id), this.shape);
   }
+
+  withText(): AdmittedSpec {
+    return this;
+  }
 }
 
 /** A spec whose prompt and correlation id its shape's `heldText` reads back from the caller. */
@@ -195,8 +205,17 @@ class HeldTextSpec extends AdmittedSpec {
   }
 
   withoutPrompt(shapes: SpecShapes): AdmittedSpec {
-    const shape = shapes.intern({ ...this.shape, heldText: undefined });
-    return new OwnTextSpec(this.ownFields('', ''), shape);
+    return new OwnTextSpec(this.ownFields('', ''), this.ownShape(shapes));
+  }
+
+  withText(shapes: SpecShapes): AdmittedSpec {
+    const text = this.text();
+    return new OwnTextSpec(this.ownFields(text.prompt, text.correlation_id), this.ownShape(shapes));
+  }
+
+  /** The same shared fields for a spec that holds its text itself. */
+  private ownShape(shapes: SpecShapes): SpecShape {
+    return shapes.intern({ ...this.shape, heldText: undefined });
   }
 
   private text(): TaskText {

@@ -3,6 +3,7 @@
 // of the pool's serving set through the placement profile. Only attached tasks are in flows, so
 // only tasks a client waits for are dispatched; a task that can no longer meet its deadline ends
 // with DEADLINE_UNMET instead. Each decision touches a constant number of heap tops.
+import { AdmittedSpec } from '../admission/task-spec.js';
 import { pinUnready, pinnedReplicaProblem } from '../admission/replica-pin.js';
 import { CoreError } from '../errors.js';
 import type { PoolState, ReplicaRec, ReplicaSet, TaskRec } from '../model.js';
@@ -82,7 +83,8 @@ function assign(
     attempt: task.attempts,
     queueDepth: lane.arrivals.size,
     onTimeProbability: onTimeProbability(task, now),
-    task: task.spec,
+    // Issue 19: a held prompt is read back here once, for the Assign and the lease's lifetime.
+    task: task.spec instanceof AdmittedSpec ? task.spec.withText(s.specShapes) : task.spec,
   };
 }
 

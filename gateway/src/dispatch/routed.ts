@@ -37,7 +37,7 @@ export function routeAccepted(
       pool_id: d.poolId,
       kv_warmth: d.kvWarmth,
       queue_time_ms: d.queueTimeMs,
-      correlation_id: meta?.correlationId,
+      correlation_id: d.task.correlation_id,
       api: meta?.api ?? 'orchqueue',
     },
     'stream routed',
