@@ -289,6 +289,7 @@ export class AdmissionJournal {
       write();
       return;
     }
+    // Not a statement prepared once: SQLite applies `synchronous` when it compiles the pragma.
     this.db.pragma('synchronous = NORMAL');
     try {
       write();
