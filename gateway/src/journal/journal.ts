@@ -92,7 +92,9 @@ const ROLLBACK = Symbol('rollback');
  * default; that cache fills as the table grows, and with 100,000 queued tasks it was ~13 MiB of
  * placement's resident memory (147 → 133 MiB in `npm run bench:scale -- --only rss`). Admission
  * appends and reads back recent rows, which the OS page cache serves just as well: submit latency
- * (`npm run bench:journal`) and the admission rate stayed within their run-to-run spread.
+ * (`npm run bench:journal`) and the admission rate stayed within their run-to-run spread. What it
+ * costs is CPU on the task_id index's random pages: a terminal record took ~170 µs instead of
+ * ~120 µs (4 MiB: ~145 µs) in a CPU profile of 2,000 streams, about 1 % of placement's CPU per task.
  */
 const CACHE_KIB = 1024;
 
