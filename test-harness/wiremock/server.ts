@@ -2,6 +2,8 @@
 // loopback port, programmed with wiremock-captain. One JVM per test file: start in beforeAll,
 // stop in afterAll.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { STEPS, cacheRoot, freePort, ToolchainError, BOOTSTRAP_HINT } from '@llama-orch/tools';
 import { WireMock } from 'wiremock-captain';
@@ -57,6 +59,9 @@ async function waitHealthy(
 export async function startWireMock(opts: { timeoutMs?: number } = {}): Promise<WireMockServer> {
   const jar = await wiremockJar();
   const port = await freePort();
+  // WireMock keeps its `mappings/` and `__files/` under its root dir, by default the working
+  // directory (the repo); a temporary one leaves nothing behind.
+  const rootDir = mkdtempSync(join(tmpdir(), 'wiremock-'));
   const child = spawn(
     'java',
     [
@@ -70,6 +75,8 @@ export async function startWireMock(opts: { timeoutMs?: number } = {}): Promise<
       '--bind-address',
       '127.0.0.1',
       '--disable-banner',
+      '--root-dir',
+      rootDir,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -82,12 +89,14 @@ export async function startWireMock(opts: { timeoutMs?: number } = {}): Promise<
   const tail = (): string => out.slice(-1500);
   const url = `http://127.0.0.1:${port}`;
   const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(t);
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(t);
+    }
+    rmSync(rootDir, { recursive: true, force: true });
   };
   try {
     await waitHealthy(url, child, opts.timeoutMs ?? 60_000, tail);
