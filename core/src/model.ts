@@ -1,18 +1,12 @@
 // Internal records. Not exported from index.ts: callers see TaskView/ReplicaLoad read models.
 import type { QuotaCharge } from './admission/quotas.js';
+import type { AdmittedSpec } from './admission/task-spec.js';
 import type { NormPool } from './config.js';
 import type { ArrivalList, ArrivalNode } from './queue/arrival-list.js';
 import type { UnattachedNode } from './queue/unattached-list.js';
 import type { StrideFlow, StrideScheduler } from './fairness/stride-scheduler.js';
 import type { IndexedHeap } from './util/indexed-heap.js';
-import type {
-  ModelIdentity,
-  Priority,
-  ReplicaState,
-  TaskSpec,
-  TaskState,
-  TerminalEvent,
-} from './types.js';
+import type { ModelIdentity, Priority, ReplicaState, TaskState, TerminalEvent } from './types.js';
 
 /**
  * A task's deadline (only tasks with `deadline_ms` > 0 have one). Issue 19: kept out of TaskRec so
@@ -54,7 +48,7 @@ interface TaskRare {
  * estTokens × the pool's kvMbPerToken) and no double-valued field that only matters later.
  */
 export interface TaskRec extends ArrivalNode<TaskRec>, UnattachedNode<TaskRec> {
-  spec: TaskSpec;
+  spec: AdmittedSpec;
   poolId: string;
   admittedAt: number;
   deadline: TaskDeadline | undefined;

@@ -8,7 +8,7 @@ import { EwmaShare } from './fairness/ewma-share.js';
 import { StrideScheduler } from './fairness/stride-scheduler.js';
 import type { Flow, PoolState, PriorityLane, ReplicaRec, TaskDeadline, TaskRec } from './model.js';
 import { isTerminal } from './model.js';
-import { AdmittedSpec, SpecShapes } from './admission/task-spec.js';
+import { SpecShapes } from './admission/task-spec.js';
 import { ArrivalList } from './queue/arrival-list.js';
 import { UnattachedList } from './queue/unattached-list.js';
 import { edfFifoLess } from './queue/edf-fifo.js';
@@ -267,10 +267,7 @@ export class CoreState {
     }
     this.live--;
     // Keep the record for idempotent cancel and duplicate detection, without its prompt.
-    task.spec =
-      task.spec instanceof AdmittedSpec
-        ? task.spec.withoutPrompt(this.specShapes)
-        : { ...task.spec, prompt: '' };
+    task.spec = task.spec.withoutPrompt(this.specShapes);
     this.retain(task.spec.task_id);
     return ev;
   }

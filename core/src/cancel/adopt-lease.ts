@@ -3,6 +3,7 @@
 // eventual LeaseFinished to work; the stream itself never needed the gateway. A task the gateway
 // re-admitted from its journal (ORCH-4030) is still queued when its lease comes back: it leaves the
 // queue for that lease, so it is never dispatched twice.
+import { admittedSpec } from '../admission/task-spec.js';
 import { CoreError } from '../errors.js';
 import type { ReplicaRec, TaskRec } from '../model.js';
 import { injectSeed } from '../seed.js';
@@ -37,24 +38,29 @@ export function adoptLease(s: CoreState, lease: AdoptedLease): LeaseResult {
   const tenant = lease.tenant ?? '';
   const priority = lease.priority ?? 'interactive';
   const rec: TaskRec = {
-    spec: {
-      task_id: lease.taskId,
-      session_id: '',
-      tenant,
-      workload: 'completion',
-      model_ref: replica.state.model_ref,
-      engine: replica.state.engine,
-      ctx: pool.config.ctxMax,
-      priority,
-      max_tokens: 0,
-      deadline_ms: 0,
-      seed: injectSeed(lease.taskId),
-      determinism: 'strict',
-      sampler_profile_version: replica.state.sampler_profile_version,
-      prompt: '',
-      correlation_id: '',
-      prompt_format: pool.config.promptFormat,
-    },
+    spec: admittedSpec(
+      {
+        task_id: lease.taskId,
+        session_id: '',
+        ctx: pool.config.ctxMax,
+        max_tokens: 0,
+        deadline_ms: 0,
+        seed: injectSeed(lease.taskId),
+        prompt: '',
+        correlation_id: '',
+      },
+      s.specShapes.intern({
+        tenant,
+        workload: 'completion',
+        model_ref: replica.state.model_ref,
+        engine: replica.state.engine,
+        priority,
+        determinism: 'strict',
+        sampler_profile_version: replica.state.sampler_profile_version,
+        prompt_format: pool.config.promptFormat,
+        heldText: undefined,
+      }),
+    ),
     poolId: pool.config.id,
     seq: s.seq++,
     admittedAt: now,

@@ -3,7 +3,6 @@
 // of the pool's serving set through the placement profile. Only attached tasks are in flows, so
 // only tasks a client waits for are dispatched; a task that can no longer meet its deadline ends
 // with DEADLINE_UNMET instead. Each decision touches a constant number of heap tops.
-import { AdmittedSpec } from '../admission/task-spec.js';
 import { pinUnready, pinnedReplicaProblem } from '../admission/replica-pin.js';
 import { CoreError } from '../errors.js';
 import type { PoolState, ReplicaRec, ReplicaSet, TaskRec } from '../model.js';
@@ -84,7 +83,7 @@ function assign(
     queueDepth: lane.arrivals.size,
     onTimeProbability: onTimeProbability(task, now),
     // Issue 19: a held prompt is read back here once, for the Assign and the lease's lifetime.
-    task: task.spec instanceof AdmittedSpec ? task.spec.withText(s.specShapes) : task.spec,
+    task: task.spec.withText(s.specShapes),
   };
 }
 
