@@ -106,7 +106,7 @@ export class AdmissionJournal {
   private readonly insert: Database.Statement<[string, string, number, string]>;
   private readonly compactStmt: Database.Statement<[number]>;
   private readonly bodyStmt: Database.Statement<[string], { body: string }>;
-  /** The text read last: one dispatch asks for it a few times in a row (placement, Assign). */
+  /** The text read last: a prompt-reading scorer and then the dispatch ask for the same task. */
   private lastText: { readonly id: string; readonly text: TaskText } | undefined;
   private readonly wall: () => number;
   private readonly retentionMs: number;
