@@ -324,6 +324,32 @@ export class Director implements Placer {
     }
   }
 
+  /**
+   * ORCH-4031: a re-reported lease was adopted for `taskId`. When the task's stream request is
+   * held here (its client reconnected to a restarted placement before the replica re-registered),
+   * core will never dispatch it again: route the request to the adopted lease, from its stream's
+   * first event (the sidecar claims a lease no stream has claimed yet).
+   */
+  leaseAdopted(taskId: string): void {
+    const waiter = this.waiters.get(taskId);
+    if (!waiter || waiter.phase !== 'queued') return;
+    const view = this.o.core.task(taskId);
+    const decision = resumeDecision(view, this.o.registry, taskId, -1, (event, id) =>
+      terminalDecision(
+        event,
+        this.engineOf(event, this.taskMeta(taskId)),
+        waiter.correlationId,
+        id,
+      ),
+    );
+    if (!decision) return;
+    this.o.log.info(
+      { task_id: taskId, lease_id: view?.leaseId, replica_id: view?.replicaId },
+      'held stream routed to an adopted lease',
+    );
+    waiter.resolve(decision, 'routed');
+  }
+
   /** The replica's control stream ended. */
   replicaGone(replicaId: string): void {
     this.acceptWaits.replicaGone(replicaId);

@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeControlCall, TEST_SCHEDULER, register } from '../../test/support/harness.js';
 import { taskRequest } from '../../test/support/sidecar-messages.js';
-import { Director } from '../dispatch/director.js';
+import { DESTINATION_HEADER, Director, LEASE_HEADER } from '../dispatch/director.js';
 import { createMetrics } from '../metrics/metrics.js';
 import { ControlBridge } from '../replicas/control-bridge.js';
 import { ReplicaRegistry } from '../replicas/registry.js';
@@ -21,6 +21,16 @@ import { replayJournal } from './replay.js';
 const T1 = '11111111-1111-4111-8111-111111111111';
 const T2 = '22222222-2222-4222-8222-222222222222';
 const T3 = '33333333-3333-4333-8333-333333333333';
+
+function streamRequest(taskId: string) {
+  return {
+    method: 'GET',
+    path: `/v1/tasks/${taskId}/stream`,
+    taskId,
+    correlationId: 'c',
+    headers: {},
+  };
+}
 
 function placement(path: string, leasePrefix: string) {
   const clock = (): number => 1000;
@@ -122,6 +132,64 @@ describe('ORCH-4030: a placement crash loses no admitted task', () => {
     await expect(decision).resolves.toMatchObject({ kind: 'route' });
     // A second end of T2 (e.g. a late LeaseFinished) cannot be recorded again.
     expect(second.journal.terminal(T2, { state: 'completed' })).toBe(false);
+    second.director.close();
+  });
+
+  // The chaos suite's "kill placement" lost a task this way: the client's stream request reached
+  // the restarted placement before the replica that still held the task's lease re-registered.
+  it('ORCH-4031: a stream request held before its replica re-registers is routed to the re-reported lease', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'restart-'));
+    const path = join(dir, 'journal.sqlite');
+    const first = placement(path, 'A-');
+    opened.push(first.journal);
+    first.connect();
+    await first.submit(T1);
+
+    const second = placement(path, 'B-');
+    opened.push(second.journal);
+    expect(second.core.task(T1)?.state).toBe('queued');
+    const decision = second.director.decide(streamRequest(T1), new AbortController().signal);
+    await new Promise((r) => setTimeout(r, 10));
+    const call = second.connect({ activeLeases: [{ leaseId: 'A-9', taskId: T1 }] });
+    const routed = await Promise.race([
+      decision,
+      new Promise((r) => setTimeout(() => r('still held'), 500)),
+    ]);
+    expect(routed).toMatchObject({
+      kind: 'route',
+      setHeaders: { [LEASE_HEADER]: 'A-9', [DESTINATION_HEADER]: '127.0.0.1:8100' },
+    });
+    expect(call.commands('assign')).toEqual([]); // the task runs once, under its old lease
+    second.director.close();
+  });
+
+  it('ORCH-4031: a re-reported lease of a task already running under another lease is canceled on its sidecar', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'restart-'));
+    const path = join(dir, 'journal.sqlite');
+    const first = placement(path, 'A-');
+    opened.push(first.journal);
+    first.connect();
+    await first.submit(T1);
+
+    const second = placement(path, 'B-');
+    opened.push(second.journal);
+    const r2 = second.connect({ replicaId: 'r2', advertiseAddress: '127.0.0.1:8200' });
+    const decision = second.director.decide(streamRequest(T1), new AbortController().signal);
+    await new Promise((r) => setTimeout(r, 10));
+    const leaseId = r2.commands('assign')[0]?.leaseId ?? '';
+    expect(leaseId).toMatch(/^B-/);
+    r2.push({
+      msg: {
+        $case: 'lease',
+        value: { leaseId, taskId: T1, event: { $case: 'accepted', value: {} } },
+      },
+    });
+    await expect(decision).resolves.toMatchObject({ setHeaders: { [LEASE_HEADER]: leaseId } });
+    // r1 held the task's old lease (its stream never claimed) and re-registers late: that lease
+    // must not keep r1's slot until the sidecar's lease TTL.
+    const r1 = second.connect({ activeLeases: [{ leaseId: 'A-9', taskId: T1 }] });
+    expect(r1.commands('cancel')).toMatchObject([{ leaseId: 'A-9', taskId: T1 }]);
+    expect(second.core.task(T1)?.state).not.toBe('queued');
     second.director.close();
   });
 

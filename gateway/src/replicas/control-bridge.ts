@@ -39,6 +39,7 @@ export class ControlBridge implements ControlSink {
         core: this.o.core,
         registry: this.o.registry,
         log: this.o.log,
+        adopted: (taskId) => this.o.director.leaseAdopted(taskId),
         ...(this.o.ended ? { ended: this.o.ended } : {}),
       });
     }
