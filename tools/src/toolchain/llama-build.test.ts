@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CUDA_ARCHITECTURES, cmakeConfigureArgs, cudaArchitectures } from './llama-build.js';
+import {
+  CUDA_ARCHITECTURES,
+  NO_AMX_FLAGS,
+  cmakeConfigureArgs,
+  cudaArchitectures,
+} from './llama-build.js';
 
 describe('ORCH-3120: llama-server build flavours', () => {
   it('cuda: GGML_CUDA=ON and SASS for Hopper (90) among the listed architectures', () => {
@@ -18,6 +23,16 @@ describe('ORCH-3120: llama-server build flavours', () => {
     expect(args).toContain('-DGGML_CUDA=OFF');
     expect(args.some((a) => a.startsWith('-DCMAKE_CUDA_ARCHITECTURES'))).toBe(false);
     expect(args).not.toContain('Ninja');
+  });
+
+  it('x86-64: no AMX kernels (they segfault on some AMX VMs); other architectures get no x86 flags', () => {
+    for (const flavour of ['cpu', 'cuda'] as const) {
+      const args = cmakeConfigureArgs(flavour, true, CUDA_ARCHITECTURES, 'x64');
+      expect(args).toContain(`-DCMAKE_C_FLAGS=${NO_AMX_FLAGS}`);
+      expect(args).toContain(`-DCMAKE_CXX_FLAGS=${NO_AMX_FLAGS}`);
+    }
+    const arm = cmakeConfigureArgs('cpu', true, CUDA_ARCHITECTURES, 'arm64');
+    expect(arm.some((a) => a.includes('amx'))).toBe(false);
   });
 
   it('LLAMA_ORCH_CUDA_ARCHS overrides the list; empty means the default', () => {

@@ -22,13 +22,25 @@ export function cudaArchitectures(env: NodeJS.ProcessEnv = process.env): string 
 }
 
 /**
+ * x86-64 builds leave out ggml's AMX kernels. The build is native (`-march=native`), so on an
+ * Intel CPU with AMX (Sapphire Rapids and later) ggml repacks the weights for AMX, and on such a
+ * VM llama-server segfaulted in `ggml_backend_amx_mul_mat` at its first decode (llama.cpp issue
+ * 20824, machine-dependent, unfixed upstream). GCC keeps an explicit `-mno-*` over what
+ * `-march=native` enables, whatever their order. The AVX-512 and VNNI kernels still build.
+ */
+export const NO_AMX_FLAGS = '-mno-amx-tile -mno-amx-int8 -mno-amx-bf16';
+
+/**
  * Configure flags. CPU is the CI-only carve-out (ORCH-1101); `cuda` is the production flavour
- * for NVIDIA GPUs and needs the CUDA toolkit (nvcc), which these CI machines do not have.
+ * for NVIDIA GPUs and needs the CUDA toolkit (nvcc), which these CI machines do not have. A change
+ * here rebuilds cached installs: the llama-server step reuses one only when its recorded flags
+ * include all of these.
  */
 export function cmakeConfigureArgs(
   flavour: Flavour,
   ninja: boolean,
   cudaArchs: string = CUDA_ARCHITECTURES,
+  arch: string = process.arch,
 ): string[] {
   return [
     ...(ninja ? ['-G', 'Ninja'] : []),
@@ -47,6 +59,9 @@ export function cmakeConfigureArgs(
     ...(flavour === 'cuda'
       ? ['-DGGML_CUDA=ON', `-DCMAKE_CUDA_ARCHITECTURES=${cudaArchs}`]
       : ['-DGGML_CUDA=OFF']),
+    ...(arch === 'x64'
+      ? [`-DCMAKE_C_FLAGS=${NO_AMX_FLAGS}`, `-DCMAKE_CXX_FLAGS=${NO_AMX_FLAGS}`]
+      : []),
   ];
 }
 

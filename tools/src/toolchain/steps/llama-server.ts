@@ -7,6 +7,7 @@ import {
   buildJobs,
   buildLlamaServer,
   checkBuildPrerequisites,
+  cmakeConfigureArgs,
   cudaArchitectures,
 } from '../llama-build.js';
 import { packRecordPath, prepareLlamaSource } from '../llama-source.js';
@@ -81,14 +82,15 @@ export const llamaServerStep: Step<LlamaServerManifest> = {
     for (const name of entries.filter((e) => e.endsWith(`-${flavour}`)).sort()) {
       const dir = join(ctx.root, TOOL, name);
       const manifest = await readManifest<LlamaServerManifest>(dir);
-      // A cuda build counts only for the GPU list asked for now (LLAMA_ORCH_CUDA_ARCHS).
-      const archsOk =
-        flavour !== 'cuda' ||
-        manifest?.cmakeArgs.includes(`-DCMAKE_CUDA_ARCHITECTURES=${cudaArchitectures(ctx.env)}`);
+      // A build counts only when it was configured as a build now would be: e.g. a cuda build
+      // for the GPU list asked for now (LLAMA_ORCH_CUDA_ARCHS), or a CPU build from before AMX
+      // was left out. The generator (ninja or make) does not matter.
+      const wanted = cmakeConfigureArgs(flavour, false, cudaArchitectures(ctx.env));
+      const configOk = wanted.every((arg) => manifest?.cmakeArgs.includes(arg) === true);
       if (
         manifest?.source.version === LLAMA_CPP.npmVersion &&
         manifest.flavour === flavour &&
-        archsOk === true
+        configOk
       ) {
         return { dir, manifest };
       }
