@@ -39,13 +39,23 @@ const KINDS: readonly ProcessingRequestKind[] = [
   'response_trailers',
 ];
 
+/**
+ * The abort reason when a stream ends. Given as a value, abort() does not build a DOMException
+ * and capture its stack: every stream ends (Envoy resets it once its request is over, also after
+ * the decision), so that was ~20 µs of placement CPU per request.
+ */
+const STREAM_ENDED = Object.freeze({
+  name: 'ExtProcStreamEnded',
+  message: 'ext_proc stream ended',
+});
+
 export function processStream(call: ExtProcCall, options: ProcessStreamOptions): void {
   const abort = new AbortController();
   let closed = false;
   const finish = (): void => {
     if (closed) return;
     closed = true;
-    abort.abort();
+    abort.abort(STREAM_ENDED);
   };
   const reply = (message: ProcessingResponse): void => {
     if (closed) return;
