@@ -39,8 +39,9 @@ export interface DirectorOptions {
 }
 
 /**
- * Labels and facts the gateway needs about a live task. Issue 19: only `pinned` and `api` are the
- * gateway's own (kept as a small number per task); the rest is read from core's record on demand.
+ * Labels and facts the gateway needs about a live task. Issue 19: only `pinned`, `api` and
+ * `journaled` are the gateway's own (bits of core's per-task tag, task-tags.ts); the rest is read
+ * from core's record on demand.
  */
 export interface TaskMeta {
   readonly engine: Engine;

@@ -13,6 +13,7 @@ import { routeAccepted } from './routed.js';
 import { resumeDecision, resumePoint } from './resume.js';
 import type { CancelReasonLabel, DirectorOptions, TaskMeta } from './director-types.js';
 import { terminalDecision, terminalOutcome } from './terminal.js';
+import { FORGOTTEN_TAG, rememberedTag, taskMetaOf } from './task-tags.js';
 
 export { DESTINATION_HEADER, LEASE_HEADER } from './director-types.js';
 
@@ -29,17 +30,6 @@ interface Waiter {
   cancelOnLeave: boolean;
   resolve(decision: PlacementDecision, outcome: ExtProcOutcome): void;
 }
-
-/**
- * TaskMeta's own facts as bits of the small integer core keeps with the task (Scheduler.setTag;
- * issue 19: neither an object nor a Map entry per queued task). REMEMBERED: admitted through the
- * REST side and not ended yet (the tag is -1 otherwise). JOURNALED: its admission is in the journal
- * (ORCH-4030), so its end is recorded there too.
- */
-const REMEMBERED = 1;
-const PINNED = 2;
-const OPENAI = 4;
-const JOURNALED = 8;
 
 export class Director implements Placer {
   private readonly waiters = new Map<string, Waiter>();
@@ -65,32 +55,12 @@ export class Director implements Placer {
     api: ApiLabel = 'orchqueue',
     journaled = false,
   ): void {
-    const bits =
-      REMEMBERED |
-      (pinned ? PINNED : 0) |
-      (api === 'openai' ? OPENAI : 0) |
-      (journaled ? JOURNALED : 0);
-    this.o.core.setTag(task.task_id, bits);
+    this.o.core.setTag(task.task_id, rememberedTag(pinned, api, journaled));
   }
 
-  /** What is known of a remembered task: its own bits here, the rest from core's record. */
+  /** What is known of a remembered task (task-tags.ts). */
   taskMeta(taskId: string): TaskMeta | undefined {
-    const t = this.o.core.taskSpec(taskId);
-    if (!t || t.tag < 0 || (t.tag & REMEMBERED) === 0) return undefined;
-    const bits = t.tag;
-    const spec = t.spec;
-    return {
-      engine: spec.engine,
-      priority: spec.priority,
-      poolId: t.poolId,
-      // Read only when used: a journaled task's correlation id is read back from the journal.
-      get correlationId() {
-        return spec.correlation_id;
-      },
-      pinned: (bits & PINNED) !== 0,
-      api: (bits & OPENAI) !== 0 ? 'openai' : 'orchqueue',
-      journaled: (bits & JOURNALED) !== 0,
-    };
+    return taskMetaOf(this.o.core, taskId);
   }
 
   leaseMeta(leaseId: string): Dispatch | undefined {
@@ -288,7 +258,7 @@ export class Director implements Placer {
           terminalOutcome(event),
         );
       }
-      this.o.core.setTag(event.taskId, -1);
+      this.o.core.setTag(event.taskId, FORGOTTEN_TAG);
       this.o.log.info(
         {
           task_id: event.taskId,
