@@ -28,6 +28,8 @@ interface Waiter {
   abandoned: boolean;
   /** ORCH-3103: an OpenAI request cannot re-attach, so leaving while queued cancels the task. */
   cancelOnLeave: boolean;
+  /** ORCH-4032: the event id the request resumes after (Last-Event-ID), -1 for a fresh one. */
+  readonly afterId: number;
   resolve(decision: PlacementDecision, outcome: ExtProcOutcome): void;
 }
 
@@ -90,7 +92,7 @@ export class Director implements Placer {
   ): Promise<PlacementDecision> {
     const since = this.o.clock();
     try {
-      return await this.attachAndHold(taskId, correlationId, signal, since, true);
+      return await this.attachAndHold(taskId, correlationId, signal, since, true, -1);
     } catch (error) {
       this.count(taskId, 'error', since);
       throw error;
@@ -134,7 +136,7 @@ export class Director implements Placer {
         return Promise.resolve(resumed);
       }
     }
-    return this.attachAndHold(taskId, request.correlationId, signal, since, false);
+    return this.attachAndHold(taskId, request.correlationId, signal, since, false, afterId);
   }
 
   private attachAndHold(
@@ -143,6 +145,7 @@ export class Director implements Placer {
     signal: AbortSignal,
     since: number,
     cancelOnLeave: boolean,
+    afterId: number,
   ): Promise<PlacementDecision> {
     const attached = this.o.core.attach(taskId);
     if (!attached.ok) throw attached.error;
@@ -164,6 +167,7 @@ export class Director implements Placer {
         phase: 'queued',
         abandoned: false,
         cancelOnLeave,
+        afterId,
         resolve: (decision, outcome) => {
           this.waiters.delete(taskId);
           this.count(taskId, outcome, since);
@@ -297,14 +301,15 @@ export class Director implements Placer {
   /**
    * ORCH-4031: a re-reported lease was adopted for `taskId`. When the task's stream request is
    * held here (its client reconnected to a restarted placement before the replica re-registered),
-   * core will never dispatch it again: route the request to the adopted lease, from its stream's
-   * first event (the sidecar claims a lease no stream has claimed yet).
+   * core will never dispatch it again: route the request to the adopted lease, as a reconnect of
+   * ORCH-4032 from where the request said it was (its Last-Event-ID, else the stream's first
+   * event; the sidecar claims a lease no stream has claimed yet).
    */
   leaseAdopted(taskId: string): void {
     const waiter = this.waiters.get(taskId);
     if (!waiter || waiter.phase !== 'queued') return;
     const view = this.o.core.task(taskId);
-    const decision = resumeDecision(view, this.o.registry, taskId, -1, (event, id) =>
+    const decision = resumeDecision(view, this.o.registry, taskId, waiter.afterId, (event, id) =>
       terminalDecision(
         event,
         this.engineOf(event, this.taskMeta(taskId)),

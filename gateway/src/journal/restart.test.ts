@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FakeControlCall, TEST_SCHEDULER, register } from '../../test/support/harness.js';
 import { taskRequest } from '../../test/support/sidecar-messages.js';
 import { DESTINATION_HEADER, Director, LEASE_HEADER } from '../dispatch/director.js';
+import { RESUME_HEADER } from '../dispatch/director-types.js';
 import { createMetrics } from '../metrics/metrics.js';
 import { ControlBridge } from '../replicas/control-bridge.js';
 import { ReplicaRegistry } from '../replicas/registry.js';
@@ -22,13 +23,13 @@ const T1 = '11111111-1111-4111-8111-111111111111';
 const T2 = '22222222-2222-4222-8222-222222222222';
 const T3 = '33333333-3333-4333-8333-333333333333';
 
-function streamRequest(taskId: string) {
+function streamRequest(taskId: string, lastEventId?: string) {
   return {
     method: 'GET',
     path: `/v1/tasks/${taskId}/stream`,
     taskId,
     correlationId: 'c',
-    headers: {},
+    headers: lastEventId === undefined ? {} : { 'last-event-id': lastEventId },
   };
 }
 
@@ -137,31 +138,43 @@ describe('ORCH-4030: a placement crash loses no admitted task', () => {
 
   // The chaos suite's "kill placement" lost a task this way: the client's stream request reached
   // the restarted placement before the replica that still held the task's lease re-registered.
-  it('ORCH-4031: a stream request held before its replica re-registers is routed to the re-reported lease', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'restart-'));
-    const path = join(dir, 'journal.sqlite');
-    const first = placement(path, 'A-');
-    opened.push(first.journal);
-    first.connect();
-    await first.submit(T1);
+  it.each([
+    { lastEventId: undefined, resume: 'start' },
+    { lastEventId: '4', resume: undefined },
+  ])(
+    'ORCH-4031: a stream request held before its replica re-registers is routed to the re-reported lease (Last-Event-ID $lastEventId)',
+    async ({ lastEventId, resume }) => {
+      dir = mkdtempSync(join(tmpdir(), 'restart-'));
+      const path = join(dir, 'journal.sqlite');
+      const first = placement(path, 'A-');
+      opened.push(first.journal);
+      first.connect();
+      await first.submit(T1);
 
-    const second = placement(path, 'B-');
-    opened.push(second.journal);
-    expect(second.core.task(T1)?.state).toBe('queued');
-    const decision = second.director.decide(streamRequest(T1), new AbortController().signal);
-    await new Promise((r) => setTimeout(r, 10));
-    const call = second.connect({ activeLeases: [{ leaseId: 'A-9', taskId: T1 }] });
-    const routed = await Promise.race([
-      decision,
-      new Promise((r) => setTimeout(() => r('still held'), 500)),
-    ]);
-    expect(routed).toMatchObject({
-      kind: 'route',
-      setHeaders: { [LEASE_HEADER]: 'A-9', [DESTINATION_HEADER]: '127.0.0.1:8100' },
-    });
-    expect(call.commands('assign')).toEqual([]); // the task runs once, under its old lease
-    second.director.close();
-  });
+      const second = placement(path, 'B-');
+      opened.push(second.journal);
+      expect(second.core.task(T1)?.state).toBe('queued');
+      const request = streamRequest(T1, lastEventId);
+      const decision = second.director.decide(request, new AbortController().signal);
+      await new Promise((r) => setTimeout(r, 10));
+      const call = second.connect({ activeLeases: [{ leaseId: 'A-9', taskId: T1 }] });
+      const routed = await Promise.race([
+        decision,
+        new Promise((r) => setTimeout(() => r('still held'), 500)),
+      ]);
+      expect(routed).toMatchObject({
+        kind: 'route',
+        setHeaders: { [LEASE_HEADER]: 'A-9', [DESTINATION_HEADER]: '127.0.0.1:8100' },
+      });
+      // A fresh request gets the stream from its first event; a reconnect after event 4 carries
+      // its own Last-Event-ID to the sidecar, which replays from there (ORCH-4032).
+      expect((routed as { setHeaders: Record<string, string> }).setHeaders[RESUME_HEADER]).toBe(
+        resume,
+      );
+      expect(call.commands('assign')).toEqual([]); // the task runs once, under its old lease
+      second.director.close();
+    },
+  );
 
   it('ORCH-4031: a re-reported lease of a task already running under another lease is canceled on its sidecar', async () => {
     dir = mkdtempSync(join(tmpdir(), 'restart-'));
