@@ -12,6 +12,7 @@ import { FakeControlCall, TEST_SCHEDULER, register } from '../../test/support/ha
 import { taskRequest } from '../../test/support/sidecar-messages.js';
 import { DESTINATION_HEADER, Director, LEASE_HEADER } from '../dispatch/director.js';
 import { RESUME_HEADER } from '../dispatch/director-types.js';
+import type { PlacementRequest } from '../extproc/handler.js';
 import { createMetrics } from '../metrics/metrics.js';
 import { ControlBridge } from '../replicas/control-bridge.js';
 import { ReplicaRegistry } from '../replicas/registry.js';
@@ -23,13 +24,15 @@ const T1 = '11111111-1111-4111-8111-111111111111';
 const T2 = '22222222-2222-4222-8222-222222222222';
 const T3 = '33333333-3333-4333-8333-333333333333';
 
-function streamRequest(taskId: string, lastEventId?: string) {
+function streamRequest(taskId: string, lastEventId?: string): PlacementRequest {
+  const headers: Record<string, string> = {};
+  if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
   return {
     method: 'GET',
     path: `/v1/tasks/${taskId}/stream`,
     taskId,
     correlationId: 'c',
-    headers: lastEventId === undefined ? {} : { 'last-event-id': lastEventId },
+    headers,
   };
 }
 
