@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { buildEnvoyBootstrap, renderEnvoyBootstrap, resolveEnvoyOptions } from './bootstrap.js';
+import { UPSTREAM_IDLE_TIMEOUT_MS } from './clusters.js';
+import { CLUSTER_REPLICAS, CLUSTER_REST } from './names.js';
+
+const HTTP_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 
 interface Route {
   name: string;
@@ -144,6 +148,19 @@ describe('renderEnvoyBootstrap', () => {
     });
     expect(JSON.stringify(byName.placement_ext_proc)).toContain('http2_protocol_options');
     expect(JSON.stringify(byName.placement_ext_proc)).toContain('19002');
+    // Envoy closes an idle connection to a sidecar or to placement's REST port before fastify's
+    // 72 s keep-alive would, or a request can be written on a connection being closed (a 503).
+    for (const name of [CLUSTER_REPLICAS, CLUSTER_REST]) {
+      const cluster = byName[name] as {
+        typed_extension_protocol_options: Record<
+          string,
+          { common_http_protocol_options: { idle_timeout: string } }
+        >;
+      };
+      const http = cluster.typed_extension_protocol_options[HTTP_OPTIONS];
+      expect(http?.common_http_protocol_options.idle_timeout, name).toBe('60s');
+      expect(UPSTREAM_IDLE_TIMEOUT_MS).toBeLessThan(72_000);
+    }
   });
 
   it('ORCH-4005: the idle timeout always exceeds the hold time', () => {
