@@ -27,6 +27,7 @@ import argparse
 import http.client
 import json
 import os
+import platform
 import random
 import shutil
 import signal
@@ -123,12 +124,19 @@ CMAKE_COMMON = [
 CUDA_ARCHITECTURES = "75-real;80-real;86-real;89-real;90-real;90-virtual"
 
 
+# x86-64: no ggml AMX kernels (the native build segfaulted in ggml_backend_amx_mul_mat on an AMX
+# VM, llama.cpp issue 20824); GCC keeps an explicit -mno-* over -march=native.
+NO_AMX_FLAGS = "-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+
+
 def cmake_configure_args(flavour: str, ninja: bool, cuda_archs: str = CUDA_ARCHITECTURES) -> list:
     args = (["-G", "Ninja"] if ninja else []) + list(CMAKE_COMMON)
     if flavour == "cuda":
         args += ["-DGGML_CUDA=ON", f"-DCMAKE_CUDA_ARCHITECTURES={cuda_archs}"]
     else:
         args += ["-DGGML_CUDA=OFF"]
+    if platform.machine().lower() in ("x86_64", "amd64"):
+        args += [f"-DCMAKE_C_FLAGS={NO_AMX_FLAGS}", f"-DCMAKE_CXX_FLAGS={NO_AMX_FLAGS}"]
     return args
 
 
