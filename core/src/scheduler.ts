@@ -240,6 +240,11 @@ export class Scheduler {
     return adoptLease(this.s, lease);
   }
 
+  /** Whether this scheduler issued the lease id (its boot's `leasePrefix`), known now or not. */
+  issuedLease(leaseId: string): boolean {
+    return leaseId.startsWith(this.s.config.leasePrefix);
+  }
+
   /** Expire queue-wait timeouts, infeasible deadlines and idle sessions as of clock(). */
   tick(): TickResult {
     return tick(this.s);

@@ -209,6 +209,47 @@ describe('ORCH-4030: a placement crash loses no admitted task', () => {
     second.director.close();
   });
 
+  it('ORCH-4031: a lease that finished while placement was down ends its replayed task once, by its LeaseFinished', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'restart-'));
+    const path = join(dir, 'journal.sqlite');
+    const first = placement(path, 'A-');
+    opened.push(first.journal);
+    first.connect();
+    await first.submit(T1);
+    await first.submit(T3);
+
+    const second = placement(path, 'B-');
+    opened.push(second.journal);
+    const call = second.connect(); // its Register lists no lease: A-9 ended before it
+    const finished = (leaseId: string, taskId: string) => ({
+      msg: {
+        $case: 'lease' as const,
+        value: {
+          leaseId,
+          taskId,
+          event: {
+            $case: 'finished' as const,
+            value: {
+              reason: 'length',
+              errorCode: '',
+              tokensIn: 4,
+              tokensOut: 8,
+              firstTokenMs: 5,
+              decodeTimeMs: 40,
+            },
+          },
+        },
+      },
+    });
+    call.push(finished('A-9', T1));
+    expect(second.core.task(T1)?.state).toBe('completed'); // not run a second time
+    expect(second.journal.hasEnded(T1)).toBe(true);
+    // A lease this placement issued and no longer knows (e.g. its Assign timed out) is not adopted.
+    call.push(finished('B-77', T3));
+    expect(second.core.task(T3)?.state).toBe('queued');
+    second.director.close();
+  });
+
   it('ORCH-4030: OpenAI requests are not journaled (their client cannot come back); OrchQueue ones are', async () => {
     dir = mkdtempSync(join(tmpdir(), 'restart-'));
     const p = placement(join(dir, 'journal.sqlite'), 'A-');

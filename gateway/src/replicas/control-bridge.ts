@@ -48,6 +48,29 @@ export class ControlBridge implements ControlSink {
     this.o.director.kick();
   }
 
+  /**
+   * ORCH-4031: a lease that finished while placement was down is not in the sidecar's Register; its
+   * LeaseFinished follows it. When its task was queued again from the journal and never leased
+   * since, that lease ran the task: adopt it, so the LeaseFinished ends the task with the lease's
+   * outcome instead of the task running a second time, and a held reconnect is routed to the
+   * sidecar, which still holds the finished stream for its resume window (ORCH-4032).
+   */
+  private adoptFinished(record: ReplicaRecord, leaseId: string, taskId: string): void {
+    // A lease this placement issued and core no longer knows failed here (e.g. an Assign that
+    // timed out and was requeued): its late end must not end the task.
+    if (this.o.core.issuedLease(leaseId)) return;
+    const view = taskId ? this.o.core.task(taskId) : undefined;
+    if (view?.state !== 'queued' || view.leaseId !== undefined) return;
+    if (this.o.ended?.(taskId)) return;
+    const adopted = this.o.core.adoptLease({ leaseId, taskId, replicaId: record.replicaId });
+    if (!adopted.ok) return;
+    this.o.log.info(
+      { replica_id: record.replicaId, lease_id: leaseId, task_id: taskId },
+      'control: lease that finished while placement was down adopted',
+    );
+    this.o.director.leaseAdopted(taskId);
+  }
+
   replicaGone(record: ReplicaRecord): void {
     this.o.director.replicaGone(record.replicaId);
     this.o.metrics.kvUsage.remove(this.replicaLabels(record));
@@ -98,6 +121,7 @@ export class ControlBridge implements ControlSink {
       f.reason === 'stop' || f.reason === 'length' || f.reason === 'canceled' ? f.reason : 'error';
     const verdict = leaseVerdict(reason, f.errorCode);
     this.o.director.breakers.leaseEnded(record.replicaId, event.leaseId, verdict, f.errorCode);
+    this.adoptFinished(record, event.leaseId, event.taskId);
     const result = this.o.core.leaseFinished(event.leaseId, {
       reason,
       ...(f.errorCode ? { errorCode: f.errorCode } : {}),
