@@ -117,14 +117,7 @@ export class Director implements Placer {
     const fresh = point === undefined;
     const view = this.o.core.task(taskId);
     if (!this.waiters.has(taskId) && (!fresh || view?.terminal === undefined)) {
-      const resumed = resumeDecision(view, this.o.registry, taskId, afterId, (event, id) =>
-        terminalDecision(
-          event,
-          this.engineOf(event, this.taskMeta(taskId)),
-          request.correlationId,
-          id,
-        ),
-      );
+      const resumed = this.resume(view, taskId, afterId, request.correlationId);
       if (resumed) {
         const ended = view?.terminal;
         const outcome =
@@ -309,20 +302,25 @@ export class Director implements Placer {
     const waiter = this.waiters.get(taskId);
     if (!waiter || waiter.phase !== 'queued') return;
     const view = this.o.core.task(taskId);
-    const decision = resumeDecision(view, this.o.registry, taskId, waiter.afterId, (event, id) =>
-      terminalDecision(
-        event,
-        this.engineOf(event, this.taskMeta(taskId)),
-        waiter.correlationId,
-        id,
-      ),
-    );
+    const decision = this.resume(view, taskId, waiter.afterId, waiter.correlationId);
     if (!decision) return;
     this.o.log.info(
       { task_id: taskId, lease_id: view?.leaseId, replica_id: view?.replicaId },
       'held stream routed to an adopted lease',
     );
     waiter.resolve(decision, 'routed');
+  }
+
+  /** ORCH-4032: where a request resuming after event `afterId` of the task's stream goes. */
+  private resume(
+    view: ReturnType<Scheduler['task']>,
+    taskId: string,
+    afterId: number,
+    correlationId: string | undefined,
+  ): PlacementDecision | undefined {
+    return resumeDecision(view, this.o.registry, taskId, afterId, (event, id) =>
+      terminalDecision(event, this.engineOf(event, this.taskMeta(taskId)), correlationId, id),
+    );
   }
 
   /** The replica's control stream ended. */
