@@ -60,8 +60,8 @@ export class ControlBridge implements ControlSink {
     // timed out and was requeued): its late end must not end the task.
     if (this.o.core.issuedLease(leaseId)) return;
     const view = taskId ? this.o.core.task(taskId) : undefined;
+    // Queued with no lease: replayed from the journal (so not ended there) and not dispatched since.
     if (view?.state !== 'queued' || view.leaseId !== undefined) return;
-    if (this.o.ended?.(taskId)) return;
     const adopted = this.o.core.adoptLease({ leaseId, taskId, replicaId: record.replicaId });
     if (!adopted.ok) return;
     this.o.log.info(
