@@ -90,6 +90,19 @@ describe('ORCH-4030: a placement crash loses no admitted task', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** A placement that admitted `ids` and died (abandoned), and the one started on its journal. */
+  async function restartedWith(...ids: string[]): Promise<ReturnType<typeof placement>> {
+    dir = mkdtempSync(join(tmpdir(), 'restart-'));
+    const path = join(dir, 'journal.sqlite');
+    const first = placement(path, 'A-');
+    opened.push(first.journal);
+    first.connect();
+    for (const id of ids) await first.submit(id);
+    const second = placement(path, 'B-');
+    opened.push(second.journal);
+    return second;
+  }
+
   it('ORCH-4030: queued tasks are queued again after the restart, ended ones are not; a re-reported lease adopts its restored task (ORCH-4031)', async () => {
     dir = mkdtempSync(join(tmpdir(), 'restart-'));
     const path = join(dir, 'journal.sqlite');
@@ -147,15 +160,7 @@ describe('ORCH-4030: a placement crash loses no admitted task', () => {
   ])(
     'ORCH-4031: a stream request held before its replica re-registers is routed to the re-reported lease (Last-Event-ID $lastEventId)',
     async ({ lastEventId, resume }) => {
-      dir = mkdtempSync(join(tmpdir(), 'restart-'));
-      const path = join(dir, 'journal.sqlite');
-      const first = placement(path, 'A-');
-      opened.push(first.journal);
-      first.connect();
-      await first.submit(T1);
-
-      const second = placement(path, 'B-');
-      opened.push(second.journal);
+      const second = await restartedWith(T1);
       expect(second.core.task(T1)?.state).toBe('queued');
       const request = streamRequest(T1, lastEventId);
       const decision = second.director.decide(request, new AbortController().signal);
@@ -180,15 +185,7 @@ describe('ORCH-4030: a placement crash loses no admitted task', () => {
   );
 
   it('ORCH-4031: a re-reported lease of a task already running under another lease is canceled on its sidecar', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'restart-'));
-    const path = join(dir, 'journal.sqlite');
-    const first = placement(path, 'A-');
-    opened.push(first.journal);
-    first.connect();
-    await first.submit(T1);
-
-    const second = placement(path, 'B-');
-    opened.push(second.journal);
+    const second = await restartedWith(T1);
     const r2 = second.connect({ replicaId: 'r2', advertiseAddress: '127.0.0.1:8200' });
     const decision = second.director.decide(streamRequest(T1), new AbortController().signal);
     await new Promise((r) => setTimeout(r, 10));
@@ -210,16 +207,7 @@ describe('ORCH-4030: a placement crash loses no admitted task', () => {
   });
 
   it('ORCH-4031: a lease that finished while placement was down ends its replayed task once, by its LeaseFinished', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'restart-'));
-    const path = join(dir, 'journal.sqlite');
-    const first = placement(path, 'A-');
-    opened.push(first.journal);
-    first.connect();
-    await first.submit(T1);
-    await first.submit(T3);
-
-    const second = placement(path, 'B-');
-    opened.push(second.journal);
+    const second = await restartedWith(T1, T3);
     const call = second.connect(); // its Register lists no lease: A-9 ended before it
     const finished = (leaseId: string, taskId: string) => ({
       msg: {
